@@ -1,0 +1,291 @@
+"""Command line: parse arguments, call into the command, map errors to exit codes.
+
+This module stays import-light (``pipwarden --version`` must start fast): each command's
+code is imported only when that command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from pipwarden import __version__
+from pipwarden.errors import ExitCode, PipwardenError
+
+__all__ = ["build_parser", "main"]
+
+TEXT_FORMATS = ("text", "json", "markdown")
+AUDIT_FORMATS = ("text", "json", "markdown", "sarif", "html")
+
+# command name -> "module:function"; the function takes the parsed namespace, returns an int.
+_HANDLERS: dict[str, str] = {
+    "audit": "pipwarden.commands.audit:run",
+    "check": "pipwarden.commands.check:run",
+    "db": "pipwarden.commands.db:run",
+    "vet": "pipwarden.commands.vet:run",
+    "add": "pipwarden.commands.add:run",
+    "lint": "pipwarden.commands.lint:run",
+    "slim": "pipwarden.commands.slim:run",
+    "update": "pipwarden.commands.update:run",
+    "doctor": "pipwarden.commands.doctor:run",
+    "fleet": "pipwarden.commands.fleet:run",
+    "init": "pipwarden.commands.init:run",
+    "data": "pipwarden.commands.data:run",
+}
+
+
+def _common(*, db: bool = False, offline: bool = False) -> argparse.ArgumentParser:
+    """Options every subcommand accepts, so they work after the subcommand name too."""
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument(
+        "-v", "--verbose", action="count", default=argparse.SUPPRESS,
+        help="more detail on stderr; -vv shows tracebacks",
+    )
+    parent.add_argument(
+        "-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
+        help="only errors on stderr",
+    )
+    parent.add_argument(
+        "--no-color", action="store_true", default=argparse.SUPPRESS,
+        help="no colour even on a terminal (NO_COLOR is honoured too)",
+    )
+    if db:
+        parent.add_argument(
+            "--db", metavar="PATH", default=None,
+            help="vulnerability database file (default: PIPWARDEN_DB or the user cache)",
+        )
+    if offline:
+        parent.add_argument(
+            "--offline", action="store_true", default=False,
+            help="use only local and cached data; never touch the network",
+        )
+    return parent
+
+
+def _format(parser: argparse.ArgumentParser, choices: Sequence[str]) -> None:
+    parser.add_argument("--format", "-f", choices=choices, default="text", help="report format")
+    parser.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser (also used to generate the README's usage)."""
+    parser = argparse.ArgumentParser(
+        prog="pipwarden",
+        description="Guard a data project's Python supply chain: audit, vet, lint, slim, "
+        "update, doctor.",
+    )
+    parser.add_argument("--version", action="version", version=f"pipwarden {__version__}")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help=argparse.SUPPRESS)
+    parser.add_argument("-q", "--quiet", action="store_true", default=False, help=argparse.SUPPRESS)
+    parser.add_argument("--no-color", action="store_true", default=False, help=argparse.SUPPRESS)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    # -- check ---------------------------------------------------------------------------
+    p = sub.add_parser(
+        "check", parents=[_common(db=True, offline=True)],
+        help="the main job: doctor + lint + audit + vet summary of a project",
+    )
+    p.add_argument("path", nargs="?", default=".", help="project folder (default: .)")
+    _format(p, AUDIT_FORMATS)
+
+    # -- audit ---------------------------------------------------------------------------
+    p = sub.add_parser(
+        "audit", parents=[_common(db=True, offline=True)],
+        help="known vulnerabilities of an environment, requirements or pyproject.toml",
+    )
+    p.add_argument(
+        "-r", "--requirement", dest="requirements", action="append", default=[],
+        metavar="FILE", help="audit a requirements file (repeatable)",
+    )
+    p.add_argument(
+        "--pyproject", action="append", default=[], metavar="FILE",
+        help="audit the dependencies of a pyproject.toml (repeatable)",
+    )
+    p.add_argument(
+        "--pylock", action="append", default=[], metavar="FILE",
+        help="audit a pylock.toml lock file (repeatable)",
+    )
+    p.add_argument(
+        "--path", dest="env_paths", action="append", default=[], metavar="DIR",
+        help="audit an installed environment: a venv or a site-packages folder (repeatable)",
+    )
+    p.add_argument(
+        "--project", metavar="DIR", default=None,
+        help="project folder for defaults and policy (default: .)",
+    )
+    p.add_argument(
+        "--fail-on", metavar="SEVERITY", default=None,
+        help="lowest severity that makes the exit code 1 (default from policy: low)",
+    )
+    p.add_argument(
+        "--policy", metavar="FILE", default=None,
+        help="policy file (default: .pipwarden.toml or [tool.pipwarden] of pyproject.toml)",
+    )
+    _format(p, AUDIT_FORMATS)
+
+    # -- db ------------------------------------------------------------------------------
+    p = sub.add_parser("db", help="the local vulnerability database")
+    dbsub = p.add_subparsers(dest="db_command", metavar="ACTION")
+    dbsub.required = True
+    q = dbsub.add_parser(
+        "update", parents=[_common(db=True)],
+        help="download the OSV PyPI archive (conditional GET) and swap it in",
+    )
+    q.add_argument("--url", default=None, help="archive URL (default: PIPWARDEN_OSV_URL or OSV)")
+    q.add_argument("--force", action="store_true", help="download even if unchanged")
+    q = dbsub.add_parser(
+        "import", parents=[_common(db=True)],
+        help="import OSV records from a zip, a folder of .json files, or a URL",
+    )
+    q.add_argument("source", help="zip file, folder, file:// or http(s):// URL")
+    q = dbsub.add_parser("status", parents=[_common(db=True)], help="records, source and age")
+    q.add_argument("--format", "-f", choices=("text", "json"), default="text")
+    q.add_argument("--policy", metavar="FILE", default=None)
+
+    # -- vet -----------------------------------------------------------------------------
+    p = sub.add_parser(
+        "vet", parents=[_common(db=True, offline=True)],
+        help="risk assessment of packages before or after adding them",
+    )
+    p.add_argument("names", nargs="*", metavar="NAME[==VERSION]", help="packages to assess")
+    p.add_argument(
+        "-r", "--requirement", dest="requirements", action="append", default=[],
+        metavar="FILE", help="assess every package of a requirements file",
+    )
+    p.add_argument("--tree", action="store_true", help="also assess transitive dependencies")
+    p.add_argument("--python", metavar="X.Y", default=None, help="target Python for markers")
+    _format(p, (*TEXT_FORMATS, "html"))
+
+    # -- add -----------------------------------------------------------------------------
+    p = sub.add_parser(
+        "add", parents=[_common(db=True, offline=True)],
+        help="vet a package, then add it as name>=latest",
+    )
+    p.add_argument("name", help="package to add")
+    p.add_argument(
+        "-r", "--requirement", dest="requirements", default="requirements.txt",
+        metavar="FILE", help="requirements file to edit (default: requirements.txt)",
+    )
+    p.add_argument("--yes", "-y", action="store_true", help="add even when vetting finds risk")
+    p.add_argument("--install", action="store_true", help="then install it into the venv")
+
+    # -- lint ----------------------------------------------------------------------------
+    p = sub.add_parser(
+        "lint", parents=[_common(db=True, offline=True)], help="requirements hygiene rules",
+    )
+    p.add_argument("paths", nargs="*", default=[], help="files or project folders (default: .)")
+    p.add_argument("--select", default=None, metavar="CODES", help="only these rules (comma)")
+    p.add_argument("--ignore", default=None, metavar="CODES", help="skip these rules (comma)")
+    p.add_argument("--fix", action="store_true", help="apply safe rewrites in place")
+    _format(p, ("text", "json", "sarif"))
+
+    # -- slim ----------------------------------------------------------------------------
+    p = sub.add_parser(
+        "slim", parents=[_common(offline=True)],
+        help="stdlib alternatives, unused deps, subtree weight",
+    )
+    p.add_argument("path", nargs="?", default=".", help="project folder (default: .)")
+    _format(p, TEXT_FORMATS)
+
+    # -- update --------------------------------------------------------------------------
+    p = sub.add_parser(
+        "update", parents=[_common(db=True, offline=True)],
+        help="upgrade the project venv, report what changed, then audit",
+    )
+    p.add_argument("path", nargs="?", default=".", help="project folder (default: .)")
+    p.add_argument("--venv", default=None, metavar="DIR", help="venv folder (default: .venv)")
+    p.add_argument(
+        "--cooldown", default=None, metavar="AGE", help="skip releases newer than e.g. 3d"
+    )
+    p.add_argument("--dry-run", action="store_true", help="show what would change, change nothing")
+    p.add_argument("--rebuild", action="store_true", help="recreate the venv from scratch")
+    p.add_argument(
+        "--find-links", action="append", default=[], metavar="URL",
+        help="passed to pip (local wheel folders)",
+    )
+    p.add_argument("--index-url", default=None, metavar="URL", help="passed to pip")
+    p.add_argument("--no-index", action="store_true", help="passed to pip")
+    _format(p, TEXT_FORMATS)
+
+    # -- doctor --------------------------------------------------------------------------
+    p = sub.add_parser(
+        "doctor", parents=[_common()],
+        help="venv, pip guard, writable system Python, credentials lying around",
+    )
+    p.add_argument("path", nargs="?", default=".", help="project folder (default: .)")
+    p.add_argument("--fix", action="store_true", help="write the user-level pip guard (asks)")
+    p.add_argument("--yes", "-y", action="store_true", help="do not ask with --fix")
+    _format(p, TEXT_FORMATS)
+
+    # -- fleet ---------------------------------------------------------------------------
+    p = sub.add_parser(
+        "fleet", parents=[_common(db=True, offline=True)],
+        help="the same dependencies across many projects",
+    )
+    p.add_argument("dirs", nargs="+", metavar="DIR", help="folders holding projects")
+    _format(p, (*TEXT_FORMATS, "html"))
+
+    # -- init ----------------------------------------------------------------------------
+    p = sub.add_parser(
+        "init", parents=[_common(offline=True)], help="new project from a template",
+    )
+    p.add_argument("dir", nargs="?", default=".", help="project folder (default: .)")
+    p.add_argument("--template", choices=("python", "dbt-bigquery"), default="python")
+    p.add_argument("--package", action="append", default=[], metavar="NAME", help="dependency")
+    p.add_argument("--force", action="store_true", help="overwrite existing files")
+    p.add_argument("--dry-run", action="store_true", help="list what would be written")
+
+    # -- data ----------------------------------------------------------------------------
+    p = sub.add_parser("data", help="reference data shipped with pipwarden")
+    datasub = p.add_subparsers(dest="data_command", metavar="ACTION")
+    datasub.required = True
+    q = datasub.add_parser(
+        "update", parents=[_common()], help="refresh the top-PyPI download ranking",
+    )
+    q.add_argument("--url", default=None, help="ranking URL (default: PIPWARDEN_TOP_PACKAGES_URL)")
+    return parser
+
+
+def _configure_logging(verbose: int, quiet: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("pipwarden: %(levelname)s: %(message)s"))
+    logger = logging.getLogger("pipwarden")
+    logger.handlers[:] = [handler]
+    logger.propagate = False
+    if quiet:
+        logger.setLevel(logging.ERROR)
+    elif verbose >= 1:
+        logger.setLevel(logging.DEBUG)
+    else:
+        logger.setLevel(logging.WARNING)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run pipwarden with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: --help/--version (0) or a usage error (2)
+        return int(exc.code or 0) if isinstance(exc.code, int) else ExitCode.USAGE
+    verbose = int(getattr(args, "verbose", 0) or 0)
+    _configure_logging(verbose, bool(getattr(args, "quiet", False)))
+    module_name, _, func_name = _HANDLERS[args.command].partition(":")
+    try:
+        handler = getattr(importlib.import_module(module_name), func_name)
+        return int(handler(args))
+    except PipwardenError as exc:
+        if verbose >= 2:
+            raise
+        sys.stderr.write(f"pipwarden: {exc}\n")
+        if exc.hint:
+            sys.stderr.write("".join(f"           {line}\n" for line in exc.hint.splitlines()))
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        sys.stderr.write("pipwarden: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return int(ExitCode.OK)

@@ -1,0 +1,137 @@
+"""Frozen dataclasses shared by every command.
+
+Data flows one way: *sources* turn files and environments into :class:`Dependency` and
+:class:`InstalledPackage`; the checks turn those into findings; the report layer renders
+findings. Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+__all__ = [
+    "Dependency",
+    "Environment",
+    "InstalledPackage",
+    "Level",
+    "Location",
+    "Severity",
+]
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """Where something was declared: a file and, when it has one, a 1-based line and column."""
+
+    path: str
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        if self.line is None:
+            return self.path
+        if self.column is None:
+            return f"{self.path}:{self.line}"
+        return f"{self.path}:{self.line}:{self.column}"
+
+
+class Severity(enum.IntEnum):
+    """How bad a known vulnerability is; ``MALICIOUS`` (an OSV ``MAL-`` record) beats all."""
+
+    UNKNOWN = 0
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+    CRITICAL = 4
+    MALICIOUS = 5
+
+    @property
+    def label(self) -> str:
+        """Lower-case name used in reports and policy files (``"known malicious"`` for MAL)."""
+        return "known malicious" if self is Severity.MALICIOUS else self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        """Read a policy or OSV label (``moderate`` means ``medium``); unknown words raise."""
+        key = text.strip().lower().replace("-", " ").replace("_", " ")
+        aliases = {"moderate": "medium", "known malicious": "malicious", "none": "unknown"}
+        key = aliases.get(key, key)
+        try:
+            return cls[key.upper()]
+        except KeyError:
+            raise ValueError(f"unknown severity {text!r}") from None
+
+
+class Level(enum.IntEnum):
+    """Outcome of one risk signal or check, ordered so that ``max()`` gives the verdict."""
+
+    OK = 0
+    INFO = 1
+    UNKNOWN = 2
+    WARN = 3
+    RISK = 4
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True)
+class Dependency:
+    """One declared requirement, as written in a requirements file, pyproject or pylock.
+
+    ``name`` is the PEP 503 normalised name; ``raw_name`` keeps the author's spelling.
+    ``url`` is set for URL, VCS and local-path requirements (not auditable by version).
+    """
+
+    name: str
+    raw_name: str
+    specifier: str
+    location: Location
+    text: str
+    extras: tuple[str, ...] = ()
+    marker: str | None = None
+    url: str | None = None
+    hashes: tuple[str, ...] = ()
+    editable: bool = False
+    constraint: bool = False
+    group: str | None = None
+
+    @property
+    def pinned_version(self) -> str | None:
+        """The version for ``==X`` (no wildcard) or ``===X``; ``None`` for any range."""
+        spec = self.specifier.strip()
+        if "," in spec:
+            return None
+        if spec.startswith("==="):
+            return spec[3:].strip() or None
+        if spec.startswith("==") and not spec.endswith(".*"):
+            return spec[2:].strip() or None
+        return None
+
+
+@dataclass(frozen=True)
+class InstalledPackage:
+    """One distribution installed in an environment, read from its metadata on disk."""
+
+    name: str
+    display_name: str
+    version: str
+    metadata_path: str
+    requires_dist: tuple[str, ...] = ()
+    top_level: tuple[str, ...] = ()
+    console_scripts: tuple[str, ...] = ()
+    installer: str | None = None
+    project_urls: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Environment:
+    """An installed environment: a venv (``prefix``) and the site-packages folder read."""
+
+    prefix: str
+    site_packages: tuple[str, ...]
+    packages: tuple[InstalledPackage, ...] = field(default=())
+    python_version: str | None = None
+    is_venv: bool = True

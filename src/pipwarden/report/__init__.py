@@ -1,0 +1,1 @@
+"""The report layer: the only code that writes to stdout (and progress to stderr)."""

@@ -1,0 +1,102 @@
+"""Writing reports, colour decisions, and progress on a terminal."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import ClassVar, TextIO
+
+__all__ = ["Progress", "Style", "color_enabled", "write_report"]
+
+
+def color_enabled(stream: TextIO, *, no_color: bool = False) -> bool:
+    """Colour only on a terminal; never with ``NO_COLOR``/``--no-color``; ``FORCE_COLOR`` wins."""
+    if no_color or os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty()) and os.environ.get("TERM") != "dumb"
+
+
+class Style:
+    """ANSI styling that collapses to plain text when colour is off."""
+
+    _CODES: ClassVar[dict[str, str]] = {
+        "bold": "1",
+        "dim": "2",
+        "red": "31",
+        "green": "32",
+        "yellow": "33",
+        "blue": "34",
+    }
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+
+    def __call__(self, text: str, *styles: str) -> str:
+        if not self.enabled or not styles:
+            return text
+        codes = ";".join(self._CODES[s] for s in styles)
+        return f"\x1b[{codes}m{text}\x1b[0m"
+
+
+def write_report(text: str, output: str | None = None, *, stream: TextIO | None = None) -> None:
+    """Write ``text`` to ``output`` atomically, or to stdout when no file is given."""
+    if not text.endswith("\n"):
+        text += "\n"
+    if output is None or output == "-":
+        target = stream if stream is not None else sys.stdout
+        target.write(text)
+        target.flush()
+        return
+    path = Path(output)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class Progress:
+    """A one-line progress indicator on stderr, shown only when stderr is a terminal."""
+
+    def __init__(self, label: str, total: int | None = None, *, stream: TextIO | None = None):
+        self.stream = stream if stream is not None else sys.stderr
+        self.enabled = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.label = label
+        self.total = total
+        self.done = 0
+        self._last = 0.0
+
+    def advance(self, amount: int = 1) -> None:
+        self.done += amount
+        now = time.monotonic()
+        if not self.enabled or now - self._last < 0.1:
+            return
+        self._last = now
+        if self.total:
+            pct = min(100, self.done * 100 // self.total)
+            msg = f"\r{self.label}: {pct:3d}% ({self.done}/{self.total})"
+        else:
+            msg = f"\r{self.label}: {self.done}"
+        self.stream.write(msg)
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.enabled and self._last:
+            self.stream.write("\r\x1b[2K")
+            self.stream.flush()
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
