@@ -316,3 +316,21 @@ def test_graph_cycle_without_outside_requirer_gets_a_root(tmp_path: Path) -> Non
     assert graph.roots == ("ping",)
     assert graph.paths_to("pong") == [("ping", "pong")]
     assert graph.closure("ping") == {"pong"}
+
+
+def test_matches_importlib_metadata_on_this_interpreters_site_packages() -> None:
+    """Ground truth from the standard library, on a real site-packages (read, not imported)."""
+    import importlib.metadata
+    import site
+
+    from packaging.utils import canonicalize_name
+
+    folder = Path(site.getsitepackages()[0])
+    dists = [d for d in importlib.metadata.distributions(path=[str(folder)]) if d.metadata["Name"]]
+    expected = sorted((canonicalize_name(d.metadata["Name"]), d.version) for d in dists)
+    env = read_environment(folder)
+    assert sorted((p.name, p.version) for p in env.packages) == expected
+    ours = {(p.name, p.version): p for p in env.packages}
+    for dist in dists:
+        package = ours[(canonicalize_name(dist.metadata["Name"]), dist.version)]
+        assert package.requires_dist == tuple(dist.requires or ())

@@ -103,6 +103,7 @@ class DependencyGraph:
     edges: dict[str, set[str]]
     roots: tuple[str, ...]
     missing: dict[str, set[str]] = field(default_factory=dict)
+    _reverse: dict[str, set[str]] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def from_environment(
@@ -204,10 +205,18 @@ class DependencyGraph:
             stack.extend(self.edges[node] - seen)
         return seen
 
+    def _reverse_edges(self) -> dict[str, set[str]]:
+        if self._reverse is None:
+            reverse: dict[str, set[str]] = {}
+            for source, targets in self.edges.items():
+                for target in targets:
+                    reverse.setdefault(target, set()).add(source)
+            self._reverse = reverse
+        return self._reverse
+
     def requirers(self, name: str) -> set[str]:
         """Installed packages that require ``name`` directly."""
-        key = canonicalize_name(name)
-        return {source for source, targets in self.edges.items() if key in targets}
+        return set(self._reverse_edges().get(canonicalize_name(name), ()))
 
     def closure(self, name: str, *, include_self: bool = False) -> set[str]:
         """Every package ``name`` brings in, transitively; ``name`` itself only with
@@ -240,10 +249,7 @@ class DependencyGraph:
         key: str = canonicalize_name(name)
         if key not in self.edges or limit <= 0:
             return []
-        reverse: dict[str, set[str]] = {}
-        for source, targets in self.edges.items():
-            for target in targets:
-                reverse.setdefault(target, set()).add(source)
+        reverse = self._reverse_edges()
         # distance from every node down to the target
         distance: dict[str, int] = {key: 0}
         queue = deque([key])

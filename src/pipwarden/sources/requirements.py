@@ -383,7 +383,7 @@ def parse_requirement_string(text: str, *, editable: bool = False) -> _ParsedReq
             target = match.group(1)
             extras = tuple(sorted(e.strip() for e in match.group(2)[1:-1].split(",") if e.strip()))
         if not target:
-            raise ValueError(f"cannot parse {text!r}: empty path or URL")
+            raise ValueError(f"cannot parse {redact_text(text)!r}: empty path or URL")
         name, raw_name, egg_extras = _name_from_url(target)
         return _ParsedReq(name, raw_name, "", extras or egg_extras, marker, target)
     try:
@@ -391,7 +391,9 @@ def parse_requirement_string(text: str, *, editable: bool = False) -> _ParsedReq
     except InvalidRequirement as exc:
         suggestion = _suggest(text)
         if suggestion:
-            raise ValueError(f'cannot parse "{text}" (did you mean "{suggestion}"?)') from None
+            raise ValueError(
+                f'cannot parse "{redact_text(text)}" (did you mean "{redact_text(suggestion)}"?)'
+            ) from None
         dangling = re.search(r"(===|==|>=|<=|!=|~=|<|>)\s*(,|;|$)", text)
         if dangling:
             raise ValueError(
