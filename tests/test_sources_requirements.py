@@ -471,3 +471,19 @@ def test_fuzz_valid_requirements_round_trip(
         set(dep.extras) == set(extras)
     )
     assert dep.text == f"{name}{extra_part}{space}{spec}".strip()
+
+
+def test_line_of_and_rewriting_a_requirement_in_place(tmp_path: Path) -> None:
+    write(tmp_path / "r.txt", "-r inc.txt\n  pandas==2.0  # pinned\n")
+    write(tmp_path / "inc.txt", "--hash=sha256:ab\n--config-settings x=y\nsix\n")
+    parsed = parse_requirements(tmp_path / "r.txt", environ={})
+    pandas = next(d for d in parsed.dependencies if d.name == "pandas")
+    line = parsed.line_of(pandas)
+    assert line is not None and line.lineno == 2
+    start = (pandas.location.column or 1) - 1
+    assert line.raw[start : start + len(pandas.text)] == "pandas==2.0"
+    fixed = line.raw[:start] + pandas.text.replace("==", ">=") + line.raw[start + len(pandas.text):]
+    assert fixed == "  pandas>=2.0  # pinned"
+    six = next(d for d in parsed.dependencies if d.name == "six")
+    assert parsed.line_of(six) == parsed.included[0].lines[2]
+    assert [ln.kind for ln in parsed.included[0].lines] == ["option", "option", "requirement"]

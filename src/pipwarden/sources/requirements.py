@@ -176,6 +176,15 @@ class RequirementsFile:
     included: tuple[RequirementsFile, ...] = ()
     errors: tuple[InputError, ...] = ()
 
+    def line_of(self, dependency: Dependency) -> LogicalLine | None:
+        """The logical line (of this file or an included one) a dependency was read from."""
+        for parsed in self.all_files():
+            if parsed.path == dependency.location.path:
+                for line in parsed.lines:
+                    if line.lineno == dependency.location.line:
+                        return line
+        return None
+
     def all_files(self) -> tuple[RequirementsFile, ...]:
         """This file and every file it includes, depth first, each once."""
         seen: dict[str, RequirementsFile] = {}
@@ -610,6 +619,8 @@ def _parse(
             )
         if hashes and not targets and not line_failed:
             log.warning("%s:%d: --hash without a requirement is ignored", path, joined.lineno)
+        if kind in ("blank", "comment") and parsed_opts:
+            kind = "option"
         if line_failed:
             kind = "error"
         lines.append(LogicalLine(path, joined.lineno, joined.end_lineno, raw, content, comment,
