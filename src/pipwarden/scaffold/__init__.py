@@ -139,7 +139,7 @@ def latest_versions(names: Sequence[str], settings: Settings) -> dict[str, tuple
     """
 
     def one(name: str) -> tuple[str, tuple[str, str]]:
-        url = f"{settings.pypi_url}/pypi/{urllib.parse.quote(name)}/json"
+        url = f"{settings.pypi_url}/pypi/{urllib.parse.quote(canonicalize_name(name))}/json"
         try:
             data = _fetch_json(url, settings.timeout)
         except urllib.error.HTTPError:
