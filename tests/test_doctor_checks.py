@@ -222,3 +222,29 @@ def test_yaml_scanner_paths() -> None:
     assert (("users", "-5", "user", "exec"), "command", "c") in entries
     assert all(e[1] != "key" for e in entries)
     assert ((), "last", "q: r") in entries
+
+
+def test_cli_exit_codes_and_formats(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("XDG_CONFIG_DIRS", str(tmp_path / "none"))
+    monkeypatch.setenv("PIP_REQUIRE_VIRTUALENV", "true")
+    assert main(["doctor", str(tmp_path)]) == 0  # warnings only: exit 0
+    out = capsys.readouterr().out
+    assert out.startswith("pipwarden doctor — ")
+    assert "✓ pip refuses to install outside a venv" in out
+    assert "→ python3 -m venv .venv" in out
+    assert main(["doctor", str(tmp_path), "--format", "markdown"]) == 0
+    md = capsys.readouterr().out
+    assert md.startswith("## pipwarden doctor") and "| ✓ | pip refuses" in md
+    # A plaintext upload token is a fail: exit 1, and the fix is printed.
+    home = Path(os.environ["HOME"])
+    (home / ".pypirc").write_text("[pypi]\nusername = __token__\npassword = pypi-AgEIxyz\n")
+    assert main(["doctor", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert "✗ ~/.pypirc [pypi]" in out and "Trusted Publishing" in out
+    assert "pypi-AgEIxyz" not in out
+    report_file = tmp_path / "out" / "doctor.json"
+    assert main(["doctor", str(tmp_path), "-f", "json", "-o", str(report_file)]) == 1
+    assert json.loads(report_file.read_text())["status"] == "fail"
+    assert main(["doctor", str(tmp_path / "missing")]) == 2
