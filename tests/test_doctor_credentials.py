@@ -34,6 +34,18 @@ HEX = "0123456789abcdef"
 
 
 @pytest.fixture(autouse=True)
+def _no_system_pip_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The machine's /etc/pip.conf must not change what these tests see."""
+    monkeypatch.setattr(
+        "pipwarden.doctor.checks.GLOBAL_PIP_CONFIG", tmp_path / "etc-pip-none.conf"
+    )
+    monkeypatch.setattr(
+        "pipwarden.doctor.checks.DEFAULT_XDG_CONFIG_DIRS", str(tmp_path / "etc-xdg-none")
+    )
+    monkeypatch.setenv("XDG_CONFIG_DIRS", str(tmp_path / "etc-xdg-none"))
+
+
+@pytest.fixture(autouse=True)
 def _reset_cli_logging() -> Iterator[None]:
     """cli.main() points the pipwarden logger at the captured stderr; undo that after."""
     logger = logging.getLogger("pipwarden")

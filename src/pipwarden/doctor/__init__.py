@@ -52,13 +52,16 @@ def _credentials_summary(findings: list[CredentialFinding], include_machine: boo
             f"no credentials lying around {where}",
             section="credentials",
         )
+    # The findings carry the verdicts; the summary stays informational so that the
+    # headline counts each problem once.
     worst = max(f.status for f in findings)
     long_lived = sum(1 for f in findings if f.lifetime is Lifetime.LONG)
     action = sum(1 for f in findings if f.status >= Status.WARN)
     return CheckResult(
         "credentials",
-        worst if worst >= Status.WARN else Status.INFO,
-        f"{len(findings)} credential(s) found {where}, {long_lived} long-lived, {action} to act on",
+        Status.INFO,
+        f"{len(findings)} credential(s) found {where}, {long_lived} long-lived, "
+        f"{action} to act on (worst: {worst.label})",
         section="credentials",
     )
 

@@ -33,6 +33,9 @@ __all__ = [
 
 _TRUE = {"1", "true", "yes", "on", "y", "t"}
 _FALSE = {"0", "false", "no", "off", "n", "f", ""}
+# pip's system-wide config file on Unix (module-level so tests can point it elsewhere).
+GLOBAL_PIP_CONFIG = Path("/etc/pip.conf")
+DEFAULT_XDG_CONFIG_DIRS = "/etc/xdg"
 FIX_PIP_GUARD = (
     "pipwarden doctor --fix   (or: export PIP_REQUIRE_VIRTUALENV=true in your shell profile)"
 )
@@ -104,10 +107,10 @@ def pip_config_files(
     if env_file == os.devnull:
         return []
     files: list[PipConfigFile] = []
-    xdg_dirs = environ.get("XDG_CONFIG_DIRS") or "/etc/xdg"
+    xdg_dirs = environ.get("XDG_CONFIG_DIRS") or DEFAULT_XDG_CONFIG_DIRS
     for folder in reversed([d for d in xdg_dirs.split(os.pathsep) if d]):
         files.append(PipConfigFile("global", Path(folder) / "pip" / "pip.conf"))
-    files.append(PipConfigFile("global", Path("/etc/pip.conf")))
+    files.append(PipConfigFile("global", GLOBAL_PIP_CONFIG))
     if not (env_file and Path(env_file).exists()):
         files.append(PipConfigFile("user", home / ".pip" / "pip.conf"))
         files.append(PipConfigFile("user", user_pip_config(environ, home)))

@@ -685,7 +685,7 @@ def _userinfo_hosts(text: str) -> list[str]:
 
 
 def _find_pip_index(ctx: Context) -> Iterator[CredentialFinding]:
-    fix = "move the credentials to keyring or ~/.netrc-free auth; never put user:token@ in URLs"
+    fix = "use keyring or a credential helper for the index; never put user:token@ in URLs"
     for cfg in pip_config_files(ctx.environ, ctx.home):
         parser = _ini(cfg.path)
         if parser is None:
