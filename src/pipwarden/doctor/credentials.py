@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 _MAX_READ = 2 * 1024 * 1024
 
 SECRET_NAME = re.compile(
-    r"TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|"
+    r"TOKEN(?!IZ)|SECRET|PASSWORD|PASSWD|PASSPHRASE|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|"
     r"CREDENTIALS?\b|CLIENT_?KEY|AUTH_?KEY",
     re.IGNORECASE,
 )
@@ -606,8 +606,8 @@ def _find_docker(ctx: Context) -> Iterator[CredentialFinding]:
     data = _json(path)
     if not isinstance(data, dict):
         return
-    auths = data.get("auths") if isinstance(data.get("auths"), dict) else {}
-    assert isinstance(auths, dict)
+    raw_auths = data.get("auths")
+    auths: dict[str, Any] = raw_auths if isinstance(raw_auths, dict) else {}
     inline = sorted(
         reg
         for reg, val in auths.items()
@@ -879,7 +879,7 @@ def _env_secret_lines(text: str) -> int:
 
 
 def _find_tracked_env(ctx: Context) -> Iterator[CredentialFinding]:
-    if ctx.project is None or not (ctx.project / ".git").exists():
+    if ctx.project is None:
         return
     try:
         proc = subprocess.run(
@@ -1397,6 +1397,9 @@ _PLATFORM_ENV = (
 )
 
 
+_FLAG_VALUES = frozenset({"", "0", "1", "true", "false", "yes", "no", "on", "off", "none"})
+
+
 def _find_env(ctx: Context) -> Iterator[CredentialFinding]:
     ci = ctx.environ.get("CODESPACES") == "true" or ctx.environ.get("GITHUB_ACTIONS") == "true"
     for name, kind, provider in _PLATFORM_ENV:
@@ -1415,7 +1418,8 @@ def _find_env(ctx: Context) -> Iterator[CredentialFinding]:
     for name in sorted(ctx.environ):
         if name in _CLAIMED_ENV or not secret_named(name):
             continue
-        if not _filled(ctx.environ[name]):
+        value = ctx.environ[name].strip().lower()
+        if value in _FLAG_VALUES:
             continue
         yield _finding(
             "secret-env",
