@@ -147,6 +147,13 @@ def _first_by_name(deps: Iterable[Dependency]) -> dict[str, Dependency]:
     return out
 
 
+def _tool(dep: Dependency, hits: list[tuple[str, Location]], reason: str) -> ToolDependency:
+    ordered = sorted(set(hits), key=lambda h: (h[1], h[0]))
+    return ToolDependency(
+        dep, tuple(sorted({h[0] for h in ordered})), tuple(h[1] for h in ordered), reason
+    )
+
+
 def run_slim(
     project: Path, *, settings: Settings | None = None, offline: bool = False
 ) -> SlimReport:
@@ -197,6 +204,7 @@ def run_slim(
     )
     used_dists = set(used_by_import) | set(undeclared)
     tool_hits: dict[str, list[tuple[str, Location]]] = {}
+    command_hits: dict[str, list[tuple[str, Location]]] = {}
     for command in tools.commands:
         if command.module:
             continue
@@ -204,6 +212,8 @@ def run_slim(
         if not provided_by:
             continue
         used_dists |= provided_by
+        for dist in provided_by:
+            command_hits.setdefault(dist, []).append((command.name, command.location))
         owners: set[str] = set(provided_by & by_name.keys())
         if not owners:
             owners = {d for d in by_name if closure(d) & provided_by}
@@ -217,12 +227,7 @@ def run_slim(
         if name in used_by_import:
             continue
         if name in tool_hits:
-            hits = sorted(set(tool_hits[name]), key=lambda h: (h[1], h[0]))
-            tool_deps.append(
-                ToolDependency(
-                    dep, tuple(sorted({h[0] for h in hits})), tuple(h[1] for h in hits)
-                )
-            )
+            tool_deps.append(_tool(dep, tool_hits[name], "command"))
             continue
         if has_notebooks and name in NOTEBOOK_TOOLS:
             tool_deps.append(ToolDependency(dep, (), (), reason="runs the notebooks"))
@@ -231,7 +236,7 @@ def run_slim(
             (h for prefix, h in PLUGIN_PREFIXES.items() if name.startswith(prefix)), None
         )
         if host is not None and host != name and host in used_dists:
-            tool_deps.append(ToolDependency(dep, (), (), reason=f"plugin of {host}"))
+            tool_deps.append(_tool(dep, command_hits.get(host, []), f"plugin of {host}"))
             continue
         note = None
         runtime = RUNTIME_PLUGINS.get(name)
