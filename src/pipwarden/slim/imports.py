@@ -145,7 +145,7 @@ def imports_in_source(
     uses = [
         ImportUse(module, Location(path, line + line_offset, col))
         for module, line, col in visitor.found
-        if module != "__future__"
+        if module.partition(".")[0] != "__future__"
     ]
     return uses, None
 

@@ -80,6 +80,7 @@ CURATED_SCRIPTS: dict[str, tuple[str, ...]] = {
 _WRAPPERS = frozenset({"sudo", "exec", "env", "time", "nohup", "command", "xargs", "nice"})
 _RUNNERS = {"uv": "run", "poetry": "run", "pipenv": "run", "pdm": "run", "hatch": "run"}
 _ASSIGNMENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+_VARIABLE_RE = re.compile(r"\$[({][A-Za-z_][A-Za-z0-9_]*[)}]")
 _SPLIT_RE = re.compile(r"&&|\|\||;|\||\$\(|`|\(|\)")
 _PYTHON_RE = re.compile(r"^python[0-9.]*(\.exe)?$|^py$")
 _YAML_KEY_RE = re.compile(r"^\s*(?:-\s+)?(?:run|script|entry|command|cmd|before_script|"
@@ -142,6 +143,7 @@ def _first_command(words: list[str]) -> tuple[str, bool] | None:
 def commands_in_line(line: str) -> list[tuple[str, bool]]:
     """``(name, is_module)`` for each simple command on a shell line."""
     found: list[tuple[str, bool]] = []
+    line = _VARIABLE_RE.sub("VAR", line)  # $(VENV)/bin/black, ${HOME}/x: not commands
     for segment in _SPLIT_RE.split(line):
         if not segment.strip():
             continue
