@@ -1,6 +1,12 @@
 from __future__ import annotations
 
-from pipwarden.slim.weight import DependencyGraph, subtree_weights
+from dataclasses import replace
+from pathlib import Path
+
+from loopback import LoopbackServer
+from pipwarden.settings import Settings
+from pipwarden.slim import run_slim
+from pipwarden.slim.weight import DependencyGraph, graph_from_index, subtree_weights
 
 # A small environment, counted by hand:
 #
@@ -76,3 +82,62 @@ def test_a_root_reached_through_another_root_does_not_leave() -> None:
 def test_cycles_terminate() -> None:
     g = DependencyGraph({"a": ["b"], "b": ["c"], "c": ["a"]})
     assert g.closure("a") == {"b", "c"}
+
+
+# -- without an environment: PyPI metadata served over loopback ------------------------
+
+PYPI = Path(__file__).parent / "data" / "slim" / "pypi"
+
+
+def _project(tmp_path: Path) -> Path:
+    (tmp_path / "requirements.txt").write_text("requests>=2.31\nhttpx>=0.27\n")
+    (tmp_path / "pyproject.toml").write_text('[project]\nrequires-python = ">=3.11"\n')
+    (tmp_path / "main.py").write_text("import requests\nimport httpx\n")
+    return tmp_path
+
+
+def test_weight_from_pypi_metadata_hand_count(tmp_path: Path, http_server: LoopbackServer) -> None:
+    for file in PYPI.glob("*.json"):
+        http_server.add(f"/pypi/{file.stem}/json", file.read_bytes())
+    settings = replace(Settings.from_env(), pypi_url=http_server.url)
+    report = run_slim(_project(tmp_path), settings=settings)
+    weights = {w.name: (w.brings, w.only_through) for w in report.weights}
+    # requests 2.34.2 ─ charset-normalizer, idna, urllib3, certifi (extras not asked)
+    # httpx 0.28.1 ─ anyio ─ idna (exceptiongroup only < 3.11; typing-extensions: 404)
+    #              ├ certifi
+    #              ├ httpcore ─ certifi, h11
+    #              └ idna
+    assert weights == {
+        "requests": (
+            ("certifi", "charset-normalizer", "idna", "urllib3"),
+            ("charset-normalizer", "urllib3"),
+        ),
+        "httpx": (("anyio", "certifi", "h11", "httpcore", "idna"), ("anyio", "h11", "httpcore")),
+    }
+    assert report.weight_note is not None
+    assert "PyPI" in report.weight_note and "typing-extensions" in report.weight_note
+    assert http_server.count("/pypi/exceptiongroup/json") == 0
+    assert http_server.count("/pypi/certifi/json") == 1
+
+
+def test_weight_unknown_offline_or_unreachable(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    offline = run_slim(project, offline=True)
+    assert offline.weights == () and offline.weight_note is not None
+    assert "offline" in offline.weight_note
+    # conftest points PIPWARDEN_PYPI_URL at a closed loopback port
+    unreachable = run_slim(project)
+    assert unreachable.weights == ()
+    assert unreachable.weight_note is not None and "did not answer" in unreachable.weight_note
+
+
+def test_index_graph_follows_extras_found_later() -> None:
+    index = {
+        "top": ("mid", "lib"),
+        "mid": ("lib[extra]",),
+        "lib": ('plugin; extra == "extra"',),
+        "plugin": (),
+    }
+    graph, missing = graph_from_index({"top": ()}, index.get)
+    assert missing == ()
+    assert graph.closure("top") == {"mid", "lib", "plugin"}

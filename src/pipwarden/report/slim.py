@@ -103,6 +103,8 @@ def render_text(report: SlimReport, style: Style | None = None) -> str:
         for o in report.overlaps:
             lines.append(f"  {o.job}: {', '.join(o.names)} — keeping one drops the others")
     lines += ["", s("Subtree weight", "bold")]
+    if report.weights and report.weight_note:
+        lines.append(f"  {s(report.weight_note, 'dim')}")
     if report.weights:
         specs = {d.name: d.text.split("#")[0].strip() for d in report.declared}
         heavy = sorted(report.weights, key=lambda w: (-len(w.only_through), -len(w.brings)))
@@ -110,7 +112,12 @@ def render_text(report: SlimReport, style: Style | None = None) -> str:
         for w in heavy:
             label = specs.get(w.name, w.name)
             if not w.installed:
-                lines.append(f"  {label:<{width}}  not installed in {report.environment}")
+                where = (
+                    f"not installed in {report.environment}"
+                    if report.environment
+                    else "no metadata found"
+                )
+                lines.append(f"  {label:<{width}}  {where}")
                 continue
             lines.append(
                 f"  {label:<{width}}  brings {_plural(len(w.brings), 'package')}, "

@@ -23,7 +23,13 @@ from pipwarden.slim.installed import InstalledEnvironment, find_venv, read_insta
 from pipwarden.slim.mapping import ImportResolver
 from pipwarden.slim.overlap import Overlap, find_overlaps
 from pipwarden.slim.tools import providers, scan_tools
-from pipwarden.slim.weight import DependencyGraph, SubtreeWeight, subtree_weights
+from pipwarden.slim.weight import (
+    DependencyGraph,
+    SubtreeWeight,
+    graph_from_index,
+    pypi_requires_fetcher,
+    subtree_weights,
+)
 from pipwarden.stdlib_alternatives import StdlibAlternative, find
 
 __all__ = [
@@ -154,13 +160,28 @@ def _tool(dep: Dependency, hits: list[tuple[str, Location]], reason: str) -> Too
     )
 
 
+def _graph_from_pypi(
+    roots: dict[str, tuple[str, ...]], settings: Settings, python: tuple[int, int] | None
+) -> tuple[DependencyGraph | None, str]:
+    """Graph from PyPI metadata, markers evaluated for the lowest supported Python."""
+    fetch = pypi_requires_fetcher(settings.pypi_url, timeout=settings.timeout)
+    version = f"{python[0]}.{python[1]}" if python else None
+    graph, missing = graph_from_index(roots, fetch, python_version=version)
+    if set(roots) <= set(missing):
+        return None, f"unknown: no environment, and {settings.pypi_url} did not answer"
+    note = "no environment: from PyPI metadata of the latest releases"
+    if missing:
+        note += f" ({len(missing)} not found: {', '.join(missing[:5])})"
+    return graph, note
+
+
 def run_slim(
     project: Path, *, settings: Settings | None = None, offline: bool = False
 ) -> SlimReport:
     """Analyse ``project`` (a folder) and return the report; never raises for bad files.
 
-    ``settings``/``offline`` are for the PyPI fallback of subtree weight when there is no
-    environment (not wired yet: weight is then reported as unknown).
+    Without an environment, subtree weight comes from PyPI metadata (``settings.pypi_url``)
+    unless ``offline`` (or ``settings.offline``): then it is reported as unknown.
     """
     root = project.resolve()
     declared = read_declared(root)
@@ -168,6 +189,23 @@ def run_slim(
     venv = find_venv(root)
     installed: InstalledEnvironment | None = read_installed(venv) if venv else None
     graph = DependencyGraph.from_environment(installed.environment) if installed else None
+    min_python = lowest_python(declared.requires_python)
+    if min_python is None and installed and installed.environment.python_version:
+        parts = installed.environment.python_version.split(".")
+        if len(parts) >= 2 and parts[0].isdigit() and parts[1].isdigit():
+            min_python = (int(parts[0]), int(parts[1]))
+    roots: dict[str, tuple[str, ...]] = {}
+    for dep in declared.dependencies:
+        roots[dep.name] = tuple(sorted({*roots.get(dep.name, ()), *dep.extras}))
+    weight_note = None
+    offline = offline or (settings is not None and settings.offline)
+    if graph is None and roots:
+        if offline:
+            weight_note = "unknown: no environment (offline; create .venv to measure it)"
+        else:
+            graph, weight_note = _graph_from_pypi(
+                roots, settings or Settings.from_env(), min_python
+            )
     resolver = ImportResolver(installed.modules if installed else None)
 
     scan = scan_imports(root)
@@ -251,7 +289,7 @@ def run_slim(
         via = tuple(sorted(d for d in by_name if dist in closure(d)))
         is_installed = (
             (graph is not None and dist in graph) if installed is not None else None
-        )
+        )  # without an environment, nothing is known to be installed
         undeclared_list.append(
             UndeclaredImport(
                 dist,
@@ -263,24 +301,15 @@ def run_slim(
         )
 
     # -- stdlib, weight, overlaps ----------------------------------------------------------
-    min_python = lowest_python(declared.requires_python)
-    if min_python is None and installed and installed.environment.python_version:
-        parts = installed.environment.python_version.split(".")
-        if len(parts) >= 2 and parts[0].isdigit() and parts[1].isdigit():
-            min_python = (int(parts[0]), int(parts[1]))
     stdlib = [
         StdlibFinding(dep, alt)
         for dep in by_name.values()
         if (alt := find(dep.name, min_python)) is not None
     ]
     weights: tuple[SubtreeWeight, ...] = ()
-    weight_note = None
     if graph is not None:
-        roots: dict[str, tuple[str, ...]] = {}
-        for dep in declared.dependencies:
-            roots[dep.name] = tuple(sorted({*roots.get(dep.name, ()), *dep.extras}))
         weights = subtree_weights(graph, roots)
-    else:
+    elif weight_note is None:
         weight_note = "unknown: no environment (create .venv to measure subtree weight)"
     overlaps = find_overlaps(
         by_name, (lambda a, b: b in closure(a)) if graph is not None else None

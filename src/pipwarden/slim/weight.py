@@ -11,7 +11,12 @@ dependency ``d`` among the project's roots:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import json
+import logging
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from packaging.markers import InvalidMarker, UndefinedComparison, UndefinedEnvironmentName
@@ -21,7 +26,16 @@ from packaging.utils import canonicalize_name
 
 from pipwarden.models import Environment
 
-__all__ = ["DependencyGraph", "SubtreeWeight", "subtree_weights"]
+__all__ = [
+    "DependencyGraph",
+    "SubtreeWeight",
+    "graph_from_index",
+    "pypi_requires_fetcher",
+    "subtree_weights",
+]
+
+logger = logging.getLogger(__name__)
+RequiresFetcher = Callable[[str], "tuple[str, ...] | None"]
 
 
 def _norm(name: str) -> str:
@@ -46,6 +60,18 @@ def _marker_env(python_version: str | None) -> dict[str, str]:
             env["python_version"] = f"{parts[0]}.{parts[1]}"
             env["python_full_version"] = ".".join(parts[:3])
     return env
+
+
+def _wanted(req: Requirement, extras: Iterable[str], env: dict[str, str]) -> bool:
+    """Does ``req`` apply for this Python/platform, given the extras asked of its requirer?"""
+    if req.marker is None:
+        return True
+    try:
+        return any(
+            req.marker.evaluate({**env, "extra": extra}) for extra in ("", *sorted(extras))
+        )
+    except (InvalidMarker, UndefinedComparison, UndefinedEnvironmentName):
+        return False
 
 
 class DependencyGraph:
@@ -85,16 +111,8 @@ class DependencyGraph:
                 req = Requirement(text)
             except InvalidRequirement:
                 continue
-            if req.marker is not None:
-                try:
-                    wanted = any(
-                        req.marker.evaluate({**self._env, "extra": extra})
-                        for extra in ("", *sorted(extras))
-                    )
-                except (InvalidMarker, UndefinedComparison, UndefinedEnvironmentName):
-                    wanted = False
-                if not wanted:
-                    continue
+            if not _wanted(req, extras, self._env):
+                continue
             dep = _norm(req.name)
             if dep in self._requires and dep != name:
                 out.add((dep, frozenset(_norm(e) for e in req.extras)))
@@ -142,3 +160,85 @@ def subtree_weights(
             SubtreeWeight(name, tuple(sorted(brings)), tuple(sorted(brings - others)))
         )
     return tuple(weights)
+
+
+def graph_from_index(
+    roots: Mapping[str, Iterable[str]],
+    fetch: RequiresFetcher,
+    *,
+    python_version: str | None = None,
+    max_packages: int = 2000,
+    workers: int = 8,
+) -> tuple[DependencyGraph, tuple[str, ...]]:
+    """Build the graph from index metadata (each release's ``Requires-Dist``).
+
+    ``fetch(name)`` returns the requirements of the release that would be installed (the
+    latest), or ``None`` when the index does not answer. Returns the graph and the names
+    that could not be fetched. Breadth first, one batch of parallel fetches per level.
+    """
+    env = _marker_env(python_version)
+    requires: dict[str, tuple[str, ...]] = {}
+    extras_of: dict[str, set[str]] = {}
+    missing: list[str] = []
+    seen: set[str] = set()
+    pending: set[str] = set()
+    rescan: set[str] = set()
+    for name, extras in roots.items():
+        key = _norm(name)
+        extras_of.setdefault(key, set()).update(_norm(e) for e in extras)
+        pending.add(key)
+
+    def expand(name: str) -> None:
+        for text in requires[name]:
+            try:
+                req = Requirement(text)
+            except InvalidRequirement:
+                continue
+            if not _wanted(req, extras_of.get(name, ()), env):
+                continue
+            dep = _norm(req.name)
+            asked = {_norm(e) for e in req.extras}
+            grown = bool(asked - extras_of.get(dep, set()))
+            extras_of.setdefault(dep, set()).update(asked)
+            if dep not in seen:
+                pending.add(dep)
+            elif grown and dep in requires:
+                rescan.add(dep)  # new extras: follow more of its requirements
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        while pending or rescan:
+            batch = sorted(pending - seen)[: max(0, max_packages - len(seen))]
+            pending.clear()
+            seen.update(batch)
+            for name, reqs in zip(batch, pool.map(fetch, batch), strict=True):
+                if reqs is None:
+                    missing.append(name)
+                else:
+                    requires[name] = reqs
+            todo = [n for n in batch if n in requires] + sorted(rescan)
+            rescan.clear()
+            for name in todo:
+                expand(name)
+    return DependencyGraph(requires, python_version=python_version), tuple(sorted(missing))
+
+
+def pypi_requires_fetcher(base_url: str, *, timeout: float = 15.0) -> RequiresFetcher:
+    """A fetcher reading ``{base_url}/pypi/<name>/json`` (``info.requires_dist``)."""
+    base = base_url.rstrip("/")
+
+    def fetch(name: str) -> tuple[str, ...] | None:
+        url = f"{base}/pypi/{name}/json"
+        request = urllib.request.Request(url, headers={"Accept": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                data = json.loads(response.read().decode("utf-8"))
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            logger.debug("no metadata for %s from %s: %s", name, url, exc)
+            return None
+        info = data.get("info") if isinstance(data, dict) else None
+        if not isinstance(info, dict):
+            return None
+        reqs = info.get("requires_dist") or []
+        return tuple(r for r in reqs if isinstance(r, str))
+
+    return fetch
