@@ -190,3 +190,17 @@ def test_cli_clean_project_exits_zero(tmp_path: Path, capsys: pytest.CaptureFixt
 def test_cli_not_a_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["slim", str(tmp_path / "missing")]) == 2
     assert "not a folder" in capsys.readouterr().err
+
+
+def test_stdlib_alternative_skipped_when_dependency_is_already_conditional(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "requirements.txt").write_text(
+        'tomli>=2; python_version < "3.11"\nexceptiongroup>=1\nbackports.zoneinfo\n'
+    )
+    (tmp_path / "pyproject.toml").write_text('[project]\nrequires-python = ">=3.9"\n')
+    out = run_slim(tmp_path, offline=True)
+    # tomli: conditional; exceptiongroup: needs 3.11 but the project supports 3.9
+    assert [(f.dependency.name, f.alternative.replacement) for f in out.stdlib] == [
+        ("backports-zoneinfo", "zoneinfo")
+    ]

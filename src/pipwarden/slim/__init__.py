@@ -15,6 +15,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from packaging.markers import (
+    InvalidMarker,
+    Marker,
+    UndefinedComparison,
+    UndefinedEnvironmentName,
+    default_environment,
+)
+
 from pipwarden.models import Dependency, Location
 from pipwarden.settings import Settings
 from pipwarden.slim.declared import lowest_python, read_declared
@@ -158,6 +166,20 @@ def _tool(dep: Dependency, hits: list[tuple[str, Location]], reason: str) -> Too
     return ToolDependency(
         dep, tuple(sorted({h[0] for h in ordered})), tuple(h[1] for h in ordered), reason
     )
+
+
+def _already_conditional(dep: Dependency, python: tuple[int, int]) -> bool:
+    """``tomli; python_version < "3.11"``: already skipped where the stdlib has it."""
+    if not dep.marker or "python" not in dep.marker:
+        return False
+    try:
+        marker = Marker(dep.marker)
+        env = {k: str(v) for k, v in default_environment().items()}
+        version = f"{python[0]}.{python[1]}"
+        env.update(python_version=version, python_full_version=f"{version}.0", extra="")
+        return not marker.evaluate(env)
+    except (InvalidMarker, UndefinedComparison, UndefinedEnvironmentName):
+        return False
 
 
 def _graph_from_pypi(
@@ -305,6 +327,7 @@ def run_slim(
         StdlibFinding(dep, alt)
         for dep in by_name.values()
         if (alt := find(dep.name, min_python)) is not None
+        and not _already_conditional(dep, alt.min_python)
     ]
     weights: tuple[SubtreeWeight, ...] = ()
     if graph is not None:
