@@ -204,3 +204,8 @@ def test_stdlib_alternative_skipped_when_dependency_is_already_conditional(
     assert [(f.dependency.name, f.alternative.replacement) for f in out.stdlib] == [
         ("backports-zoneinfo", "zoneinfo")
     ]
+
+
+def test_cli_empty_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["slim", str(tmp_path), "--offline"]) == 0
+    assert "no declared dependencies found" in capsys.readouterr().out

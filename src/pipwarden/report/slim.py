@@ -37,6 +37,8 @@ def _summary(report: SlimReport) -> tuple[bool, str]:
     if report.problems:
         parts.append(_plural(len(report.problems), "file") + " could not be checked")
     ok = not (report.unused or report.undeclared or report.problems)
+    if not parts and not report.declared:
+        return True, "no declared dependencies found (requirements*.txt, pyproject.toml)"
     if not parts:
         return True, "every declared dependency is used; nothing to slim"
     return ok, " · ".join(parts)
