@@ -273,21 +273,25 @@ def _lint_once(
 def _groups(
     req_files: dict[str, ReqFile], constraint_files: set[str]
 ) -> Iterator[tuple[str, list[tuple[str, ReqEntry]]]]:
-    """Each requirements file with the entries of its ``-r`` includes, recursively."""
+    """Each requirements file with its ``-r`` includes expanded in place, as pip reads them."""
+
+    def expand(path: str, visited: set[str]) -> list[tuple[str, ReqEntry]]:
+        if path in visited or path not in req_files or path in constraint_files:
+            return []
+        visited.add(path)
+        scanned = req_files[path]
+        keyed: list[tuple[int, int, list[tuple[str, ReqEntry]]]] = [
+            (e.line, 1, [(path, e)]) for e in scanned.entries
+        ]
+        for include, is_constraint, line in scanned.includes:
+            if not is_constraint:
+                inner = expand(_shown(Path(path).parent / include), visited)
+                keyed.append((line, 0, inner))
+        keyed.sort(key=lambda item: (item[0], item[1]))
+        return [pair for _line, _order, pairs in keyed for pair in pairs]
+
     for root_path in req_files:
-        items: list[tuple[str, ReqEntry]] = []
-        stack, visited = [root_path], set()
-        while stack:
-            current = stack.pop(0)
-            if current in visited or current not in req_files or current in constraint_files:
-                continue
-            visited.add(current)
-            scanned = req_files[current]
-            items.extend((current, e) for e in scanned.entries)
-            for include, is_constraint, _line in scanned.includes:
-                if not is_constraint:
-                    stack.append(_shown(Path(current).parent / include))
-        yield root_path, items
+        yield root_path, expand(root_path, set())
 
 
 def run_lint(
