@@ -47,7 +47,9 @@ def scan_pyproject(path: str, text: str) -> ReqFile:
     except tomllib.TOMLDecodeError as exc:
         where = _TOML_POS.search(str(exc))
         line = int(where.group(1)) if where else None
-        reason = _TOML_POS.sub("", str(exc)).strip(" ()") or "invalid TOML"
+        if line is None and "end of document" in str(exc):
+            line = text.count("\n") + (0 if text.endswith("\n") else 1)
+        reason = re.sub(r"\s*\((at line .*|at end of document)\)", "", str(exc)) or "invalid"
         raise InputError(f"not valid TOML: {reason}", path=path, line=line) from None
     wanted = _dependency_strings(data)
     if not wanted:

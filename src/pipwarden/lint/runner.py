@@ -125,7 +125,9 @@ def discover(paths: Sequence[str | os.PathLike[str]]) -> tuple[list[_Target], li
                         seen.add(str(file))
                         targets.append(_Target(_shown(file), kind))
         elif path.exists():
-            kind = _kind(path, path.as_posix()) or "requirements"
+            kind = _kind(path, path.as_posix()) or (
+                "pyproject" if path.suffix == ".toml" else "requirements"
+            )
             if str(path) not in seen:
                 seen.add(str(path))
                 targets.append(_Target(_shown(path), kind))
