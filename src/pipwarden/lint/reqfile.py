@@ -137,11 +137,13 @@ def _file_offset(logical: _Logical, pos: int) -> int:
     return -1
 
 
-def _physical_line(text: str, offset: int) -> tuple[int, int]:
-    """1-based line and column of a file offset."""
-    line = text.count("\n", 0, offset) + 1
-    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
-    return line, column
+def _line_col(logical: _Logical, offset: int) -> tuple[int, int]:
+    """1-based line and column of a file offset inside a logical line."""
+    for index in range(len(logical.starts) - 1, -1, -1):
+        piece_offset = logical.starts[index][1]
+        if offset >= piece_offset:
+            return logical.line + index, offset - piece_offset + 1
+    return logical.line, 1
 
 
 def _split_options(content: str) -> tuple[str, int, str, int]:
@@ -203,7 +205,7 @@ def scan_requirements(path: str, text: str) -> ReqFile:
         editable_value: tuple[str, int] | None = None
         for name, value, pos, vstart, vend in parsed_opts:
             fo = _file_offset(logical, pos)
-            line, column = _physical_line(text, fo) if fo >= 0 else (logical.line, 1)
+            line, column = _line_col(logical, fo) if fo >= 0 else (logical.line, 1)
             if name == "--hash":
                 hashes.append(value or "")
                 continue
@@ -255,7 +257,7 @@ def _entry(
     editable: bool,
     hashes: tuple[str, ...],
 ) -> ReqEntry | InputError:
-    line, column = _physical_line(text, start) if start >= 0 else (logical.line, 1)
+    line, column = _line_col(logical, start) if start >= 0 else (logical.line, 1)
     if _URL_LIKE.match(req) or _ARCHIVE.search(req.split(";")[0].strip()):
         url = re.split(r"\s;|;\s", req, maxsplit=1)[0].strip()
         egg = _EGG.search(url)
