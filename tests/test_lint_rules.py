@@ -5,13 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pipwarden.lint import LintConfig, Lookups, ProjectInfo, run_lint
 from pipwarden.lint.engine import Selection
 from pipwarden.settings import Settings
 
 
-def _settings(tmp_path: Path) -> Settings:
+def _settings_for(tmp_path: Path) -> Settings:
     return Settings(cache_dir=tmp_path / "cache", db_path=tmp_path / "db.sqlite3")
 
 
@@ -21,7 +23,7 @@ def lint(
     report = run_lint(
         [tmp_path / "p"],
         LintConfig(fix=fix, **config),  # type: ignore[arg-type]
-        settings=_settings(tmp_path),
+        settings=_settings_for(tmp_path),
         offline=True,
         lookups=lookups or Lookups(),
     )
@@ -167,7 +169,8 @@ CASES = [
         "scripts/setup.sh",
         "#!/bin/bash\n# guard\nPIP_REQUIRE_VIRTUALENV=true\n\n.venv/bin/pip install -r req.txt\n",
         "PW701",
-        "#!/bin/bash\n# guard\nexport PIP_REQUIRE_VIRTUALENV=true\n\n.venv/bin/pip install -r req.txt\n",
+        "#!/bin/bash\n# guard\nexport PIP_REQUIRE_VIRTUALENV=true\n\n"
+        ".venv/bin/pip install -r req.txt\n",
         "#!/bin/bash\nPIP_REQUIRE_VIRTUALENV=true .venv/bin/pip install -r req.txt\n",
     ),
     (
@@ -191,7 +194,8 @@ CASES = [
         ".vscode/tasks.json",
         '{"tasks": [{"command": "PIP_REQUIRE_VIRTUALENV=true; .venv/bin/pip install -U x"}]}\n',
         "PW701",
-        '{"tasks": [{"command": "export PIP_REQUIRE_VIRTUALENV=true; .venv/bin/pip install -U x"}]}\n',
+        '{"tasks": [{"command": "export PIP_REQUIRE_VIRTUALENV=true; '
+        '.venv/bin/pip install -U x"}]}\n',
         None,
     ),
 ]
@@ -374,3 +378,42 @@ def test_unknown_rule_code_is_a_usage_error() -> None:
 
     with pytest.raises(UsageError):
         Selection(select=["PW9"])
+
+
+_LINE_SHAPES = [
+    "{n}=={v}",
+    "{n}>={v}",
+    "{N}>={v}  # comment",
+    "{n}>={v},<9",
+    "",
+    "# only a comment",
+    '{n}[x]==={v} ; python_version >= "3.8"',
+    "{N}_lib=={v}",
+]
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    shapes=st.lists(st.sampled_from(_LINE_SHAPES), min_size=1, max_size=12),
+    crlf=st.booleans(),
+)
+def test_fix_converges_and_keeps_comments(tmp_path: Path, shapes: list[str], crlf: bool) -> None:
+    newline = "\r\n" if crlf else "\n"
+    lines = [shape.format(n=f"pkg{i}", N=f"Pkg{i}", v=f"1.{i}") for i, shape in enumerate(shapes)]
+    path = write(tmp_path, "requirements.txt", newline.join(lines) + newline)
+    lint(tmp_path, fix=True)
+    once = path.read_bytes()
+    lint(tmp_path, fix=True)
+    assert path.read_bytes() == once
+    text = once.decode()
+    assert text.count(newline) == len(lines)
+    assert ("\n" in text.replace("\r\n", "")) is not crlf or not lines
+    kept = text.split(newline)
+    for before, after in zip(lines, kept, strict=False):
+        if not before or before.startswith("#"):
+            assert after == before
+        if "#" in before:
+            assert after.endswith("# " + before.split("# ", 1)[1])
+    assert not {"PW101", "PW304"} & {c for c, _, _ in lint(tmp_path)}
