@@ -14,7 +14,10 @@ from pipwarden.settings import Settings
 
 
 def _settings_for(tmp_path: Path) -> Settings:
-    return Settings(cache_dir=tmp_path / "cache", db_path=tmp_path / "db.sqlite3")
+    # a closed loopback port: an accidental request fails at once, never reaches PyPI
+    return Settings(
+        cache_dir=tmp_path / "cache", db_path=tmp_path / "db.sqlite3", pypi_url="http://127.0.0.1:9"
+    )
 
 
 def lint(
@@ -417,3 +420,35 @@ def test_fix_converges_and_keeps_comments(tmp_path: Path, shapes: list[str], crl
         if "#" in before:
             assert after.endswith("# " + before.split("# ", 1)[1])
     assert not {"PW101", "PW304"} & {c for c, _, _ in lint(tmp_path)}
+
+
+def test_vulnerable_floor_without_fixed_release_has_no_fix(tmp_path: Path) -> None:
+    lookups = Lookups(safe_floor=lambda name, spec: (None, ("GHSA-xxxx-yyyy-zzzz",)))
+    path = write(tmp_path, "requirements.txt", "oldlib>=1.0\n")
+    found = lint(tmp_path, fix=True, lookups=lookups)
+    assert found == [("PW403", "requirements.txt", 1)]
+    assert path.read_text() == "oldlib>=1.0\n"
+
+
+def test_typosquat_adapter_uses_the_vet_index(tmp_path: Path) -> None:
+    typosquat = pytest.importorskip("pipwarden.checks.typosquat")
+    from pipwarden.lint.supplychain import typosquat_lookup
+
+    assert hasattr(typosquat, "TyposquatIndex")
+    lookup = typosquat_lookup(_settings_for(tmp_path))
+    assert lookup("requests") is None
+    assert lookup("reqeusts") == "requests"
+
+
+def test_missing_data_sources_are_skipped_not_fatal(tmp_path: Path) -> None:
+    from pipwarden.lint.supplychain import default_lookups
+
+    lookups = default_lookups(_settings_for(tmp_path), offline=True)
+    assert lookups.project is None
+    assert lookups.safe_floor is None  # no database file in tmp_path
+    assert any(s.startswith("PW403: skipped") for s in lookups.skipped)
+    write(tmp_path, "requirements.txt", "pandas>=2\n")
+    report = run_lint(
+        [tmp_path / "p"], LintConfig(), settings=_settings_for(tmp_path), offline=True
+    )
+    assert report.findings == ()

@@ -318,8 +318,26 @@ def run_lint(
     root = folders[0] if folders else Path(targets[0].path).parent if targets else Path()
     venv = config.venv or _default_venv(root)
     installed = installed_versions(venv)
+    own_lookups = lookups is None
     if lookups is None:
         lookups = supplychain.default_lookups(settings, offline=offline)
+    try:
+        return _run(targets, folders, config, selection, root, installed, lookups, offline)
+    finally:
+        if own_lookups and lookups.close is not None:
+            lookups.close()
+
+
+def _run(
+    targets: list[_Target],
+    folders: list[Path],
+    config: LintConfig,
+    selection: Selection,
+    root: Path,
+    installed: dict[str, str],
+    lookups: supplychain.Lookups,
+    offline: bool,
+) -> LintReport:
     skipped = [s for s in lookups.skipped if selection.enabled(s.split(":", 1)[0])]
     ctx = LintContext(config, selection, root, installed, offline=offline)
     fixed = 0

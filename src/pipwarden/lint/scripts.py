@@ -35,7 +35,7 @@ _VENV_PIP = re.compile(
     r"(venv|virtualenv|\$VIRTUAL_ENV|\$\{VIRTUAL_ENV\}|\.tox|\.nox)[/\\]", re.IGNORECASE
 )
 _ACTIVATION = re.compile(
-    r"(activate\b|\bpython[0-9.]*\s+-m\s+venv\b|\bvirtualenv\b|\buv\s+venv\b|\bconda\s+activate\b|"
+    r"(\bactivate\b|\bpython[0-9.]*\s+-m\s+venv\b|\bvirtualenv\b|\buv\s+venv\b|\bconda\s+activate\b|"
     r"\bpoetry\s+shell\b|\bpipenv\s+shell\b|\bVIRTUAL_ENV=)"
 )
 _SHELL_NAMES = {"makefile", "gnumakefile"}

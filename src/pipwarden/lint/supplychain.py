@@ -15,6 +15,7 @@ import urllib.request
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -30,6 +31,8 @@ __all__ = [
     "check_supply_chain",
     "default_lookups",
     "fetch_projects",
+    "floor_lookup",
+    "typosquat_lookup",
 ]
 
 log = logging.getLogger(__name__)
@@ -66,8 +69,8 @@ class ProjectInfo:
 ProjectLookup = Callable[[str], ProjectInfo | None]
 # name -> the popular package it imitates, or None
 TyposquatLookup = Callable[[str], str | None]
-# (name, specifier) -> (lowest safe floor, advisory ids) when the floor admits known vulns
-FloorLookup = Callable[[str, str], tuple[str, tuple[str, ...]] | None]
+# (name, specifier) -> None when safe, else (lowest safe floor or None if no fix, advisory ids)
+FloorLookup = Callable[[str, str], tuple[str | None, tuple[str, ...]] | None]
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,7 @@ class Lookups:
     typosquat: TyposquatLookup | None = None
     safe_floor: FloorLookup | None = None
     skipped: tuple[str, ...] = ()
+    close: Callable[[], None] | None = None
 
 
 def _pypi_json(settings: Settings) -> ProjectLookup:
@@ -101,6 +105,43 @@ def _pypi_json(settings: Settings) -> ProjectLookup:
     return lookup
 
 
+def typosquat_lookup(settings: Settings) -> TyposquatLookup:
+    """The typosquat index of ``vet`` over the top-packages ranking (raises when absent)."""
+    toplist = importlib.import_module("pipwarden.toplist").load_toplist(settings.cache_dir)
+    index = importlib.import_module("pipwarden.checks.typosquat").TyposquatIndex(toplist.names)
+
+    def lookup(name: str) -> str | None:
+        match = index.check(name)
+        return None if match is None else str(match.target)
+
+    return lookup
+
+
+def floor_lookup(settings: Settings) -> tuple[FloorLookup, Callable[[], None]]:
+    """The lowest safe floor from the local vulnerability database, and a close function.
+
+    Raises when the database or the ``vulndb`` package is missing.
+    """
+    store = importlib.import_module("pipwarden.vulndb.store").VulnStore.open(settings.db_path)
+    lowest_safe_floor = importlib.import_module("pipwarden.vulndb.ranges").lowest_safe_floor
+    cache: dict[str, list[Any]] = {}
+
+    def lookup(name: str, specifier: str) -> tuple[str | None, tuple[str, ...]] | None:
+        if name not in cache:
+            cache.update({name: []})
+            cache.update(store.advisories_for([name]))
+        try:
+            spec = SpecifierSet(specifier)
+        except InvalidSpecifier:
+            return None
+        answer = lowest_safe_floor(spec, cache[name], releases=None, package=name)
+        if answer.status == "safe":
+            return None
+        return (answer.floor if answer.status == "raise" else None), tuple(answer.advisories)
+
+    return lookup, store.close
+
+
 def default_lookups(settings: Settings, *, offline: bool) -> Lookups:
     """PyPI's JSON API when online; the typosquat index and the vulnerability database when
     they are installed and have data. Each missing source is named in ``skipped``."""
@@ -112,14 +153,18 @@ def default_lookups(settings: Settings, *, offline: bool) -> Lookups:
         project = _pypi_json(settings)
     typosquat: TyposquatLookup | None = None
     try:
-        typo_module = importlib.import_module("pipwarden.checks.typosquat")
-        index = typo_module.TyposquatIndex.load(settings)
-        typosquat = index.check
-    except Exception as exc:  # any failure means: no typosquat data yet
+        typosquat = typosquat_lookup(settings)
+    except Exception as exc:  # any failure means: no typosquat data, the rule is skipped
         log.debug("typosquat index unavailable: %s", exc)
         skipped.append("PW401: skipped: typosquat index unavailable")
-    skipped.append("PW403: skipped: vulnerability floor check unavailable")
-    return Lookups(project, typosquat, None, tuple(skipped))
+    safe_floor: FloorLookup | None = None
+    close: Callable[[], None] | None = None
+    try:
+        safe_floor, close = floor_lookup(settings)
+    except Exception as exc:  # no database yet: the rule is skipped, never a crash
+        log.debug("vulnerability database unavailable: %s", exc)
+        skipped.append("PW403: skipped: no vulnerability database (run `pipwarden db update`)")
+    return Lookups(project, typosquat, safe_floor, tuple(skipped), close)
 
 
 def fetch_projects(
@@ -180,7 +225,7 @@ def check_supply_chain(
 
 
 def _vulnerable_floor(
-    entry: ReqEntry, answer: tuple[str, tuple[str, ...]], at: tuple[str, int, int]
+    entry: ReqEntry, answer: tuple[str | None, tuple[str, ...]], at: tuple[str, int, int]
 ) -> Finding:
     safe, ids = answer
     shown = ", ".join(ids[:3]) + (f" and {len(ids) - 3} more" if len(ids) > 3 else "")
@@ -189,6 +234,13 @@ def _vulnerable_floor(
         specs = list(SpecifierSet(entry.specifier))
     except InvalidSpecifier:
         specs = []
+    if safe is None:
+        return Finding(
+            "PW403",
+            f"{entry.raw_name}{entry.specifier} admits versions with known vulnerabilities "
+            f"({shown}) and no release fixes them yet: look for an alternative",
+            *at,
+        )
     if entry.spec_start >= 0 and entry.start >= 0:
         written = entry.text[entry.spec_start - entry.start : entry.spec_end - entry.start]
         if not specs or (len(specs) == 1 and specs[0].operator in {">=", ">", "=="}):
