@@ -33,6 +33,8 @@ class PyProject:
     ``"optional:<extra>"`` for optional dependencies, ``"group:<name>"`` for
     ``[dependency-groups]`` (includes expanded; the included strings keep their own lines).
     ``build_requires`` come from ``[build-system].requires`` (group ``"build"``).
+    ``errors`` lists the dependency strings that are not valid requirements, when read
+    with ``collect_errors=True`` (those strings are left out).
     """
 
     path: str
@@ -42,6 +44,7 @@ class PyProject:
     tool_pipwarden: dict[str, Any] = field(default_factory=dict)
     build_requires: tuple[Dependency, ...] = ()
     dynamic: tuple[str, ...] = ()
+    errors: tuple[InputError, ...] = ()
 
 
 def load_toml(path: Path | str) -> tuple[dict[str, Any], str]:
@@ -162,8 +165,15 @@ class _Cursor:
 
 
 def _dependency(
-    text: object, path: str, cursor: _Cursor, group: str | None, where: str
-) -> Dependency:
+    text: object,
+    path: str,
+    cursor: _Cursor,
+    group: str | None,
+    where: str,
+    errors: list[InputError] | None = None,
+) -> Dependency | None:
+    """The dependency of one string; a bad string raises, or with ``errors`` is appended
+    there and gives ``None``."""
     if not isinstance(text, str):
         raise InputError(f"{where} must hold strings, found {type(text).__name__}", path=path)
     line, column = cursor.locate(text)
@@ -171,8 +181,12 @@ def _dependency(
         req = Requirement(text)
     except InvalidRequirement as exc:
         detail = str(exc).splitlines()[0] if str(exc) else "invalid requirement"
-        raise InputError(f'cannot parse "{redact_text(text)}" in {where}: {detail}',
-                         path=path, line=line) from None
+        error = InputError(f'cannot parse "{redact_text(text)}" in {where}: {detail}',
+                           path=path, line=line)
+        if errors is None:
+            raise error from None
+        errors.append(error)
+        return None
     return Dependency(
         name=canonicalize_name(req.name),
         raw_name=req.name,
@@ -192,20 +206,30 @@ def _string_list(value: object, path: str, where: str) -> list[object]:
     return value
 
 
-def read_pyproject(path: Path | str) -> PyProject:
-    """Read the dependencies and pipwarden settings of a pyproject.toml."""
+def read_pyproject(
+    path: Path | str, *, collect_errors: bool = False, expand_includes: bool = True
+) -> PyProject:
+    """Read the dependencies and pipwarden settings of a pyproject.toml.
+
+    A dependency string that is not a valid requirement raises :class:`InputError` (with
+    its line), unless ``collect_errors``: then it is skipped and listed in ``errors``
+    (a file that is not TOML, or has the wrong shape, still raises). With
+    ``expand_includes=False`` a ``{include-group = "…"}`` is checked but not copied: each
+    string of the file then appears once, under the group that writes it.
+    """
     name = str(path)
     data, text = load_toml(path)
     locator = TomlLocator(text)
     project = data.get("project", {})
     if not isinstance(project, dict):
         raise InputError("[project] must be a table", path=name)
-    deps: list[Dependency] = []
+    deps: list[Dependency | None] = []
+    errors: list[InputError] | None = [] if collect_errors else None
 
     project_span = locator.table_span("project")
     cursor = _Cursor(locator, project_span, "dependencies")
     for item in _string_list(project.get("dependencies", []), name, "[project].dependencies"):
-        deps.append(_dependency(item, name, cursor, None, "[project].dependencies"))
+        deps.append(_dependency(item, name, cursor, None, "[project].dependencies", errors))
 
     optional = project.get("optional-dependencies", {})
     if not isinstance(optional, dict):
@@ -216,16 +240,18 @@ def read_pyproject(path: Path | str) -> PyProject:
         cursor = (_Cursor(locator, optional_span, extra) if optional_span
                   else _Cursor(locator, project_span, extra))
         for item in _string_list(items, name, where):
-            deps.append(_dependency(item, name, cursor, f"optional:{extra}", where))
+            deps.append(_dependency(item, name, cursor, f"optional:{extra}", where, errors))
 
-    deps.extend(_dependency_groups(data.get("dependency-groups", {}), name, locator))
+    deps.extend(_dependency_groups(data.get("dependency-groups", {}), name, locator,
+                                   errors=errors, expand=expand_includes))
 
     build = data.get("build-system", {})
-    build_deps: list[Dependency] = []
+    build_deps: list[Dependency | None] = []
     if isinstance(build, dict) and "requires" in build:
         cursor = _Cursor(locator, locator.table_span("build-system"), "requires")
         for item in _string_list(build["requires"], name, "[build-system].requires"):
-            build_deps.append(_dependency(item, name, cursor, "build", "[build-system].requires"))
+            build_deps.append(_dependency(item, name, cursor, "build", "[build-system].requires",
+                                          errors))
 
     tool = data.get("tool", {})
     settings = tool.get("pipwarden", {}) if isinstance(tool, dict) else {}
@@ -238,14 +264,22 @@ def read_pyproject(path: Path | str) -> PyProject:
         path=name,
         name=project_name if isinstance(project_name, str) else None,
         requires_python=requires_python if isinstance(requires_python, str) else None,
-        dependencies=tuple(deps),
+        dependencies=tuple(d for d in deps if d is not None),
         tool_pipwarden=settings,
-        build_requires=tuple(build_deps),
+        build_requires=tuple(d for d in build_deps if d is not None),
         dynamic=tuple(str(d) for d in dynamic) if isinstance(dynamic, list) else (),
+        errors=tuple(errors or ()),
     )
 
 
-def _dependency_groups(groups: object, path: str, locator: TomlLocator) -> list[Dependency]:
+def _dependency_groups(
+    groups: object,
+    path: str,
+    locator: TomlLocator,
+    *,
+    errors: list[InputError] | None = None,
+    expand: bool = True,
+) -> list[Dependency]:
     """PEP 735 groups, ``{include-group = "x"}`` expanded, cycles and unknown groups rejected."""
     if not isinstance(groups, Mapping):
         raise InputError("[dependency-groups] must be a table", path=path)
@@ -272,10 +306,12 @@ def _dependency_groups(groups: object, path: str, locator: TomlLocator) -> list[
                                      path=path)
                 entries.append(canonicalize_name(include))
             else:
-                entries.append(_dependency(item, path, cursor, None, where))
+                dep = _dependency(item, path, cursor, None, where, errors)
+                if dep is not None:
+                    entries.append(dep)
         own[canonicalize_name(str(group_name))] = entries
 
-    def expand(norm: str, chain: tuple[str, ...]) -> list[Dependency]:
+    def walk(norm: str, chain: tuple[str, ...]) -> list[Dependency]:
         out: list[Dependency] = []
         for entry in own[norm]:
             if isinstance(entry, str):
@@ -285,14 +321,17 @@ def _dependency_groups(groups: object, path: str, locator: TomlLocator) -> list[
                 if entry in (*chain, norm):
                     cycle = " -> ".join(by_norm[n] for n in (*chain, norm, entry))
                     raise InputError(f"dependency group include cycle: {cycle}", path=path)
-                out.extend(expand(entry, (*chain, norm)))
+                if expand:
+                    out.extend(walk(entry, (*chain, norm)))
+                else:
+                    walk(entry, (*chain, norm))  # still reject cycles and unknown groups
             else:
                 out.append(entry)
         return out
 
     result: list[Dependency] = []
     for norm, original in by_norm.items():
-        for dep in expand(norm, ()):
+        for dep in walk(norm, ()):
             result.append(replace(dep, group=f"group:{original}"))
     return result
 

@@ -48,11 +48,13 @@ __all__ = [
     "HASH_ALGORITHMS",
     "LogicalLine",
     "OptionLine",
+    "RequirementParts",
     "RequirementsFile",
     "Resolver",
     "parse_requirement_string",
     "parse_requirements",
     "parse_requirements_text",
+    "requirement_parts",
 ]
 
 log = logging.getLogger(__name__)
@@ -112,7 +114,9 @@ class LogicalLine:
     ``${VAR}`` expansion. ``column`` is the 1-based column of the requirement (or of the
     ``-e`` target) on line ``lineno``; ``None`` on lines without a requirement.
     ``kind`` is one of ``blank``, ``comment``, ``requirement``, ``editable``, ``option``,
-    ``include``, ``constraint``, ``error``.
+    ``include``, ``constraint``, ``error``. ``offset`` is the character offset, in the text
+    given to the parser, of column 1 of line ``lineno`` (a byte-order mark is skipped), so
+    a fixer can turn a ``(line, column)`` into a position in the file.
     """
 
     path: str
@@ -123,6 +127,7 @@ class LogicalLine:
     comment: str | None
     column: int | None = None
     kind: str = "blank"
+    offset: int = 0
 
     def __repr__(self) -> str:
         return (
@@ -202,16 +207,22 @@ class RequirementsFile:
 # pipeline steps
 
 
-def _physical_lines(text: str) -> tuple[list[str], str]:
-    """Split on ``\\n``; drop a trailing ``\\r``; report the file's newline convention."""
+def _physical_lines(text: str) -> tuple[list[str], str, list[int]]:
+    """Split on ``\\n``; drop a trailing ``\\r``; report the file's newline convention and
+    the offset of each line's first character in ``text``."""
+    start = 0
     if text.startswith("\ufeff"):
-        text = text[1:]
+        start = 1
     first_nl = text.find("\n")
     newline = "\r\n" if first_nl > 0 and text[first_nl - 1] == "\r" else "\n"
-    lines = text.split("\n")
+    lines = text[start:].split("\n")
     if lines and lines[-1] == "":
         lines.pop()
-    return [line[:-1] if line.endswith("\r") else line for line in lines], newline
+    offsets: list[int] = []
+    for line in lines:
+        offsets.append(start)
+        start += len(line) + 1
+    return [line[:-1] if line.endswith("\r") else line for line in lines], newline, offsets
 
 
 def _is_comment_line(line: str) -> bool:
@@ -420,6 +431,51 @@ def parse_requirement_string(text: str, *, editable: bool = False) -> _ParsedReq
     )
 
 
+_HEAD_RE = re.compile(r"\s*([A-Za-z0-9](?:[A-Za-z0-9._\-]*[A-Za-z0-9])?)\s*(\[[^\]]*\])?")
+
+
+@dataclass(frozen=True)
+class RequirementParts:
+    """Where the parts of a requirement string sit, as ``[start, end)`` offsets into it.
+
+    ``name`` is the name as written. ``specifier`` is the version specifier as written
+    (``== 2.1.0`` in ``pandas == 2.1.0 ; …``); when there is none it is the empty span
+    where one would be inserted (right after the name or the extras). It is ``None`` when
+    the specifier cannot be rewritten in place: it is in parentheses (``name (>=1)``) or
+    the requirement is a ``name @ url`` reference.
+    """
+
+    name: tuple[int, int]
+    specifier: tuple[int, int] | None
+
+
+def requirement_parts(text: str) -> RequirementParts | None:
+    """Offsets of the name and specifier inside a PEP 508 requirement string (the
+    ``Dependency.text`` of a named requirement); ``None`` when ``text`` does not start
+    with a name (a URL or a path)."""
+    match = _HEAD_RE.match(text)
+    if match is None or _looks_like_url_or_path(text):
+        return None
+    name = (match.start(1), match.end(1))
+    after = match.end()
+    cut = len(text)
+    for sep in (";", "@"):
+        at = text.find(sep, after)
+        if at >= 0:
+            cut = min(cut, at)
+    if cut < len(text) and text[cut] == "@":
+        return RequirementParts(name, None)
+    written = text[after:cut]
+    stripped = written.strip()
+    if stripped.startswith("("):
+        return RequirementParts(name, None)
+    if not stripped:
+        insert = match.end(2) if match.group(2) else match.end(1)
+        return RequirementParts(name, (insert, insert))
+    start = after + len(written) - len(written.lstrip())
+    return RequirementParts(name, (start, start + len(stripped)))
+
+
 # ---------------------------------------------------------------------------------------
 # options
 
@@ -433,13 +489,17 @@ def _lookup_option(token: str) -> _OptSpec | None:
     return _BY_SHORT.get(token)
 
 
-def _parse_options(options: str) -> list[tuple[_OptSpec, str | None]]:
-    """Tokens of the option part → (option, value). Raises ``ValueError`` with a message."""
+def _parse_options(options: str) -> list[tuple[_OptSpec, str | None, int]]:
+    """Tokens of the option part → (option, value, offset of the option in ``options``).
+
+    Raises ``ValueError`` with a message.
+    """
     try:
         tokens = shlex.split(options, comments=False, posix=True)
     except ValueError as exc:
         raise ValueError(f"cannot split options {redact_text(options)!r}: {exc}") from None
-    out: list[tuple[_OptSpec, str | None]] = []
+    out: list[tuple[_OptSpec, str | None, int]] = []
+    cursor = 0  # shlex keeps no positions: find each option again, left to right
     i = 0
     while i < len(tokens):
         token = tokens[i]
@@ -460,6 +520,9 @@ def _parse_options(options: str) -> list[tuple[_OptSpec, str | None]]:
                 value = attached.removeprefix("=")
         if spec is None:
             raise ValueError(f"unknown option {name!r}")
+        found = options.find(name, cursor)
+        offset = found if found >= 0 else cursor
+        cursor = offset + len(name)
         if spec.takes_value and value is None:
             if i >= len(tokens):
                 raise ValueError(f"option {spec.long} needs a value")
@@ -467,7 +530,10 @@ def _parse_options(options: str) -> list[tuple[_OptSpec, str | None]]:
             i += 1
         elif not spec.takes_value and value is not None:
             raise ValueError(f"option {spec.long} takes no value")
-        out.append((spec, value))
+        if value:
+            after = options.find(value, cursor)
+            cursor = after + len(value) if after >= 0 else cursor
+        out.append((spec, value, offset))
     return out
 
 
@@ -521,7 +587,7 @@ def _parse(
     constraint: bool,
     stack: tuple[tuple[str, str, int], ...],
 ) -> RequirementsFile:
-    physical, newline = _physical_lines(text)
+    physical, newline, line_offsets = _physical_lines(text)
     dependencies: list[Dependency] = []
     options: list[OptionLine] = []
     lines: list[LogicalLine] = []
@@ -547,14 +613,15 @@ def _parse(
         except ValueError as exc:
             ctx.fail(error(str(exc)))
             lines.append(LogicalLine(path, joined.lineno, joined.end_lineno, raw, content,
-                                     comment, None, "error"))
+                                     comment, None, "error", line_offsets[joined.lineno - 1]))
             continue
 
         hashes: list[str] = []
         per_req: list[tuple[_OptSpec, str | None]] = []
         line_failed = False
-        for spec, raw_value in parsed_opts:
-            location = Location(path, joined.lineno)
+        opt_offset = len(content) - len(opt_text)
+        for spec, raw_value, at in parsed_opts:
+            location = Location(path, *_position(joined, opt_offset + at))
             value = None if raw_value is None else _expand_env(raw_value, ctx.environ)
             if spec.long == "--hash":
                 try:
@@ -624,7 +691,8 @@ def _parse(
         if line_failed:
             kind = "error"
         lines.append(LogicalLine(path, joined.lineno, joined.end_lineno, raw, content, comment,
-                                 column if targets else None, kind))
+                                 column if targets else None, kind,
+                                 line_offsets[joined.lineno - 1]))
 
     return RequirementsFile(
         path=path,
