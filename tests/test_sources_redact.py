@@ -49,3 +49,14 @@ def test_secret_never_survives(user: str, secret: str) -> None:
         masked = redact_url(url)
         assert f":{secret}@" not in masked and f"//{secret}@" not in masked
         assert masked.endswith("@idx.example/simple")
+
+
+def test_keep_user_false_hides_the_user_name_too() -> None:
+    url = "https://bob:s3cr3t@pkgs.example.com/simple"
+    assert redact_url(url, keep_user=False) == "https://****@pkgs.example.com/simple"
+    assert redact_url("https://ghp_abc@github.com/o/r", keep_user=False) == (
+        "https://****@github.com/o/r"
+    )
+    assert redact_url("https://pkgs.example.com/simple", keep_user=False) == (
+        "https://pkgs.example.com/simple"
+    )

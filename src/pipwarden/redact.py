@@ -20,28 +20,30 @@ _USERINFO_RE = re.compile(
 )
 
 
-def _mask_userinfo(userinfo: str) -> str:
+def _mask_userinfo(userinfo: str, keep_user: bool) -> str:
     user, sep, _password = userinfo.partition(":")
-    if sep and user and not user.startswith("${"):
+    if keep_user and sep and user and not user.startswith("${"):
         return f"{user}:{MASK}"
     return MASK
 
 
-def redact_url(url: str) -> str:
+def redact_url(url: str, *, keep_user: bool = True) -> str:
     """``url`` with the credentials of its user-info part masked; other URLs unchanged.
+
+    ``keep_user=False`` hides the user name too (for text that may be shared).
 
     >>> redact_url("https://alice:s3cr3t@pypi.example.com/simple")
     'https://alice:****@pypi.example.com/simple'
     >>> redact_url("https://ghp_abc@github.com/org/repo.git")
     'https://****@github.com/org/repo.git'
     """
-    return redact_text(url)
+    return redact_text(url, keep_user=keep_user)
 
 
-def redact_text(text: str) -> str:
+def redact_text(text: str, *, keep_user: bool = True) -> str:
     """Mask the credentials of every ``scheme://user:pass@host`` URL inside free text."""
     if "@" not in text or "://" not in text:
         return text
     return _USERINFO_RE.sub(
-        lambda m: f"{m.group('scheme')}{_mask_userinfo(m.group('userinfo'))}@", text
+        lambda m: f"{m.group('scheme')}{_mask_userinfo(m.group('userinfo'), keep_user)}@", text
     )

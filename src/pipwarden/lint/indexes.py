@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
 from urllib.parse import urlsplit
 
 from pipwarden.lint.engine import Finding, LintContext, rule
-from pipwarden.lint.reqfile import ReqOption
+from pipwarden.redact import redact_url
+from pipwarden.sources.requirements import OptionLine
 
-__all__ = ["check_indexes", "has_credentials", "redact"]
+__all__ = ["check_indexes", "has_credentials"]
 
 rule(
     "PW201",
@@ -22,28 +22,29 @@ rule("PW203", "trusted-host", "--trusted-host turns off TLS verification for a h
 rule("PW204", "index-credentials", "credentials written inside an index URL", level="error")
 
 _INDEX_OPTIONS = {"--index-url", "--extra-index-url", "--find-links"}
-_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>[^/@\s]+)@")
 
 
 def has_credentials(url: str) -> bool:
     """True when the URL carries a user name or token before ``@`` (env-var references too)."""
-    return _USERINFO.search(url) is not None
+    return redact_url(url) != url
 
 
-def redact(url: str) -> str:
-    """The URL with any user name, password or token replaced by ``***``."""
-    return _USERINFO.sub(lambda m: f"{m.group('scheme')}***@", url)
+def _shown(url: str) -> str:
+    """The URL for a message: user name and secret both hidden (the file may be shared)."""
+    return redact_url(url, keep_user=False)
 
 
-def check_indexes(path: str, options: Iterable[ReqOption], ctx: LintContext) -> Iterator[Finding]:
-    """PW201-PW204 over the options of one requirements file."""
+def check_indexes(
+    path: str, options: Iterable[OptionLine], ctx: LintContext
+) -> Iterator[Finding]:
+    """PW201-PW204 over the options of one requirements file (values as written)."""
     for option in options:
-        value = option.value or ""
-        at = (path, option.line, option.column)
+        value = option.raw_value or ""
+        at = (path, option.location.line, option.location.column)
         if option.name == "--extra-index-url" and ctx.on("PW201"):
             yield Finding(
                 "PW201",
-                f"--extra-index-url {redact(value)}: pip takes the highest version from any "
+                f"--extra-index-url {_shown(value)}: pip takes the highest version from any "
                 f"index, so a look-alike upload on PyPI wins; use one --index-url that "
                 f"mirrors PyPI",
                 *at,
@@ -53,14 +54,14 @@ def check_indexes(path: str, options: Iterable[ReqOption], ctx: LintContext) -> 
             if scheme == "http" and ctx.on("PW202"):
                 yield Finding(
                     "PW202",
-                    f"{option.name} {redact(value)} is plain http: anyone on the network can "
+                    f"{option.name} {_shown(value)} is plain http: anyone on the network can "
                     f"swap packages; use https",
                     *at,
                 )
             if has_credentials(value) and ctx.on("PW204"):
                 yield Finding(
                     "PW204",
-                    f"{option.name} {redact(value)} has credentials in the URL: remove them and "
+                    f"{option.name} {_shown(value)} has credentials in the URL: remove them and "
                     f"use keyring or a netrc file (and rotate the token if this file is shared)",
                     *at,
                 )

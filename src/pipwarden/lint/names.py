@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from pipwarden.lint.engine import Edit, Finding, LintContext, rule
-from pipwarden.lint.reqfile import ReqEntry
+from pipwarden.lint.inputs import ReqEntry
 
 __all__ = ["check_names"]
 

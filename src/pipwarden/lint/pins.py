@@ -8,7 +8,8 @@ from packaging.specifiers import InvalidSpecifier, Specifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from pipwarden.lint.engine import Edit, Finding, LintContext, rule
-from pipwarden.lint.reqfile import ReqEntry, ReqOption
+from pipwarden.lint.inputs import ReqEntry
+from pipwarden.sources.requirements import OptionLine
 
 __all__ = ["check_pins", "check_pre_option"]
 
@@ -57,7 +58,7 @@ def check_pins(path: str, entries: Iterable[ReqEntry], ctx: LintContext) -> Iter
                 and entry.spec_start >= 0
                 and _is_version(version)
             ):
-                old = ctx_text(entry)
+                old = entry.written(entry.spec_start, entry.spec_end)
                 if old is not None and old.startswith(pins[0].operator):
                     new = ">=" + old[len(pins[0].operator) :].lstrip()
                     edits = (Edit(entry.spec_start, entry.spec_end, old, new),)
@@ -102,17 +103,6 @@ def check_pins(path: str, entries: Iterable[ReqEntry], ctx: LintContext) -> Iter
                 )
 
 
-def ctx_text(entry: ReqEntry) -> str | None:
-    """The specifier exactly as written (from the entry's text), or None if not locatable."""
-    if entry.spec_start < 0 or entry.start < 0:
-        return None
-    begin = entry.spec_start - entry.start
-    end = entry.spec_end - entry.start
-    if begin < 0 or end > len(entry.text):
-        return None
-    return entry.text[begin:end]
-
-
 def _no_floor(path: str, entry: ReqEntry, specs: list[Specifier], ctx: LintContext) -> Finding:
     version = ctx.installed.get(entry.name or "")
     source = "installed"
@@ -136,7 +126,7 @@ def _no_floor(path: str, entry: ReqEntry, specs: list[Specifier], ctx: LintConte
 
 
 def check_pre_option(
-    path: str, options: Iterable[ReqOption], ctx: LintContext
+    path: str, options: Iterable[OptionLine], ctx: LintContext
 ) -> Iterator[Finding]:
     """PW104 for ``--pre`` in a requirements file."""
     if not ctx.on("PW104"):
@@ -147,8 +137,8 @@ def check_pre_option(
                 "PW104",
                 "--pre lets pip install pre-releases of every package: remove it",
                 path,
-                option.line,
-                option.column,
+                option.location.line,
+                option.location.column,
             )
 
 

@@ -16,7 +16,6 @@ from pipwarden.lint import (
     lockfiles,
     names,
     pins,
-    pyproject,
     scripts,
     supplychain,
     urls,
@@ -32,7 +31,7 @@ from pipwarden.lint.engine import (
     read_text,
     write_text_atomic,
 )
-from pipwarden.lint.reqfile import ReqEntry, ReqFile, scan_requirements
+from pipwarden.lint.inputs import ReqEntry, Scanned, scan_pyproject, scan_requirements
 from pipwarden.settings import Settings
 
 __all__ = ["discover", "installed_versions", "run_lint"]
@@ -178,7 +177,7 @@ def _lint_once(
     findings: list[Finding] = []
     errors: list[InputError] = []
     broken: set[str] = set()
-    req_files: dict[str, ReqFile] = {}
+    req_files: dict[str, Scanned] = {}
     constraint_files: set[str] = set()
     queue = list(targets)
     files: list[str] = []
@@ -198,7 +197,7 @@ def _lint_once(
             if target.kind == "requirements":
                 scanned = scan_requirements(target.path, text)
             elif target.kind == "pyproject":
-                scanned = pyproject.scan_pyproject(target.path, text)
+                scanned = scan_pyproject(target.path, text)
             else:
                 scanned = None
         except InputError as exc:
@@ -210,16 +209,20 @@ def _lint_once(
             if scanned.errors:
                 errors.extend(scanned.errors)
                 broken.add(target.path)
-            for include, is_constraint, line in scanned.includes:
-                inc = Path(target.path).parent / include
+            for include in scanned.includes:
+                inc = Path(target.path).parent / include.target
                 if not inc.exists():
                     errors.append(
-                        InputError(f"-r/-c {include}: no such file", path=target.path, line=line)
+                        InputError(
+                            f"-r/-c {include.target}: no such file",
+                            path=target.path,
+                            line=include.line,
+                        )
                     )
                     broken.add(target.path)
                     continue
                 shown = _shown(inc)
-                if is_constraint:
+                if include.constraint:
                     constraint_files.add(shown)
                 queue.append(_Target(shown, "requirements"))
             continue
@@ -273,7 +276,7 @@ def _lint_once(
 
 
 def _groups(
-    req_files: dict[str, ReqFile], constraint_files: set[str]
+    req_files: dict[str, Scanned], constraint_files: set[str]
 ) -> Iterator[tuple[str, list[tuple[str, ReqEntry]]]]:
     """Each requirements file with its ``-r`` includes expanded in place, as pip reads them."""
 
@@ -285,10 +288,10 @@ def _groups(
         keyed: list[tuple[int, int, list[tuple[str, ReqEntry]]]] = [
             (e.line, 1, [(path, e)]) for e in scanned.entries
         ]
-        for include, is_constraint, line in scanned.includes:
-            if not is_constraint:
-                inner = expand(_shown(Path(path).parent / include), visited)
-                keyed.append((line, 0, inner))
+        for include in scanned.includes:
+            if not include.constraint:
+                inner = expand(_shown(Path(path).parent / include.target), visited)
+                keyed.append((include.line, 0, inner))
         keyed.sort(key=lambda item: (item[0], item[1]))
         return [pair for _line, _order, pairs in keyed for pair in pairs]
 

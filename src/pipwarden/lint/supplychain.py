@@ -21,7 +21,7 @@ from urllib.parse import quote
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from pipwarden.lint.engine import Edit, Finding, LintContext, rule
-from pipwarden.lint.reqfile import ReqEntry
+from pipwarden.lint.inputs import ReqEntry
 from pipwarden.settings import Settings
 
 __all__ = [
@@ -241,10 +241,11 @@ def _vulnerable_floor(
             f"({shown}) and no release fixes them yet: look for an alternative",
             *at,
         )
-    if entry.spec_start >= 0 and entry.start >= 0:
-        written = entry.text[entry.spec_start - entry.start : entry.spec_end - entry.start]
-        if not specs or (len(specs) == 1 and specs[0].operator in {">=", ">", "=="}):
-            edits = (Edit(entry.spec_start, entry.spec_end, written, f">={safe}"),)
+    written = entry.written(entry.spec_start, entry.spec_end)
+    if written is not None and (
+        not specs or (len(specs) == 1 and specs[0].operator in {">=", ">", "=="})
+    ):
+        edits = (Edit(entry.spec_start, entry.spec_end, written, f">={safe}"),)
     return Finding(
         "PW403",
         f"{entry.raw_name}{entry.specifier} admits versions with known vulnerabilities "

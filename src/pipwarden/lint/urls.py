@@ -6,8 +6,9 @@ import re
 from collections.abc import Iterable, Iterator
 
 from pipwarden.lint.engine import Finding, LintContext, rule
-from pipwarden.lint.indexes import has_credentials, redact
-from pipwarden.lint.reqfile import ReqEntry
+from pipwarden.lint.indexes import has_credentials
+from pipwarden.lint.inputs import ReqEntry
+from pipwarden.redact import redact_url
 
 __all__ = ["check_duplicates", "check_urls"]
 
@@ -36,7 +37,7 @@ def check_urls(path: str, entries: Iterable[ReqEntry], ctx: LintContext) -> Iter
         if url is None:
             continue
         at = (path, entry.line, entry.column)
-        shown = redact(url)
+        shown = redact_url(url, keep_user=False)
         label = entry.raw_name or shown
         if has_credentials(url) and ctx.on("PW204"):
             yield Finding(
