@@ -20,11 +20,17 @@ def test_requirements_files_includes_options_and_continuations(tmp_path: Path) -
         "./local/path\n"
         "https://example.com/pkg-1.0.tar.gz\n"
         "-r requirements/base.txt\n"
-        "-r requirements.txt\n"  # a cycle is followed once
+        "-r requirements.txt\n"  # a cycle: pip rejects it, the rest is still read
     )
     (tmp_path / "requirements" / "base.txt").write_text("numpy>=1.26\n")
     declared = read_declared(tmp_path)
-    assert declared.problems == ()
+    # as pip: a missing -c file and an include cycle are errors (reported, not fatal)
+    assert [(p.path, p.line) for p in declared.problems] == [
+        ("requirements.txt", 3),
+        ("requirements.txt", 11),
+    ]
+    assert "constraints.txt" in declared.problems[0].message
+    assert "cycle" in declared.problems[1].message
     got = [(d.name, d.specifier, str(d.location), d.extras) for d in declared.dependencies]
     assert got == [
         ("pandas", ">=2.0", "requirements.txt:4", ("performance",)),
