@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from pipwarden.slim import run_slim
-from pipwarden.slim.installed import read_installed
+from pipwarden.sources.environment import read_environment
 
 IMPORTS = [
     "import os", "import json", "import numpy as np", "import pandas as pd",
@@ -62,12 +62,12 @@ def main() -> None:
         root = Path(tmp)
         build(root, n_files)
         start = time.perf_counter()
-        env = read_installed(root / ".venv")
+        env = read_environment(root / ".venv")
         t_env = time.perf_counter() - start
         start = time.perf_counter()
         report = run_slim(root)
         t_all = time.perf_counter() - start
-    print(f"environment: {len(env.environment.packages)} distributions read in {t_env:.2f} s")
+    print(f"environment: {len(env.packages)} distributions read in {t_env:.2f} s")
     print(
         f"slim: {len(report.files_scanned)} files ({n_files} .py, {max(1, n_files // 10)} "
         f"notebooks) in {t_all:.2f} s; {len(report.unused)} unused, "

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 import pytest
 
-from pipwarden.slim.installed import module_names_from_record, read_installed
-from pipwarden.slim.mapping import ImportResolver
+from pipwarden.slim.mapping import ImportResolver, installed_modules
 from pipwarden.slim.overlap import find_overlaps
+from pipwarden.sources.environment import module_names as module_names_from_record
+from pipwarden.sources.environment import read_environment
 from slim_fixtures import VENV
 
 
@@ -47,8 +48,8 @@ def test_record_paths_give_namespace_modules() -> None:
 
 
 def test_environment_metadata_wins_and_namespaces_resolve_precisely() -> None:
-    env = read_installed(VENV)
-    resolver = ImportResolver(env.modules)
+    env = read_environment(VENV)
+    resolver = ImportResolver(installed_modules(env))
     assert resolver.resolve("google.cloud.bigquery.client") == {"google-cloud-bigquery"}
     assert resolver.resolve("google.cloud.client") == {"google-cloud-core"}
     assert resolver.resolve("google.protobuf") == {"protobuf"}
@@ -62,9 +63,9 @@ def test_environment_metadata_wins_and_namespaces_resolve_precisely() -> None:
 
 
 def test_read_installed_reads_metadata() -> None:
-    env = read_installed(VENV)
-    pkgs = env.packages
-    assert env.environment.python_version == "3.11.9"
+    env = read_environment(VENV)
+    pkgs = {p.name: p for p in env.packages}
+    assert env.python_version == "3.11.9"
     assert pkgs["dbt-core"].console_scripts == ("dbt",)
     assert pkgs["pyyaml"].display_name == "PyYAML"
     assert "Jinja2<4,>=3.1.3" in pkgs["dbt-core"].requires_dist

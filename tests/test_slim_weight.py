@@ -1,12 +1,17 @@
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
 
+from packaging.utils import canonicalize_name
+
 from loopback import LoopbackServer
+from pipwarden.models import InstalledPackage
 from pipwarden.settings import Settings
 from pipwarden.slim import run_slim
-from pipwarden.slim.weight import DependencyGraph, graph_from_index, subtree_weights
+from pipwarden.slim.weight import graph_from_index, subtree_weights
+from pipwarden.sources.graph import DependencyGraph
 
 # A small environment, counted by hand:
 #
@@ -36,8 +41,22 @@ REQUIRES = {
 }
 
 
-def _graph() -> DependencyGraph:
-    return DependencyGraph(REQUIRES, python_version="3.12.1")
+def _build(
+    requires: Mapping[str, Iterable[str]],
+    python_version: str | None = "3.12.1",
+    extras_of: Mapping[str, Iterable[str]] | None = None,
+) -> DependencyGraph:
+    packages = [
+        InstalledPackage(canonicalize_name(name), name, "1", "", tuple(reqs))
+        for name, reqs in requires.items()
+    ]
+    return DependencyGraph.from_packages(
+        packages, python_version=python_version, extras_of=extras_of
+    )
+
+
+def _graph(**extras_of: tuple[str, ...]) -> DependencyGraph:
+    return _build(REQUIRES, extras_of=extras_of)
 
 
 def test_closure_hand_count() -> None:
@@ -45,13 +64,13 @@ def test_closure_hand_count() -> None:
     assert g.closure("app") == {"web", "http", "templ", "escape", "certs"}
     assert g.closure("cli") == {"http", "certs"}
     assert g.closure("data") == {"numbers"}
-    assert g.closure("data", ["fast"]) == {"numbers", "speedups"}
+    assert _graph(data=("fast",)).closure("data") == {"numbers", "speedups"}
     assert g.closure("lonely") == frozenset()
-    assert "missing" not in g
+    assert "missing" not in g.packages
 
 
 def test_python_version_marker_follows_the_environment() -> None:
-    old = DependencyGraph(REQUIRES, python_version="3.10.4")
+    old = _build(REQUIRES, python_version="3.10.4")
     assert old.closure("cli") == {"http", "certs", "backport"}
 
 
@@ -59,7 +78,8 @@ def test_subtree_weights_hand_count() -> None:
     weights = {
         w.name: (len(w.brings), len(w.only_through), w.only_through, w.installed)
         for w in subtree_weights(
-            _graph(), {"app": (), "cli": (), "data": ("fast",), "lonely": (), "ghost": ()}
+            _graph(data=("fast",)),
+            {"app": (), "cli": (), "data": ("fast",), "lonely": (), "ghost": ()},
         )
     }
     assert weights == {
@@ -80,7 +100,7 @@ def test_a_root_reached_through_another_root_does_not_leave() -> None:
 
 
 def test_cycles_terminate() -> None:
-    g = DependencyGraph({"a": ["b"], "b": ["c"], "c": ["a"]})
+    g = _build({"a": ["b"], "b": ["c"], "c": ["a"]}, python_version=None)
     assert g.closure("a") == {"b", "c"}
 
 

@@ -23,21 +23,22 @@ from packaging.markers import (
     default_environment,
 )
 
-from pipwarden.models import Dependency, Location
+from pipwarden.errors import InputError
+from pipwarden.models import Dependency, Environment, Location
 from pipwarden.settings import Settings
 from pipwarden.slim.declared import lowest_python, read_declared
 from pipwarden.slim.imports import FileProblem, ImportUse, is_stdlib, scan_imports
-from pipwarden.slim.installed import InstalledEnvironment, find_venv, read_installed
-from pipwarden.slim.mapping import ImportResolver
+from pipwarden.slim.mapping import ImportResolver, installed_modules
 from pipwarden.slim.overlap import Overlap, find_overlaps
 from pipwarden.slim.tools import providers, scan_tools
 from pipwarden.slim.weight import (
-    DependencyGraph,
     SubtreeWeight,
     graph_from_index,
     pypi_requires_fetcher,
     subtree_weights,
 )
+from pipwarden.sources.environment import find_environment, read_environment
+from pipwarden.sources.graph import DependencyGraph
 from pipwarden.stdlib_alternatives import StdlibAlternative, find
 
 __all__ = [
@@ -208,17 +209,27 @@ def run_slim(
     root = project.resolve()
     declared = read_declared(root)
     by_name = _first_by_name(declared.dependencies)
-    venv = find_venv(root)
-    installed: InstalledEnvironment | None = read_installed(venv) if venv else None
-    graph = DependencyGraph.from_environment(installed.environment) if installed else None
+    venv = find_environment(root, environ={})  # the project's own venv, never the caller's
+    installed: Environment | None = None
+    env_problems: list[FileProblem] = []
+    if venv is not None:
+        try:
+            installed = read_environment(venv)
+        except InputError as exc:
+            env_problems.append(FileProblem(str(venv.relative_to(root)), None, exc.reason))
     min_python = lowest_python(declared.requires_python)
-    if min_python is None and installed and installed.environment.python_version:
-        parts = installed.environment.python_version.split(".")
+    if min_python is None and installed and installed.python_version:
+        parts = installed.python_version.split(".")
         if len(parts) >= 2 and parts[0].isdigit() and parts[1].isdigit():
             min_python = (int(parts[0]), int(parts[1]))
     roots: dict[str, tuple[str, ...]] = {}
     for dep in declared.dependencies:
         roots[dep.name] = tuple(sorted({*roots.get(dep.name, ()), *dep.extras}))
+    graph = (
+        DependencyGraph.from_environment(installed, extras_of=roots, roots=roots)
+        if installed
+        else None
+    )
     weight_note = None
     offline = offline or (settings is not None and settings.offline)
     if graph is None and roots:
@@ -228,16 +239,16 @@ def run_slim(
             graph, weight_note = _graph_from_pypi(
                 roots, settings or Settings.from_env(), min_python
             )
-    resolver = ImportResolver(installed.modules if installed else None)
+    resolver = ImportResolver(installed_modules(installed) if installed else None)
 
     scan = scan_imports(root)
     tools = scan_tools(root, scan.shell_lines)
-    problems = [*declared.problems, *scan.problems, *tools.problems]
+    problems = [*declared.problems, *env_problems, *scan.problems, *tools.problems]
     for problem in problems:
         logger.error("%s", problem)
 
     def closure(name: str) -> frozenset[str]:
-        return graph.closure(name) if graph is not None and name in graph else frozenset()
+        return frozenset(graph.closure(name)) if graph is not None else frozenset()
 
     # -- imports -> distributions ------------------------------------------------------
     module_uses = list(scan.imports)
@@ -260,7 +271,7 @@ def run_slim(
 
     # -- commands -> distributions -------------------------------------------------------
     scripts = (
-        {p.name: p.console_scripts for p in installed.environment.packages} if installed else {}
+        {p.name: p.console_scripts for p in installed.packages} if installed else {}
     )
     used_dists = set(used_by_import) | set(undeclared)
     tool_hits: dict[str, list[tuple[str, Location]]] = {}
@@ -310,7 +321,7 @@ def run_slim(
     for dist, uses in sorted(undeclared.items()):
         via = tuple(sorted(d for d in by_name if dist in closure(d)))
         is_installed = (
-            (graph is not None and dist in graph) if installed is not None else None
+            (graph is not None and dist in graph.packages) if installed is not None else None
         )  # without an environment, nothing is known to be installed
         undeclared_list.append(
             UndeclaredImport(
@@ -344,7 +355,7 @@ def run_slim(
         requires_python=declared.requires_python,
         min_python=min_python,
         environment=str(venv.relative_to(root)) if venv else None,
-        environment_packages=len(installed.environment.packages) if installed else 0,
+        environment_packages=len({p.name for p in installed.packages}) if installed else 0,
         files_scanned=scan.files + tools.files,
         declared=tuple(by_name.values()),
         stdlib=tuple(stdlib),

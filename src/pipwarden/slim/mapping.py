@@ -1,7 +1,7 @@
 """Import names → distribution names.
 
-The installed environment's metadata decides first (``top_level.txt`` and ``RECORD``, via
-:mod:`pipwarden.slim.installed`); a curated table covers the usual surprises when there is
+The installed environment's metadata decides first (``top_level.txt`` and ``RECORD``, read
+by :mod:`pipwarden.sources.environment`); a curated table covers the usual surprises when there is
 no environment or a distribution ships no such metadata; last, an import name that is
 itself a distribution name (``requests``) maps to that distribution. Matching is by the
 longest dotted prefix, so ``google.cloud.bigquery.client`` finds
@@ -14,7 +14,10 @@ from collections.abc import Iterable, Mapping
 
 from packaging.utils import canonicalize_name
 
-__all__ = ["CURATED_IMPORTS", "ImportResolver"]
+from pipwarden.models import Environment
+from pipwarden.sources.environment import installed_files, module_names
+
+__all__ = ["CURATED_IMPORTS", "ImportResolver", "installed_modules"]
 
 # import name (dotted prefix) -> distribution (PEP 503 normalised)
 CURATED_IMPORTS: dict[str, str] = {
@@ -107,6 +110,21 @@ CURATED_IMPORTS: dict[str, str] = {
     "pandas_gbq": "pandas-gbq",
     "db_dtypes": "db-dtypes",
 }
+
+
+def installed_modules(env: Environment) -> dict[str, tuple[str, ...]]:
+    """Per installed distribution, the dotted module names it provides (``RECORD`` and
+    ``top_level.txt``); the first of duplicate installs wins."""
+    modules: dict[str, tuple[str, ...]] = {}
+    for package in env.packages:
+        if package.name in modules:
+            continue
+        names = set(module_names(installed_files(package)))
+        names.update(
+            t for t in package.top_level if t and all(p.isidentifier() for p in t.split("."))
+        )
+        modules[package.name] = tuple(sorted(names))
+    return modules
 
 
 def _prefixes(module: str) -> list[str]:

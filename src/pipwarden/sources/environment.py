@@ -17,7 +17,7 @@ import csv
 import logging
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from packaging.utils import canonicalize_name
@@ -29,6 +29,7 @@ __all__ = [
     "find_environment",
     "import_names",
     "installed_files",
+    "module_names",
     "read_environment",
     "site_packages_dirs",
 ]
@@ -39,6 +40,7 @@ _VENV_NAMES = (".venv", "venv", "env")
 _PYDIR_RE = re.compile(r"^(?:python|pypy)(\d+)\.(\d+)t?$")
 _HEADER_CHUNK = 65536
 _IDENTIFIER_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_MODULE_SUFFIX_RE = re.compile(r"\.(py|pyc|so|pyd)$")
 
 
 def find_environment(
@@ -415,3 +417,30 @@ def import_names(package: InstalledPackage) -> tuple[str, ...]:
         if _IDENTIFIER_RE.match(name):
             found.add(name)
     return tuple(sorted(found))
+
+
+def module_names(files: Iterable[str]) -> tuple[str, ...]:
+    """Dotted module and package names provided by the files of a ``RECORD``.
+
+    ``google/cloud/bigquery/client.py`` gives ``google``, ``google.cloud``,
+    ``google.cloud.bigquery`` and ``google.cloud.bigquery.client`` (so a namespace package
+    maps to the distribution that ships it); metadata folders, ``__pycache__`` and files
+    outside site-packages are ignored.
+    """
+    names: set[str] = set()
+    for raw in files:
+        path = raw.replace("\\", "/")
+        if path.startswith(("../", "/")) or "__pycache__" in path:
+            continue
+        parts = path.split("/")
+        if parts[0].endswith((".dist-info", ".egg-info", ".data")):
+            continue
+        if not _MODULE_SUFFIX_RE.search(parts[-1]):
+            continue
+        stem = parts[-1].split(".", 1)[0]
+        dotted = [*parts[:-1], stem] if stem != "__init__" else parts[:-1]
+        if not dotted or not all(p.isidentifier() for p in dotted):
+            continue
+        for end in range(1, len(dotted) + 1):
+            names.add(".".join(dotted[:end]))
+    return tuple(sorted(names))

@@ -31,7 +31,10 @@ __all__ = ["DependencyGraph"]
 log = logging.getLogger(__name__)
 
 
-_HEAD_RE = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._\-]*)\s*(?:\[([^\]]*)\])?\s*[^@]*$")
+# name, extras, then nothing or a version specifier (an operator or a parenthesis first)
+_HEAD_RE = re.compile(
+    r"^\s*([A-Za-z0-9][A-Za-z0-9._\-]*)\s*(?:\[([^\]]*)\])?\s*(?:[<>=!~(][^@]*)?$"
+)
 _EXTRA_ONLY_RE = re.compile(r"""^\s*extra\s*==\s*["']([^"']+)["']\s*$""")
 
 
