@@ -24,7 +24,7 @@ from pipwarden.doctor.checks import (
     pip_guard_source,
 )
 from pipwarden.doctor.models import Status
-from pipwarden.doctor.yamlscan import scan_yaml
+from pipwarden.yamlscan import scan_yaml
 
 
 @pytest.fixture(autouse=True)

@@ -25,7 +25,7 @@ from typing import Any
 
 from pipwarden.doctor.checks import pip_config_files
 from pipwarden.doctor.models import CredentialFinding, Lifetime, Status
-from pipwarden.doctor.yamlscan import scan_yaml
+from pipwarden.yamlscan import scan_yaml
 
 __all__ = [
     "DETECTORS",

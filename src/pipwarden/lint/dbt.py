@@ -3,7 +3,7 @@
 dbt packages are code compiled into the warehouse project. The rule is a version range
 for hub packages, a full commit sha for git packages, and no local package outside the
 project. The YAML subset dbt uses (a list of small mappings under ``packages:``) is read
-by a small line-based parser that keeps line numbers; no PyYAML.
+by :mod:`pipwarden.yamlscan`, which keeps line numbers; no PyYAML.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from pathlib import Path
 
 from pipwarden.errors import InputError
 from pipwarden.lint.engine import Finding, LintContext, rule
+from pipwarden.yamlscan import flow_sequence, scan_yaml
 
 __all__ = ["DbtPackage", "check_dbt", "parse_packages_yml"]
 
@@ -27,7 +28,6 @@ rule(
 )
 rule("PW603", "dbt-local-outside", "a dbt local package outside the project folder")
 
-_KEY = re.compile(r"^([A-Za-z_][A-Za-z0-9_-]*)\s*:(?:\s+(.*?))?\s*$")
 _FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
 
 
@@ -40,114 +40,41 @@ class DbtPackage:
     fields: dict[str, str | list[str]] = field(default_factory=dict)
 
 
-def _strip_comment(text: str) -> str:
-    quote: str | None = None
-    for index, char in enumerate(text):
-        if quote:
-            if char == quote:
-                quote = None
-        elif char in "\"'":
-            quote = char
-        elif char == "#" and (index == 0 or text[index - 1] in " \t"):
-            return text[:index].rstrip()
-    return text.rstrip()
-
-
-def _scalar(text: str) -> str:
-    text = text.strip()
-    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
-        return text[1:-1]
-    return text
-
-
-def _value(text: str) -> str | list[str]:
-    text = text.strip()
-    if text.startswith("[") and text.endswith("]"):
-        return [_scalar(part) for part in _split_flow(text[1:-1]) if part.strip()]
-    return _scalar(text)
-
-
-def _split_flow(text: str) -> list[str]:
-    parts, quote, current = [], None, ""
-    for char in text:
-        if quote:
-            quote = None if char == quote else quote
-        elif char in "\"'":
-            quote = char
-        elif char == ",":
-            parts.append(current)
-            current = ""
-            continue
-        current += char
-    parts.append(current)
-    return parts
-
-
 def parse_packages_yml(path: str, text: str) -> list[DbtPackage]:
     """The entries of the top-level ``packages:`` list; a malformed line raises InputError."""
-    packages: list[DbtPackage] = []
-    in_packages = False
-    item_indent: int | None = None
-    current: DbtPackage | None = None
-    list_key: str | None = None
-    for lineno, raw in enumerate(text.splitlines(), start=1):
-        if raw.startswith("\ufeff"):
-            raw = raw[1:]
-        content = _strip_comment(raw)
-        if not content.strip() or content.strip() in {"---", "..."}:
+    lines = text.removeprefix("\ufeff").splitlines()
+    packages: dict[str, DbtPackage] = {}
+    for entry in scan_yaml(text, items=True, source=path):
+        if not entry.path:
+            if entry.item:
+                raise InputError(f"cannot read {entry.value!r} as a YAML key", path=path,
+                                 line=entry.line)
+            if entry.key == "packages" and entry.value not in {"", "[]"}:
+                raise InputError("packages: must be a list of entries", path=path,
+                                 line=entry.line)
             continue
-        if "\t" in content[: len(content) - len(content.lstrip())]:
-            raise InputError("tabs are not allowed for indentation in YAML", path=path, line=lineno)
-        indent = len(content) - len(content.lstrip(" "))
-        body = content.strip()
-        if indent == 0:
-            key = _KEY.match(body)
-            if key is None:
-                raise InputError(f"cannot read {body!r} as a YAML key", path=path, line=lineno)
-            in_packages = key.group(1) == "packages"
-            current, list_key, item_indent = None, None, None
-            if in_packages and key.group(2) not in {None, "", "[]"}:
-                raise InputError("packages: must be a list of entries", path=path, line=lineno)
+        if entry.path[0] != "packages":
             continue
-        if not in_packages:
-            continue
-        if body.startswith("- ") or body == "-":
-            rest = body[1:].strip()
-            if current is not None and list_key is not None and indent > (item_indent or 0):
-                value = current.fields.setdefault(list_key, [])
-                if isinstance(value, list):
-                    value.append(_scalar(rest))
-                continue
-            item_indent = indent
-            current = DbtPackage(lineno, indent + 1, {})
-            packages.append(current)
-            list_key = None
-            if rest:
-                _put(current, rest, path, lineno)
-                list_key = _pending_list(current, rest)
-            continue
-        if current is None:
-            raise InputError(
-                f"expected '- ' to start a package entry: {body!r}", path=path, line=lineno
+        if len(entry.path) == 1:
+            what = entry.value if entry.item else f"{entry.key}: {entry.value}"
+            raise InputError(f"expected '- ' to start a package entry with 'key: value': "
+                             f"{what!r}", path=path, line=entry.line)
+        marker = entry.path[1]
+        package = packages.get(marker)
+        if package is None:
+            line = int(marker[1:])
+            package = DbtPackage(line, lines[line - 1].find("-") + 1)
+            packages[marker] = package
+        if len(entry.path) == 2 and not entry.item:
+            listed = flow_sequence(entry.value)
+            package.fields[entry.key] = (
+                listed if listed is not None else [] if not entry.value else entry.value
             )
-        _put(current, body, path, lineno)
-        list_key = _pending_list(current, body)
-    return packages
-
-
-def _put(package: DbtPackage, body: str, path: str, lineno: int) -> None:
-    key = _KEY.match(body)
-    if key is None:
-        raise InputError(f"cannot read {body!r} as 'key: value'", path=path, line=lineno)
-    package.fields[key.group(1)] = _value(key.group(2) or "")
-
-
-def _pending_list(package: DbtPackage, body: str) -> str | None:
-    key = _KEY.match(body)
-    if key is not None and not key.group(2):
-        package.fields[key.group(1)] = []
-        return key.group(1)
-    return None
+        elif len(entry.path) == 3 and entry.item:
+            value = package.fields.setdefault(entry.path[2], [])
+            if isinstance(value, list):
+                value.append(entry.value)
+    return list(packages.values())
 
 
 def check_dbt(path: str, text: str, project_root: Path, ctx: LintContext) -> Iterator[Finding]:
