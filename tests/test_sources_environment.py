@@ -334,3 +334,27 @@ def test_matches_importlib_metadata_on_this_interpreters_site_packages() -> None
     for dist in dists:
         package = ours[(canonicalize_name(dist.metadata["Name"]), dist.version)]
         assert package.requires_dist == tuple(dist.requires or ())
+
+
+def test_module_names_from_record_paths() -> None:
+    from pipwarden.sources.environment import module_names
+
+    assert module_names(
+        [
+            "google/cloud/bigquery/__init__.py",
+            "google/cloud/bigquery/__pycache__/x.cpython-311.pyc",
+            "pkg-1.0.dist-info/RECORD",
+            "../../bin/tool",
+            "data/file.json",
+            "_speedups.cpython-311-x86_64-linux-gnu.so",
+        ]
+    ) == ("_speedups", "google", "google.cloud", "google.cloud.bigquery")
+
+
+def test_graph_ignores_requires_dist_that_is_not_a_requirement(tmp_path: Path) -> None:
+    from pipwarden.models import InstalledPackage
+
+    graph = DependencyGraph.from_packages(
+        [InstalledPackage("a", "a", "1", "", ("not a valid requirement (((", "b>=1", "c (>=2)"))]
+    )
+    assert graph.missing == {"a": {"b", "c"}}

@@ -151,3 +151,28 @@ def test_discover(tmp_path: Path) -> None:
     assert (found.pyproject, found.pylock, found.venv) == (None, (), None)
     with pytest.raises(InputError):
         discover(tmp_path / "missing", environ={})
+
+
+def test_pyproject_collect_errors_and_each_string_once(tmp_path: Path) -> None:
+    path = tmp_path / "pyproject.toml"
+    path.write_text(
+        "[project]\n"
+        'dependencies = [\n  "httpx>=0.27",\n  "bad name here",\n]\n'
+        "[dependency-groups]\n"
+        'dev = ["pytest>=8", {include-group = "lint"}]\n'
+        'lint = ["ruff", "not ok ("]\n'
+    )
+    with pytest.raises(InputError):
+        read_pyproject(path)
+    project = read_pyproject(path, collect_errors=True)
+    assert [e.line for e in project.errors] == [4, 8]
+    assert [(d.name, d.group) for d in project.dependencies] == [
+        ("httpx", None), ("pytest", "group:dev"), ("ruff", "group:dev"), ("ruff", "group:lint"),
+    ]
+    once = read_pyproject(path, collect_errors=True, expand_includes=False)
+    assert [(d.name, d.group, d.location.line) for d in once.dependencies] == [
+        ("httpx", None, 3), ("pytest", "group:dev", 7), ("ruff", "group:lint", 8),
+    ]
+    path.write_text('[dependency-groups]\ndev = [{include-group = "nope"}]\n')
+    with pytest.raises(InputError, match="unknown group"):
+        read_pyproject(path, expand_includes=False)

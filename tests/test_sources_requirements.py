@@ -13,8 +13,10 @@ from packaging.specifiers import SpecifierSet
 from pipwarden.errors import InputError
 from pipwarden.models import Dependency
 from pipwarden.sources.requirements import (
+    RequirementParts,
     parse_requirements,
     parse_requirements_text,
+    requirement_parts,
 )
 
 
@@ -487,3 +489,55 @@ def test_line_of_and_rewriting_a_requirement_in_place(tmp_path: Path) -> None:
     six = next(d for d in parsed.dependencies if d.name == "six")
     assert parsed.line_of(six) == parsed.included[0].lines[2]
     assert [ln.kind for ln in parsed.included[0].lines] == ["option", "option", "requirement"]
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "specifier"),
+    [
+        ("pandas==2.1.0", "pandas", "==2.1.0"),
+        ('requests[socks] === 2.31.0 ; python_version >= "3.8"', "requests", "=== 2.31.0"),
+        ("pkg >= 1 , <2", "pkg", ">= 1 , <2"),
+        ("numpy", "numpy", ""),
+        ("NumPy[dev] ; python_version>'3'", "NumPy", ""),
+    ],
+)
+def test_requirement_parts_point_at_name_and_specifier(
+    text: str, name: str, specifier: str
+) -> None:
+    parts = requirement_parts(text)
+    assert parts is not None and parts.specifier is not None
+    assert text[parts.name[0] : parts.name[1]] == name
+    assert text[parts.specifier[0] : parts.specifier[1]] == specifier
+    if not specifier:  # where a specifier goes: after the name or the extras
+        assert parts.specifier[0] == len(text.split(";")[0].rstrip())
+
+
+def test_requirement_parts_without_an_editable_specifier() -> None:
+    assert requirement_parts("x @ https://e.com/x-1-py3-none-any.whl") == RequirementParts(
+        (0, 1), None
+    )
+    assert requirement_parts("x (>=1)") == RequirementParts((0, 1), None)
+    assert requirement_parts("./local/path") is None
+    assert requirement_parts("git+https://g.com/o/r.git#egg=r") is None
+
+
+def test_line_offsets_and_option_columns_locate_text_in_the_file() -> None:
+    text = (
+        "\ufeffa==1\r\n"
+        "-i https://x/simple --extra-index-url https://y/simple\r\n"
+        "b>=2 \\\r\n"
+        "  --hash=sha256:ab\r\n"
+        "  c>=3\r\n"
+    )
+    parsed = parse_requirements_text(text, "r.txt", environ={})
+    for dep in parsed.dependencies:
+        line = parsed.line_of(dep)
+        assert line is not None and dep.location.column is not None
+        start = line.offset + dep.location.column - 1
+        assert text[start : start + len(dep.text)] == dep.text
+    options = {o.name: o.location for o in parsed.options}
+    assert (options["--index-url"].line, options["--index-url"].column) == (2, 1)
+    extra = options["--extra-index-url"]
+    assert (extra.line, extra.column) == (2, 21)
+    offset = next(line.offset for line in parsed.lines if line.lineno == 2)
+    assert text[offset + 20 :].startswith("--extra-index-url")
