@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import io
 import json
-import logging
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -37,16 +35,6 @@ def _no_system_pip_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
         "pipwarden.doctor.checks.DEFAULT_XDG_CONFIG_DIRS", str(tmp_path / "etc-xdg-none")
     )
     monkeypatch.setenv("XDG_CONFIG_DIRS", str(tmp_path / "etc-xdg-none"))
-
-
-@pytest.fixture(autouse=True)
-def _reset_cli_logging() -> Iterator[None]:
-    """cli.main() points the pipwarden logger at the captured stderr; undo that after."""
-    logger = logging.getLogger("pipwarden")
-    saved = (logger.handlers[:], logger.propagate, logger.level)
-    yield
-    logger.handlers[:], logger.propagate = saved[0], saved[1]
-    logger.setLevel(saved[2])
 
 
 def _py(tmp_path: Path, *, venv: bool = True, writable: bool = False) -> PythonInfo:

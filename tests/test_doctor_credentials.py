@@ -15,7 +15,6 @@ import shutil
 import sqlite3
 import string
 import subprocess
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,16 +42,6 @@ def _no_system_pip_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
         "pipwarden.doctor.checks.DEFAULT_XDG_CONFIG_DIRS", str(tmp_path / "etc-xdg-none")
     )
     monkeypatch.setenv("XDG_CONFIG_DIRS", str(tmp_path / "etc-xdg-none"))
-
-
-@pytest.fixture(autouse=True)
-def _reset_cli_logging() -> Iterator[None]:
-    """cli.main() points the pipwarden logger at the captured stderr; undo that after."""
-    logger = logging.getLogger("pipwarden")
-    saved = (logger.handlers[:], logger.propagate, logger.level)
-    yield
-    logger.handlers[:], logger.propagate = saved[0], saved[1]
-    logger.setLevel(saved[2])
 
 
 def rand(n: int, alphabet: str = ALNUM) -> str:

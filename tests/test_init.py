@@ -8,12 +8,10 @@ comes with `pipwarden update`, which the script calls.)
 from __future__ import annotations
 
 import json
-import logging
 import re
 import shutil
 import subprocess
 import tomllib
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,16 +25,6 @@ from pipwarden.scaffold import init_project, latest_versions, plan_project
 from pipwarden.settings import Settings
 
 DATA = Path(__file__).parent / "data" / "init"
-
-
-@pytest.fixture(autouse=True)
-def _reset_cli_logging() -> Iterator[None]:
-    """cli.main() points the pipwarden logger at the captured stderr; undo that after."""
-    logger = logging.getLogger("pipwarden")
-    saved = (logger.handlers[:], logger.propagate, logger.level)
-    yield
-    logger.handlers[:], logger.propagate = saved[0], saved[1]
-    logger.setLevel(saved[2])
 
 
 @pytest.fixture
