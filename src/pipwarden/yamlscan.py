@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from pipwarden.errors import InputError
 
-__all__ = ["YamlEntry", "flow_sequence", "scan_yaml", "unquote"]
+__all__ = ["YamlEntry", "flow_sequence", "scan_yaml", "strip_comment", "unquote"]
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,9 @@ class YamlEntry:
     item: bool = False
 
 
-def _strip_comment(text: str) -> str:
+def strip_comment(text: str) -> str:
+    """``text`` without a ``#`` comment that starts a word outside quotes (the rule YAML
+    and POSIX shells share), trailing blanks removed."""
     quote: str | None = None
     for i, ch in enumerate(text):
         if quote:
@@ -118,7 +120,7 @@ def scan_yaml(
             if indent > block_indent:
                 continue
             block_indent = None
-        body = _strip_comment(raw.strip())
+        body = strip_comment(raw.strip())
         if not body or body.startswith(("---", "...", "%")):
             continue
         if source is not None and "\t" in raw[: len(raw) - len(raw.lstrip())]:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import fnmatch
+import logging
 import os
-import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -33,8 +33,11 @@ from pipwarden.lint.engine import (
 )
 from pipwarden.lint.inputs import ReqEntry, Scanned, scan_pyproject, scan_requirements
 from pipwarden.settings import Settings
+from pipwarden.sources.environment import find_environment, read_environment
 
 __all__ = ["discover", "installed_versions", "run_lint"]
+
+log = logging.getLogger(__name__)
 
 _SKIP_DIRS = {
     ".git",
@@ -136,26 +139,18 @@ def discover(paths: Sequence[str | os.PathLike[str]]) -> tuple[list[_Target], li
 
 
 def installed_versions(venv: Path | None) -> dict[str, str]:
-    """name -> version of what a venv holds, from ``*.dist-info`` folder names (never run)."""
+    """name -> version of what a venv holds, read from its metadata (never run)."""
     if venv is None:
         return {}
+    try:
+        env = read_environment(venv)
+    except InputError as exc:
+        log.warning("%s", exc)
+        return {}
     found: dict[str, str] = {}
-    patterns = ("lib/python*/site-packages/*.dist-info", "Lib/site-packages/*.dist-info")
-    for pattern in patterns:
-        for dist in venv.glob(pattern):
-            stem = dist.name[: -len(".dist-info")]
-            name, sep, version = stem.partition("-")
-            if sep and version:
-                found[re.sub(r"[-_.]+", "-", name).lower()] = version
+    for package in env.packages:
+        found.setdefault(package.name, package.version)
     return found
-
-
-def _default_venv(root: Path) -> Path | None:
-    for name in (".venv", "venv", "env"):
-        candidate = root / name
-        if (candidate / "pyvenv.cfg").exists():
-            return candidate
-    return None
 
 
 @dataclass
@@ -319,7 +314,7 @@ def run_lint(
     selection = Selection(config.select, config.ignore)
     targets, folders = discover(paths)
     root = folders[0] if folders else Path(targets[0].path).parent if targets else Path()
-    venv = config.venv or _default_venv(root)
+    venv = config.venv or find_environment(root, environ={})
     installed = installed_versions(venv)
     own_lookups = lookups is None
     if lookups is None:

@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator
 
 from pipwarden.lint.engine import Edit, Finding, LintContext, rule
+from pipwarden.yamlscan import strip_comment
 
 __all__ = ["check_script", "is_script"]
 
@@ -55,20 +56,6 @@ def is_script(rel_path: str) -> bool:
     return lower.endswith(".vscode/tasks.json")
 
 
-def _comment_free(line: str) -> str:
-    """The line without a shell comment (``#`` at a word start, outside quotes)."""
-    quote: str | None = None
-    for index, char in enumerate(line):
-        if quote:
-            if char == quote:
-                quote = None
-        elif char in "\"'":
-            quote = char
-        elif char == "#" and (index == 0 or line[index - 1] in " \t"):
-            return line[:index]
-    return line
-
-
 def check_script(path: str, text: str, ctx: LintContext) -> Iterator[Finding]:
     """PW701/PW702 over one shell script, Makefile, CI workflow or VS Code tasks file."""
     lines = text.splitlines(keepends=True)
@@ -77,7 +64,7 @@ def check_script(path: str, text: str, ctx: LintContext) -> Iterator[Finding]:
     for line in lines:
         offsets.append(pos)
         pos += len(line)
-    plain = [_comment_free(line.rstrip("\r\n")) for line in lines]
+    plain = [strip_comment(line.rstrip("\r\n")) for line in lines]
     allexport_at = next((i for i, line in enumerate(plain) if _ALLEXPORT.search(line)), None)
     activated = False
     for index, line in enumerate(plain):
