@@ -14,6 +14,7 @@ from pipwarden.errors import InputError
 from pipwarden.models import Dependency
 from pipwarden.sources.requirements import (
     RequirementParts,
+    name_is_written,
     parse_requirements,
     parse_requirements_text,
     requirement_parts,
@@ -541,3 +542,15 @@ def test_line_offsets_and_option_columns_locate_text_in_the_file() -> None:
     assert (extra.line, extra.column) == (2, 21)
     offset = next(line.offset for line in parsed.lines if line.lineno == 2)
     assert text[offset + 20 :].startswith("--extra-index-url")
+
+
+def test_name_is_written_or_guessed() -> None:
+    parsed = parse_requirements_text(
+        "Pandas>=2\nmylib @ https://e.com/mylib-1.0-py3-none-any.whl\n"
+        "-e git+https://g.com/o/r.git#egg=My_Lib\nhttps://e.com/pkg-1.0.tar.gz\n./local\n",
+        "r.txt",
+        environ={},
+    )
+    assert [(d.name, name_is_written(d)) for d in parsed.dependencies] == [
+        ("pandas", True), ("mylib", True), ("my-lib", True), ("pkg", False), ("", False),
+    ]

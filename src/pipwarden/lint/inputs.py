@@ -18,6 +18,7 @@ from pipwarden.sources.pyproject import read_pyproject
 from pipwarden.sources.requirements import (
     OptionLine,
     RequirementParts,
+    name_is_written,
     parse_requirements_text,
     requirement_parts,
 )
@@ -44,12 +45,12 @@ class ReqEntry:
 
     @property
     def name(self) -> str | None:
-        """PEP 503 name; ``None`` for a URL or path the parser found no name for."""
-        return self.dependency.name or None
+        """PEP 503 name; ``None`` for a URL or path that does not write its name."""
+        return self.dependency.name if name_is_written(self.dependency) else None
 
     @property
     def raw_name(self) -> str | None:
-        return self.dependency.raw_name if self.dependency.name else None
+        return self.dependency.raw_name if name_is_written(self.dependency) else None
 
     @property
     def text(self) -> str:

@@ -13,14 +13,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.utils import canonicalize_name
 
 from pipwarden.errors import InputError
 from pipwarden.models import Dependency, Location
 from pipwarden.slim.imports import FileProblem
 from pipwarden.sources.project import discover
 from pipwarden.sources.pyproject import read_pyproject
-from pipwarden.sources.requirements import parse_requirements
+from pipwarden.sources.requirements import name_is_written, parse_requirements
 
 __all__ = ["Declared", "lowest_python", "read_declared"]
 
@@ -45,12 +44,6 @@ def _relative(path: str, root: Path) -> str:
 def _problem(error: InputError, root: Path) -> FileProblem:
     return FileProblem(_relative(error.path, root) if error.path else "", error.line,
                        error.reason)
-
-
-def _named(dep: Dependency) -> bool:
-    """A name written in the file (``name>=1``, ``name @ url``, ``#egg=name``), not one
-    guessed from an archive's file name or missing (a local path)."""
-    return bool(dep.name) and canonicalize_name(dep.raw_name) == dep.name
 
 
 def _declared(dep: Dependency, root: Path, group: str | None = None) -> Dependency:
@@ -81,7 +74,9 @@ def read_declared(root: Path) -> Declared:
                 files.append(shown)
         problems.extend(_problem(e, root) for e in parsed.errors)
         deps.extend(
-            _declared(d, root) for d in parsed.dependencies if not d.constraint and _named(d)
+            _declared(d, root)
+            for d in parsed.dependencies
+            if not d.constraint and name_is_written(d)
         )
     requires_python = None
     if project.pyproject is not None:

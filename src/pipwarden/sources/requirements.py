@@ -51,6 +51,7 @@ __all__ = [
     "RequirementParts",
     "RequirementsFile",
     "Resolver",
+    "name_is_written",
     "parse_requirement_string",
     "parse_requirements",
     "parse_requirements_text",
@@ -429,6 +430,13 @@ def parse_requirement_string(text: str, *, editable: bool = False) -> _ParsedReq
         marker=str(req.marker) if req.marker is not None else None,
         url=req.url,
     )
+
+
+def name_is_written(dependency: Dependency) -> bool:
+    """Is the dependency's name written in the file (``name>=1``, ``name @ url``,
+    ``…#egg=name``), rather than guessed from an archive's file name or missing (a local
+    path)?"""
+    return bool(dependency.name) and canonicalize_name(dependency.raw_name) == dependency.name
 
 
 _HEAD_RE = re.compile(r"\s*([A-Za-z0-9](?:[A-Za-z0-9._\-]*[A-Za-z0-9])?)\s*(\[[^\]]*\])?")
