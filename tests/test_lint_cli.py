@@ -96,6 +96,27 @@ def test_bad_input_reports_file_line_and_checks_other_files(
     assert (root / "requirements.txt").read_text() == "numpy>=1\npandas=>2.0\nscipy==1.11\n"
 
 
+@pytest.mark.parametrize(
+    ("line", "words"),
+    [
+        ("--no-such-option", "unknown option '--no-such-option'"),
+        ("numpy>=1 --hash=md5:" + "a" * 32, "--hash algorithm 'md5' is not allowed"),
+        ('[project]\ndependencies = ["ok>=1", "bad name"]', 'cannot parse "bad name"'),
+    ],
+)
+def test_lines_pip_rejects_are_errors_with_their_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], line: str, words: str
+) -> None:
+    name = "pyproject.toml" if line.startswith("[project]") else "requirements.txt"
+    path = tmp_path / name
+    path.write_text("pandas==2.1.0\n" * (name == "requirements.txt") + line + "\n")
+    before = path.read_text()
+    assert main(["lint", "--offline", "--fix", str(tmp_path)]) == 2
+    out = capsys.readouterr().out
+    assert f"{name}:{before.count(chr(10))}: error: " in out and words in out
+    assert path.read_text() == before  # a file with an error is never rewritten
+
+
 def test_missing_path_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["lint", "--offline", str(tmp_path / "nope.txt")]) == 2
     assert "nope.txt: error: no such file" in capsys.readouterr().out
