@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import queue
+import socket
 import sqlite3
 import tempfile
 import threading
@@ -324,14 +325,13 @@ def _download(
                 http.client.HTTPException) as exc:
             reason = getattr(exc, "reason", None) or exc
             problem = f"{_origin(url)} is unreachable ({reason})"
+            if isinstance(reason, ConnectionRefusedError | socket.gaierror):
+                break  # nobody listens, or no such host: retrying in seconds will not help
         finally:
             if tmp is not None:
                 tmp.unlink(missing_ok=True)
         log.debug("download attempt %d of %s failed: %s", attempt + 1, url, problem)
-    raise NetworkError(
-        f"cannot download vulnerability data: {problem}; the database was not changed",
-        hint=UPDATE_HINT,
-    )
+    raise NetworkError(f"cannot download vulnerability data: {problem}", hint=UPDATE_HINT)
 
 
 # -- public API ---------------------------------------------------------------------------
@@ -432,10 +432,21 @@ def update_from_url(
             headers["If-None-Match"] = previous.etag
         if previous.last_modified:
             headers["If-Modified-Since"] = previous.last_modified
-    download = _download(
-        url, db_path.parent, headers=headers, timeout=timeout, retries=retries,
-        backoff=backoff, sleep=sleep,
-    )
+    try:
+        download = _download(
+            url, db_path.parent, headers=headers, timeout=timeout, retries=retries,
+            backoff=backoff, sleep=sleep,
+        )
+    except NetworkError as exc:
+        if db_path.is_file():
+            message = f"{exc.message}; the database {db_path} was not changed"
+        elif " is unreachable " in exc.message:
+            message = exc.message.replace(
+                "cannot download vulnerability data: ", "no vulnerability data yet and "
+            )
+        else:
+            message = f"no vulnerability data yet: {exc.message}"
+        raise NetworkError(message, hint=exc.hint) from exc
     if download.path is None:
         assert previous is not None
         return UpdateResult(
