@@ -47,7 +47,7 @@ def test_import_counts(real_db: tuple[Path, ImportResult]) -> None:
     assert meta.imported_at.tzinfo is not None
     assert datetime.now(UTC) - meta.imported_at < timedelta(minutes=5)
     assert meta.etag is None and meta.last_modified is None
-    assert meta.schema == 1
+    assert meta.schema == 2
     assert not list(db.parent.glob("*.tmp")), "temporary files left behind"
 
 

@@ -12,7 +12,7 @@ import json
 import logging
 import re
 from dataclasses import dataclass
-from typing import Any, Literal, cast
+from typing import Any, Literal, TypeVar, cast
 
 from pipwarden.errors import InputError
 from pipwarden.models import Severity
@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 EventKind = Literal["introduced", "fixed", "last_affected", "limit"]
 EVENT_KINDS: tuple[EventKind, ...] = ("introduced", "fixed", "last_affected", "limit")
 _KIND_SET = frozenset(EVENT_KINDS)
+_SEVERITIES = {int(s): s for s in Severity}
 _NAME_RE = re.compile(r"[-_.]+")
 _OSV_URL = "https://osv.dev/vulnerability/"
 _ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_circular=False).encode
@@ -280,33 +281,67 @@ def parse_record(data: dict[str, Any], *, source: str) -> Advisory:
 
 
 def advisory_to_compact(adv: Advisory) -> str:
-    """A compact JSON text of ``adv`` for the database (read back by advisory_from_compact)."""
+    """A compact JSON text of ``adv`` without ``details`` and ``references``.
+
+    ``versions`` lists are stored as one space-separated string (cheap to decode); entries
+    containing white space cannot be versions of any kind and are dropped.
+
+    The store keeps those two as plain text columns (no JSON decoding when reading them);
+    pass them back to :func:`advisory_from_compact`.
+    """
     payload = [
         adv.id,
         list(adv.aliases),
         adv.summary,
-        adv.details,
         adv.published,
         adv.modified,
         adv.withdrawn,
         int(adv.severity),
         adv.score,
         adv.severity_vector,
-        list(adv.references),
         [
             [a.package, [[r.type, [[e.kind, e.version] for e in r.events]] for r in a.ranges],
-             list(a.versions)]
+             " ".join(v for v in a.versions if v and not any(c.isspace() for c in v))]
             for a in adv.affected
         ],
     ]
     return _ENCODE(payload)
 
 
-def advisory_from_compact(text: str) -> Advisory:
+_EVENTS: dict[tuple[str, str], Event] = {}
+_T = TypeVar("_T")
+
+
+def _trusted(cls: type[_T], **fields: object) -> _T:
+    """Build a frozen dataclass from values we wrote ourselves, skipping ``__init__``.
+
+    Frozen dataclasses set each field through ``object.__setattr__``, which dominates the
+    cost of loading thousands of records; this fills the instance dict in one step.
+    """
+    obj = object.__new__(cls)
+    obj.__dict__.update(fields)
+    return obj
+
+
+def _event(kind: str, version: str) -> Event:
+    """Events repeat a lot (``introduced: 0``): share one object per (kind, version)."""
+    key = (kind, version)
+    event = _EVENTS.get(key)
+    if event is None:
+        if len(_EVENTS) > 100_000:
+            _EVENTS.clear()
+        event = _EVENTS[key] = Event(cast(EventKind, kind), version)
+    return event
+
+
+def advisory_from_compact(
+    text: str, *, details: str = "", references: tuple[str, ...] = ()
+) -> Advisory:
     """Rebuild an :class:`Advisory` from :func:`advisory_to_compact` output (trusted input)."""
-    (rid, aliases, summary, details, published, modified, withdrawn, sev, score, vector,
-     refs, affected) = json.loads(text)
-    return Advisory(
+    (rid, aliases, summary, published, modified, withdrawn, sev, score, vector,
+     affected) = json.loads(text)
+    return _trusted(
+        Advisory,
         id=rid,
         aliases=tuple(aliases),
         summary=summary,
@@ -314,19 +349,20 @@ def advisory_from_compact(text: str) -> Advisory:
         published=published,
         modified=modified,
         withdrawn=withdrawn,
-        severity=Severity(sev),
+        severity=_SEVERITIES[sev],
         score=score,
         severity_vector=vector,
-        references=tuple(refs),
-        affected=tuple(
-            Affected(
-                pkg,
-                tuple(
-                    Range(rtype, tuple(Event(cast(EventKind, k), v) for k, v in events))
+        references=references,
+        affected=tuple([
+            _trusted(
+                Affected,
+                package=pkg,
+                ranges=tuple([
+                    _trusted(Range, type=rtype, events=tuple([_event(k, v) for k, v in events]))
                     for rtype, events in ranges
-                ),
-                tuple(versions),
+                ]),
+                versions=tuple(versions.split(" ")) if versions else (),
             )
             for pkg, ranges, versions in affected
-        ),
+        ]),
     )

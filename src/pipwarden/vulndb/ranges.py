@@ -28,15 +28,18 @@ known, else by interval arithmetic over the events (conservative for pre-release
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from packaging.specifiers import InvalidSpecifier, Specifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from pipwarden.vulndb.osv import Advisory, Affected, Range
+
+if TYPE_CHECKING:  # packaging.specifiers imports packaging.tags, subprocess…: keep it lazy
+    from packaging.specifiers import Specifier, SpecifierSet
 
 __all__ = [
     "Interval",
@@ -125,23 +128,66 @@ def _in_range(v: Version, public: Version, events: list[_Parsed]) -> bool:
     return vulnerable
 
 
-def is_affected(version: str, affected: Affected, *, record_id: str) -> bool:
-    """Whether ``version`` of ``affected.package`` is affected, by OSV's evaluation rules."""
-    v = parse_version(version)
-    if v is None:
-        return version in affected.versions
-    public = _public(v)
-    for text in affected.versions:
+_NUM = r"(?:0|[1-9][0-9]*)"
+_CANONICAL = (
+    rf"(?:[1-9][0-9]*!)?{_NUM}(?:\.{_NUM})*(?:(?:a|b|rc){_NUM})?(?:\.post{_NUM})?"
+    rf"(?:\.dev{_NUM})?(?:\+[a-z0-9]+(?:\.[a-z0-9]+)*)?"
+)
+# A whole ``versions`` list (joined by newlines) in which every entry is already in the
+# canonical form ``str(Version(entry))`` (give or take trailing ``.0`` release segments).
+_ALL_CANONICAL = re.compile(rf"{_CANONICAL}(?:\n{_CANONICAL})*")
+
+
+@lru_cache(maxsize=4096)
+def _spellings(v: Version) -> frozenset[str]:
+    """Canonical spellings of ``v`` with 0-5 trailing ``.0`` release segments."""
+    release = list(v.release)
+    while len(release) > 1 and release[-1] == 0:
+        release.pop()
+    epoch = f"{v.epoch}!" if v.epoch else ""
+    suffix = ""
+    if v.pre is not None:
+        suffix += f"{v.pre[0]}{v.pre[1]}"
+    if v.post is not None:
+        suffix += f".post{v.post}"
+    if v.dev is not None:
+        suffix += f".dev{v.dev}"
+    if v.local is not None:
+        suffix += f"+{v.local}"
+    return frozenset(
+        epoch + ".".join(map(str, release + [0] * pad)) + suffix for pad in range(6)
+    )
+
+
+def _listed(v: Version, public: Version, versions: tuple[str, ...], record_id: str) -> bool:
+    """Whether ``v`` equals an entry of ``versions`` (see the module notes on local labels)."""
+    if not versions:
+        return False
+    if _ALL_CANONICAL.fullmatch("\n".join(versions)):
+        # Fast path: no parsing; equal versions have one of a few spellings.
+        if not _spellings(v).isdisjoint(versions):
+            return True
+        return v.local is not None and not _spellings(public).isdisjoint(versions)
+    for text in versions:
         listed = parse_version(text)
         if listed is None:
             _warn_invalid(record_id, text)
             continue
         if listed == v or (listed.local is None and listed == public):
             return True
+    return False
+
+
+def is_affected(version: str, affected: Affected, *, record_id: str) -> bool:
+    """Whether ``version`` of ``affected.package`` is affected, by OSV's evaluation rules."""
+    v = parse_version(version)
+    if v is None:
+        return version in affected.versions
+    public = _public(v)
     for rng in affected.ranges:
         if rng.type in _MATCHED_TYPES and _in_range(v, public, _sorted_events(rng, record_id)):
             return True
-    return False
+    return _listed(v, public, affected.versions, record_id)
 
 
 def advisory_affects(advisory: Advisory, package: str, version: str) -> bool:
@@ -318,7 +364,7 @@ def _specifier_intervals(spec: Specifier) -> list[Interval]:
         if v.epoch:
             _, hi = _prefix_bounds(f"{v.epoch}!" + ".".join(map(str, v.release[:-1])))
         return [Interval(v, True, hi, False)]
-    raise InvalidSpecifier(str(spec))
+    raise ValueError(f"unsupported specifier operator in {spec}")
 
 
 def spec_intervals(spec: SpecifierSet) -> list[Interval]:

@@ -2,8 +2,9 @@
 
 Layout (``PRAGMA user_version`` = :data:`SCHEMA_VERSION`):
 
-* ``advisory(id, withdrawn, data)``: one row per OSV record, ``data`` being the compact JSON
-  of :func:`pipwarden.vulndb.osv.advisory_to_compact`.
+* ``advisory(id, withdrawn, data, details, refs)``: one row per OSV record, ``data`` being
+  the compact JSON of :func:`pipwarden.vulndb.osv.advisory_to_compact`, ``details`` the
+  text and ``refs`` the reference URLs joined by newlines (plain text: nothing to decode).
 * ``affects(package, advisory_id)``: which PEP 503 names each record affects.
 * ``meta(key, value)``: source, import time, ETag, Last-Modified, counts.
 
@@ -27,12 +28,18 @@ from pipwarden.vulndb.osv import Advisory, advisory_from_compact
 
 __all__ = ["SCHEMA", "SCHEMA_VERSION", "UPDATE_HINT", "DbMeta", "VulnStore"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 UPDATE_HINT = "Run `pipwarden db update` when online, or `pipwarden db import FILE.zip`."
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
-CREATE TABLE advisory (id TEXT PRIMARY KEY, withdrawn TEXT, data TEXT NOT NULL);
+CREATE TABLE advisory (
+    id TEXT PRIMARY KEY,
+    withdrawn TEXT,
+    data TEXT NOT NULL,
+    details TEXT NOT NULL,
+    refs TEXT NOT NULL
+);
 CREATE TABLE affects (
     package TEXT NOT NULL,
     advisory_id TEXT NOT NULL,
@@ -41,7 +48,7 @@ CREATE TABLE affects (
 """
 
 _QUERY = """
-SELECT f.package, a.id, a.data
+SELECT f.package, a.id, a.data, a.details, a.refs
 FROM affects AS f JOIN advisory AS a ON a.id = f.advisory_id
 WHERE f.package IN (SELECT value FROM json_each(?)) AND a.withdrawn IS NULL
 ORDER BY f.package, a.id
@@ -60,6 +67,12 @@ class DbMeta:
     last_modified: str | None
     schema: int
     withdrawn: int = 0
+
+
+def _advisory(data: str, details: str, refs: str) -> Advisory:
+    return advisory_from_compact(
+        data, details=details, references=tuple(refs.split("\n")) if refs else ()
+    )
 
 
 class VulnStore:
@@ -135,10 +148,10 @@ class VulnStore:
             raise self._fail(exc) from exc
         result: dict[str, list[Advisory]] = {}
         cache = self._cache
-        for package, rid, data in rows:
+        for package, rid, data, details, refs in rows:
             adv = cache.get(rid)
             if adv is None:
-                adv = cache[rid] = advisory_from_compact(data)
+                adv = cache[rid] = _advisory(data, details, refs)
             result.setdefault(package, []).append(adv)
         return result
 
@@ -146,11 +159,11 @@ class VulnStore:
         """One record by id (withdrawn ones included), or ``None``."""
         try:
             row = self._conn.execute(
-                "SELECT data FROM advisory WHERE id = ?", (record_id,)
+                "SELECT data, details, refs FROM advisory WHERE id = ?", (record_id,)
             ).fetchone()
         except sqlite3.Error as exc:
             raise self._fail(exc) from exc
-        return None if row is None else advisory_from_compact(row[0])
+        return None if row is None else _advisory(*row)
 
     def meta(self) -> DbMeta:
         """Counts, source, import time and the HTTP validators of the last download."""

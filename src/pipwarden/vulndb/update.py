@@ -196,11 +196,11 @@ def _fill(
 ) -> tuple[int, int, int, int]:
     stored = skipped = withdrawn = 0
     seen: set[str] = set()
-    rows: list[tuple[str, str | None, str]] = []
+    rows: list[tuple[str, str | None, str, str, str]] = []
     links: list[tuple[str, str]] = []
 
     def flush() -> None:
-        conn.executemany("INSERT OR REPLACE INTO advisory VALUES (?, ?, ?)", rows)
+        conn.executemany("INSERT OR REPLACE INTO advisory VALUES (?, ?, ?, ?, ?)", rows)
         conn.executemany("INSERT OR IGNORE INTO affects VALUES (?, ?)", links)
         rows.clear()
         links.clear()
@@ -222,7 +222,8 @@ def _fill(
             seen.add(adv.id)
             stored += 1
             withdrawn += adv.withdrawn is not None
-        rows.append((adv.id, adv.withdrawn, advisory_to_compact(adv)))
+        refs = "\n".join(u for u in adv.references if "\n" not in u)
+        rows.append((adv.id, adv.withdrawn, advisory_to_compact(adv), adv.details, refs))
         links.extend((pkg, adv.id) for pkg in {a.package for a in adv.affected})
         if len(rows) >= _BATCH:
             flush()
