@@ -37,6 +37,7 @@ EVENT_KINDS: tuple[EventKind, ...] = ("introduced", "fixed", "last_affected", "l
 _KIND_SET = frozenset(EVENT_KINDS)
 _SEVERITIES = {int(s): s for s in Severity}
 _NAME_RE = re.compile(r"[-_.]+")
+_WHITESPACE = re.compile(r"\s")
 _OSV_URL = "https://osv.dev/vulnerability/"
 _ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_circular=False).encode
 
@@ -280,6 +281,12 @@ def parse_record(data: dict[str, Any], *, source: str) -> Advisory:
 # -- compact storage form -----------------------------------------------------------------
 
 
+def _join_versions(versions: tuple[str, ...]) -> str:
+    if _WHITESPACE.search("".join(versions)):
+        versions = tuple(v for v in versions if not _WHITESPACE.search(v))
+    return " ".join(versions)
+
+
 def advisory_to_compact(adv: Advisory) -> str:
     """A compact JSON text of ``adv`` without ``details`` and ``references``.
 
@@ -301,7 +308,7 @@ def advisory_to_compact(adv: Advisory) -> str:
         adv.severity_vector,
         [
             [a.package, [[r.type, [[e.kind, e.version] for e in r.events]] for r in a.ranges],
-             " ".join(v for v in a.versions if v and not any(c.isspace() for c in v))]
+             _join_versions(a.versions)]
             for a in adv.affected
         ],
     ]

@@ -96,21 +96,26 @@ def _iter_zip(path: Path, label: str) -> Iterator[tuple[str, bytes]]:
     except (zipfile.BadZipFile, OSError) as exc:
         raise InputError(f"not a readable zip archive ({exc})", path=label) from exc
     members = [i for i in archive.infolist() if not i.is_dir() and i.filename.endswith(".json")]
-    items: queue.Queue[tuple[str, bytes] | BaseException | None] = queue.Queue(maxsize=256)
+    items: queue.Queue[list[tuple[str, bytes]] | BaseException | None] = queue.Queue(maxsize=16)
     stop = threading.Event()
 
     def reader() -> None:
+        batch: list[tuple[str, bytes]] = []
         try:
             for info in members:
                 if stop.is_set():
                     return
                 name = f"{label}:{info.filename}"
                 try:
-                    data = archive.read(info)
+                    batch.append((name, archive.read(info)))
                 except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
+                    items.put(batch)
                     items.put(InputError(f"corrupt zip member ({exc})", path=name))
                     return
-                items.put((name, data))
+                if len(batch) >= 64:
+                    items.put(batch)
+                    batch = []
+            items.put(batch)
         except BaseException as exc:  # handed over to the consumer
             items.put(exc)
         finally:
@@ -122,7 +127,7 @@ def _iter_zip(path: Path, label: str) -> Iterator[tuple[str, bytes]]:
         while (item := items.get()) is not None:
             if isinstance(item, BaseException):
                 raise item
-            yield item
+            yield from item
     finally:
         stop.set()
         while thread.is_alive():
