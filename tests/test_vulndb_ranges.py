@@ -18,6 +18,7 @@ from pipwarden.vulndb.osv import (
     Range,
     advisory_from_compact,
     advisory_to_compact,
+    group_by_alias,
     parse_record,
 )
 from pipwarden.vulndb.ranges import (
@@ -379,3 +380,17 @@ def test_malformed_records_name_the_source(data: dict[str, Any], fragment: str) 
         parse_record(data, source="all.zip:BAD.json")
     assert str(info.value).startswith("all.zip:BAD.json: ")
     assert fragment in str(info.value)
+
+
+def test_group_by_alias_links_transitively() -> None:
+    def adv(rid: str, *aliases: str) -> Advisory:
+        return Advisory(rid, aliases, "", "", None, None, None, Severity.UNKNOWN, None, None,
+                        (), ())
+
+    pysec = adv("PYSEC-2021-66", "CVE-2020-28493", "GHSA-g3rq-g295-4j3m")
+    ghsa = adv("GHSA-g3rq-g295-4j3m", "CVE-2020-28493")
+    cve_only = adv("OSV-1", "CVE-2020-28493")
+    other = adv("PYSEC-2019-1", "CVE-2019-1")
+    chain_a, chain_b, chain_c = adv("A-1", "X-1"), adv("B-1", "Y-1"), adv("C-1", "X-1", "Y-1")
+    groups = group_by_alias([pysec, other, ghsa, chain_a, cve_only, chain_b, chain_c, pysec])
+    assert groups == [(pysec, ghsa, cve_only), (other,), (chain_a, chain_b, chain_c)]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar, cast
 
@@ -26,6 +27,7 @@ __all__ = [
     "Range",
     "advisory_from_compact",
     "advisory_to_compact",
+    "group_by_alias",
     "normalize_name",
     "parse_record",
 ]
@@ -276,6 +278,36 @@ def parse_record(data: dict[str, Any], *, source: str) -> Advisory:
         references=references,
         affected=tuple(affected),
     )
+
+
+def group_by_alias(advisories: Iterable[Advisory]) -> list[tuple[Advisory, ...]]:
+    """Group records describing one flaw (PYSEC / GHSA / CVE ids linked by ``aliases``).
+
+    Records are linked when one's id or aliases meet another's, transitively. Groups keep
+    the input order of their first member; inside a group, records keep input order.
+    """
+    items = list(dict.fromkeys(advisories))
+    parent = list(range(len(items)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    owner: dict[str, int] = {}
+    for n, adv in enumerate(items):
+        for ident in adv.ids:
+            if ident in owner:
+                a, b = find(owner[ident]), find(n)
+                if a != b:
+                    parent[max(a, b)] = min(a, b)
+            else:
+                owner[ident] = n
+    groups: dict[int, list[Advisory]] = {}
+    for n, adv in enumerate(items):
+        groups.setdefault(find(n), []).append(adv)
+    return [tuple(group) for group in groups.values()]
 
 
 # -- compact storage form -----------------------------------------------------------------

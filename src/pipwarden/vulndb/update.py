@@ -187,6 +187,7 @@ def _build(
             conn.close()
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
+        tmp.chmod(0o644)  # mkstemp makes it private; the data is public OSV records
         tmp.replace(db_path)
     except BaseException:
         tmp.unlink(missing_ok=True)
