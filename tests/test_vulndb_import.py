@@ -82,8 +82,9 @@ def test_real_cvss_severity_is_computed(store: VulnStore) -> None:
 
 
 def test_advisories_for_normalised_names_and_unknowns(store: VulnStore) -> None:
-    result = store.advisories_for(["jinja2", "no-such-package-xyz", "jinja2"])
+    result = store.advisories_for(["jinja2", "no-such-package-xyz", "Jinja2"])
     assert set(result) == {"jinja2"}
+    assert set(store.advisories_for(["PyYAML", "Jupyter_Server"])) == {"pyyaml", "jupyter-server"}
     assert len(result["jinja2"]) == len({a.id for a in result["jinja2"]})
     assert store.advisories_for([]) == {}
 

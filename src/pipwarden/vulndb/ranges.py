@@ -136,6 +136,8 @@ _CANONICAL = (
 # A whole ``versions`` list (joined by newlines) in which every entry is already in the
 # canonical form ``str(Version(entry))`` (give or take trailing ``.0`` release segments).
 _ALL_CANONICAL = re.compile(rf"{_CANONICAL}(?:\n{_CANONICAL})*")
+# _spellings() pads up to five ".0": longer runs of zeros take the exact (slow) path.
+_MANY_ZEROS = re.compile(r"(?:\.0){6}(?![0-9])")
 
 
 @lru_cache(maxsize=4096)
@@ -163,7 +165,8 @@ def _listed(v: Version, public: Version, versions: tuple[str, ...], record_id: s
     """Whether ``v`` equals an entry of ``versions`` (see the module notes on local labels)."""
     if not versions:
         return False
-    if _ALL_CANONICAL.fullmatch("\n".join(versions)):
+    joined = "\n".join(versions)
+    if _ALL_CANONICAL.fullmatch(joined) and not _MANY_ZEROS.search(joined):
         # Fast path: no parsing; equal versions have one of a few spellings.
         if not _spellings(v).isdisjoint(versions):
             return True

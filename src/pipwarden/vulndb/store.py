@@ -24,7 +24,7 @@ from pathlib import Path
 from types import TracebackType
 
 from pipwarden.errors import DatabaseError
-from pipwarden.vulndb.osv import Advisory, advisory_from_compact
+from pipwarden.vulndb.osv import Advisory, advisory_from_compact, normalize_name
 
 __all__ = ["SCHEMA", "SCHEMA_VERSION", "UPDATE_HINT", "DbMeta", "VulnStore"]
 
@@ -134,12 +134,13 @@ class VulnStore:
         )
 
     def advisories_for(self, names: Iterable[str]) -> dict[str, list[Advisory]]:
-        """Non-withdrawn advisories affecting each of ``names`` (PEP 503 names), one query.
+        """Non-withdrawn advisories affecting each of ``names``, in one query.
 
-        Names without advisories are absent from the result. An advisory affecting two of
+        Names are PEP 503 normalised first and the result is keyed by normalised names;
+        names without advisories are absent. An advisory affecting two of
         the names is the same object in both lists.
         """
-        wanted = sorted(set(names))
+        wanted = sorted({normalize_name(name) for name in names})
         if not wanted:
             return {}
         try:
