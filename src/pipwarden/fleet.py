@@ -79,12 +79,13 @@ class Declaration:
     locations: tuple[str, ...]
 
     @property
-    def key(self) -> tuple[str, str] | None:
-        """What divergence compares: a pin, a floor, or nothing (unconstrained)."""
+    def key(self) -> tuple[str, Version | str] | None:
+        """What divergence compares: a pin, a floor (as versions: ``1.26`` equals
+        ``1.26.0``), a direct reference, or nothing (unconstrained)."""
         if self.pin is not None:
-            return ("pin", _norm(self.pin))
+            return ("pin", _version(self.pin))
         if self.floor is not None:
-            return ("floor", _norm(self.floor))
+            return ("floor", _version(self.floor))
         if self.spec.startswith("@"):
             return ("url", self.spec)
         return None
@@ -229,9 +230,9 @@ def find_projects(dirs: Sequence[Path | str]) -> list[Path]:
 # reading declarations
 
 
-def _norm(version: str) -> str:
+def _version(version: str) -> Version | str:
     try:
-        return str(Version(version))
+        return Version(version)
     except InvalidVersion:
         return version
 

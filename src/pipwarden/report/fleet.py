@@ -217,6 +217,11 @@ def _md(text: str) -> str:
     return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def _code(text: str) -> str:
+    """A Markdown code span (entities are not decoded there: only ``|`` is escaped)."""
+    return "`" + text.replace("`", "'").replace("|", "\\|") + "`" if text else ""
+
+
 def render_markdown(report: FleetReport) -> str:
     """GitHub-flavoured Markdown (fits ``$GITHUB_STEP_SUMMARY``)."""
     icon = {Level.OK: "✅", Level.RISK: "❌"}.get(report.level, "⚠️")
@@ -226,9 +231,9 @@ def render_markdown(report: FleetReport) -> str:
                 "|---|---|---|"]
         for d in report.divergences:
             groups = "<br>".join(
-                f"`{_md(spec)}` ({_md(', '.join(ps))})" for spec, ps in _group_uses(d.uses)
+                f"{_code(spec)} ({_md(', '.join(ps))})" for spec, ps in _group_uses(d.uses)
             )
-            out.append(f"| {_md(d.package)} | {groups} | `{_md(d.suggestion or '')}` |")
+            out.append(f"| {_md(d.package)} | {groups} | {_code(d.suggestion or '')} |")
         out.append("")
     if report.overlaps:
         out += ["### Same job, different libraries", "", "| job | libraries | preferred |",
@@ -240,7 +245,7 @@ def render_markdown(report: FleetReport) -> str:
     if report.single_uses:
         out += ["### Used by one project only", "", "| package | project | spec |", "|---|---|---|"]
         out += [
-            f"| {_md(u.package)} | {_md(u.project)} | `{_md(u.spec or '*')}` |"
+            f"| {_md(u.package)} | {_md(u.project)} | {_code(u.spec or '*')} |"
             for u in report.single_uses
         ]
         out.append("")
@@ -256,7 +261,7 @@ def render_markdown(report: FleetReport) -> str:
         out.append("| package | " + " | ".join(_md(p.name) for p in report.projects) + " |")
         out.append("|---|" + "---|" * len(report.projects))
         for pkg in report.packages:
-            cells = [f"`{_md(c)}`" if (c := report.cell(p, pkg)) else "" for p in report.projects]
+            cells = [_code(report.cell(p, pkg) or "") for p in report.projects]
             out.append(f"| {_md(pkg)} | " + " | ".join(cells) + " |")
         out += ["", "</details>", ""]
     return "\n".join(out)
