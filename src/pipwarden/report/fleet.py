@@ -17,6 +17,7 @@ JSON schema ``pipwarden.fleet/1``::
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from pipwarden.fleet import FleetReport, package_level
@@ -267,6 +268,13 @@ def render_markdown(report: FleetReport) -> str:
     return "\n".join(out)
 
 
+def _relative(path: str, root: str) -> str:
+    try:
+        return Path(path).relative_to(root).as_posix()
+    except ValueError:
+        return path
+
+
 def render_html(report: FleetReport) -> str:
     """One self-contained page: verdict, divergence, overlaps, single uses, projects, the
     fleet as a tree (project → packages, coloured by how consistent each one is), matrix."""
@@ -329,7 +337,7 @@ def render_html(report: FleetReport) -> str:
                 [
                     [
                         p.name,
-                        ", ".join(p.files),
+                        ", ".join(_relative(f, p.root) for f in p.files),
                         len(p.declarations),
                         p.lint_findings if p.lint_findings is not None else "n/a",
                         p.audit_findings if p.audit_findings is not None else "n/a",
@@ -361,7 +369,7 @@ def render_html(report: FleetReport) -> str:
                 "info = used by this project only.",
                 note=True,
             ),
-            h.tree(nodes),
+            h.tree(nodes, open_levels=1 if len(nodes) <= 10 else 0),
             anchor="tree",
         )
     )

@@ -235,7 +235,7 @@ def table(
     )
 
 
-def _node(node: TreeNode, depth: int) -> str:
+def _node(node: TreeNode, depth: int, open_levels: int) -> str:
     label, level, children = node
     mark = (
         f'<span class="node {_level_class(level)}">{escape(label)} '
@@ -243,21 +243,23 @@ def _node(node: TreeNode, depth: int) -> str:
     )
     if not children:
         return f"<li>{mark}</li>"
-    inner = "".join(_node(child, depth + 1) for child in children)
-    opened = " open" if depth < 2 else ""
+    inner = "".join(_node(child, depth + 1, open_levels) for child in children)
+    opened = " open" if depth < open_levels else ""
     return f"<li><details{opened}><summary>{mark}</summary><ul>{inner}</ul></details></li>"
 
 
-def tree(nodes: Sequence[TreeNode], *, legend: bool = True) -> Html:
+def tree(nodes: Sequence[TreeNode], *, legend: bool = True, open_levels: int = 2) -> Html:
     """A dependency tree: nested lists with CSS connectors; each node is
     ``(label, level, children)`` and is coloured (and labelled) by its risk level.
-    The first two levels are open; deeper ones fold (``<details>``, no script)."""
+    The first ``open_levels`` levels are unfolded; deeper ones fold (``<details>``, which
+    needs no script)."""
     key = ""
     if legend:
         key = '<p class="legend note">' + "".join(
             f"<span>{badge(level)}</span>" for level in Level
         ) + "</p>"
-    return Html(key + '<ul class="tree">' + "".join(_node(n, 0) for n in nodes) + "</ul>")
+    items = "".join(_node(n, 0, open_levels) for n in nodes)
+    return Html(f'{key}<ul class="tree">{items}</ul>')
 
 
 def page(
