@@ -271,3 +271,15 @@ def test_fifty_generated_projects_report_what_was_planted(tmp_path: Path) -> Non
     assert bench.check(planted, report) == []
     assert len(planted.divergent) == 5 and len(planted.single) == 10
     assert elapsed < 10  # the benchmark's target is 2 s; this only catches blow-ups
+
+
+def test_project_labels_are_relative_and_unique(tmp_path: Path) -> None:
+    write(tmp_path / "one" / "api" / "requirements.txt", "pandas>=2\n")
+    write(tmp_path / "two" / "api" / "requirements.txt", "pandas>=2\n")
+    write(tmp_path / "two" / "requirements.txt", "pandas>=2\n")
+    report = run_fleet(
+        [tmp_path / "one", tmp_path / "two"], settings=offline_settings(tmp_path), lint=False
+    )
+    names = sorted(p.name for p in report.projects)
+    # "api" is found under both folders: the full paths tell them apart
+    assert names == sorted([str(tmp_path / "one" / "api"), str(tmp_path / "two" / "api"), "two"])
