@@ -478,7 +478,9 @@ def run_fleet(
     if on_total is not None:
         on_total(len(roots))
     names = _unique_names(roots, bases)
-    nested = {str(r.resolve()) for r in roots}
+    resolved = {r.resolve() for r in roots}
+    # projects with another project inside them (linted file by file, see _lint_count)
+    outer = {parent for r in resolved for parent in r.parents if parent in resolved}
     own_lookups = lookups is None
     skipped: list[str] = []
     if lint and lookups is None:
@@ -488,11 +490,9 @@ def run_fleet(
         for root, label in zip(roots, names, strict=True):
             project = read_project(root, name=label)
             if lint and lookups is not None:
-                project = replace(
-                    project, lint_findings=_lint_count(
-                        root, project, nested, settings, lookups, offline
-                    )
-                )
+                has_nested = root.resolve() in outer
+                count = _lint_count(root, project, has_nested, settings, lookups, offline)
+                project = replace(project, lint_findings=count)
                 skipped.extend(lookups.skipped)
             if audit is not None:
                 project = replace(project, audit_findings=audit(root))
@@ -508,17 +508,13 @@ def run_fleet(
 def _lint_count(
     root: Path,
     project: FleetProject,
-    nested: set[str],
+    has_nested: bool,
     settings: Settings,
     lookups: Lookups,
     offline: bool,
 ) -> int:
     """Lint findings of one project: the whole folder, or only its own files when another
     project lives inside it (so that nothing is counted twice)."""
-    resolved = root.resolve()
-    has_nested = any(
-        Path(other) != resolved and Path(other).is_relative_to(resolved) for other in nested
-    )
     targets: list[str] = list(project.files) if has_nested else [str(root)]
     if not targets:
         return 0
