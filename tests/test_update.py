@@ -230,3 +230,35 @@ def test_failed_update_says_how_to_get_back(
     restore = Path(hint.rsplit(" ", 1)[-1])
     assert "pwt-alpha==1.1" in restore.read_text(encoding="utf-8").splitlines()
     assert _versions(project / ".venv")["pwt-alpha"] == "1.1"
+
+
+def test_pyproject_dependencies_and_after_hooks(
+    runs: Runs, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipwarden.policy import load_policy
+
+    project = tmp_path / "copy"
+    shutil.copytree(runs.project, project, symlinks=True)
+    for key, value in isolate_pip().items():
+        monkeypatch.setenv(key, value) if value else monkeypatch.delenv(key, raising=False)
+    extra = tmp_path / "extra-wheels"
+    make_wheel(extra, "pwt-zeta", "3.0")
+    (project / "pyproject.toml").write_text(
+        '[project]\nname = "demo"\nversion = "0"\ndependencies = ["pwt-zeta>=3"]\n',
+        encoding="utf-8",
+    )
+    (project / ".pipwarden.toml").write_text(
+        '[update]\nafter = ["python -c \\"import pwt_zeta, pathlib; '
+        'pathlib.Path(\'hook-ran\').write_text(pwt_zeta.__version__)\\""]\n',
+        encoding="utf-8",
+    )
+    options = UpdateOptions(project=project, find_links=(str(runs.wheels), str(extra)),
+                            no_index=True, offline=True)
+    report = run_update(options, settings=offline_settings(tmp_path),
+                        policy=load_policy(project))
+    assert report.sources == ("requirements.txt", "pyproject.toml")
+    assert [(c.name, c.new) for c in report.added] == [("pwt-zeta", "3.0")]
+    assert [(h.command.split()[0], h.returncode) for h in report.hooks] == [("python", 0)]
+    assert (project / "hook-ran").read_text(encoding="utf-8") == "3.0"  # ran in the venv
+    assert report.exit_code == 0
+    assert "✓ after: python -c" in render(report)
