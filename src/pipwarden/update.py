@@ -797,15 +797,21 @@ def _vet_new(names: Sequence[str], settings: Settings) -> dict[str, str]:
     return out
 
 
-def _audit(venv: Path, settings: Settings, policy: Policy, offline: bool) -> AuditSummary:
-    """The lead's audit API when present; a summary with the reason when it cannot run."""
+def _audit(venv: Path, project: Path, settings: Settings, policy: Policy) -> AuditSummary:
+    """The venv through the shared audit API (``audit_environment(venv, …)`` or
+    ``audit(AuditRequest(environments=(venv,)), …)``, whichever this build has); a summary
+    with the reason when it cannot run (no database, offline …)."""
     try:
-        audit = importlib.import_module("pipwarden.audit")
+        module = importlib.import_module("pipwarden.audit")
     except ImportError:
         return AuditSummary(ran=False, reason="audit is not part of this build")
     try:
-        result = audit.audit_environment(venv, settings=settings, policy=policy,
-                                         offline=offline)
+        if hasattr(module, "audit_environment"):
+            result = module.audit_environment(venv, settings=settings, policy=policy,
+                                              offline=settings.offline)
+        else:
+            request = module.AuditRequest(project=project, environments=(venv,))
+            result = module.audit(request, settings=settings, policy=policy)
     except PipwardenError as exc:
         log.warning("audit not run: %s", exc)
         return AuditSummary(ran=False, reason=str(exc))
@@ -817,9 +823,9 @@ def _audit(venv: Path, settings: Settings, policy: Policy, offline: bool) -> Aud
         text = None
     exit_code = getattr(result, "exit_code", 0)
     code = int(exit_code() if callable(exit_code) else exit_code)
+    packages = getattr(result, "packages_audited", None) or getattr(result, "package_count", 0)
     return AuditSummary(
-        ran=True, text=text, exit_code=code, data=result,
-        packages=int(getattr(result, "package_count", 0) or 0),
+        ran=True, text=text, exit_code=code, data=result, packages=int(packages or 0),
         vulnerabilities=len(getattr(result, "findings", ()) or ()),
     )
 
@@ -1095,7 +1101,8 @@ def _finish(
 
     save_snapshot(project, after)
     hook_results = _run_hooks(hooks, venv, project, log_path) if hooks else ()
-    audit = (_audit(venv, settings, policy, options.offline) if options.audit
+    audit_settings = settings.with_overrides(offline=options.offline or settings.offline)
+    audit = (_audit(venv, project, audit_settings, policy) if options.audit
              else AuditSummary(ran=False, reason="audit disabled"))
     return UpdateReport(
         project=str(project), venv=str(venv), started_at=now, sources=tuple(sources.labels),
