@@ -107,7 +107,10 @@ def test_cooldown_keeps_out_recent_releases(
     # the next day: a new maintainer on pwt-cool, the installed pwt-dep 1.0 yanked
     roles = {"pwt-cool": ["alice", "mallory"], "pwt-dep": ["bob"]}
     _publish(http_server, tmp_path / "wheels", roles=roles, yanked={("pwt-dep", "1.0")})
-    again = run_update(options, settings=settings, policy=Policy())
+    # a fresh cache: a shared PyPI client may serve its cached answer for a while
+    next_day = Settings(cache_dir=tmp_path / "cache2", db_path=tmp_path / "db.sqlite3",
+                        pypi_url=http_server.url)
+    again = run_update(options, settings=next_day, policy=Policy())
     assert [(o.name, o.added) for o in again.ownership] == [("pwt-cool", ("Owner:mallory",))]
     assert [(y.name, y.version, y.reason) for y in again.yanked] == [
         ("pwt-dep", "1.0", "broken build")]
