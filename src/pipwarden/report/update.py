@@ -131,6 +131,9 @@ def _lines(report: UpdateReport, md: bool) -> list[str]:
     for c in report.orphaned:
         out.append(f"{bullet}− {code(c.display_name)} {c.old}    no longer needed "
                    "(still installed)")
+    if not (report.upgraded or report.downgraded or report.added or report.removed):
+        out.append(f"{bullet}nothing changed" + (" (would change nothing)"
+                                                 if report.dry_run else ""))
     for h in report.held_back:
         out.append(f"{bullet}⏸ {_held_line(h)}")
     for y in report.yanked:
@@ -144,9 +147,6 @@ def _lines(report: UpdateReport, md: bool) -> list[str]:
             parts.append("gone: " + ", ".join(o.removed))
         out.append(f"{bullet}⚠ {code(o.name)} ownership changed since the last run: "
                    + "; ".join(parts))
-    if not (report.upgraded or report.downgraded or report.added or report.removed):
-        out.append(f"{bullet}nothing changed" + (" (would change nothing)"
-                                                 if report.dry_run else ""))
     cd = report.cooldown
     if cd is not None:
         cutoff = cd.cutoff.astimezone().strftime("%Y-%m-%d %H:%M")
