@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 
 from loopback import LoopbackServer
-from pipwarden.doctor.yamlscan import scan_yaml
+from pipwarden.yamlscan import scan_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 OSV_ZIP = Path(__file__).parent / "data" / "osv" / "pypa-advisory-database-20241010.zip"
