@@ -1,0 +1,371 @@
+"""Typosquatting: is this name a near-copy of a much more popular one?
+
+The index is built once over the download ranking and answers each query with a few dict
+look-ups, never a loop over the ranking:
+
+* *core forms* of a name: the normalised name without separators, mapped through
+  look-alike characters (``1``/``i``/``l``, ``0``/``o``, ``rn``/``m``, ``vv``/``w``), with and
+  without ``py``/``python`` prefixes and suffixes. Equal core forms catch case and
+  separator games, look-alikes and affixes at once.
+* a *word-order* key: the sorted words of the name (``dateutil-python``).
+* a *symmetric-delete* dictionary: every core form and each of its one-character
+  deletions point at the names they came from, so any single insertion, deletion,
+  substitution or transposition meets its target in one look-up per deletion; candidates
+  are then confirmed with an optimal-string-alignment distance of one.
+
+A match only counts when the target is much more popular (by rank) than the name and the
+name is not itself popular; :func:`check_typosquat` also clears names whose PyPI owners or
+organisation match the target's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from packaging.utils import canonicalize_name
+
+from pipwarden.models import Level, Signal
+
+__all__ = [
+    "KEYBOARD_NEIGHBOURS",
+    "TyposquatIndex",
+    "TyposquatMatch",
+    "check_typosquat",
+    "core_forms",
+    "osa_distance",
+    "owners_of",
+]
+
+_AFFIX_WORDS = frozenset({"py", "python", "python3", "py3", "pypi"})
+_PREFIXES = ("python3", "python", "py3", "py")
+_SUFFIXES = ("python3", "python", "py3", "py")
+_LOOKALIKE_SEQ = (("rn", "m"), ("vv", "w"))
+_LOOKALIKE_CHARS = str.maketrans({"1": "l", "i": "l", "0": "o"})
+
+_ROWS = ("1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm")
+
+
+def _neighbours() -> dict[str, frozenset[str]]:
+    """QWERTY neighbours: same row left/right; rows are staggered half a key to the right."""
+    where = {ch: (r, c) for r, row in enumerate(_ROWS) for c, ch in enumerate(row)}
+    at = {pos: ch for ch, pos in where.items()}
+    out: dict[str, frozenset[str]] = {}
+    for ch, (r, c) in where.items():
+        spots = [(r, c - 1), (r, c + 1), (r - 1, c), (r - 1, c + 1), (r + 1, c - 1), (r + 1, c)]
+        out[ch] = frozenset(at[s] for s in spots if s in at)
+    return out
+
+
+KEYBOARD_NEIGHBOURS: Mapping[str, frozenset[str]] = _neighbours()
+
+
+def _skeleton(text: str) -> str:
+    for seq, repl in _LOOKALIKE_SEQ:
+        text = text.replace(seq, repl)
+    return text.translate(_LOOKALIKE_CHARS)
+
+
+def _words(name: str) -> list[str]:
+    return [w for w in canonicalize_name(name).split("-") if w]
+
+
+def _strip_affixes(collapsed: str) -> set[str]:
+    out = set()
+    for prefix in _PREFIXES:
+        if collapsed.startswith(prefix) and len(collapsed) - len(prefix) >= 3:
+            out.add(collapsed[len(prefix) :])
+    for suffix in _SUFFIXES:
+        if collapsed.endswith(suffix) and len(collapsed) - len(suffix) >= 3:
+            out.add(collapsed[: -len(suffix)])
+    return out
+
+
+def core_forms(name: str) -> tuple[str, frozenset[str]]:
+    """The main skeleton of ``name`` and all its core forms (main first in the tuple)."""
+    words = _words(name)
+    collapsed = "".join(words)
+    forms = {collapsed}
+    kept = [w for w in words if w not in _AFFIX_WORDS]
+    if kept and len(kept) < len(words):
+        forms.add("".join(kept))
+    forms |= _strip_affixes(collapsed)
+    main = _skeleton(collapsed)
+    return main, frozenset(_skeleton(f) for f in forms if f)
+
+
+def _order_key(name: str) -> str | None:
+    words = [_skeleton(w) for w in _words(name) if w not in _AFFIX_WORDS]
+    if len(words) < 2:
+        return None
+    return "|".join(sorted(words))
+
+
+def _deletions(text: str) -> set[str]:
+    return {text[:i] + text[i + 1 :] for i in range(len(text))}
+
+
+def osa_distance(a: str, b: str, limit: int = 2) -> int:
+    """Optimal-string-alignment distance (edits incl. adjacent transposition), capped at limit."""
+    if a == b:
+        return 0
+    if abs(len(a) - len(b)) >= limit:
+        return limit
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            best = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if (
+                i > 1
+                and j > 1
+                and a[i - 1] == b[j - 2]
+                and a[i - 2] == b[j - 1]
+                and prev2
+            ):
+                best = min(best, prev2[j - 2] + 1)
+            cur[j] = best
+        if min(cur) >= limit:
+            return limit
+        prev2, prev = prev, cur
+    return min(prev[-1], limit)
+
+
+def _describe_edit(a: str, b: str) -> str:
+    """Name the single edit that turns ``b`` (target) into ``a`` (candidate)."""
+    if len(a) == len(b):
+        diffs = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diffs) == 2 and a[diffs[0]] == b[diffs[1]] and a[diffs[1]] == b[diffs[0]]:
+            return "two letters swapped"
+        if len(diffs) == 1:
+            i = diffs[0]
+            if a[i] in KEYBOARD_NEIGHBOURS.get(b[i], frozenset()):
+                return "one letter replaced by a keyboard neighbour"
+            return "one letter changed"
+    if len(a) > len(b):
+        for i in range(len(a)):
+            if a[:i] + a[i + 1 :] == b:
+                if (i > 0 and a[i] == a[i - 1]) or (i + 1 < len(a) and a[i] == a[i + 1]):
+                    return "one letter doubled"
+                return "one letter added"
+        return "one letter added"
+    for i in range(len(b)):
+        if b[:i] + b[i + 1 :] == a and ((i > 0 and b[i] == b[i - 1]) or (
+            i + 1 < len(b) and b[i] == b[i + 1]
+        )):
+            return "a doubled letter dropped"
+    return "one letter missing"
+
+
+@dataclass(frozen=True)
+class TyposquatMatch:
+    """``name`` looks like ``target``; ``kind`` says how, in a few plain words."""
+
+    name: str
+    target: str
+    target_rank: int
+    name_rank: int | None
+    kind: str
+
+
+class TyposquatIndex:
+    """Look-up structures over a ranking (names in download order, most popular first).
+
+    ``trusted_rank``: names ranked at or above it are popular themselves and never flagged.
+    ``rank_ratio``: the target must rank at least this many times higher than the name.
+    ``min_edit_length``: shorter names only match through exact core forms (no edits),
+    since one edit on a 3-letter name reaches too many unrelated names.
+    """
+
+    def __init__(
+        self,
+        ranking: Iterable[str],
+        *,
+        trusted_rank: int = 1000,
+        rank_ratio: float = 10.0,
+        min_edit_length: int = 5,
+    ) -> None:
+        self.trusted_rank = trusted_rank
+        self.rank_ratio = rank_ratio
+        self.min_edit_length = min_edit_length
+        self.names: list[str] = []
+        self.rank: dict[str, int] = {}
+        self._cores: dict[str, frozenset[str]] = {}
+        self._by_core: dict[str, list[int]] = {}
+        self._by_order: dict[str, list[int]] = {}
+        self._by_delete: dict[str, list[int]] = {}
+        for name in ranking:
+            norm = canonicalize_name(name)
+            if norm in self.rank:
+                continue
+            idx = len(self.names)
+            self.names.append(norm)
+            self.rank[norm] = idx + 1
+            _main, cores = core_forms(norm)
+            self._cores[norm] = cores
+            for core in cores:
+                self._by_core.setdefault(core, []).append(idx)
+                if len(core) >= self.min_edit_length:
+                    for key in (core, *_deletions(core)):
+                        bucket = self._by_delete.setdefault(key, [])
+                        if not bucket or bucket[-1] != idx:
+                            bucket.append(idx)
+            order = _order_key(norm)
+            if order is not None:
+                self._by_order.setdefault(order, []).append(idx)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def _eligible(self, name_rank: int | None, target_rank: int) -> bool:
+        if name_rank is None:
+            return True
+        if name_rank <= self.trusted_rank:
+            return False
+        return target_rank * self.rank_ratio <= name_rank
+
+    def candidates(self, name: str) -> list[TyposquatMatch]:
+        """Every ranked name that ``name`` imitates, most popular first (no rank filter)."""
+        norm = canonicalize_name(name)
+        name_rank = self.rank.get(norm)
+        main, cores = core_forms(norm)
+        words = _words(norm)
+        found: dict[int, str] = {}
+
+        for core in cores:
+            for idx in self._by_core.get(core, ()):
+                found.setdefault(idx, "")
+        order = _order_key(norm)
+        if order is not None:
+            for idx in self._by_order.get(order, ()):
+                found.setdefault(idx, "the same words in another order")
+        for core in cores:
+            if len(core) < self.min_edit_length - 1:
+                continue
+            for key in (core, *_deletions(core)):
+                for idx in self._by_delete.get(key, ()):
+                    found.setdefault(idx, "?")
+        out: list[TyposquatMatch] = []
+        for idx in sorted(found):
+            target = self.names[idx]
+            if target == norm:
+                continue
+            kind = self._classify(norm, words, main, cores, target, found[idx])
+            if kind is not None:
+                out.append(TyposquatMatch(norm, target, idx + 1, name_rank, kind))
+        return out
+
+    def _classify(
+        self,
+        norm: str,
+        words: list[str],
+        main: str,
+        cores: frozenset[str],
+        target: str,
+        hint: str,
+    ) -> str | None:
+        t_words = _words(target)
+        if "".join(words) == "".join(t_words):
+            return "the same name with other separators"
+        t_main = _skeleton("".join(t_words))
+        if main == t_main:
+            return "look-alike characters"
+        t_cores = self._cores[target]
+        if cores & t_cores:
+            return "an added or dropped py/python prefix or suffix"
+        if hint:
+            if hint != "?":
+                return hint
+            best: str | None = None
+            for a in cores:
+                if len(a) < self.min_edit_length - 1:
+                    continue
+                for b in t_cores:
+                    if len(b) < self.min_edit_length:
+                        continue
+                    if osa_distance(a, b) == 1:
+                        desc = _describe_edit(a, b)
+                        if a == main and b == t_main:
+                            return desc
+                        best = best or desc
+            return best
+        return None
+
+    def check(self, name: str) -> TyposquatMatch | None:
+        """The most popular eligible target ``name`` imitates, or ``None``."""
+        for match in self.candidates(name):
+            if self._eligible(match.name_rank, match.target_rank):
+                return match
+        return None
+
+    def check_many(self, names: Iterable[str]) -> dict[str, TyposquatMatch]:
+        """:meth:`check` for many names; only the flagged ones are returned."""
+        out: dict[str, TyposquatMatch] = {}
+        for name in names:
+            match = self.check(name)
+            if match is not None:
+                out[match.name] = match
+        return out
+
+
+def owners_of(project: Mapping[str, Any] | None) -> tuple[frozenset[str], str | None] | None:
+    """(maintainer user names, organisation) from PyPI ``ownership``; ``None`` when unknown."""
+    if not project:
+        return None
+    ownership = project.get("ownership")
+    if not isinstance(ownership, Mapping):
+        return None
+    roles = ownership.get("roles")
+    users = frozenset(
+        str(r["user"]).lower()
+        for r in (roles if isinstance(roles, list) else [])
+        if isinstance(r, Mapping) and r.get("user")
+    )
+    org = ownership.get("organization")
+    return users, (str(org).lower() if org else None)
+
+
+def check_typosquat(
+    index: TyposquatIndex,
+    name: str,
+    *,
+    project: Mapping[str, Any] | None = None,
+    target_project: Mapping[str, Any] | None = None,
+) -> Signal:
+    """The ``typosquat`` signal for ``name``: risk with a ``target``, or ok."""
+    match = index.check(name)
+    if match is None:
+        return Signal(
+            "typosquat", Level.OK, "The name is not a near-copy of a more popular package."
+        )
+    evidence: dict[str, object] = {
+        "target": match.target,
+        "target_rank": match.target_rank,
+        "name_rank": match.name_rank,
+        "how": match.kind,
+    }
+    mine, theirs = owners_of(project), owners_of(target_project)
+    if mine is not None and theirs is not None:
+        shared = sorted(mine[0] & theirs[0])
+        same_org = mine[1] is not None and mine[1] == theirs[1]
+        if shared or same_org:
+            who = f"organisation {mine[1]}" if same_org else ", ".join(shared)
+            evidence["shared_owner"] = who
+            return Signal(
+                "typosquat",
+                Level.OK,
+                f"The name is close to {match.target}, but both are published by {who}.",
+                evidence,
+                match.target,
+            )
+    return Signal(
+        "typosquat",
+        Level.RISK,
+        f"The name looks like a typosquat of {match.target} (rank {match.target_rank}): "
+        f"{match.kind}. Did you mean {match.target}?",
+        evidence,
+        match.target,
+    )
