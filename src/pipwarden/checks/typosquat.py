@@ -82,28 +82,48 @@ def _strip_affixes(collapsed: str) -> set[str]:
     return out
 
 
-def core_forms(name: str) -> tuple[str, frozenset[str]]:
-    """The main skeleton of ``name`` and all its core forms (main first in the tuple)."""
-    words = _words(name)
+def _forms(norm: str) -> tuple[str, frozenset[str], str | None]:
+    """(main skeleton, core forms, word-order key) of an already normalised name."""
+    words = [w for w in norm.split("-") if w]
     collapsed = "".join(words)
     forms = {collapsed}
     kept = [w for w in words if w not in _AFFIX_WORDS]
     if kept and len(kept) < len(words):
         forms.add("".join(kept))
-    forms |= _strip_affixes(collapsed)
+    if collapsed.startswith("py") or collapsed.endswith(("py", "py3", "python", "python3")):
+        forms |= _strip_affixes(collapsed)
     main = _skeleton(collapsed)
-    return main, frozenset(_skeleton(f) for f in forms if f)
+    cores = frozenset(_skeleton(f) for f in forms if f)
+    order = "|".join(sorted(_skeleton(w) for w in kept)) if len(kept) >= 2 else None
+    return main, cores, order
+
+
+def core_forms(name: str) -> tuple[str, frozenset[str]]:
+    """The main skeleton of ``name`` and all its core forms."""
+    main, cores, _order = _forms(canonicalize_name(name))
+    return main, cores
 
 
 def _order_key(name: str) -> str | None:
-    words = [_skeleton(w) for w in _words(name) if w not in _AFFIX_WORDS]
-    if len(words) < 2:
-        return None
-    return "|".join(sorted(words))
+    return _forms(canonicalize_name(name))[2]
 
 
 def _deletions(text: str) -> set[str]:
     return {text[:i] + text[i + 1 :] for i in range(len(text))}
+
+
+_ALPHABET = "abcdefghjklmnopqrstuvwxyz23456789"  # the skeleton alphabet (no i, 1, 0)
+
+
+def _edits(text: str) -> set[str]:
+    """Every string one deletion, transposition, substitution or insertion away."""
+    splits = [(text[:i], text[i:]) for i in range(len(text) + 1)]
+    out = {a + b[1:] for a, b in splits if b}
+    out.update(a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1)
+    out.update(a + c + b[1:] for a, b in splits if b for c in _ALPHABET)
+    out.update(a + c + b for a, b in splits for c in _ALPHABET)
+    out.discard(text)
+    return out
 
 
 def osa_distance(a: str, b: str, limit: int = 2) -> int:
@@ -193,29 +213,63 @@ class TyposquatIndex:
         self.min_edit_length = min_edit_length
         self.names: list[str] = []
         self.rank: dict[str, int] = {}
+        for name in ranking:
+            norm = canonicalize_name(name)
+            if norm not in self.rank:
+                self.rank[norm] = len(self.names) + 1
+                self.names.append(norm)
+        self._built = 0
+        self._deletes_built = 0
+        self._bulk = False
         self._cores: dict[str, frozenset[str]] = {}
         self._by_core: dict[str, list[int]] = {}
         self._by_order: dict[str, list[int]] = {}
         self._by_delete: dict[str, list[int]] = {}
-        for name in ranking:
-            norm = canonicalize_name(name)
-            if norm in self.rank:
-                continue
-            idx = len(self.names)
-            self.names.append(norm)
-            self.rank[norm] = idx + 1
-            _main, cores = core_forms(norm)
-            self._cores[norm] = cores
+
+    def prepare_bulk(self) -> None:
+        """Build the symmetric-delete dictionary over the whole ranking (for many queries)."""
+        self._bulk = True
+        self._extend(len(self.names), deletes=True)
+
+    def _extend(self, upto: int, *, deletes: bool = False) -> None:
+        """Index the names ranked up to ``upto`` (the index grows lazily, in rank order)."""
+        upto = min(upto, len(self.names))
+        by_core, by_order = self._by_core, self._by_order
+        names, all_cores = self.names, self._cores
+        for idx in range(self._built, upto):
+            norm = names[idx]
+            _main, cores, order = _forms(norm)
+            all_cores[norm] = cores
             for core in cores:
-                self._by_core.setdefault(core, []).append(idx)
-                if len(core) >= self.min_edit_length:
-                    for key in (core, *_deletions(core)):
-                        bucket = self._by_delete.setdefault(key, [])
-                        if not bucket or bucket[-1] != idx:
-                            bucket.append(idx)
-            order = _order_key(norm)
+                by_core.setdefault(core, []).append(idx)
             if order is not None:
-                self._by_order.setdefault(order, []).append(idx)
+                by_order.setdefault(order, []).append(idx)
+        self._built = max(self._built, upto)
+        if not deletes:
+            return
+        by_delete = self._by_delete
+        min_len = self.min_edit_length
+        for idx in range(self._deletes_built, upto):
+            keys: set[str] = set()
+            for core in all_cores[names[idx]]:
+                if len(core) >= min_len:
+                    keys.add(core)
+                    keys.update([core[:i] + core[i + 1 :] for i in range(len(core))])
+            for key in keys:
+                bucket = by_delete.get(key)
+                if bucket is None:
+                    by_delete[key] = [idx]
+                else:
+                    bucket.append(idx)
+        self._deletes_built = max(self._deletes_built, upto)
+
+    def _needed(self, name_rank: int | None) -> int:
+        """How many top names can be targets for a name of this rank."""
+        if name_rank is None:
+            return len(self.names)
+        if name_rank <= self.trusted_rank:
+            return 0
+        return int(name_rank / self.rank_ratio)
 
     def __len__(self) -> int:
         return len(self.names)
@@ -227,29 +281,40 @@ class TyposquatIndex:
             return False
         return target_rank * self.rank_ratio <= name_rank
 
-    def candidates(self, name: str) -> list[TyposquatMatch]:
-        """Every ranked name that ``name`` imitates, most popular first (no rank filter)."""
+    def candidates(self, name: str, *, limit: int | None = None) -> list[TyposquatMatch]:
+        """Ranked names (within the first ``limit``) that ``name`` imitates, most popular first.
+
+        No popularity rule is applied here; :meth:`check` applies it.
+        """
         norm = canonicalize_name(name)
         name_rank = self.rank.get(norm)
-        main, cores = core_forms(norm)
+        upto = len(self.names) if limit is None else min(limit, len(self.names))
+        self._extend(upto, deletes=self._bulk)
+        main, cores, order = _forms(norm)
         words = _words(norm)
         found: dict[int, str] = {}
 
         for core in cores:
             for idx in self._by_core.get(core, ()):
                 found.setdefault(idx, "")
-        order = _order_key(norm)
         if order is not None:
             for idx in self._by_order.get(order, ()):
                 found.setdefault(idx, "the same words in another order")
         for core in cores:
             if len(core) < self.min_edit_length - 1:
                 continue
-            for key in (core, *_deletions(core)):
-                for idx in self._by_delete.get(key, ()):
-                    found.setdefault(idx, "?")
+            if self._bulk:
+                for key in (core, *_deletions(core)):
+                    for idx in self._by_delete.get(key, ()):
+                        found.setdefault(idx, "?")
+            else:  # few queries: expand the query instead of indexing every deletion
+                for key in _edits(core):
+                    for idx in self._by_core.get(key, ()):
+                        found.setdefault(idx, "?")
         out: list[TyposquatMatch] = []
         for idx in sorted(found):
+            if limit is not None and idx >= limit:
+                continue
             target = self.names[idx]
             if target == norm:
                 continue
@@ -273,7 +338,7 @@ class TyposquatIndex:
         t_main = _skeleton("".join(t_words))
         if main == t_main:
             return "look-alike characters"
-        t_cores = self._cores[target]
+        t_cores = self._cores.get(target) or core_forms(target)[1]
         if cores & t_cores:
             return "an added or dropped py/python prefix or suffix"
         if hint:
@@ -296,13 +361,17 @@ class TyposquatIndex:
 
     def check(self, name: str) -> TyposquatMatch | None:
         """The most popular eligible target ``name`` imitates, or ``None``."""
-        for match in self.candidates(name):
+        needed = self._needed(self.rank.get(canonicalize_name(name)))
+        if needed <= 0:
+            return None
+        for match in self.candidates(name, limit=needed):
             if self._eligible(match.name_rank, match.target_rank):
                 return match
         return None
 
     def check_many(self, names: Iterable[str]) -> dict[str, TyposquatMatch]:
         """:meth:`check` for many names; only the flagged ones are returned."""
+        self.prepare_bulk()
         out: dict[str, TyposquatMatch] = {}
         for name in names:
             match = self.check(name)

@@ -30,6 +30,7 @@ class CacheEntry:
     etag: str | None
     last_modified: str | None
     fetched_at: float
+    status: int = 200  # 404 answers are cached too ("not on PyPI" is an answer)
 
 
 class HttpCache:
@@ -70,6 +71,7 @@ class HttpCache:
                 etag=meta.get("etag"),
                 last_modified=meta.get("last_modified"),
                 fetched_at=float(meta["fetched_at"]),
+                status=int(meta.get("status", 200)),
             )
         except (ValueError, KeyError, TypeError, AttributeError):
             return None
@@ -86,12 +88,13 @@ class HttpCache:
         *,
         etag: str | None = None,
         last_modified: str | None = None,
+        status: int = 200,
     ) -> CacheEntry:
         """Store ``body`` for ``key`` atomically and return the new entry."""
-        entry = CacheEntry(key, body, etag, last_modified, self.clock())
+        entry = CacheEntry(key, body, etag, last_modified, self.clock(), status)
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
-        meta = {"key": key, "etag": etag, "last_modified": last_modified}
+        meta = {"key": key, "etag": etag, "last_modified": last_modified, "status": status}
         head = json.dumps({**meta, "fetched_at": entry.fetched_at}).encode("utf-8")
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
         try:
@@ -105,4 +108,10 @@ class HttpCache:
 
     def refresh(self, entry: CacheEntry) -> CacheEntry:
         """Mark ``entry`` as just revalidated (a 304 answer): same body, new fetch time."""
-        return self.put(entry.key, entry.body, etag=entry.etag, last_modified=entry.last_modified)
+        return self.put(
+            entry.key,
+            entry.body,
+            etag=entry.etag,
+            last_modified=entry.last_modified,
+            status=entry.status,
+        )

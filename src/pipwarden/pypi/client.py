@@ -64,7 +64,7 @@ _INFO_KEYS = (
     "license",
     "license_expression",
 )
-_FILE_KEYS = ("filename", "packagetype", "upload_time_iso_8601", "yanked")
+_FILE_KEYS = ("filename", "packagetype", "upload_time_iso_8601", "yanked", "requires_python")
 _SIMPLE_FILE_KEYS = ("filename", "upload-time", "yanked", "provenance")
 
 
@@ -159,14 +159,34 @@ def trim_project(data: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _simple_version(filename: str) -> str:
+    if filename.endswith(".whl"):
+        parts = filename.split("-")
+        return parts[1] if len(parts) >= 5 else filename
+    for ext in (".tar.gz", ".zip", ".tar.bz2", ".tar.xz", ".tgz", ".tar"):
+        if filename.endswith(ext):
+            return filename[: -len(ext)].rpartition("-")[2] or filename
+    return filename
+
+
 def trim_simple(data: Mapping[str, Any]) -> dict[str, Any]:
-    """A PEP 691 simple-API answer cut down to status, versions and per-file provenance."""
+    """A PEP 691 simple-API answer cut down to status, versions and per-file provenance.
+
+    Files are collapsed to one per (version, attested or not, yanked or not): what the
+    provenance check asks is whether a release's files carry attestations, not how many.
+    """
     out = {k: data[k] for k in ("meta", "name", "versions", "project-status") if k in data}
     files = data.get("files")
     if isinstance(files, list):
-        out["files"] = [
-            {k: f[k] for k in _SIMPLE_FILE_KEYS if k in f} for f in files if isinstance(f, dict)
-        ]
+        kept: dict[tuple[str, bool, bool, bool], dict[str, Any]] = {}
+        for f in files:
+            if not isinstance(f, dict):
+                continue
+            name = str(f.get("filename", ""))
+            key = (_simple_version(name), "provenance" in f, bool(f.get("provenance")),
+                   bool(f.get("yanked")))
+            kept.setdefault(key, {k: f[k] for k in _SIMPLE_FILE_KEYS if k in f})
+        out["files"] = list(kept.values())
     return out
 
 
@@ -310,7 +330,7 @@ class PyPIClient:
         key = f"{accept} {url}"
         entry = self.cache.get(key)
         if entry is not None and (self.offline or self.cache.is_fresh(entry)):
-            return self._from_entry(name, entry)
+            return self._from_entry(name, entry, what=what)
         if self.offline:
             return FetchResult(name, None, "not in the local cache (offline)")
         request_headers = {
@@ -328,11 +348,16 @@ class PyPIClient:
         if response is None:
             if entry is not None:
                 log.warning("%s: %s; using the cached copy", name, failure)
-                return self._from_entry(name, entry)
+                return self._from_entry(name, entry, what=what)
             return FetchResult(name, None, failure)
         if response.status == 304 and entry is not None:
-            return self._from_entry(name, self.cache.refresh(entry), from_cache=False)
+            refreshed = self.cache.refresh(entry)
+            return self._from_entry(name, refreshed, from_cache=False, what=what)
         if response.status == 404:
+            try:
+                self.cache.put(key, b"", status=404)
+            except OSError as exc:
+                log.warning("cannot write the PyPI cache: %s", exc)
             return FetchResult(name, None, f"not on {what}", not_found=True)
         if response.status != 200:
             return FetchResult(name, None, f"{what} answered HTTP {response.status}")
@@ -357,7 +382,11 @@ class PyPIClient:
         return FetchResult(name, data)
 
     # -- internals -----------------------------------------------------------------------
-    def _from_entry(self, name: str, entry: CacheEntry, *, from_cache: bool = True) -> FetchResult:
+    def _from_entry(
+        self, name: str, entry: CacheEntry, *, from_cache: bool = True, what: str = "server"
+    ) -> FetchResult:
+        if entry.status == 404:
+            return FetchResult(name, None, f"not on {what}", from_cache=from_cache, not_found=True)
         try:
             data = json.loads(entry.body)
         except ValueError:
