@@ -31,7 +31,6 @@ from pipwarden.checks.typosquat import TyposquatIndex, check_typosquat
 from pipwarden.errors import InputError, PipwardenError
 from pipwarden.models import Level, Signal
 from pipwarden.pypi.client import FetchResult, PyPIClient
-from pipwarden.report.output import Progress
 from pipwarden.settings import Settings
 from pipwarden.toplist import TopList, load_toplist
 
@@ -302,8 +301,8 @@ class Vetter:
         self.progress = progress
 
     # -- data gathering ------------------------------------------------------------------
-    def _load(self, name: str, version: str | None) -> _Node:
-        result = self.client.project(name)
+    def _node(self, name: str, version: str | None, result: FetchResult) -> _Node:
+        """A graph node from a project answer (the release answer comes later if needed)."""
         node = _Node(name, result)
         if result.data is None:
             node.error = result.error
@@ -311,63 +310,81 @@ class Vetter:
         info = result.data.get("info")
         latest = info.get("version") if isinstance(info, Mapping) else None
         node.version = version or latest_compatible(result.data, self.python)
-        source: Mapping[str, Any] | None = info if isinstance(info, Mapping) else None
-        if node.version is not None and node.version != latest:
-            rel = self.client.release(name, node.version)
-            if rel.data is None:
-                node.error = f"release {node.version}: {rel.error}"
-                return node
-            node.release = rel.data
-            rinfo = rel.data.get("info")
-            source = rinfo if isinstance(rinfo, Mapping) else None
-        if source is None or "requires_dist" not in source:
-            node.error = "PyPI did not list its dependencies"
-            return node
-        requires = source.get("requires_dist")
-        node.raw = [str(r) for r in requires] if isinstance(requires, list) else []
+        if node.version is None or node.version == latest:
+            self._requires(node, info)
         return node
 
-    def _graph(self, roots: Sequence[VetRequest]) -> dict[str, _Node]:
-        """Load the roots and everything they require (markers and extras evaluated)."""
+    @staticmethod
+    def _requires(node: _Node, info: object) -> None:
+        if not isinstance(info, Mapping) or "requires_dist" not in info:
+            node.error = "PyPI did not list its dependencies"
+            return
+        requires = info.get("requires_dist")
+        node.raw = [str(r) for r in requires] if isinstance(requires, list) else []
+
+    def _with_release(self, node: _Node) -> _Node:
+        """Fetch ``/pypi/<name>/<version>/json`` for a node whose version is not the latest."""
+        assert node.version is not None
+        rel = self.client.release(node.name, node.version)
+        if rel.data is None:
+            node.error = f"release {node.version}: {rel.error}"
+        else:
+            node.release = rel.data
+            self._requires(node, rel.data.get("info"))
+        return node
+
+    def _graph(
+        self, roots: Sequence[VetRequest], *, tree: bool
+    ) -> tuple[dict[str, _Node], dict[str, FetchResult]]:
+        """Load the roots and everything they require (markers and extras evaluated).
+
+        Also fetches the simple-API answers of the packages that will be reported (the
+        roots, or every node with ``tree``) in the same concurrent batches.
+        """
         nodes: dict[str, _Node] = {}
+        simple: dict[str, FetchResult] = {}
         extras: dict[str, set[str]] = {}
         frontier: dict[str, str | None] = {}
         for r in roots:
             frontier.setdefault(r.key, r.version)
             extras.setdefault(r.key, set()).update(canonicalize_name(e) for e in r.extras)
-        workers = max(1, self.client.max_workers)
-        progress = Progress("Reading PyPI", None) if self.progress else None
-        try:
-            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vet") as pool:
-                while frontier:
-                    todo = list(frontier.items())
-                    frontier = {}
-                    queue: list[str] = []
-                    for node in pool.map(lambda nv: self._load(nv[0], nv[1]), todo):
-                        nodes[node.name] = node
-                        queue.append(node.name)
-                        if progress is not None:
-                            progress.advance()
-                    while queue:
-                        node = nodes[queue.pop()]
-                        if node.raw is None:
-                            continue
-                        node.requires = requirements_of(
-                            node.raw, extras.get(node.name, ()), self.python
-                        )
-                        for dep, dep_extras in node.requires.items():
-                            have = extras.get(dep)
-                            if have is None:
-                                extras[dep] = {canonicalize_name(e) for e in dep_extras}
-                                frontier[dep] = None
-                            elif not {canonicalize_name(e) for e in dep_extras} <= have:
-                                have.update(canonicalize_name(e) for e in dep_extras)
-                                if dep in nodes:
-                                    queue.append(dep)
-        finally:
-            if progress is not None:
-                progress.close()
-        return nodes
+        first = True
+        while frontier:
+            jobs = [("project", n) for n in frontier]
+            if first or tree:
+                jobs += [("simple", n) for n in frontier]
+            first = False
+            fetched = self.client.fetch_jobs(jobs)
+            for (kind, name), result in fetched.items():
+                if kind == "simple":
+                    simple[name] = result
+            loaded = [self._node(n, v, fetched[("project", n)]) for n, v in frontier.items()]
+            pending = list(frontier)
+            frontier = {}
+            later = [n for n in loaded if n.raw is None and n.error is None and n.version]
+            if later:
+                workers = min(self.client.max_workers, len(later))
+                with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vet") as pool:
+                    list(pool.map(self._with_release, later))
+            for node in loaded:
+                nodes[node.name] = node
+            queue = pending
+            while queue:
+                node = nodes[queue.pop()]
+                if node.raw is None:
+                    continue
+                node.requires = requirements_of(node.raw, extras.get(node.name, ()), self.python)
+                for dep, dep_extras in node.requires.items():
+                    wanted: set[str] = {canonicalize_name(e) for e in dep_extras}
+                    have = extras.get(dep)
+                    if have is None:
+                        extras[dep] = wanted
+                        frontier[dep] = None
+                    elif not wanted <= have:
+                        have.update(wanted)
+                        if dep in nodes:
+                            queue.append(dep)
+        return nodes, simple
 
     @staticmethod
     def _closure(nodes: Mapping[str, _Node], root: str) -> tuple[list[str], str | None]:
@@ -456,7 +473,7 @@ class Vetter:
         for request in requests:
             direct.setdefault(request.key, request)
         roots = list(direct.values())
-        nodes = self._graph(roots)
+        nodes, simple = self._graph(roots, tree=tree)
         reported = list(direct) + (sorted(n for n in nodes if n not in direct) if tree else [])
         parents: dict[str, set[str]] = {}
         for each in nodes.values():
@@ -467,8 +484,6 @@ class Vetter:
         matches = {n: self.index.check(n) for n in reported}
         targets = sorted({m.target for m in matches.values() if m is not None})
         target_data = self.client.fetch_many(targets) if targets else {}
-        have_project = [n for n in reported if nodes.get(n) and nodes[n].project.data]
-        simple = self.client.fetch_many(have_project, kind="simple") if have_project else {}
         advisories, vuln_note = self._advisories(reported)
 
         now = self.now()

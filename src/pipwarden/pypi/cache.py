@@ -46,6 +46,7 @@ class HttpCache:
         self.root = root
         self.freshness = freshness
         self.clock = clock
+        self._made: set[Path] = set()
 
     def _path(self, key: str) -> Path:
         digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
@@ -93,7 +94,9 @@ class HttpCache:
         """Store ``body`` for ``key`` atomically and return the new entry."""
         entry = CacheEntry(key, body, etag, last_modified, self.clock(), status)
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.parent not in self._made:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._made.add(path.parent)
         meta = {"key": key, "etag": etag, "last_modified": last_modified, "status": status}
         head = json.dumps({**meta, "fetched_at": entry.fetched_at}).encode("utf-8")
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")

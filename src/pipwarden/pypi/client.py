@@ -18,8 +18,8 @@ import time
 import urllib.error
 import urllib.request
 import zlib
-from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
@@ -213,6 +213,28 @@ def _decode(response: Response) -> bytes:
     return response.body
 
 
+@dataclass(frozen=True)
+class _Job:
+    name: str
+    url: str
+    accept: str
+    headers: dict[str, str]
+    trim: Callable[[Mapping[str, Any]], dict[str, Any]] | None
+    what: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.accept} {self.url}"
+
+
+@dataclass(frozen=True)
+class _Raw:
+    body: bytes
+    etag: str | None
+    last_modified: str | None
+    from_cache_entry: CacheEntry | None = None
+
+
 @dataclass
 class _Stats:
     requests: int = 0
@@ -292,29 +314,10 @@ class PyPIClient:
         names: Iterable[str],
         *,
         kind: str = "project",
-        label: str = "Fetching from PyPI",
     ) -> dict[str, FetchResult]:
         """Fetch many names concurrently (``kind`` is ``project`` or ``simple``)."""
-        unique = list(dict.fromkeys(canonicalize_name(n) for n in names))
-        fetch = self.simple if kind == "simple" else self.project
-        results: dict[str, FetchResult] = {}
-        if not unique:
-            return results
-        progress = Progress(label, len(unique)) if self.progress else None
-        try:
-            if len(unique) == 1:
-                results[unique[0]] = fetch(unique[0])
-                return results
-            workers = min(self.max_workers, len(unique))
-            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pypi") as pool:
-                for name, result in zip(unique, pool.map(fetch, unique), strict=True):
-                    results[name] = result
-                    if progress is not None:
-                        progress.advance()
-        finally:
-            if progress is not None:
-                progress.close()
-        return results
+        got = self.fetch_jobs([(kind, n) for n in names])
+        return {name: result for (_kind, name), result in got.items()}
 
     def get_json(
         self,
@@ -327,59 +330,112 @@ class PyPIClient:
         what: str = "server",
     ) -> FetchResult:
         """GET ``url`` as JSON through the cache. Never raises for network or data faults."""
-        key = f"{accept} {url}"
+        job = _Job(name, url, accept, dict(headers or {}), trim, what)
+        return self._finish(job, self._transfer(job))
+
+    def fetch_jobs(self, jobs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], FetchResult]:
+        """Fetch ``(kind, name)`` pairs (kind: ``project`` or ``simple``) concurrently.
+
+        Worker threads do the network transfer and decompression (which release the GIL);
+        the calling thread parses and trims the answers, one at a time, so CPU-bound
+        parsing never fights over the GIL with a dozen other parsers.
+        """
+        unique = list(dict.fromkeys((kind, canonicalize_name(n)) for kind, n in jobs))
+        results: dict[tuple[str, str], FetchResult] = {}
+        if not unique:
+            return results
+        specs = {pair: self._job(*pair) for pair in unique}
+        if len(unique) == 1:
+            pair = unique[0]
+            results[pair] = self._finish(specs[pair], self._transfer(specs[pair]))
+            return results
+        progress = Progress("Fetching from PyPI", len(unique)) if self.progress else None
+        workers = min(self.max_workers, len(unique))
+        try:
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pypi") as pool:
+                futures = {pool.submit(self._transfer, specs[p]): p for p in unique}
+                for future in as_completed(futures):
+                    pair = futures[future]
+                    results[pair] = self._finish(specs[pair], future.result())
+                    if progress is not None:
+                        progress.advance()
+        finally:
+            if progress is not None:
+                progress.close()
+        return results
+
+    def _job(self, kind: str, name: str) -> _Job:
+        if kind == "simple":
+            url = f"{self.base_url}/simple/{name}/"
+            return _Job(name, url, SIMPLE_JSON, {}, trim_simple, "PyPI")
+        return _Job(
+            name, f"{self.base_url}/pypi/{name}/json", "application/json", {}, trim_project, "PyPI"
+        )
+
+    def _transfer(self, job: _Job) -> FetchResult | _Raw | CacheEntry:
+        """Cache look-up and network transfer (thread-safe, light on the GIL)."""
+        key = job.key
         entry = self.cache.get(key)
         if entry is not None and (self.offline or self.cache.is_fresh(entry)):
-            return self._from_entry(name, entry, what=what)
+            return entry
         if self.offline:
-            return FetchResult(name, None, "not in the local cache (offline)")
+            return FetchResult(job.name, None, "not in the local cache (offline)")
         request_headers = {
-            "Accept": accept,
+            "Accept": job.accept,
             "Accept-Encoding": "gzip",
             "User-Agent": USER_AGENT,
-            **(headers or {}),
+            **job.headers,
         }
         if entry is not None:
             if entry.etag:
                 request_headers["If-None-Match"] = entry.etag
             if entry.last_modified:
                 request_headers["If-Modified-Since"] = entry.last_modified
-        response, failure = self._send(url, request_headers, what)
+        response, failure = self._send(job.url, request_headers, job.what)
         if response is None:
             if entry is not None:
-                log.warning("%s: %s; using the cached copy", name, failure)
-                return self._from_entry(name, entry, what=what)
-            return FetchResult(name, None, failure)
+                log.warning("%s: %s; using the cached copy", job.name, failure)
+                return entry
+            return FetchResult(job.name, None, failure)
         if response.status == 304 and entry is not None:
             refreshed = self.cache.refresh(entry)
-            return self._from_entry(name, refreshed, from_cache=False, what=what)
+            return _Raw(refreshed.body, None, None, from_cache_entry=refreshed)
         if response.status == 404:
             try:
                 self.cache.put(key, b"", status=404)
             except OSError as exc:
                 log.warning("cannot write the PyPI cache: %s", exc)
-            return FetchResult(name, None, f"not on {what}", not_found=True)
+            return FetchResult(job.name, None, f"not on {job.what}", not_found=True)
         if response.status != 200:
-            return FetchResult(name, None, f"{what} answered HTTP {response.status}")
+            return FetchResult(job.name, None, f"{job.what} answered HTTP {response.status}")
         try:
-            data = json.loads(_decode(response))
-        except (ValueError, OSError, EOFError, zlib.error):
-            return FetchResult(name, None, "malformed answer")
+            body = _decode(response)
+        except (OSError, EOFError, zlib.error):
+            return FetchResult(job.name, None, "malformed answer")
+        return _Raw(body, response.headers.get("etag"), response.headers.get("last-modified"))
+
+    def _finish(self, job: _Job, got: FetchResult | _Raw | CacheEntry) -> FetchResult:
+        """Parse, trim and cache what :meth:`_transfer` brought."""
+        if isinstance(got, FetchResult):
+            return got
+        if isinstance(got, CacheEntry):
+            return self._from_entry(job.name, got, what=job.what)
+        if got.from_cache_entry is not None:
+            return self._from_entry(job.name, got.from_cache_entry, from_cache=False, what=job.what)
+        try:
+            data = json.loads(got.body)
+        except ValueError:
+            return FetchResult(job.name, None, "malformed answer")
         if not isinstance(data, dict):
-            return FetchResult(name, None, "malformed answer")
-        if trim is not None:
-            data = trim(data)
+            return FetchResult(job.name, None, "malformed answer")
+        if job.trim is not None:
+            data = job.trim(data)
         body = json.dumps(data, separators=(",", ":")).encode("utf-8")
         try:
-            self.cache.put(
-                key,
-                body,
-                etag=response.headers.get("etag"),
-                last_modified=response.headers.get("last-modified"),
-            )
+            self.cache.put(job.key, body, etag=got.etag, last_modified=got.last_modified)
         except OSError as exc:
             log.warning("cannot write the PyPI cache: %s", exc)
-        return FetchResult(name, data)
+        return FetchResult(job.name, data)
 
     # -- internals -----------------------------------------------------------------------
     def _from_entry(
