@@ -50,7 +50,7 @@ class HttpCache:
 
     def _path(self, key: str) -> Path:
         digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
-        return self.root / digest[:2] / f"{digest}.entry"
+        return self.root / f"{digest[:40]}.entry"
 
     def get(self, key: str) -> CacheEntry | None:
         """The entry for ``key``, or ``None`` when absent or unreadable (a miss, not an error)."""

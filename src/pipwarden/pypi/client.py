@@ -127,18 +127,16 @@ def _trim_files(files: object) -> list[dict[str, Any]]:
     """Keep the earliest file of each (packagetype, yanked) pair, with a few keys."""
     if not isinstance(files, list):
         return []
-    kept: dict[tuple[object, object], dict[str, Any]] = {}
+    best: dict[tuple[object, object], tuple[str, dict[str, Any]]] = {}
     for item in files:
         if not isinstance(item, dict):
             continue
-        slim = {k: item[k] for k in _FILE_KEYS if k in item}
-        key = (slim.get("packagetype"), slim.get("yanked"))
-        old = kept.get(key)
-        if old is None or str(slim.get("upload_time_iso_8601", "")) < str(
-            old.get("upload_time_iso_8601", "")
-        ):
-            kept[key] = slim
-    return list(kept.values())
+        key = (item.get("packagetype"), item.get("yanked"))
+        when = item.get("upload_time_iso_8601") or ""
+        old = best.get(key)
+        if old is None or when < old[0]:
+            best[key] = (when, item)
+    return [{k: item[k] for k in _FILE_KEYS if k in item} for _when, item in best.values()]
 
 
 def trim_project(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -160,12 +158,10 @@ def trim_project(data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _simple_version(filename: str) -> str:
+    """A grouping key: a wheel's version field; other files (sdists) stand alone."""
     if filename.endswith(".whl"):
-        parts = filename.split("-")
-        return parts[1] if len(parts) >= 5 else filename
-    for ext in (".tar.gz", ".zip", ".tar.bz2", ".tar.xz", ".tgz", ".tar"):
-        if filename.endswith(ext):
-            return filename[: -len(ext)].rpartition("-")[2] or filename
+        parts = filename.split("-", 2)
+        return parts[1] if len(parts) == 3 else filename
     return filename
 
 
@@ -183,9 +179,10 @@ def trim_simple(data: Mapping[str, Any]) -> dict[str, Any]:
             if not isinstance(f, dict):
                 continue
             name = str(f.get("filename", ""))
-            key = (_simple_version(name), "provenance" in f, bool(f.get("provenance")),
-                   bool(f.get("yanked")))
-            kept.setdefault(key, {k: f[k] for k in _SIMPLE_FILE_KEYS if k in f})
+            attested = f.get("provenance")
+            key = (_simple_version(name), "provenance" in f, bool(attested), bool(f.get("yanked")))
+            if key not in kept:
+                kept[key] = {k: f[k] for k in _SIMPLE_FILE_KEYS if k in f}
         out["files"] = list(kept.values())
     return out
 
@@ -352,11 +349,14 @@ class PyPIClient:
         progress = Progress("Fetching from PyPI", len(unique)) if self.progress else None
         workers = min(self.max_workers, len(unique))
         try:
-            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pypi") as pool:
+            with (
+                ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pypi") as pool,
+                ThreadPoolExecutor(max_workers=1, thread_name_prefix="pypi-cache") as writer,
+            ):
                 futures = {pool.submit(self._transfer, specs[p]): p for p in unique}
                 for future in as_completed(futures):
                     pair = futures[future]
-                    results[pair] = self._finish(specs[pair], future.result())
+                    results[pair] = self._finish(specs[pair], future.result(), writer)
                     if progress is not None:
                         progress.advance()
         finally:
@@ -414,7 +414,12 @@ class PyPIClient:
             return FetchResult(job.name, None, "malformed answer")
         return _Raw(body, response.headers.get("etag"), response.headers.get("last-modified"))
 
-    def _finish(self, job: _Job, got: FetchResult | _Raw | CacheEntry) -> FetchResult:
+    def _finish(
+        self,
+        job: _Job,
+        got: FetchResult | _Raw | CacheEntry,
+        writer: ThreadPoolExecutor | None = None,
+    ) -> FetchResult:
         """Parse, trim and cache what :meth:`_transfer` brought."""
         if isinstance(got, FetchResult):
             return got
@@ -431,11 +436,17 @@ class PyPIClient:
         if job.trim is not None:
             data = job.trim(data)
         body = json.dumps(data, separators=(",", ":")).encode("utf-8")
+        if writer is not None:
+            writer.submit(self._store, job.key, body, got)
+        else:
+            self._store(job.key, body, got)
+        return FetchResult(job.name, data)
+
+    def _store(self, key: str, body: bytes, got: _Raw) -> None:
         try:
-            self.cache.put(job.key, body, etag=got.etag, last_modified=got.last_modified)
+            self.cache.put(key, body, etag=got.etag, last_modified=got.last_modified)
         except OSError as exc:
             log.warning("cannot write the PyPI cache: %s", exc)
-        return FetchResult(job.name, data)
 
     # -- internals -----------------------------------------------------------------------
     def _from_entry(
