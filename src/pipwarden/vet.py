@@ -28,6 +28,7 @@ from pipwarden.checks import PackageContext, VetThresholds, project_urls
 from pipwarden.checks.registry import run_checks
 from pipwarden.checks.source_repo import find_repository
 from pipwarden.checks.typosquat import TyposquatIndex, check_typosquat
+from pipwarden.checks.vulnerabilities import NO_DATABASE
 from pipwarden.errors import InputError, PipwardenError
 from pipwarden.models import Level, Signal
 from pipwarden.pypi.client import FetchResult, PyPIClient
@@ -413,10 +414,8 @@ class Vetter:
             try:
                 store_mod = importlib.import_module("pipwarden.vulndb.store")
                 source = store_mod.VulnStore.open(self.settings.db_path)
-            except ImportError:
-                return None, "no vulnerability database support installed"
-            except PipwardenError:
-                return None, "no vulnerability database: run `pipwarden db update`"
+            except (ImportError, PipwardenError):
+                return None, NO_DATABASE
         try:
             found = source.advisories_for(list(names))
         except PipwardenError as exc:
@@ -528,7 +527,11 @@ class Vetter:
                 if match is not None and match.target in target_data
                 else None,
             )
-            offline_only = project is None
+            # without PyPI data: offline or not on PyPI → only the no-network checks;
+            # a network fault → every check runs and says "unknown" with the reason
+            offline_only = project is None and (
+                self.offline or (node is not None and node.project.not_found)
+            )
             signals = [typo]
             if node is not None and node.project.not_found:
                 signals.append(
