@@ -38,9 +38,9 @@ __all__ = [
     "owners_of",
 ]
 
-_AFFIX_WORDS = frozenset({"py", "python", "python3", "py3", "pypi"})
-_PREFIXES = ("python3", "python", "py3", "py")
-_SUFFIXES = ("python3", "python", "py3", "py")
+_AFFIX_WORDS = frozenset({"py", "python", "python3", "py3", "pypi", "lib"})
+_PREFIXES = ("python3", "python", "py3", "py", "lib")
+_SUFFIXES = ("python3", "python", "py3", "py", "lib")
 _LOOKALIKE_SEQ = (("rn", "m"), ("vv", "w"))
 _LOOKALIKE_CHARS = str.maketrans({"1": "l", "i": "l", "0": "o"})
 
@@ -90,12 +90,21 @@ def _forms(norm: str) -> tuple[str, frozenset[str], str | None]:
     kept = [w for w in words if w not in _AFFIX_WORDS]
     if kept and len(kept) < len(words):
         forms.add("".join(kept))
-    if collapsed.startswith("py") or collapsed.endswith(("py", "py3", "python", "python3")):
+    if collapsed.startswith(("py", "lib")) or collapsed.endswith(("py", "py3", "lib")):
         forms |= _strip_affixes(collapsed)
     main = _skeleton(collapsed)
     cores = frozenset(_skeleton(f) for f in forms if f)
     order = "|".join(sorted(_skeleton(w) for w in kept)) if len(kept) >= 2 else None
     return main, cores, order
+
+
+def _raw_forms(norm: str) -> tuple[str, ...]:
+    """Forms used for one-edit matching: the collapsed name only.
+
+    An affix *and* a typo together (``pyreqeusts``) are not matched: measured on the
+    top-15,000 list, that combination flags many more legitimate names than it catches.
+    """
+    return ("".join(w for w in norm.split("-") if w),)
 
 
 def core_forms(name: str) -> tuple[str, frozenset[str]]:
@@ -112,7 +121,7 @@ def _deletions(text: str) -> set[str]:
     return {text[:i] + text[i + 1 :] for i in range(len(text))}
 
 
-_ALPHABET = "abcdefghjklmnopqrstuvwxyz23456789"  # the skeleton alphabet (no i, 1, 0)
+_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 
 
 def _edits(text: str) -> set[str]:
@@ -225,6 +234,7 @@ class TyposquatIndex:
         self._by_core: dict[str, list[int]] = {}
         self._by_order: dict[str, list[int]] = {}
         self._by_delete: dict[str, list[int]] = {}
+        self._by_raw: dict[str, list[int]] = {}
 
     def prepare_bulk(self) -> None:
         """Build the symmetric-delete dictionary over the whole ranking (for many queries)."""
@@ -234,12 +244,14 @@ class TyposquatIndex:
     def _extend(self, upto: int, *, deletes: bool = False) -> None:
         """Index the names ranked up to ``upto`` (the index grows lazily, in rank order)."""
         upto = min(upto, len(self.names))
-        by_core, by_order = self._by_core, self._by_order
+        by_core, by_order, by_raw = self._by_core, self._by_order, self._by_raw
         names, all_cores = self.names, self._cores
         for idx in range(self._built, upto):
             norm = names[idx]
             _main, cores, order = _forms(norm)
             all_cores[norm] = cores
+            for raw in _raw_forms(norm):
+                by_raw.setdefault(raw, []).append(idx)
             for core in cores:
                 by_core.setdefault(core, []).append(idx)
             if order is not None:
@@ -251,10 +263,10 @@ class TyposquatIndex:
         min_len = self.min_edit_length
         for idx in range(self._deletes_built, upto):
             keys: set[str] = set()
-            for core in all_cores[names[idx]]:
-                if len(core) >= min_len:
-                    keys.add(core)
-                    keys.update([core[:i] + core[i + 1 :] for i in range(len(core))])
+            for raw in _raw_forms(names[idx]):
+                if len(raw) >= min_len:
+                    keys.add(raw)
+                    keys.update([raw[:i] + raw[i + 1 :] for i in range(len(raw))])
             for key in keys:
                 bucket = by_delete.get(key)
                 if bucket is None:
@@ -300,16 +312,16 @@ class TyposquatIndex:
         if order is not None:
             for idx in self._by_order.get(order, ()):
                 found.setdefault(idx, "the same words in another order")
-        for core in cores:
-            if len(core) < self.min_edit_length - 1:
+        for raw in _raw_forms(norm):
+            if len(raw) < self.min_edit_length - 1:
                 continue
             if self._bulk:
-                for key in (core, *_deletions(core)):
+                for key in (raw, *_deletions(raw)):
                     for idx in self._by_delete.get(key, ()):
                         found.setdefault(idx, "?")
             else:  # few queries: expand the query instead of indexing every deletion
-                for key in _edits(core):
-                    for idx in self._by_core.get(key, ()):
+                for key in _edits(raw):
+                    for idx in self._by_raw.get(key, ()):
                         found.setdefault(idx, "?")
         out: list[TyposquatMatch] = []
         for idx in sorted(found):
@@ -340,23 +352,13 @@ class TyposquatIndex:
             return "look-alike characters"
         t_cores = self._cores.get(target) or core_forms(target)[1]
         if cores & t_cores:
-            return "an added or dropped py/python prefix or suffix"
+            return "an added or dropped py/python/lib prefix or suffix"
         if hint:
             if hint != "?":
                 return hint
-            best: str | None = None
-            for a in cores:
-                if len(a) < self.min_edit_length - 1:
-                    continue
-                for b in t_cores:
-                    if len(b) < self.min_edit_length:
-                        continue
-                    if osa_distance(a, b) == 1:
-                        desc = _describe_edit(a, b)
-                        if a == main and b == t_main:
-                            return desc
-                        best = best or desc
-            return best
+            mine, theirs = _raw_forms(norm)[0], _raw_forms(target)[0]
+            if len(theirs) >= self.min_edit_length and osa_distance(mine, theirs) == 1:
+                return _describe_edit(mine, theirs)
         return None
 
     def check(self, name: str) -> TyposquatMatch | None:
