@@ -83,7 +83,9 @@ def load_owned() -> dict[str, dict[str, object]]:
         return {}
     data: dict[str, dict[str, object]] = {}
     for f in SHARED_PYPI.glob("*.json.gz"):
-        data[canonicalize_name(f.name[: -len(".json.gz")])] = json.loads(gzip.open(f).read())
+        data[canonicalize_name(f.name[: -len(".json.gz")])] = json.loads(
+            gzip.decompress(f.read_bytes())
+        )
     return data
 
 
@@ -105,8 +107,8 @@ def main() -> int:
 
     # -- recall -----------------------------------------------------------------------------
     with PAIRS.open(encoding="utf-8") as fh:
-        rows = [r for r in csv.DictReader((line for line in fh if not line.startswith("#")),
-                                          delimiter="\t")]
+        lines = (line for line in fh if not line.startswith("#"))
+        rows = list(csv.DictReader(lines, delimiter="\t"))
     found = found_any = in_scope = found_in_scope = 0
     missed: list[str] = []
     for row in rows:

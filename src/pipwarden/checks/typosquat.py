@@ -90,7 +90,7 @@ def _forms(norm: str) -> tuple[str, frozenset[str], str | None]:
     kept = [w for w in words if w not in _AFFIX_WORDS]
     if kept and len(kept) < len(words):
         forms.add("".join(kept))
-    if collapsed.startswith(("py", "lib")) or collapsed.endswith(("py", "py3", "lib")):
+    if collapsed.startswith(("py", "lib")) or collapsed.endswith(_SUFFIXES):
         forms |= _strip_affixes(collapsed)
     main = _skeleton(collapsed)
     cores = frozenset(_skeleton(f) for f in forms if f)
