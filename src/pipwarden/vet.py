@@ -194,6 +194,12 @@ def latest_compatible(
     if not isinstance(releases, Mapping) or not releases:
         return str(latest) if latest else None
     target = _python_version(python)
+    if isinstance(latest, str) and latest in releases and _accepts(releases[latest], target):
+        try:
+            if not Version(latest).is_prerelease:
+                return latest
+        except InvalidVersion:
+            pass
     versions: list[tuple[Version, str]] = []
     for text in releases:
         try:
@@ -203,25 +209,25 @@ def latest_compatible(
         if not v.is_prerelease:
             versions.append((v, text))
     for _v, text in sorted(versions, reverse=True):
-        files = [f for f in releases[text] if isinstance(f, Mapping)]
-        if not files or all(f.get("yanked") for f in files):
-            continue
-        specs = {f.get("requires_python") for f in files}
-        ok = False
-        for spec in specs:
-            if not spec:
-                ok = True
-                break
-            try:
-                if SpecifierSet(str(spec)).contains(target, prereleases=True):
-                    ok = True
-                    break
-            except InvalidSpecifier:
-                ok = True
-                break
-        if ok:
+        if _accepts(releases[text], target):
             return text
     return str(latest) if latest else None
+
+
+def _accepts(files: object, target: Version) -> bool:
+    """Whether a release has a non-yanked file whose Requires-Python admits ``target``."""
+    if not isinstance(files, list):
+        return False
+    usable = [f for f in files if isinstance(f, Mapping) and not f.get("yanked")]
+    for spec in {f.get("requires_python") for f in usable}:
+        if not spec:
+            return True
+        try:
+            if SpecifierSet(str(spec)).contains(target, prereleases=True):
+                return True
+        except InvalidSpecifier:
+            return True
+    return False
 
 
 def requirements_of(
@@ -526,6 +532,7 @@ class Vetter:
                 target_project=target_data[match.target].data
                 if match is not None and match.target in target_data
                 else None,
+                match=match,
             )
             # without PyPI data: offline or not on PyPI → only the no-network checks;
             # a network fault → every check runs and says "unknown" with the reason

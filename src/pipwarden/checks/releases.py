@@ -32,16 +32,17 @@ def release_times(releases: Mapping[str, object]) -> list[tuple[datetime, str, b
     for version, files in releases.items():
         if not isinstance(files, list):
             continue
-        times = [
-            t
+        stamps = [
+            str(f.get("upload_time_iso_8601") or f.get("upload_time") or "")
             for f in files
             if isinstance(f, Mapping)
-            and (t := _parse(f.get("upload_time_iso_8601") or f.get("upload_time")))
         ]
-        if not times:
+        stamps = [s for s in stamps if s]
+        first = _parse(min(stamps)) if stamps else None  # ISO 8601 strings sort by time
+        if first is None:
             continue
         yanked = all(bool(f.get("yanked")) for f in files if isinstance(f, Mapping))
-        out.append((min(times), version, yanked))
+        out.append((first, version, yanked))
     out.sort()
     return out
 

@@ -41,7 +41,6 @@ __all__ = [
 _AFFIX_WORDS = frozenset({"py", "python", "python3", "py3", "pypi", "lib"})
 _PREFIXES = ("python3", "python", "py3", "py", "lib")
 _SUFFIXES = ("python3", "python", "py3", "py", "lib")
-_LOOKALIKE_SEQ = (("rn", "m"), ("vv", "w"))
 _LOOKALIKE_CHARS = str.maketrans({"1": "l", "i": "l", "0": "o"})
 
 _ROWS = ("1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm")
@@ -62,8 +61,10 @@ KEYBOARD_NEIGHBOURS: Mapping[str, frozenset[str]] = _neighbours()
 
 
 def _skeleton(text: str) -> str:
-    for seq, repl in _LOOKALIKE_SEQ:
-        text = text.replace(seq, repl)
+    if "rn" in text:
+        text = text.replace("rn", "m")
+    if "vv" in text:
+        text = text.replace("vv", "w")
     return text.translate(_LOOKALIKE_CHARS)
 
 
@@ -93,7 +94,8 @@ def _forms(norm: str) -> tuple[str, frozenset[str], str | None]:
     if collapsed.startswith(("py", "lib")) or collapsed.endswith(_SUFFIXES):
         forms |= _strip_affixes(collapsed)
     main = _skeleton(collapsed)
-    cores = frozenset(_skeleton(f) for f in forms if f)
+    one = len(forms) == 1
+    cores = frozenset((main,)) if one else frozenset(_skeleton(f) for f in forms if f)
     order = "|".join(sorted(_skeleton(w) for w in kept)) if len(kept) >= 2 else None
     return main, cores, order
 
@@ -405,9 +407,14 @@ def check_typosquat(
     *,
     project: Mapping[str, Any] | None = None,
     target_project: Mapping[str, Any] | None = None,
+    match: TyposquatMatch | bool | None = True,
 ) -> Signal:
-    """The ``typosquat`` signal for ``name``: risk with a ``target``, or ok."""
-    match = index.check(name)
+    """The ``typosquat`` signal for ``name``: risk with a ``target``, or ok.
+
+    ``match`` may pass an already computed :meth:`TyposquatIndex.check` result.
+    """
+    if match is True or match is False:
+        match = index.check(name)
     if match is None:
         return Signal(
             "typosquat", Level.OK, "The name is not a near-copy of a more popular package."
