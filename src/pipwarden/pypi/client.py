@@ -157,14 +157,6 @@ def trim_project(data: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _simple_version(filename: str) -> str:
-    """A grouping key: a wheel's version field; other files (sdists) stand alone."""
-    if filename.endswith(".whl"):
-        parts = filename.split("-", 2)
-        return parts[1] if len(parts) == 3 else filename
-    return filename
-
-
 def trim_simple(data: Mapping[str, Any]) -> dict[str, Any]:
     """A PEP 691 simple-API answer cut down to status, versions and per-file provenance.
 
@@ -174,13 +166,21 @@ def trim_simple(data: Mapping[str, Any]) -> dict[str, Any]:
     out = {k: data[k] for k in ("meta", "name", "versions", "project-status") if k in data}
     files = data.get("files")
     if isinstance(files, list):
-        kept: dict[tuple[str, bool, bool, bool], dict[str, Any]] = {}
+        kept: dict[tuple[str, int, bool], dict[str, Any]] = {}
         for f in files:
             if not isinstance(f, dict):
                 continue
-            name = str(f.get("filename", ""))
-            attested = f.get("provenance")
-            key = (_simple_version(name), "provenance" in f, bool(attested), bool(f.get("yanked")))
+            name = f.get("filename")
+            if not isinstance(name, str):
+                continue
+            if name.endswith(".whl"):
+                parts = name.split("-", 2)
+                group = parts[1] if len(parts) == 3 else name
+            else:
+                group = name
+            # 0: the index says nothing about provenance; 1: no attestation; 2: attested
+            prov = 0 if "provenance" not in f else (2 if f["provenance"] else 1)
+            key = (group, prov, bool(f.get("yanked")))
             if key not in kept:
                 kept[key] = {k: f[k] for k in _SIMPLE_FILE_KEYS if k in f}
         out["files"] = list(kept.values())
