@@ -46,3 +46,15 @@ def _isolated_env(
     monkeypatch.setenv("PIPWARDEN_PYPI_URL", "http://127.0.0.1:9")
     monkeypatch.setenv("PIPWARDEN_TOP_PACKAGES_URL", "http://127.0.0.1:9/top.json")
     monkeypatch.setenv("PIPWARDEN_GITHUB_API_URL", "http://127.0.0.1:9")
+
+
+@pytest.fixture(autouse=True)
+def _reset_pipwarden_logger() -> Iterator[None]:
+    """``cli.main`` installs a stderr handler; each test starts from a clean logger."""
+    import logging
+
+    yield
+    logger = logging.getLogger("pipwarden")
+    logger.handlers.clear()
+    logger.setLevel(logging.NOTSET)
+    logger.propagate = True

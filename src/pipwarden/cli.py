@@ -250,12 +250,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is at the time of the record (tests swap it)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    @property
+    def stream(self) -> object:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: object) -> None:
+        return
+
+
 def _configure_logging(verbose: int, quiet: bool) -> None:
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _StderrHandler()
     handler.setFormatter(logging.Formatter("pipwarden: %(levelname)s: %(message)s"))
     logger = logging.getLogger("pipwarden")
     logger.handlers[:] = [handler]
-    logger.propagate = False
     if quiet:
         logger.setLevel(logging.ERROR)
     elif verbose >= 1:

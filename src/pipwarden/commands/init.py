@@ -1,0 +1,54 @@
+"""``pipwarden init [DIR] [--template python|dbt-bigquery] [--package NAME…] [--force]
+[--dry-run] [--offline]``."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from pipwarden.errors import ExitCode, UsageError
+from pipwarden.report.output import write_report
+from pipwarden.scaffold import InitResult, init_project
+from pipwarden.settings import Settings
+
+__all__ = ["render_result", "run"]
+
+
+def render_result(result: InitResult) -> str:
+    """Is it OK? what happened to each file? what do I type next?"""
+    verb = "would write" if result.dry_run else "wrote"
+    lines = [f"pipwarden init — {result.template} template in {result.directory}"]
+    changed = len(result.written) + len(result.overwritten)
+    if result.dry_run:
+        lines.append(f"dry run: {changed} file(s) would be written, nothing changed")
+    elif changed:
+        lines.append(f"✓ {changed} file(s) written")
+    else:
+        lines.append("✓ nothing to do: the project already has every file")
+    lines += [f"  + {p}   ({verb})" for p in result.written]
+    lines += [f"  ! {p}   ({verb}, replacing your version: --force)" for p in result.overwritten]
+    lines += [f"  = {p}   (unchanged)" for p in result.unchanged]
+    lines += [f"  ⏸ {p}   (exists and differs: kept; --force overwrites)" for p in result.skipped]
+    if result.offline and any(p == "requirements.txt" for p in result.written):
+        lines.append("  note: offline, requirements.txt has names without version floors")
+    if not result.dry_run:
+        lines.append("Next: bash scripts/init_and_update.sh   (creates .venv, updates, scans)")
+    return "\n".join(lines) + "\n"
+
+
+def run(args: argparse.Namespace) -> int:
+    directory = Path(args.dir)
+    if directory.exists() and not directory.is_dir():
+        raise UsageError(f"{directory}: not a folder")
+    settings = Settings.from_env()
+    result = init_project(
+        directory,
+        template=args.template,
+        packages=list(args.package),
+        settings=settings,
+        force=args.force,
+        dry_run=args.dry_run,
+        offline=bool(getattr(args, "offline", False)),
+    )
+    write_report(render_result(result))
+    return int(ExitCode.OK)

@@ -1,0 +1,44 @@
+"""``pipwarden lint [PATH…]``: wire the arguments to :func:`pipwarden.lint.run_lint`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from pipwarden.errors import ExitCode
+from pipwarden.lint import LintConfig, run_lint
+from pipwarden.report.lint import render_json, render_sarif, render_text
+from pipwarden.report.output import Style, color_enabled, write_report
+from pipwarden.settings import Settings
+
+__all__ = ["run"]
+
+
+def _codes(value: str | None) -> tuple[str, ...]:
+    return tuple(v.strip() for v in (value or "").split(",") if v.strip())
+
+
+def run(args: argparse.Namespace) -> int:
+    """Lint, render, and return 0 (clean), 1 (findings) or 2 (a file could not be read)."""
+    settings = Settings.from_env()
+    db = getattr(args, "db", None)
+    settings = settings.with_overrides(db_path=Path(db) if db else None)
+    config = LintConfig(select=_codes(args.select), ignore=_codes(args.ignore), fix=bool(args.fix))
+    offline = bool(getattr(args, "offline", False))
+    report = run_lint(list(args.paths), config, settings=settings, offline=offline)
+    if args.format == "json":
+        text = render_json(report)
+    elif args.format == "sarif":
+        text = render_sarif(report)
+    else:
+        to_terminal = args.output in (None, "-")
+        style = Style(
+            to_terminal
+            and color_enabled(sys.stdout, no_color=bool(getattr(args, "no_color", False)))
+        )
+        text = render_text(report, style=style)
+    write_report(text, args.output)
+    if report.errors:
+        return int(ExitCode.USAGE)
+    return int(ExitCode.FINDINGS if report.findings else ExitCode.OK)

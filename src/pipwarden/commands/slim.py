@@ -1,0 +1,33 @@
+"""``pipwarden slim [PATH]``: what the project could do without."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from pipwarden.errors import UsageError
+from pipwarden.report.output import Style, color_enabled, write_report
+from pipwarden.report.slim import render
+from pipwarden.settings import Settings
+from pipwarden.slim import run_slim
+
+__all__ = ["run"]
+
+
+def run(args: argparse.Namespace) -> int:
+    """Analyse the project folder, print the report; exit 2 if a file could not be read."""
+    project = Path(args.path)
+    if not project.is_dir():
+        raise UsageError(
+            f"{project}: not a folder", hint="Run `pipwarden slim` inside the project folder."
+        )
+    settings = Settings.from_env().with_overrides(offline=bool(getattr(args, "offline", False)))
+    report = run_slim(project, settings=settings, offline=settings.offline)
+    output = getattr(args, "output", None)
+    to_terminal = output in (None, "-")
+    style = Style(
+        to_terminal and color_enabled(sys.stdout, no_color=bool(getattr(args, "no_color", False)))
+    )
+    write_report(render(report, args.format, style), output)
+    return report.exit_code

@@ -1,0 +1,105 @@
+"""``pipwarden doctor``: is this machine and project set up for a safe Python routine?
+
+:func:`run_doctor` is the whole job, usable from ``pipwarden check`` for the project-level
+subset (``include_machine=False``): project venv, ``.env`` files tracked by git, the
+project's ``profiles.yml`` (secrets and BigQuery byte limits), project MCP configs.
+The machine part adds the interpreter, the pip guard, PEP 668, a writable base Python,
+every credential detector of :mod:`pipwarden.doctor.credentials` and partitioning.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from pipwarden.doctor.checks import (
+    PythonInfo,
+    check_base_writable,
+    check_externally_managed,
+    check_interpreter_venv,
+    check_pip_guard,
+    check_project_venv,
+    enable_pip_guard,
+    pip_guard_source,
+    user_pip_config,
+)
+from pipwarden.doctor.cost import check_dbt_costs, dbt_profile_files
+from pipwarden.doctor.credentials import Context, find_credentials
+from pipwarden.doctor.models import CheckResult, CredentialFinding, DoctorReport, Lifetime, Status
+from pipwarden.doctor.partition import check_partitioning
+
+__all__ = [
+    "CheckResult",
+    "CredentialFinding",
+    "DoctorReport",
+    "Lifetime",
+    "PythonInfo",
+    "Status",
+    "enable_pip_guard",
+    "pip_guard_source",
+    "run_doctor",
+    "user_pip_config",
+]
+
+
+def _credentials_summary(findings: list[CredentialFinding], include_machine: bool) -> CheckResult:
+    where = "on this machine and in the project" if include_machine else "in the project"
+    if not findings:
+        return CheckResult(
+            "credentials",
+            Status.PASS,
+            f"no credentials lying around {where}",
+            section="credentials",
+        )
+    # The findings carry the verdicts; the summary stays informational so that the
+    # headline counts each problem once.
+    worst = max(f.status for f in findings)
+    long_lived = sum(1 for f in findings if f.lifetime is Lifetime.LONG)
+    action = sum(1 for f in findings if f.status >= Status.WARN)
+    return CheckResult(
+        "credentials",
+        Status.INFO,
+        f"{len(findings)} credential(s) found {where}, {long_lived} long-lived, "
+        f"{action} to act on (worst: {worst.label})",
+        section="credentials",
+    )
+
+
+def run_doctor(
+    project: Path,
+    *,
+    environ: Mapping[str, str] | None = None,
+    home: Path | None = None,
+    include_machine: bool = True,
+    python: PythonInfo | None = None,
+) -> DoctorReport:
+    """Run every check for ``project`` (and the machine unless ``include_machine=False``).
+
+    ``environ`` defaults to :data:`os.environ`; ``home`` to ``$HOME`` from that environment;
+    ``python`` to the running interpreter. Nothing is written and no secret is kept.
+    """
+    env: Mapping[str, str] = os.environ if environ is None else environ
+    home_dir = home if home is not None else Path(env.get("HOME") or Path.home())
+    project = project.resolve()
+    ctx = Context(home=home_dir, environ=env, project=project)
+    checks: list[CheckResult] = [check_project_venv(project)]
+    if include_machine:
+        info = python if python is not None else PythonInfo.current()
+        checks += [
+            check_interpreter_venv(info),
+            check_pip_guard(env, home_dir, python=info),
+            check_externally_managed(info),
+            check_base_writable(info),
+        ]
+    findings = find_credentials(ctx, include_machine=include_machine)
+    checks.append(_credentials_summary(findings, include_machine))
+    if include_machine:
+        checks.append(check_partitioning(findings))
+    checks += check_dbt_costs(ctx, dbt_profile_files(ctx, include_machine=include_machine))
+    return DoctorReport(
+        project=str(project),
+        checks=tuple(checks),
+        credentials=tuple(findings),
+        include_machine=include_machine,
+    )

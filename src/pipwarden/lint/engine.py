@@ -1,0 +1,231 @@
+"""The lint engine: rule registry, rule selection, findings, and safe fixes.
+
+Rule families live in their own modules (``pins``, ``indexes``, ``urls``, ``names``,
+``lockfiles``, ``dbt``, ``scripts``, ``supplychain``); each registers its rules here with
+:func:`rule` and exposes checker functions that yield :class:`Finding` objects. The engine
+(:mod:`pipwarden.lint.runner`) decides which files each family sees.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipwarden.errors import InputError, UsageError
+
+__all__ = [
+    "RULES",
+    "Edit",
+    "Finding",
+    "LintConfig",
+    "LintContext",
+    "LintReport",
+    "Rule",
+    "Selection",
+    "apply_edits",
+    "read_text",
+    "rule",
+    "write_text_atomic",
+]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One lint rule: a stable code, a short name, what it checks, how loud it is."""
+
+    code: str
+    name: str
+    summary: str
+    level: str = "warning"  # SARIF level: "error", "warning" or "note"
+    fixable: bool = False
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(
+    code: str, name: str, summary: str, *, level: str = "warning", fixable: bool = False
+) -> Rule:
+    """Register a rule (called once per rule at import time of its family module)."""
+    if code in RULES:
+        raise ValueError(f"rule {code} registered twice")
+    registered = Rule(code, name, summary, level, fixable)
+    RULES[code] = registered
+    return registered
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace ``old`` at ``[start, end)`` (character offsets into the file text) by ``new``."""
+
+    start: int
+    end: int
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem at a place; ``edits`` is the safe fix, empty when there is none."""
+
+    code: str
+    message: str
+    path: str
+    line: int | None = None
+    column: int | None = None
+    edits: tuple[Edit, ...] = ()
+
+    @property
+    def fixable(self) -> bool:
+        return bool(self.edits)
+
+    @property
+    def level(self) -> str:
+        found = RULES.get(self.code)
+        return found.level if found is not None else "warning"
+
+    @property
+    def where(self) -> str:
+        if self.line is None:
+            return self.path
+        return f"{self.path}:{self.line}:{self.column or 1}"
+
+
+@dataclass(frozen=True)
+class LintConfig:
+    """Rule settings (the policy file fills these; the defaults are the routine's rules)."""
+
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    fix: bool = False
+    lockfiles: bool = True  # PW501: lockfiles tracked by git are a finding
+    allow_caps: tuple[str, ...] = ()  # PW103: names whose upper bounds are deliberate
+    venv: Path | None = None  # PW102: where installed versions come from (default .venv)
+
+
+@dataclass(frozen=True)
+class LintReport:
+    """What a lint run found: findings left, bad-input errors, fixes applied, rules skipped."""
+
+    findings: tuple[Finding, ...]
+    errors: tuple[InputError, ...] = ()
+    fixed: int = 0
+    files: tuple[str, ...] = ()
+    skipped: tuple[str, ...] = field(default=())
+
+    @property
+    def fixable(self) -> int:
+        return sum(1 for f in self.findings if f.fixable)
+
+
+class Selection:
+    """``--select`` / ``--ignore`` with ruff's prefix matching: the longest prefix wins."""
+
+    def __init__(self, select: Sequence[str] = (), ignore: Sequence[str] = ()) -> None:
+        self.select = tuple(_codes(select)) or ("PW",)
+        self.ignore = tuple(_codes(ignore))
+        for prefix in (*self.select, *self.ignore):
+            if not any(code.startswith(prefix) for code in RULES):
+                known = ", ".join(sorted(RULES))
+                raise UsageError(f"no lint rule matches {prefix!r}", hint=f"rules: {known}")
+        self._cache: dict[str, bool] = {}
+
+    def enabled(self, code: str) -> bool:
+        cached = self._cache.get(code)
+        if cached is not None:
+            return cached
+        best_select = max((len(p) for p in self.select if code.startswith(p)), default=-1)
+        best_ignore = max((len(p) for p in self.ignore if code.startswith(p)), default=-1)
+        result = best_select >= 0 and best_select > best_ignore
+        self._cache[code] = result
+        return result
+
+    def any_enabled(self, prefix: str) -> bool:
+        return any(self.enabled(code) for code in RULES if code.startswith(prefix))
+
+
+def _codes(values: Iterable[str]) -> Iterable[str]:
+    for value in values:
+        for part in value.replace(" ", ",").split(","):
+            part = part.strip().upper()
+            if part:
+                yield part
+
+
+def read_text(path: str) -> str:
+    """A file's text with its line endings untouched (CRLF stays CRLF)."""
+    try:
+        with open(path, encoding="utf-8", newline="") as fh:
+            return fh.read()
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text ({exc.reason})", path=path) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", path=path) from None
+
+
+def write_text_atomic(path: str, text: str) -> None:
+    """Replace ``path`` by ``text`` atomically (temp file in the same folder, then replace)."""
+    target = Path(path)
+    mode = target.stat().st_mode & 0o7777 if target.exists() else None
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if mode is not None:
+            Path(tmp).chmod(mode)
+        Path(tmp).replace(target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def apply_edits(text: str, fixes: Iterable[tuple[Edit, ...]]) -> tuple[str, int]:
+    """Apply each fix (a group of edits) whole or not at all; return the text and the count.
+
+    A fix is left out when one of its edits overlaps an edit already taken or its ``old``
+    text no longer matches; the next pass of ``--fix`` picks it up.
+    """
+    taken: list[Edit] = []
+    applied = 0
+    for group in sorted({g for g in fixes if g}, key=lambda g: (g[0].start, g[0].end)):
+        if any(text[e.start : e.end] != e.old for e in group):
+            continue
+        if any(_overlaps(e, t) for e in group for t in taken):
+            continue
+        taken.extend(group)
+        applied += 1
+    pieces: list[str] = []
+    pos = 0
+    for edit in sorted(taken, key=lambda e: (e.start, e.end)):
+        pieces.append(text[pos : edit.start])
+        pieces.append(edit.new)
+        pos = edit.end
+    pieces.append(text[pos:])
+    return "".join(pieces), applied
+
+
+def _overlaps(a: Edit, b: Edit) -> bool:
+    if a.start == a.end or b.start == b.end:  # insertions clash only at the same point
+        return (a.start == b.start and a.end == b.end) or (a.start < b.end and b.start < a.end)
+    return a.start < b.end and b.start < a.end
+
+
+@dataclass(frozen=True)
+class LintContext:
+    """What rules may consult: the config, the selection, installed versions, lookups."""
+
+    config: LintConfig
+    selection: Selection
+    root: Path
+    installed: dict[str, str] = field(default_factory=dict)  # name -> version in the venv
+    latest: dict[str, str] = field(default_factory=dict)  # name -> latest version on PyPI
+    display_names: dict[str, str] = field(default_factory=dict)  # name -> PyPI spelling
+    offline: bool = False
+
+    def on(self, code: str) -> bool:
+        return self.selection.enabled(code)

@@ -1,0 +1,167 @@
+"""PW1xx: version constraints. Minimum bounds only; no pins, no caps, no pre-releases."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from packaging.specifiers import InvalidSpecifier, Specifier, SpecifierSet
+from packaging.version import InvalidVersion, Version
+
+from pipwarden.lint.engine import Edit, Finding, LintContext, rule
+from pipwarden.lint.reqfile import ReqEntry, ReqOption
+
+__all__ = ["check_pins", "check_pre_option"]
+
+PINNED = rule(
+    "PW101",
+    "exact-pin",
+    "an exact pin (== or ===) keeps security updates out",
+    fixable=True,
+)
+NO_FLOOR = rule(
+    "PW102",
+    "no-lower-bound",
+    "no minimum version: any old, vulnerable release satisfies it",
+    fixable=True,
+)
+CAPPED = rule(
+    "PW103",
+    "upper-bound",
+    "an upper bound (<, <=, ~=, !=, ==X.*) can block security releases",
+)
+PRE = rule("PW104", "pre-release", "pre-releases allowed (--pre or a pre-release floor)")
+
+
+def _specs(entry: ReqEntry) -> list[Specifier]:
+    try:
+        return list(SpecifierSet(entry.specifier))
+    except InvalidSpecifier:
+        return []
+
+
+def check_pins(path: str, entries: Iterable[ReqEntry], ctx: LintContext) -> Iterator[Finding]:
+    """PW101-PW104 over requirement entries (requirements files or pyproject strings)."""
+    for entry in entries:
+        if entry.name is None or entry.url is not None:
+            continue
+        specs = _specs(entry)
+        shown = f"{entry.raw_name}{entry.specifier}"
+        pins = [s for s in specs if s.operator in {"==", "==="} and not s.version.endswith(".*")]
+        if pins and ctx.on("PW101"):
+            edits: tuple[Edit, ...] = ()
+            version = pins[0].version
+            fixed = f"{entry.raw_name}>={version}"
+            if (
+                len(specs) == 1
+                and not entry.hashes
+                and entry.spec_start >= 0
+                and _is_version(version)
+            ):
+                old = ctx_text(entry)
+                if old is not None and old.startswith(pins[0].operator):
+                    new = ">=" + old[len(pins[0].operator) :].lstrip()
+                    edits = (Edit(entry.spec_start, entry.spec_end, old, new),)
+            why = " (hash-checked: pins stay until you drop the hashes)" if entry.hashes else ""
+            yield Finding(
+                "PW101",
+                f"{shown} is pinned: use {fixed} so updates reach you{why}",
+                edits=edits,
+                path=path,
+                line=entry.line,
+                column=entry.column,
+            )
+        floors = [s for s in specs if s.operator in {">=", ">", "~=", "==", "==="}]
+        if not floors and ctx.on("PW102"):
+            yield _no_floor(path, entry, specs, ctx)
+        caps = [
+            s
+            for s in specs
+            if s.operator in {"<", "<=", "~=", "!="}
+            or (s.operator == "==" and s.version.endswith(".*"))
+        ]
+        if caps and ctx.on("PW103") and entry.name not in ctx.config.allow_caps:
+            text = ",".join(str(s) for s in caps)
+            yield Finding(
+                "PW103",
+                f"{entry.raw_name}{text} caps the version: a security release above the cap "
+                f"cannot reach you; keep only the floor",
+                path=path,
+                line=entry.line,
+                column=entry.column,
+            )
+        if ctx.on("PW104"):
+            pre = [s for s in floors if _is_pre(s.version)]
+            if pre:
+                yield Finding(
+                    "PW104",
+                    f"{entry.raw_name}{pre[0]} allows pre-releases: use a final release as "
+                    f"the floor",
+                    path=path,
+                    line=entry.line,
+                    column=entry.column,
+                )
+
+
+def ctx_text(entry: ReqEntry) -> str | None:
+    """The specifier exactly as written (from the entry's text), or None if not locatable."""
+    if entry.spec_start < 0 or entry.start < 0:
+        return None
+    begin = entry.spec_start - entry.start
+    end = entry.spec_end - entry.start
+    if begin < 0 or end > len(entry.text):
+        return None
+    return entry.text[begin:end]
+
+
+def _no_floor(path: str, entry: ReqEntry, specs: list[Specifier], ctx: LintContext) -> Finding:
+    version = ctx.installed.get(entry.name or "")
+    source = "installed"
+    if version is None:
+        version = ctx.latest.get(entry.name or "")
+        source = "latest on PyPI"
+    edits: tuple[Edit, ...] = ()
+    if version is not None and not specs and entry.spec_start >= 0:
+        edits = (Edit(entry.spec_start, entry.spec_end, "", f">={version}"),)
+        hint = f"use {entry.raw_name}>={version} ({source})"
+    else:
+        hint = f"add a floor, e.g. {entry.raw_name}>=X.Y"
+    return Finding(
+        "PW102",
+        f"{entry.raw_name}{entry.specifier} has no lower bound: {hint}",
+        path,
+        entry.line,
+        entry.column,
+        edits,
+    )
+
+
+def check_pre_option(
+    path: str, options: Iterable[ReqOption], ctx: LintContext
+) -> Iterator[Finding]:
+    """PW104 for ``--pre`` in a requirements file."""
+    if not ctx.on("PW104"):
+        return
+    for option in options:
+        if option.name == "--pre":
+            yield Finding(
+                "PW104",
+                "--pre lets pip install pre-releases of every package: remove it",
+                path,
+                option.line,
+                option.column,
+            )
+
+
+def _is_version(text: str) -> bool:
+    try:
+        Version(text)
+    except InvalidVersion:
+        return False
+    return True
+
+
+def _is_pre(text: str) -> bool:
+    try:
+        return Version(text.removesuffix(".*")).is_prerelease
+    except InvalidVersion:
+        return False

@@ -1,0 +1,373 @@
+"""Run every enabled rule over the files of a project, then apply safe fixes."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from pipwarden.errors import InputError
+from pipwarden.lint import (
+    dbt,
+    indexes,
+    lockfiles,
+    names,
+    pins,
+    pyproject,
+    scripts,
+    supplychain,
+    urls,
+)
+from pipwarden.lint.engine import (
+    Edit,
+    Finding,
+    LintConfig,
+    LintContext,
+    LintReport,
+    Selection,
+    apply_edits,
+    read_text,
+    write_text_atomic,
+)
+from pipwarden.lint.reqfile import ReqEntry, ReqFile, scan_requirements
+from pipwarden.settings import Settings
+
+__all__ = ["discover", "installed_versions", "run_lint"]
+
+_SKIP_DIRS = {
+    ".git",
+    ".hg",
+    ".svn",
+    ".venv",
+    "venv",
+    "env",
+    ".env",
+    "node_modules",
+    "__pycache__",
+    ".tox",
+    ".nox",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".pytest_cache",
+    "site-packages",
+    "dbt_packages",
+    "dbt_modules",
+    "target",
+    "build",
+    "dist",
+    ".ipynb_checkpoints",
+}
+_REQ_PATTERNS = (
+    "requirements*.txt",
+    "*requirements.txt",
+    "*-requirements*.txt",
+    "constraints*.txt",
+)
+_MAX_FIX_PASSES = 4
+
+
+@dataclass(frozen=True)
+class _Target:
+    path: str  # as shown and opened
+    kind: str  # requirements | pyproject | dbt | script
+
+
+def _kind(path: Path, rel: str) -> str | None:
+    name = path.name
+    if name == "pyproject.toml":
+        return "pyproject"
+    if name == "packages.yml" or (
+        name == "dependencies.yml" and (path.parent / "dbt_project.yml").exists()
+    ):
+        return "dbt"
+    if any(fnmatch.fnmatchcase(name.lower(), p) for p in _REQ_PATTERNS):
+        return "requirements"
+    if path.parent.name == "requirements" and name.endswith((".txt", ".in")):
+        return "requirements"
+    if scripts.is_script(rel):
+        return "script"
+    return None
+
+
+def _shown(path: Path) -> str:
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return str(path)
+    return str(path) if rel.startswith("..") else rel
+
+
+def discover(paths: Sequence[str | os.PathLike[str]]) -> tuple[list[_Target], list[Path]]:
+    """Files to lint and the folders given (for the git lockfile check)."""
+    targets: list[_Target] = []
+    folders: list[Path] = []
+    seen: set[str] = set()
+    for given in paths or (".",):
+        path = Path(given)
+        if path.is_dir():
+            folders.append(path)
+            for dirpath, dirnames, filenames in os.walk(path):
+                base = Path(dirpath)
+                dirnames[:] = sorted(
+                    d
+                    for d in dirnames
+                    if (d not in _SKIP_DIRS or d == ".vscode")
+                    and not (base / d / "pyvenv.cfg").exists()
+                )
+                for filename in sorted(filenames):
+                    file = base / filename
+                    rel = file.relative_to(path).as_posix()
+                    kind = _kind(file, rel)
+                    if kind is not None and str(file) not in seen:
+                        seen.add(str(file))
+                        targets.append(_Target(_shown(file), kind))
+        elif path.exists():
+            kind = _kind(path, path.as_posix()) or (
+                "pyproject" if path.suffix == ".toml" else "requirements"
+            )
+            if str(path) not in seen:
+                seen.add(str(path))
+                targets.append(_Target(_shown(path), kind))
+        else:
+            targets.append(_Target(_shown(path), "missing"))
+    return targets, folders
+
+
+def installed_versions(venv: Path | None) -> dict[str, str]:
+    """name -> version of what a venv holds, from ``*.dist-info`` folder names (never run)."""
+    if venv is None:
+        return {}
+    found: dict[str, str] = {}
+    patterns = ("lib/python*/site-packages/*.dist-info", "Lib/site-packages/*.dist-info")
+    for pattern in patterns:
+        for dist in venv.glob(pattern):
+            stem = dist.name[: -len(".dist-info")]
+            name, sep, version = stem.partition("-")
+            if sep and version:
+                found[re.sub(r"[-_.]+", "-", name).lower()] = version
+    return found
+
+
+def _default_venv(root: Path) -> Path | None:
+    for name in (".venv", "venv", "env"):
+        candidate = root / name
+        if (candidate / "pyvenv.cfg").exists():
+            return candidate
+    return None
+
+
+@dataclass
+class _Pass:
+    findings: list[Finding]
+    errors: list[InputError]
+    broken: set[str]  # files with input errors: never rewritten
+    files: list[str]
+
+
+def _lint_once(
+    targets: list[_Target],
+    folders: list[Path],
+    base_ctx: LintContext,
+    lookups: supplychain.Lookups,
+    skipped: list[str],
+) -> _Pass:
+    selection = base_ctx.selection
+    findings: list[Finding] = []
+    errors: list[InputError] = []
+    broken: set[str] = set()
+    req_files: dict[str, ReqFile] = {}
+    constraint_files: set[str] = set()
+    queue = list(targets)
+    files: list[str] = []
+    scanned_paths: set[str] = set()
+    while queue:
+        target = queue.pop(0)
+        if target.path in scanned_paths:
+            continue
+        scanned_paths.add(target.path)
+        files.append(target.path)
+        if target.kind == "missing":
+            errors.append(InputError("no such file or folder", path=target.path))
+            broken.add(target.path)
+            continue
+        try:
+            text = read_text(target.path)
+            if target.kind == "requirements":
+                scanned = scan_requirements(target.path, text)
+            elif target.kind == "pyproject":
+                scanned = pyproject.scan_pyproject(target.path, text)
+            else:
+                scanned = None
+        except InputError as exc:
+            errors.append(exc)
+            broken.add(target.path)
+            continue
+        if scanned is not None:
+            req_files[target.path] = scanned
+            if scanned.errors:
+                errors.extend(scanned.errors)
+                broken.add(target.path)
+            for include, is_constraint, line in scanned.includes:
+                inc = Path(target.path).parent / include
+                if not inc.exists():
+                    errors.append(
+                        InputError(f"-r/-c {include}: no such file", path=target.path, line=line)
+                    )
+                    broken.add(target.path)
+                    continue
+                shown = _shown(inc)
+                if is_constraint:
+                    constraint_files.add(shown)
+                queue.append(_Target(shown, "requirements"))
+            continue
+        try:
+            if target.kind == "dbt":
+                findings.extend(
+                    dbt.check_dbt(target.path, text, Path(target.path).parent, base_ctx)
+                )
+            elif target.kind == "script":
+                findings.extend(scripts.check_script(target.path, text, base_ctx))
+        except InputError as exc:
+            errors.append(exc)
+            broken.add(target.path)
+    # data lookups, once for all names
+    all_entries = [e for f in req_files.values() for e in f.entries if e.name and e.url is None]
+    projects: dict[str, supplychain.ProjectInfo | None] = {}
+    if (
+        lookups.project is not None
+        and all_entries
+        and (
+            selection.any_enabled("PW402")
+            or selection.any_enabled("PW304")
+            or selection.any_enabled("PW102")
+        )
+    ):
+        projects, problem = supplychain.fetch_projects(
+            lookups.project, (e.name or "" for e in all_entries)
+        )
+        if problem is not None:
+            skipped.append(f"PW402: skipped for some names: {problem}")
+    ctx = replace(
+        base_ctx,
+        latest={n: p.latest for n, p in projects.items() if p is not None and p.latest},
+        display_names={n: p.name for n, p in projects.items() if p is not None},
+    )
+    for path, scanned in req_files.items():
+        entries = scanned.entries
+        if path in constraint_files:
+            entries = tuple(replace(e, constraint=True) for e in entries)
+        findings.extend(pins.check_pins(path, entries, ctx))
+        findings.extend(pins.check_pre_option(path, scanned.options, ctx))
+        findings.extend(indexes.check_indexes(path, scanned.options, ctx))
+        findings.extend(urls.check_urls(path, entries, ctx))
+        findings.extend(names.check_names(path, entries, ctx))
+        findings.extend(supplychain.check_supply_chain(path, entries, ctx, lookups, projects))
+    findings.extend(urls.check_duplicates(_groups(req_files, constraint_files), ctx))
+    for folder in folders:
+        findings.extend(lockfiles.check_lockfiles(folder, _shown(folder), ctx))
+    findings.sort(key=lambda f: (f.path, f.line or 0, f.column or 0, f.code))
+    return _Pass(findings, errors, broken, files)
+
+
+def _groups(
+    req_files: dict[str, ReqFile], constraint_files: set[str]
+) -> Iterator[tuple[str, list[tuple[str, ReqEntry]]]]:
+    """Each requirements file with its ``-r`` includes expanded in place, as pip reads them."""
+
+    def expand(path: str, visited: set[str]) -> list[tuple[str, ReqEntry]]:
+        if path in visited or path not in req_files or path in constraint_files:
+            return []
+        visited.add(path)
+        scanned = req_files[path]
+        keyed: list[tuple[int, int, list[tuple[str, ReqEntry]]]] = [
+            (e.line, 1, [(path, e)]) for e in scanned.entries
+        ]
+        for include, is_constraint, line in scanned.includes:
+            if not is_constraint:
+                inner = expand(_shown(Path(path).parent / include), visited)
+                keyed.append((line, 0, inner))
+        keyed.sort(key=lambda item: (item[0], item[1]))
+        return [pair for _line, _order, pairs in keyed for pair in pairs]
+
+    for root_path in req_files:
+        yield root_path, expand(root_path, set())
+
+
+def run_lint(
+    paths: Sequence[str | os.PathLike[str]],
+    config: LintConfig | None = None,
+    *,
+    settings: Settings | None = None,
+    offline: bool = False,
+    lookups: supplychain.Lookups | None = None,
+) -> LintReport:
+    """Lint files and project folders; with ``config.fix`` apply the safe fixes first.
+
+    Returns the findings left after fixing, the bad-input errors (each file that has one
+    is reported and left untouched; the other files are still checked), and how many
+    findings were fixed.
+    """
+    config = config or LintConfig()
+    settings = settings or Settings.from_env()
+    offline = offline or settings.offline
+    selection = Selection(config.select, config.ignore)
+    targets, folders = discover(paths)
+    root = folders[0] if folders else Path(targets[0].path).parent if targets else Path()
+    venv = config.venv or _default_venv(root)
+    installed = installed_versions(venv)
+    own_lookups = lookups is None
+    if lookups is None:
+        lookups = supplychain.default_lookups(settings, offline=offline)
+    try:
+        return _run(targets, folders, config, selection, root, installed, lookups, offline)
+    finally:
+        if own_lookups and lookups.close is not None:
+            lookups.close()
+
+
+def _run(
+    targets: list[_Target],
+    folders: list[Path],
+    config: LintConfig,
+    selection: Selection,
+    root: Path,
+    installed: dict[str, str],
+    lookups: supplychain.Lookups,
+    offline: bool,
+) -> LintReport:
+    skipped = [s for s in lookups.skipped if selection.enabled(s.split(":", 1)[0])]
+    ctx = LintContext(config, selection, root, installed, offline=offline)
+    fixed = 0
+    if config.fix:
+        for _ in range(_MAX_FIX_PASSES):
+            applied = _apply(_lint_once(targets, folders, ctx, lookups, []))
+            fixed += applied
+            if applied == 0:
+                break
+    extra: list[str] = []
+    result = _lint_once(targets, folders, ctx, lookups, extra)
+    return LintReport(
+        tuple(result.findings),
+        tuple(result.errors),
+        fixed,
+        tuple(result.files),
+        tuple(dict.fromkeys([*skipped, *extra])),
+    )
+
+
+def _apply(result: _Pass) -> int:
+    by_path: dict[str, list[tuple[Edit, ...]]] = {}
+    for finding in result.findings:
+        if finding.edits and finding.path not in result.broken:
+            by_path.setdefault(finding.path, []).append(finding.edits)
+    applied = 0
+    for path, fixes in by_path.items():
+        text = read_text(path)
+        new_text, count = apply_edits(text, fixes)
+        if count and new_text != text:
+            write_text_atomic(path, new_text)
+            applied += count
+    return applied

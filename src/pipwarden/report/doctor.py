@@ -1,0 +1,138 @@
+"""Rendering a :class:`~pipwarden.doctor.DoctorReport` as text, JSON or markdown.
+
+Every screen answers: is it OK? what is wrong? what do I type next? A report holds no
+secret values (the detectors never keep them), so rendering cannot leak one.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pipwarden.doctor.models import CheckResult, CredentialFinding, DoctorReport, Status
+from pipwarden.report.output import Style
+
+__all__ = ["JSON_SCHEMA_VERSION", "render_json", "render_markdown", "render_text", "to_dict"]
+
+JSON_SCHEMA_VERSION = 1
+
+_ICONS = {Status.PASS: "✓", Status.INFO: "·", Status.WARN: "⚠", Status.FAIL: "✗"}
+_COLOURS = {Status.PASS: "green", Status.INFO: "dim", Status.WARN: "yellow", Status.FAIL: "red"}
+_SECTIONS = (
+    ("project", "Project"),
+    ("environment", "Python and pip"),
+    ("credentials", "Credentials lying around"),
+    ("partitioning", "Partitioning"),
+    ("cost", "Cost controls"),
+)
+
+
+def _headline(report: DoctorReport) -> str:
+    fails = report.count(Status.FAIL)
+    warns = report.count(Status.WARN)
+    if fails:
+        verdict = f"✗ {fails} problem{'s' if fails != 1 else ''} need action"
+    elif warns:
+        verdict = "⚠ no blocking problem"
+    else:
+        verdict = "✓ all good"
+    return f"{verdict} · {warns} warning{'s' if warns != 1 else ''}"
+
+
+def render_text(report: DoctorReport, style: Style | None = None) -> str:
+    s = style or Style(False)
+    scope = "project and machine" if report.include_machine else "project only"
+    lines = [s(f"pipwarden doctor — {report.project} ({scope})", "bold"), _headline(report)]
+    for key, title in _SECTIONS:
+        checks = [c for c in report.checks if c.section == key]
+        creds = list(report.credentials) if key == "credentials" else []
+        if not checks and not creds:
+            continue
+        lines += ["", s(title, "bold")]
+        for check in checks:
+            lines += _check_lines(check, s)
+        for finding in creds:
+            lines += _finding_lines(finding, s)
+    fixes = [c.fix for c in report.checks if c.fix and c.status >= Status.WARN]
+    fixes += [f.fix for f in report.credentials if f.status >= Status.WARN]
+    if fixes:
+        lines += ["", s("Next", "bold"), f"  → {fixes[0]}"]
+        if len(fixes) > 1:
+            lines.append(f"  … and {len(fixes) - 1} more fix(es) above")
+    return "\n".join(lines) + "\n"
+
+
+def _check_lines(check: CheckResult, s: Style) -> list[str]:
+    icon = s(_ICONS[check.status], _COLOURS[check.status])
+    out = [f"  {icon} {check.title}"]
+    if check.detail:
+        out.append(f"      {s(check.detail, 'dim')}")
+    if check.fix and check.status >= Status.WARN:
+        out.append(f"    → {check.fix}")
+    return out
+
+
+def _finding_lines(f: CredentialFinding, s: Style) -> list[str]:
+    icon = s(_ICONS[f.status], _COLOURS[f.status])
+    out = [
+        f"  {icon} {f.location}",
+        f"      {f.kind} · {f.lifetime.value} · grants: {f.grants}",
+    ]
+    if f.status >= Status.WARN:
+        out.append(f"    → {f.fix}")
+    return out
+
+
+def _check_dict(c: CheckResult) -> dict[str, Any]:
+    return {
+        "id": c.id, "section": c.section, "status": c.status.label, "title": c.title,
+        "detail": c.detail, "fix": c.fix,
+    }
+
+
+def _finding_dict(f: CredentialFinding) -> dict[str, Any]:
+    return {
+        "detector": f.detector, "scope": f.scope, "status": f.status.label,
+        "location": f.location, "kind": f.kind, "lifetime": f.lifetime.value,
+        "grants": f.grants, "fix": f.fix, "provider": f.provider,
+        "identities": list(f.identities),
+    }
+
+
+def to_dict(report: DoctorReport) -> dict[str, Any]:
+    """The stable JSON form (``schema_version`` bumps on incompatible changes)."""
+    return {
+        "schema_version": JSON_SCHEMA_VERSION,
+        "tool": "pipwarden doctor",
+        "project": report.project,
+        "include_machine": report.include_machine,
+        "status": report.status.label,
+        "counts": {st.label: report.count(st) for st in Status},
+        "checks": [_check_dict(c) for c in report.checks],
+        "credentials": [_finding_dict(f) for f in report.credentials],
+    }
+
+
+def render_json(report: DoctorReport) -> str:
+    return json.dumps(to_dict(report), indent=2, ensure_ascii=False) + "\n"
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(report: DoctorReport) -> str:
+    lines = [f"## pipwarden doctor — `{report.project}`", "", f"**{_headline(report)}**", ""]
+    lines += ["| | check | detail | fix |", "|---|---|---|---|"]
+    for c in report.checks:
+        fix = f"`{_md(c.fix)}`" if c.fix and c.status >= Status.WARN else ""
+        lines.append(f"| {_ICONS[c.status]} | {_md(c.title)} | {_md(c.detail)} | {fix} |")
+    if report.credentials:
+        lines += ["", "### Credentials lying around", ""]
+        lines += ["| | location | kind | lifetime | grants | fix |", "|---|---|---|---|---|---|"]
+        for f in report.credentials:
+            lines.append(
+                f"| {_ICONS[f.status]} | `{_md(f.location)}` | {_md(f.kind)} | {f.lifetime.value} "
+                f"| {_md(f.grants)} | {_md(f.fix)} |"
+            )
+    return "\n".join(lines) + "\n"

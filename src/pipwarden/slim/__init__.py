@@ -1,0 +1,359 @@
+"""``pipwarden slim``: fewer dependencies, each one earning its place.
+
+:func:`run_slim` puts the pieces together: declared dependencies
+(:mod:`~pipwarden.slim.declared`), imports from ``.py`` files and notebooks
+(:mod:`~pipwarden.slim.imports`) mapped to distributions (:mod:`~pipwarden.slim.mapping`),
+console scripts called by scripts, Makefiles and CI (:mod:`~pipwarden.slim.tools`), subtree
+weight (:mod:`~pipwarden.slim.weight`), overlapping libraries (:mod:`~pipwarden.slim.overlap`)
+and standard-library alternatives (:mod:`pipwarden.stdlib_alternatives`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from packaging.markers import (
+    InvalidMarker,
+    Marker,
+    UndefinedComparison,
+    UndefinedEnvironmentName,
+    default_environment,
+)
+
+from pipwarden.models import Dependency, Location
+from pipwarden.settings import Settings
+from pipwarden.slim.declared import lowest_python, read_declared
+from pipwarden.slim.imports import FileProblem, ImportUse, is_stdlib, scan_imports
+from pipwarden.slim.installed import InstalledEnvironment, find_venv, read_installed
+from pipwarden.slim.mapping import ImportResolver
+from pipwarden.slim.overlap import Overlap, find_overlaps
+from pipwarden.slim.tools import providers, scan_tools
+from pipwarden.slim.weight import (
+    DependencyGraph,
+    SubtreeWeight,
+    graph_from_index,
+    pypi_requires_fetcher,
+    subtree_weights,
+)
+from pipwarden.stdlib_alternatives import StdlibAlternative, find
+
+__all__ = [
+    "NOTEBOOK_TOOLS",
+    "PLUGIN_PREFIXES",
+    "RUNTIME_PLUGINS",
+    "SlimReport",
+    "StdlibFinding",
+    "ToolDependency",
+    "UndeclaredImport",
+    "UnusedDependency",
+    "run_slim",
+]
+
+logger = logging.getLogger(__name__)
+
+# Declared only to run notebooks: used when the project has notebooks.
+NOTEBOOK_TOOLS = frozenset(
+    {"ipykernel", "jupyter", "jupyterlab", "notebook", "nbconvert", "nbclient", "ipywidgets",
+     "jupyter-core", "nbformat", "voila"}
+)
+# Name prefix of a plugin -> the distribution that loads it.
+PLUGIN_PREFIXES: dict[str, str] = {
+    "pytest-": "pytest",
+    "flake8-": "flake8",
+    "mkdocs-": "mkdocs",
+    "sphinxcontrib-": "sphinx",
+    "sphinx-": "sphinx",
+    "dbt-": "dbt-core",
+    "mypy-": "mypy",
+}
+# Loaded by another library at run time, never imported by the project itself.
+RUNTIME_PLUGINS: dict[str, tuple[str, str]] = {
+    "pyarrow": ("pandas", "pandas loads it for read_parquet/to_parquet"),
+    "fastparquet": ("pandas", "pandas loads it for read_parquet/to_parquet"),
+    "openpyxl": ("pandas", "pandas loads it for read_excel/to_excel"),
+    "xlrd": ("pandas", "pandas loads it for read_excel"),
+    "xlsxwriter": ("pandas", "pandas loads it for to_excel"),
+    "tabulate": ("pandas", "pandas loads it for to_markdown"),
+    "db-dtypes": ("google-cloud-bigquery", "BigQuery loads it for to_dataframe"),
+    "google-cloud-bigquery-storage": (
+        "google-cloud-bigquery", "BigQuery loads it for fast downloads",
+    ),
+    "psycopg2": ("sqlalchemy", "SQLAlchemy loads the driver named in the URL"),
+    "psycopg2-binary": ("sqlalchemy", "SQLAlchemy loads the driver named in the URL"),
+    "pymysql": ("sqlalchemy", "SQLAlchemy loads the driver named in the URL"),
+    "sqlalchemy-bigquery": ("sqlalchemy", "SQLAlchemy loads the dialect named in the URL"),
+}
+
+
+@dataclass(frozen=True)
+class StdlibFinding:
+    dependency: Dependency
+    alternative: StdlibAlternative
+
+
+@dataclass(frozen=True)
+class UnusedDependency:
+    """Declared, never imported, never called; ``note`` when it may still be used."""
+
+    dependency: Dependency
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class ToolDependency:
+    """Declared, never imported, but its commands are called (``commands`` at ``locations``)."""
+
+    dependency: Dependency
+    commands: tuple[str, ...]
+    locations: tuple[Location, ...]
+    reason: str = "command"
+
+
+@dataclass(frozen=True)
+class UndeclaredImport:
+    """Imported but not declared. ``via``: the declared dependencies that pull it in."""
+
+    distribution: str
+    modules: tuple[str, ...]
+    locations: tuple[Location, ...]
+    via: tuple[str, ...] = ()
+    installed: bool | None = None
+
+
+@dataclass(frozen=True)
+class SlimReport:
+    """Everything ``slim`` found in one project."""
+
+    project: str
+    declared_files: tuple[str, ...]
+    requires_python: str | None
+    min_python: tuple[int, int] | None
+    environment: str | None
+    environment_packages: int
+    files_scanned: tuple[str, ...]
+    declared: tuple[Dependency, ...]
+    stdlib: tuple[StdlibFinding, ...] = ()
+    unused: tuple[UnusedDependency, ...] = ()
+    tools: tuple[ToolDependency, ...] = ()
+    undeclared: tuple[UndeclaredImport, ...] = ()
+    weights: tuple[SubtreeWeight, ...] = ()
+    weight_note: str | None = None
+    overlaps: tuple[Overlap, ...] = ()
+    problems: tuple[FileProblem, ...] = field(default=())
+
+    @property
+    def exit_code(self) -> int:
+        """2 when a file could not be checked, 1 for unused/undeclared, else 0."""
+        if self.problems:
+            return 2
+        if self.unused or self.undeclared:
+            return 1
+        return 0
+
+
+def _first_by_name(deps: Iterable[Dependency]) -> dict[str, Dependency]:
+    out: dict[str, Dependency] = {}
+    for dep in deps:
+        out.setdefault(dep.name, dep)
+    return out
+
+
+def _tool(dep: Dependency, hits: list[tuple[str, Location]], reason: str) -> ToolDependency:
+    ordered = sorted(set(hits), key=lambda h: (h[1], h[0]))
+    return ToolDependency(
+        dep, tuple(sorted({h[0] for h in ordered})), tuple(h[1] for h in ordered), reason
+    )
+
+
+def _already_conditional(dep: Dependency, python: tuple[int, int]) -> bool:
+    """``tomli; python_version < "3.11"``: already skipped where the stdlib has it."""
+    if not dep.marker or "python" not in dep.marker:
+        return False
+    try:
+        marker = Marker(dep.marker)
+        env = {k: str(v) for k, v in default_environment().items()}
+        version = f"{python[0]}.{python[1]}"
+        env.update(python_version=version, python_full_version=f"{version}.0", extra="")
+        return not marker.evaluate(env)
+    except (InvalidMarker, UndefinedComparison, UndefinedEnvironmentName):
+        return False
+
+
+def _graph_from_pypi(
+    roots: dict[str, tuple[str, ...]], settings: Settings, python: tuple[int, int] | None
+) -> tuple[DependencyGraph | None, str]:
+    """Graph from PyPI metadata, markers evaluated for the lowest supported Python."""
+    fetch = pypi_requires_fetcher(settings.pypi_url, timeout=settings.timeout)
+    version = f"{python[0]}.{python[1]}" if python else None
+    graph, missing = graph_from_index(roots, fetch, python_version=version)
+    if set(roots) <= set(missing):
+        return None, f"unknown: no environment, and {settings.pypi_url} did not answer"
+    note = "no environment: from PyPI metadata of the latest releases"
+    if missing:
+        note += f" ({len(missing)} not found: {', '.join(missing[:5])})"
+    return graph, note
+
+
+def run_slim(
+    project: Path, *, settings: Settings | None = None, offline: bool = False
+) -> SlimReport:
+    """Analyse ``project`` (a folder) and return the report; never raises for bad files.
+
+    Without an environment, subtree weight comes from PyPI metadata (``settings.pypi_url``)
+    unless ``offline`` (or ``settings.offline``): then it is reported as unknown.
+    """
+    root = project.resolve()
+    declared = read_declared(root)
+    by_name = _first_by_name(declared.dependencies)
+    venv = find_venv(root)
+    installed: InstalledEnvironment | None = read_installed(venv) if venv else None
+    graph = DependencyGraph.from_environment(installed.environment) if installed else None
+    min_python = lowest_python(declared.requires_python)
+    if min_python is None and installed and installed.environment.python_version:
+        parts = installed.environment.python_version.split(".")
+        if len(parts) >= 2 and parts[0].isdigit() and parts[1].isdigit():
+            min_python = (int(parts[0]), int(parts[1]))
+    roots: dict[str, tuple[str, ...]] = {}
+    for dep in declared.dependencies:
+        roots[dep.name] = tuple(sorted({*roots.get(dep.name, ()), *dep.extras}))
+    weight_note = None
+    offline = offline or (settings is not None and settings.offline)
+    if graph is None and roots:
+        if offline:
+            weight_note = "unknown: no environment (offline; create .venv to measure it)"
+        else:
+            graph, weight_note = _graph_from_pypi(
+                roots, settings or Settings.from_env(), min_python
+            )
+    resolver = ImportResolver(installed.modules if installed else None)
+
+    scan = scan_imports(root)
+    tools = scan_tools(root, scan.shell_lines)
+    problems = [*declared.problems, *scan.problems, *tools.problems]
+    for problem in problems:
+        logger.error("%s", problem)
+
+    def closure(name: str) -> frozenset[str]:
+        return graph.closure(name) if graph is not None and name in graph else frozenset()
+
+    # -- imports -> distributions ------------------------------------------------------
+    module_uses = list(scan.imports)
+    module_uses += [
+        ImportUse(c.name, c.location) for c in tools.commands if c.module
+    ]
+    used_by_import: set[str] = set()
+    undeclared: dict[str, list[tuple[str, Location]]] = {}
+    for use in module_uses:
+        top = use.module.partition(".")[0]
+        if is_stdlib(use.module) or top in scan.local_modules or top == "__main__":
+            continue
+        dists = resolver.resolve(use.module)
+        hit = dists & by_name.keys()
+        if hit:
+            used_by_import |= hit
+            continue
+        for dist in sorted(dists):
+            undeclared.setdefault(dist, []).append((use.module, use.location))
+
+    # -- commands -> distributions -------------------------------------------------------
+    scripts = (
+        {p.name: p.console_scripts for p in installed.environment.packages} if installed else {}
+    )
+    used_dists = set(used_by_import) | set(undeclared)
+    tool_hits: dict[str, list[tuple[str, Location]]] = {}
+    command_hits: dict[str, list[tuple[str, Location]]] = {}
+    for command in tools.commands:
+        if command.module:
+            continue
+        provided_by = providers(command.name, scripts)
+        if not provided_by:
+            continue
+        used_dists |= provided_by
+        for dist in provided_by:
+            command_hits.setdefault(dist, []).append((command.name, command.location))
+        owners: set[str] = set(provided_by & by_name.keys())
+        if not owners:
+            owners = {d for d in by_name if closure(d) & provided_by}
+        for owner in owners:
+            tool_hits.setdefault(owner, []).append((command.name, command.location))
+
+    tool_deps: list[ToolDependency] = []
+    unused: list[UnusedDependency] = []
+    has_notebooks = any(f.endswith(".ipynb") for f in scan.files)
+    for name, dep in by_name.items():
+        if name in used_by_import:
+            continue
+        if name in tool_hits:
+            tool_deps.append(_tool(dep, tool_hits[name], "command"))
+            continue
+        if has_notebooks and name in NOTEBOOK_TOOLS:
+            tool_deps.append(ToolDependency(dep, (), (), reason="runs the notebooks"))
+            continue
+        host = next(
+            (h for prefix, h in PLUGIN_PREFIXES.items() if name.startswith(prefix)), None
+        )
+        if host is not None and host != name and host in used_dists:
+            tool_deps.append(_tool(dep, command_hits.get(host, []), f"plugin of {host}"))
+            continue
+        note = None
+        runtime = RUNTIME_PLUGINS.get(name)
+        if runtime is not None and runtime[0] in used_dists:
+            note = runtime[1]
+        elif name.startswith("types-") or name.endswith("-stubs"):
+            note = "type stubs: used by type checkers, not imported"
+        unused.append(UnusedDependency(dep, note))
+
+    undeclared_list = []
+    for dist, uses in sorted(undeclared.items()):
+        via = tuple(sorted(d for d in by_name if dist in closure(d)))
+        is_installed = (
+            (graph is not None and dist in graph) if installed is not None else None
+        )  # without an environment, nothing is known to be installed
+        undeclared_list.append(
+            UndeclaredImport(
+                dist,
+                tuple(sorted({m for m, _ in uses})),
+                tuple(sorted({loc for _, loc in uses})),
+                via,
+                is_installed,
+            )
+        )
+
+    # -- stdlib, weight, overlaps ----------------------------------------------------------
+    stdlib = [
+        StdlibFinding(dep, alt)
+        for dep in by_name.values()
+        if (alt := find(dep.name, min_python)) is not None
+        and not _already_conditional(dep, alt.min_python)
+    ]
+    weights: tuple[SubtreeWeight, ...] = ()
+    if graph is not None:
+        weights = subtree_weights(graph, roots)
+    elif weight_note is None:
+        weight_note = "unknown: no environment (create .venv to measure subtree weight)"
+    overlaps = find_overlaps(
+        by_name, (lambda a, b: b in closure(a)) if graph is not None else None
+    )
+
+    return SlimReport(
+        project=str(project),
+        declared_files=declared.files,
+        requires_python=declared.requires_python,
+        min_python=min_python,
+        environment=str(venv.relative_to(root)) if venv else None,
+        environment_packages=len(installed.environment.packages) if installed else 0,
+        files_scanned=scan.files + tools.files,
+        declared=tuple(by_name.values()),
+        stdlib=tuple(stdlib),
+        unused=tuple(unused),
+        tools=tuple(tool_deps),
+        undeclared=tuple(undeclared_list),
+        weights=weights,
+        weight_note=weight_note,
+        overlaps=overlaps,
+        problems=tuple(problems),
+    )
+

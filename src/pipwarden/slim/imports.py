@@ -1,0 +1,302 @@
+"""Which modules a project imports: an AST scan of ``.py`` files and notebook code cells.
+
+Nothing is executed or imported. Notebook cells are made parseable first: line magics
+(``%time x``), shell escapes (``!dbt run``, ``files = !ls``) and help lines (``obj?``) become
+``pass`` so the rest of the cell still counts; shell lines are kept for the tool scan. A cell
+that still does not parse is reported and skipped; a notebook that is not JSON is reported
+and the scan goes on with the other files.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import re
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipwarden.models import Location
+
+__all__ = [
+    "SKIP_DIRS",
+    "FileProblem",
+    "ImportScan",
+    "ImportUse",
+    "ShellLine",
+    "imports_in_source",
+    "is_stdlib",
+    "iter_project_files",
+    "local_module_names",
+    "scan_imports",
+    "scan_notebook",
+]
+
+SKIP_DIRS = frozenset(
+    {
+        ".git", ".hg", ".svn", ".venv", "venv", ".env", "env", "node_modules", "build",
+        "dist", "__pycache__", ".tox", ".nox", ".mypy_cache", ".pytest_cache",
+        ".ruff_cache", ".ipynb_checkpoints", "site-packages", "target", "dbt_packages",
+        "logs", ".eggs", "htmlcov",
+    }
+)
+
+# Cell magics whose body is Python; any other %%magic (bash, sql, html…) is not.
+_PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug", "python"})
+_SHELL_CELL_MAGICS = frozenset({"bash", "sh", "script", "system"})
+_ASSIGN_SHELL_RE = re.compile(r"^(\s*)[\w.,\s\[\]()]+=\s*[!%]")
+_IMPORT_FUNCS = frozenset({"import_module", "__import__"})
+
+
+@dataclass(frozen=True, order=True)
+class ImportUse:
+    """One absolute import of ``module`` (dotted, as written) at ``location``."""
+
+    module: str
+    location: Location
+
+    @property
+    def top(self) -> str:
+        return self.module.partition(".")[0]
+
+
+@dataclass(frozen=True, order=True)
+class ShellLine:
+    """A shell command line found in a notebook (``!cmd`` or a ``%%bash`` cell)."""
+
+    command: str
+    location: Location
+
+
+@dataclass(frozen=True, order=True)
+class FileProblem:
+    """A file that could not be read or parsed (``path:line: message``)."""
+
+    path: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.path if self.line is None else f"{self.path}:{self.line}"
+        return f"{where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class ImportScan:
+    """Everything one scan found."""
+
+    imports: tuple[ImportUse, ...] = ()
+    shell_lines: tuple[ShellLine, ...] = ()
+    problems: tuple[FileProblem, ...] = ()
+    files: tuple[str, ...] = ()
+    local_modules: frozenset[str] = field(default_factory=frozenset)
+
+
+class _Visitor(ast.NodeVisitor):
+    def __init__(self) -> None:
+        self.found: list[tuple[str, int, int]] = []
+
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            self.found.append((alias.name, node.lineno, node.col_offset + 1))
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        if node.level == 0 and node.module:
+            # ``from google.cloud import bigquery`` may import the submodule
+            # ``google.cloud.bigquery``: record the longest form, resolution falls back
+            # to shorter prefixes when ``bigquery`` is just a name.
+            for alias in node.names:
+                module = node.module if alias.name == "*" else f"{node.module}.{alias.name}"
+                self.found.append((module, node.lineno, node.col_offset + 1))
+
+    def visit_Call(self, node: ast.Call) -> None:
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+        if name in _IMPORT_FUNCS and node.args:
+            first = node.args[0]
+            package = next((k.value for k in node.keywords if k.arg == "package"), None)
+            relative = isinstance(first, ast.Constant) and str(first.value).startswith(".")
+            if (
+                isinstance(first, ast.Constant)
+                and isinstance(first.value, str)
+                and first.value
+                and not relative
+                and package is None
+            ):
+                self.found.append((first.value, node.lineno, node.col_offset + 1))
+        self.generic_visit(node)
+
+
+def imports_in_source(
+    source: str, path: str, *, line_offset: int = 0
+) -> tuple[list[ImportUse], FileProblem | None]:
+    """Absolute imports in Python ``source``; a syntax error gives a problem instead."""
+    try:
+        tree = ast.parse(source, filename=path)
+    except SyntaxError as exc:
+        line = (exc.lineno or 1) + line_offset
+        return [], FileProblem(path, line, f"cannot parse Python: {exc.msg}")
+    except ValueError as exc:  # null bytes
+        return [], FileProblem(path, None, f"cannot parse Python: {exc}")
+    visitor = _Visitor()
+    visitor.visit(tree)
+    uses = [
+        ImportUse(module, Location(path, line + line_offset, col))
+        for module, line, col in visitor.found
+        if module.partition(".")[0] != "__future__"
+    ]
+    return uses, None
+
+
+def _clean_cell(lines: list[str]) -> tuple[str, list[tuple[int, str]]]:
+    """Cell text with IPython-only lines neutralised, and the shell lines (0-based index)."""
+    shell: list[tuple[int, str]] = []
+    first = lines[0].strip() if lines else ""
+    if first.startswith("%%"):
+        magic = first[2:].split(maxsplit=1)[0] if first[2:].strip() else ""
+        if magic in _SHELL_CELL_MAGICS:
+            shell.extend((i, ln.strip()) for i, ln in enumerate(lines[1:], 1) if ln.strip())
+            return "", shell
+        if magic not in _PYTHON_CELL_MAGICS:
+            return "", shell
+        lines = ["", *lines[1:]]
+    out: list[str] = []
+    continuing = False
+    for index, line in enumerate(lines):
+        stripped = line.lstrip()
+        indent = line[: len(line) - len(stripped)]
+        if continuing:
+            out.append("")
+            continuing = line.rstrip().endswith("\\")
+            continue
+        if stripped.startswith("!"):
+            shell.append((index, stripped[1:].strip()))
+            out.append(f"{indent}pass")
+            continuing = line.rstrip().endswith("\\")
+        elif stripped.startswith(("%", "?")):
+            if stripped.startswith(("%sx", "%system")):
+                shell.append((index, stripped.split(maxsplit=1)[1] if " " in stripped else ""))
+            out.append(f"{indent}pass")
+            continuing = line.rstrip().endswith("\\")
+        elif _ASSIGN_SHELL_RE.match(line):
+            rhs = line.split("=", 1)[1].strip()
+            if rhs.startswith("!"):
+                shell.append((index, rhs[1:].strip()))
+            out.append(f"{indent}pass")
+        elif stripped.rstrip().endswith("?") and not stripped.startswith("#"):
+            out.append(f"{indent}pass")
+        else:
+            out.append(line)
+    return "\n".join(out), shell
+
+
+def scan_notebook(
+    text: str, path: str
+) -> tuple[list[ImportUse], list[ShellLine], list[FileProblem]]:
+    """Imports and shell lines of a notebook's code cells.
+
+    Line numbers count the cell's source lines from the top of the notebook's cells
+    (cell N, line L is reported as the L-th source line after all earlier cells' lines), so
+    they are stable and unique; the problem message names the cell too.
+    """
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return [], [], [FileProblem(path, exc.lineno, f"notebook is not valid JSON: {exc.msg}")]
+    cells = data.get("cells") if isinstance(data, dict) else None
+    if not isinstance(cells, list):
+        return [], [], [FileProblem(path, None, "notebook has no list of cells")]
+    imports: list[ImportUse] = []
+    shell: list[ShellLine] = []
+    problems: list[FileProblem] = []
+    offset = 0
+    for number, cell in enumerate(cells, start=1):
+        if not isinstance(cell, dict):
+            continue
+        source = cell.get("source", "")
+        lines = source.splitlines() if isinstance(source, str) else [
+            str(s).rstrip("\r\n") for s in source if isinstance(s, str)
+        ]
+        if cell.get("cell_type") == "code":
+            code, shell_lines = _clean_cell(lines)
+            shell.extend(ShellLine(cmd, Location(path, offset + i + 1)) for i, cmd in shell_lines)
+            found, problem = imports_in_source(code, path, line_offset=offset)
+            imports.extend(found)
+            if problem is not None:
+                problems.append(
+                    FileProblem(path, problem.line, f"cell {number}: {problem.message}")
+                )
+        offset += len(lines)
+    return imports, shell, problems
+
+
+def iter_project_files(root: Path, suffixes: Iterable[str] = (".py", ".ipynb")) -> Iterator[Path]:
+    """Files under ``root`` with these suffixes, skipping venvs, caches and build folders.
+
+    Any folder holding a ``pyvenv.cfg`` (a virtual environment, whatever its name) is skipped.
+    """
+    wanted = tuple(suffixes)
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(
+            d
+            for d in dirnames
+            if d not in SKIP_DIRS
+            and not d.endswith(".egg-info")
+            and not (Path(dirpath) / d / "pyvenv.cfg").exists()
+        )
+        for name in sorted(filenames):
+            if name.endswith(wanted):
+                yield Path(dirpath) / name
+
+
+def local_module_names(root: Path, files: Iterable[Path]) -> frozenset[str]:
+    """Top-level names importable from the project itself (scripts, packages, ``src/``)."""
+    names: set[str] = set()
+    for file in files:
+        if file.suffix != ".py":
+            continue
+        names.add(file.stem)
+        rel = file.relative_to(root).parts
+        for part in rel[:-1]:
+            if part.isidentifier() and part != "src":
+                names.add(part)
+    return frozenset(names)
+
+
+def scan_imports(root: Path) -> ImportScan:
+    """Scan every ``.py`` and ``.ipynb`` file under ``root``; paths are relative to it."""
+    imports: list[ImportUse] = []
+    shell: list[ShellLine] = []
+    problems: list[FileProblem] = []
+    files = list(iter_project_files(root))
+    for file in files:
+        rel = file.relative_to(root).as_posix()
+        try:
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(FileProblem(rel, None, f"cannot read: {exc}"))
+            continue
+        if file.suffix == ".ipynb":
+            found, found_shell, found_problems = scan_notebook(text, rel)
+            imports.extend(found)
+            shell.extend(found_shell)
+            problems.extend(found_problems)
+        else:
+            found, problem = imports_in_source(text, rel)
+            imports.extend(found)
+            if problem is not None:
+                problems.append(problem)
+    return ImportScan(
+        imports=tuple(sorted(imports)),
+        shell_lines=tuple(shell),
+        problems=tuple(problems),
+        files=tuple(f.relative_to(root).as_posix() for f in files),
+        local_modules=local_module_names(root, files),
+    )
+
+
+def is_stdlib(module: str) -> bool:
+    """Is the top-level name of ``module`` part of the running Python's standard library?"""
+    return module.partition(".")[0] in sys.stdlib_module_names

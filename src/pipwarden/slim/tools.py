@@ -1,0 +1,309 @@
+"""Console scripts a project calls: tool dependencies are used even when never imported.
+
+Scanned: shell scripts, Makefiles and justfiles, CI workflows (GitHub, GitLab, Azure),
+``.vscode/tasks.json``, ``.pre-commit-config.yaml`` and notebook ``!`` lines. A line is cut
+into simple commands at ``;``, ``&&``, ``||``, ``|`` and ``$(``; in each, environment
+assignments and wrappers (``sudo``, ``env``, ``uv run``, ``poetry run`` …) are skipped, a
+path such as ``.venv/bin/dbt`` counts as ``dbt``, and ``python -m pytest`` counts as the
+module ``pytest``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.utils import canonicalize_name
+
+from pipwarden.models import Location
+from pipwarden.slim.imports import SKIP_DIRS, FileProblem, ShellLine
+
+__all__ = [
+    "CURATED_SCRIPTS",
+    "CommandUse",
+    "ToolScan",
+    "commands_in_line",
+    "providers",
+    "scan_tools",
+]
+
+# distribution -> console scripts, for when there is no environment to read entry points.
+CURATED_SCRIPTS: dict[str, tuple[str, ...]] = {
+    "dbt-core": ("dbt",),
+    "black": ("black", "blackd"),
+    "ruff": ("ruff",),
+    "pytest": ("pytest", "py.test"),
+    "jupyter-core": ("jupyter",),
+    "jupyter": ("jupyter",),
+    "jupyterlab": ("jupyter-lab", "jupyter"),
+    "notebook": ("jupyter-notebook", "jupyter"),
+    "nbconvert": ("jupyter-nbconvert",),
+    "sqlfluff": ("sqlfluff",),
+    "pre-commit": ("pre-commit",),
+    "mypy": ("mypy", "dmypy", "stubgen"),
+    "flake8": ("flake8",),
+    "pylint": ("pylint",),
+    "isort": ("isort",),
+    "coverage": ("coverage",),
+    "tox": ("tox",),
+    "nox": ("nox",),
+    "sphinx": ("sphinx-build", "sphinx-quickstart"),
+    "mkdocs": ("mkdocs",),
+    "bandit": ("bandit",),
+    "pip-audit": ("pip-audit",),
+    "pip-tools": ("pip-compile", "pip-sync"),
+    "twine": ("twine",),
+    "build": ("pyproject-build",),
+    "streamlit": ("streamlit",),
+    "dagster": ("dagster",),
+    "apache-airflow": ("airflow",),
+    "prefect": ("prefect",),
+    "uvicorn": ("uvicorn",),
+    "gunicorn": ("gunicorn",),
+    "papermill": ("papermill",),
+    "nbqa": ("nbqa",),
+    "sqlmesh": ("sqlmesh",),
+    "great-expectations": ("great_expectations",),
+    "kedro": ("kedro",),
+    "dvc": ("dvc",),
+    "mlflow": ("mlflow",),
+    "yamllint": ("yamllint",),
+    "codespell": ("codespell",),
+    "ipython": ("ipython",),
+}
+
+_WRAPPERS = frozenset({"sudo", "exec", "env", "time", "nohup", "command", "xargs", "nice"})
+_RUNNERS = {"uv": "run", "poetry": "run", "pipenv": "run", "pdm": "run", "hatch": "run"}
+_ASSIGNMENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+_VARIABLE_RE = re.compile(r"\$[({][A-Za-z_][A-Za-z0-9_]*[)}]")
+_SPLIT_RE = re.compile(r"&&|\|\||;|\||\$\(|`|\(|\)")
+_PYTHON_RE = re.compile(r"^python[0-9.]*(\.exe)?$|^py$")
+_YAML_KEY_RE = re.compile(r"^\s*(?:-\s+)?(?:run|script|entry|command|cmd|before_script|"
+                          r"after_script)\s*:\s*[|>]?[-+]?\s*(.*)$")
+_CI_WORKFLOWS = (".github/workflows", ".gitea/workflows", ".forgejo/workflows")
+_CI_FILES = (".gitlab-ci.yml", "azure-pipelines.yml", "bitbucket-pipelines.yml",
+             ".circleci/config.yml", "cloudbuild.yaml", "cloudbuild.yml")
+
+
+@dataclass(frozen=True, order=True)
+class CommandUse:
+    """A command (console script) or ``python -m`` module called at ``location``."""
+
+    name: str
+    location: Location
+    module: bool = False
+
+
+@dataclass(frozen=True)
+class ToolScan:
+    commands: tuple[CommandUse, ...] = ()
+    problems: tuple[FileProblem, ...] = ()
+    files: tuple[str, ...] = ()
+
+
+def _words(segment: str) -> list[str]:
+    try:
+        return shlex.split(segment, comments=True)
+    except ValueError:
+        return segment.split()
+
+
+def _first_command(words: list[str]) -> tuple[str, bool] | None:
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if _ASSIGNMENT_RE.match(word) or word in _WRAPPERS or (word.startswith("-") and i > 0):
+            i += 1
+            continue
+        base = word.replace("\\", "/").rsplit("/", 1)[-1]
+        if base.endswith(".exe"):
+            base = base[:-4]
+        if base in _RUNNERS and i + 1 < len(words) and words[i + 1] == _RUNNERS[base]:
+            i += 2
+            continue
+        if _PYTHON_RE.match(base):
+            rest = words[i + 1 :]
+            for j, arg in enumerate(rest):
+                if arg == "-m" and j + 1 < len(rest):
+                    return rest[j + 1], True
+                if arg.startswith("-m") and len(arg) > 2:
+                    return arg[2:], True
+            return None
+        if not base or not re.match(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$", base):
+            return None
+        return base, False
+    return None
+
+
+def commands_in_line(line: str) -> list[tuple[str, bool]]:
+    """``(name, is_module)`` for each simple command on a shell line."""
+    found: list[tuple[str, bool]] = []
+    line = _VARIABLE_RE.sub("VAR", line)  # $(VENV)/bin/black, ${HOME}/x: not commands
+    for segment in _SPLIT_RE.split(line):
+        if not segment.strip():
+            continue
+        first = _first_command(_words(segment))
+        if first is not None:
+            found.append(first)
+    return found
+
+
+def _emit(name_module: Iterable[tuple[str, bool]], path: str, line: int) -> Iterator[CommandUse]:
+    for name, module in name_module:
+        yield CommandUse(name, Location(path, line), module)
+
+
+def _scan_shell(text: str, path: str, *, makefile: bool = False) -> Iterator[CommandUse]:
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if makefile:
+            if not raw.startswith("\t"):
+                continue  # targets and variable definitions, not recipes
+            line = line.lstrip("@-+ ")
+        yield from _emit(commands_in_line(line), path, number)
+
+
+def _scan_yaml(text: str, path: str) -> Iterator[CommandUse]:
+    """Commands in YAML ``run:``/``script:``/``entry:`` values, including block scalars."""
+    block_indent: int | None = None
+    for number, raw in enumerate(text.splitlines(), start=1):
+        stripped = raw.strip()
+        indent = len(raw) - len(raw.lstrip())
+        if block_indent is not None:
+            if stripped and indent >= block_indent:
+                if not stripped.startswith("#"):
+                    line = stripped[2:] if stripped.startswith("- ") else stripped
+                    yield from _emit(commands_in_line(line), path, number)
+                continue
+            if stripped:
+                block_indent = None
+        match = _YAML_KEY_RE.match(raw)
+        if match is None:
+            continue
+        value = match.group(1).strip()
+        if not value or raw.rstrip().endswith(("|", ">", "|-", ">-", "|+", ">+")) or (
+            value in {"|", ">", "|-", ">-"}
+        ):
+            block_indent = indent + 1
+            continue
+        if value.startswith("[") and value.endswith("]"):
+            items = [v.strip().strip("'\"") for v in value[1:-1].split(",")]
+            for item in items:
+                yield from _emit(commands_in_line(item), path, number)
+            continue
+        yield from _emit(commands_in_line(value.strip("'\"")), path, number)
+
+
+def _scan_precommit(text: str, path: str) -> Iterator[CommandUse]:
+    yield from _scan_yaml(text, path)
+    for number, raw in enumerate(text.splitlines(), start=1):
+        match = re.match(r"^\s*-?\s*id\s*:\s*['\"]?([A-Za-z0-9._-]+)", raw)
+        if match:
+            yield CommandUse(match.group(1), Location(path, number))
+
+
+def _scan_tasks_json(text: str, path: str) -> Iterator[CommandUse]:
+    # tasks.json allows // comments and trailing commas (JSONC)
+    cleaned = re.sub(r"(?m)^\s*//.*$", "", text)
+    cleaned = re.sub(r",(\s*[}\]])", r"\1", cleaned)
+    data = json.loads(cleaned)
+    tasks = data.get("tasks", []) if isinstance(data, dict) else []
+    lines = text.splitlines()
+    for task in tasks if isinstance(tasks, list) else []:
+        if not isinstance(task, dict) or not isinstance(task.get("command"), str):
+            continue
+        args = [a for a in task.get("args", []) if isinstance(a, str)]
+        command = " ".join([task["command"], *(shlex.quote(a) for a in args)])
+        needle = json.dumps(task["command"])
+        number = next((i for i, ln in enumerate(lines, 1) if needle in ln), None)
+        for name, module in commands_in_line(command):
+            yield CommandUse(name, Location(path, number), module)
+
+
+def _candidate_files(root: Path) -> Iterator[tuple[Path, str]]:
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(
+            d for d in dirnames
+            if (d not in SKIP_DIRS or d in {".github"})
+            and not (Path(dirpath) / d / "pyvenv.cfg").exists()
+        )
+        for name in sorted(filenames):
+            path = Path(dirpath) / name
+            rel = path.relative_to(root).as_posix()
+            if name.endswith((".sh", ".bash", ".zsh")):
+                yield path, "shell"
+            elif name in {"Makefile", "makefile", "GNUmakefile"} or name.endswith(".mk"):
+                yield path, "make"
+            elif name in {"justfile", "Justfile", ".justfile"}:
+                yield path, "make-like"
+            elif name.endswith((".yml", ".yaml")) and (
+                rel.startswith(_CI_WORKFLOWS) or rel in _CI_FILES
+            ):
+                yield path, "yaml"
+            elif rel == ".pre-commit-config.yaml":
+                yield path, "pre-commit"
+            elif rel == ".vscode/tasks.json":
+                yield path, "tasks"
+
+
+def scan_tools(root: Path, notebook_lines: Iterable[ShellLine] = ()) -> ToolScan:
+    """Commands called anywhere in the project, plus those from notebook shell lines."""
+    uses: list[CommandUse] = []
+    problems: list[FileProblem] = []
+    files: list[str] = []
+    for path, kind in _candidate_files(root):
+        rel = path.relative_to(root).as_posix()
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(FileProblem(rel, None, f"cannot read: {exc}"))
+            continue
+        files.append(rel)
+        try:
+            if kind == "shell":
+                uses.extend(_scan_shell(text, rel))
+            elif kind == "make":
+                uses.extend(_scan_shell(text, rel, makefile=True))
+            elif kind == "make-like":
+                uses.extend(
+                    _scan_shell("\n".join("\t" + ln if ln[:1] in " \t" else ln
+                                          for ln in text.splitlines()), rel, makefile=True)
+                )
+            elif kind == "yaml":
+                uses.extend(_scan_yaml(text, rel))
+            elif kind == "pre-commit":
+                uses.extend(_scan_precommit(text, rel))
+            else:
+                uses.extend(_scan_tasks_json(text, rel))
+        except json.JSONDecodeError as exc:
+            problems.append(FileProblem(rel, exc.lineno, f"not valid JSON: {exc.msg}"))
+    for shell in notebook_lines:
+        uses.extend(
+            _emit(commands_in_line(shell.command), shell.location.path, shell.location.line or 0)
+        )
+    return ToolScan(tuple(sorted(set(uses))), tuple(problems), tuple(files))
+
+
+def providers(
+    command: str, console_scripts: Mapping[str, Iterable[str]] | None = None
+) -> frozenset[str]:
+    """Distributions that provide the console script ``command``.
+
+    ``console_scripts`` (distribution → scripts, from the environment) wins; the curated
+    table fills in when the environment does not know the command.
+    """
+    found = {
+        canonicalize_name(dist)
+        for dist, scripts in (console_scripts or {}).items()
+        if command in set(scripts)
+    }
+    if found:
+        return frozenset(found)
+    return frozenset(d for d, scripts in CURATED_SCRIPTS.items() if command in scripts)

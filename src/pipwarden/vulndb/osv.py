@@ -1,0 +1,407 @@
+"""OSV records (https://ossf.github.io/osv-schema/) parsed into frozen dataclasses.
+
+Only what matching and reporting need is kept: ids, aliases, texts, dates, severity and the
+``affected`` entries of the PyPI ecosystem (package names PEP 503 normalised). Records are
+validated on the way in: a wrong type or a missing ``id`` raises :class:`InputError` naming
+the file the record came from.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Literal, TypeVar, cast
+
+from pipwarden.errors import InputError
+from pipwarden.models import Severity
+
+__all__ = [
+    "EVENT_KINDS",
+    "Advisory",
+    "Affected",
+    "Event",
+    "EventKind",
+    "Range",
+    "advisory_from_compact",
+    "advisory_to_compact",
+    "group_by_alias",
+    "normalize_name",
+    "parse_record",
+]
+
+log = logging.getLogger(__name__)
+
+EventKind = Literal["introduced", "fixed", "last_affected", "limit"]
+EVENT_KINDS: tuple[EventKind, ...] = ("introduced", "fixed", "last_affected", "limit")
+_KIND_SET = frozenset(EVENT_KINDS)
+_SEVERITIES = {int(s): s for s in Severity}
+_NAME_RE = re.compile(r"[-_.]+")
+_WHITESPACE = re.compile(r"\s")
+_OSV_URL = "https://osv.dev/vulnerability/"
+_ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_circular=False).encode
+
+
+def normalize_name(name: str) -> str:
+    """PEP 503 normalised project name: lower case, runs of ``-_.`` become one ``-``."""
+    return _NAME_RE.sub("-", name).lower()
+
+
+@dataclass(frozen=True)
+class Event:
+    """One range event: ``introduced``, ``fixed``, ``last_affected`` or ``limit``."""
+
+    kind: EventKind
+    version: str
+
+
+@dataclass(frozen=True)
+class Range:
+    """An OSV range: ``ECOSYSTEM``, ``SEMVER`` or ``GIT`` and its events in record order."""
+
+    type: str
+    events: tuple[Event, ...]
+
+
+@dataclass(frozen=True)
+class Affected:
+    """The affected versions of one PyPI package in one record."""
+
+    package: str
+    ranges: tuple[Range, ...] = ()
+    versions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Advisory:
+    """One OSV record, trimmed to what pipwarden uses."""
+
+    id: str
+    aliases: tuple[str, ...]
+    summary: str
+    details: str
+    published: str | None
+    modified: str | None
+    withdrawn: str | None
+    severity: Severity
+    score: float | None
+    severity_vector: str | None
+    references: tuple[str, ...]
+    affected: tuple[Affected, ...]
+
+    @property
+    def is_malicious(self) -> bool:
+        """An OSV ``MAL-`` record: a package published to do harm."""
+        return self.id.startswith("MAL-")
+
+    @property
+    def url(self) -> str:
+        """The record's page on osv.dev."""
+        return _OSV_URL + self.id
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        """The id followed by every alias."""
+        return (self.id, *self.aliases)
+
+    @property
+    def title(self) -> str:
+        """The summary, else the first sentence of the details (at most 120 characters)."""
+        text = self.summary or self.details
+        text = " ".join(text.split())
+        if not self.summary:
+            end = text.find(". ")
+            if end != -1:
+                text = text[: end + 1]
+        return text if len(text) <= 120 else text[:119].rstrip() + "…"
+
+    def affected_for(self, package: str) -> tuple[Affected, ...]:
+        """The ``affected`` entries of ``package`` (a PEP 503 name)."""
+        return tuple(a for a in self.affected if a.package == package)
+
+
+# -- parsing ------------------------------------------------------------------------------
+
+
+class _Checker:
+    """Type checks that raise InputError naming the source and the field."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, what: str) -> InputError:
+        return InputError(f"malformed OSV record: {what}", path=self.source)
+
+    def opt_str(self, data: dict[str, Any], key: str, where: str = "") -> str | None:
+        value = data.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise self.fail(f"{where}{key} must be a string, not {type(value).__name__}")
+        return value
+
+    def list_of(self, data: dict[str, Any], key: str, kind: type, where: str = "") -> list[Any]:
+        value = data.get(key)
+        if value is None:
+            return []
+        if type(value) is not list:
+            raise self.fail(f"{where}{key} must be a list, not {type(value).__name__}")
+        if kind is str:
+            try:  # a C-speed type check of every item: join refuses anything but str
+                "".join(value)
+            except TypeError:
+                pass
+            else:
+                return value
+        if value and not all(isinstance(item, kind) for item in value):
+            got = next(type(i).__name__ for i in value if not isinstance(i, kind))
+            raise self.fail(f"{where}{key} holds a {got}, not a {kind.__name__}")
+        return value
+
+    def obj(self, data: dict[str, Any], key: str, where: str = "") -> dict[str, Any]:
+        value = data.get(key)
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise self.fail(f"{where}{key} must be an object, not {type(value).__name__}")
+        return value
+
+
+def _parse_affected(chk: _Checker, item: dict[str, Any], n: int) -> Affected | None:
+    where = f"affected[{n}]."
+    package = chk.obj(item, "package", where)
+    ecosystem = chk.opt_str(package, "ecosystem", where + "package.")
+    name = chk.opt_str(package, "name", where + "package.")
+    ranges: list[Range] = []
+    for r_n, rng in enumerate(chk.list_of(item, "ranges", dict, where)):
+        r_where = f"{where}ranges[{r_n}]."
+        rtype = chk.opt_str(rng, "type", r_where)
+        if rtype is None:
+            raise chk.fail(f"{r_where}type is missing")
+        events: list[Event] = []
+        for e_n, evt in enumerate(chk.list_of(rng, "events", dict, r_where)):
+            if len(evt) == 1:
+                ((kind, version),) = evt.items()
+            else:  # tolerate extra keys as long as exactly one event kind is present
+                found = [(k, evt[k]) for k in EVENT_KINDS if k in evt]
+                if len(found) != 1:
+                    kinds = ", ".join(EVENT_KINDS)
+                    raise chk.fail(f"{r_where}events[{e_n}] needs exactly one of {kinds}")
+                ((kind, version),) = found
+            if kind not in _KIND_SET:
+                raise chk.fail(f"{r_where}events[{e_n}] has an unknown event {kind!r}")
+            if type(version) is not str:
+                raise chk.fail(f"{r_where}events[{e_n}].{kind} must be a string")
+            events.append(Event(kind, version))
+        ranges.append(Range(rtype.upper(), tuple(events)))
+    versions = chk.list_of(item, "versions", str, where)
+    if ecosystem != "PyPI" or not name:
+        return None
+    return Affected(normalize_name(name), tuple(ranges), tuple(versions))
+
+
+def _severity(
+    chk: _Checker, record_id: str, data: dict[str, Any], entries: list[dict[str, Any]]
+) -> tuple[Severity, float | None, str | None]:
+    from pipwarden.vulndb.cvss import base_score
+
+    label = chk.opt_str(chk.obj(data, "database_specific"), "severity", "database_specific.")
+    label_sev: Severity | None = None
+    if label:
+        try:
+            label_sev = Severity.parse(label)
+        except ValueError:
+            log.debug("%s: unknown severity label %r", record_id, label)
+    best: tuple[Severity, float | None, str | None] | None = None
+    for n, entry in enumerate(entries):
+        stype = chk.opt_str(entry, "type", f"severity[{n}].")
+        score = chk.opt_str(entry, "score", f"severity[{n}].")
+        if not score:
+            continue
+        if stype == "CVSS_V3":
+            try:
+                scored = base_score(score)
+            except ValueError as exc:
+                log.warning("%s: ignoring invalid CVSS vector: %s", record_id, exc)
+                continue
+            if best is None or best[1] is None or scored.score > best[1]:
+                best = (scored.severity, scored.score, scored.vector)
+        elif stype == "CVSS_V4" and best is None:
+            best = (label_sev or Severity.UNKNOWN, None, score)
+    if best is None:
+        best = (label_sev or Severity.UNKNOWN, None, None)
+    if record_id.startswith("MAL-"):
+        best = (Severity.MALICIOUS, best[1], best[2])
+    return best
+
+
+def parse_record(data: dict[str, Any], *, source: str) -> Advisory:
+    """One OSV JSON record (already decoded) as an :class:`Advisory`.
+
+    ``source`` names where the record came from (``archive.zip:ID.json``) for errors.
+    Only ``affected`` entries of the PyPI ecosystem are kept.
+    """
+    chk = _Checker(source)
+    if not isinstance(data, dict):
+        raise chk.fail(f"expected a JSON object, not {type(data).__name__}")
+    record_id = chk.opt_str(data, "id")
+    if not record_id:
+        raise chk.fail("id is missing")
+    affected: list[Affected] = []
+    for n, item in enumerate(chk.list_of(data, "affected", dict)):
+        parsed = _parse_affected(chk, item, n)
+        if parsed is not None:
+            affected.append(parsed)
+    entries = chk.list_of(data, "severity", dict)
+    if not entries:  # some databases put the vector on the affected entry instead
+        for n, item in enumerate(chk.list_of(data, "affected", dict)):
+            entries.extend(chk.list_of(item, "severity", dict, f"affected[{n}]."))
+    severity, score, vector = _severity(chk, record_id, data, entries)
+    references = tuple(
+        url
+        for n, ref in enumerate(chk.list_of(data, "references", dict))
+        if (url := chk.opt_str(ref, "url", f"references[{n}]."))
+    )
+    return Advisory(
+        id=record_id,
+        aliases=tuple(a for a in chk.list_of(data, "aliases", str) if a != record_id),
+        summary=chk.opt_str(data, "summary") or "",
+        details=chk.opt_str(data, "details") or "",
+        published=chk.opt_str(data, "published"),
+        modified=chk.opt_str(data, "modified"),
+        withdrawn=chk.opt_str(data, "withdrawn"),
+        severity=severity,
+        score=score,
+        severity_vector=vector,
+        references=references,
+        affected=tuple(affected),
+    )
+
+
+def group_by_alias(advisories: Iterable[Advisory]) -> list[tuple[Advisory, ...]]:
+    """Group records describing one flaw (PYSEC / GHSA / CVE ids linked by ``aliases``).
+
+    Records are linked when one's id or aliases meet another's, transitively. Groups keep
+    the input order of their first member; inside a group, records keep input order.
+    """
+    items = list(dict.fromkeys(advisories))
+    parent = list(range(len(items)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    owner: dict[str, int] = {}
+    for n, adv in enumerate(items):
+        for ident in adv.ids:
+            if ident in owner:
+                a, b = find(owner[ident]), find(n)
+                if a != b:
+                    parent[max(a, b)] = min(a, b)
+            else:
+                owner[ident] = n
+    groups: dict[int, list[Advisory]] = {}
+    for n, adv in enumerate(items):
+        groups.setdefault(find(n), []).append(adv)
+    return [tuple(group) for group in groups.values()]
+
+
+# -- compact storage form -----------------------------------------------------------------
+
+
+def _join_versions(versions: tuple[str, ...]) -> str:
+    if _WHITESPACE.search("".join(versions)):
+        versions = tuple(v for v in versions if not _WHITESPACE.search(v))
+    return " ".join(versions)
+
+
+def advisory_to_compact(adv: Advisory) -> str:
+    """A compact JSON text of ``adv`` without ``details`` and ``references``.
+
+    ``versions`` lists are stored as one space-separated string (cheap to decode); entries
+    containing white space cannot be versions of any kind and are dropped.
+
+    The store keeps those two as plain text columns (no JSON decoding when reading them);
+    pass them back to :func:`advisory_from_compact`.
+    """
+    payload = [
+        adv.id,
+        list(adv.aliases),
+        adv.summary,
+        adv.published,
+        adv.modified,
+        adv.withdrawn,
+        int(adv.severity),
+        adv.score,
+        adv.severity_vector,
+        [
+            [a.package, [[r.type, [[e.kind, e.version] for e in r.events]] for r in a.ranges],
+             _join_versions(a.versions)]
+            for a in adv.affected
+        ],
+    ]
+    return _ENCODE(payload)
+
+
+_EVENTS: dict[tuple[str, str], Event] = {}
+_T = TypeVar("_T")
+
+
+def _trusted(cls: type[_T], **fields: object) -> _T:
+    """Build a frozen dataclass from values we wrote ourselves, skipping ``__init__``.
+
+    Frozen dataclasses set each field through ``object.__setattr__``, which dominates the
+    cost of loading thousands of records; this fills the instance dict in one step.
+    """
+    obj = object.__new__(cls)
+    obj.__dict__.update(fields)
+    return obj
+
+
+def _event(kind: str, version: str) -> Event:
+    """Events repeat a lot (``introduced: 0``): share one object per (kind, version)."""
+    key = (kind, version)
+    event = _EVENTS.get(key)
+    if event is None:
+        if len(_EVENTS) > 100_000:
+            _EVENTS.clear()
+        event = _EVENTS[key] = Event(cast(EventKind, kind), version)
+    return event
+
+
+def advisory_from_compact(
+    text: str, *, details: str = "", references: tuple[str, ...] = ()
+) -> Advisory:
+    """Rebuild an :class:`Advisory` from :func:`advisory_to_compact` output (trusted input)."""
+    (rid, aliases, summary, published, modified, withdrawn, sev, score, vector,
+     affected) = json.loads(text)
+    return _trusted(
+        Advisory,
+        id=rid,
+        aliases=tuple(aliases),
+        summary=summary,
+        details=details,
+        published=published,
+        modified=modified,
+        withdrawn=withdrawn,
+        severity=_SEVERITIES[sev],
+        score=score,
+        severity_vector=vector,
+        references=references,
+        affected=tuple([
+            _trusted(
+                Affected,
+                package=pkg,
+                ranges=tuple([
+                    _trusted(Range, type=rtype, events=tuple([_event(k, v) for k, v in events]))
+                    for rtype, events in ranges
+                ]),
+                versions=tuple(versions.split(" ")) if versions else (),
+            )
+            for pkg, ranges, versions in affected
+        ]),
+    )

@@ -1,0 +1,190 @@
+"""The SQLite vulnerability database (one file, built by :mod:`pipwarden.vulndb.update`).
+
+Layout (``PRAGMA user_version`` = :data:`SCHEMA_VERSION`):
+
+* ``advisory(id, withdrawn, data, details, refs)``: one row per OSV record, ``data`` being
+  the compact JSON of :func:`pipwarden.vulndb.osv.advisory_to_compact`, ``details`` the
+  text and ``refs`` the reference URLs joined by newlines (plain text: nothing to decode).
+* ``affects(package, advisory_id)``: which PEP 503 names each record affects.
+* ``meta(key, value)``: source, import time, ETag, Last-Modified, counts.
+
+Withdrawn records are stored (they count in ``meta().records``) but never returned by
+:meth:`VulnStore.advisories_for`. This module imports only ``sqlite3`` and ``json`` at the
+top, so that opening the store and querying a thousand names stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+
+from pipwarden.errors import DatabaseError
+from pipwarden.vulndb.osv import Advisory, advisory_from_compact, normalize_name
+
+__all__ = ["SCHEMA", "SCHEMA_VERSION", "UPDATE_HINT", "DbMeta", "VulnStore"]
+
+SCHEMA_VERSION = 2
+UPDATE_HINT = "Run `pipwarden db update` when online, or `pipwarden db import FILE.zip`."
+
+SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
+CREATE TABLE advisory (
+    id TEXT PRIMARY KEY,
+    withdrawn TEXT,
+    data TEXT NOT NULL,
+    details TEXT NOT NULL,
+    refs TEXT NOT NULL
+);
+CREATE TABLE affects (
+    package TEXT NOT NULL,
+    advisory_id TEXT NOT NULL,
+    PRIMARY KEY (package, advisory_id)
+) WITHOUT ROWID;
+"""
+
+_QUERY = """
+SELECT f.package, a.id, a.data, a.details, a.refs
+FROM affects AS f JOIN advisory AS a ON a.id = f.advisory_id
+WHERE f.package IN (SELECT value FROM json_each(?)) AND a.withdrawn IS NULL
+ORDER BY f.package, a.id
+"""
+
+
+@dataclass(frozen=True)
+class DbMeta:
+    """What the database holds and where it came from."""
+
+    records: int
+    packages: int
+    source: str
+    imported_at: datetime
+    etag: str | None
+    last_modified: str | None
+    schema: int
+    withdrawn: int = 0
+
+
+def _advisory(data: str, details: str, refs: str) -> Advisory:
+    return advisory_from_compact(
+        data, details=details, references=tuple(refs.split("\n")) if refs else ()
+    )
+
+
+class VulnStore:
+    """Read access to the database file. Use :meth:`open`; close it or use ``with``."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self._conn = conn
+        self.path = path
+        self._cache: dict[str, Advisory] = {}
+
+    @classmethod
+    def open(cls, path: str | Path, *, readonly: bool = True) -> VulnStore:
+        """Open the database at ``path``; DatabaseError if missing, corrupt or of another schema."""
+        db = Path(path)
+        if not db.is_file():
+            raise DatabaseError(f"no vulnerability database at {db}", hint=UPDATE_HINT)
+        uri = db.resolve().as_uri() + ("?mode=ro" if readonly else "?mode=rw")
+        try:
+            conn = sqlite3.connect(uri, uri=True)
+        except sqlite3.Error as exc:
+            raise DatabaseError(f"cannot open the vulnerability database {db}: {exc}",
+                                hint=UPDATE_HINT) from exc
+        try:
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            if version != SCHEMA_VERSION:
+                raise DatabaseError(
+                    f"the vulnerability database {db} has schema {version}, "
+                    f"this pipwarden needs {SCHEMA_VERSION}",
+                    hint=UPDATE_HINT,
+                )
+            conn.execute("SELECT 1 FROM meta LIMIT 1").fetchall()
+        except sqlite3.Error as exc:
+            conn.close()
+            raise DatabaseError(
+                f"the vulnerability database {db} is unreadable ({exc})", hint=UPDATE_HINT
+            ) from exc
+        except DatabaseError:
+            conn.close()
+            raise
+        return cls(conn, db)
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> VulnStore:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _fail(self, exc: sqlite3.Error) -> DatabaseError:
+        return DatabaseError(
+            f"the vulnerability database {self.path} is unreadable ({exc})", hint=UPDATE_HINT
+        )
+
+    def advisories_for(self, names: Iterable[str]) -> dict[str, list[Advisory]]:
+        """Non-withdrawn advisories affecting each of ``names``, in one query.
+
+        Names are PEP 503 normalised first and the result is keyed by normalised names;
+        names without advisories are absent. An advisory affecting two of
+        the names is the same object in both lists.
+        """
+        wanted = sorted({normalize_name(name) for name in names})
+        if not wanted:
+            return {}
+        try:
+            rows = self._conn.execute(_QUERY, (json.dumps(wanted),)).fetchall()
+        except sqlite3.Error as exc:
+            raise self._fail(exc) from exc
+        result: dict[str, list[Advisory]] = {}
+        cache = self._cache
+        for package, rid, data, details, refs in rows:
+            adv = cache.get(rid)
+            if adv is None:
+                adv = cache[rid] = _advisory(data, details, refs)
+            result.setdefault(package, []).append(adv)
+        return result
+
+    def get(self, record_id: str) -> Advisory | None:
+        """One record by id (withdrawn ones included), or ``None``."""
+        try:
+            row = self._conn.execute(
+                "SELECT data, details, refs FROM advisory WHERE id = ?", (record_id,)
+            ).fetchone()
+        except sqlite3.Error as exc:
+            raise self._fail(exc) from exc
+        return None if row is None else _advisory(*row)
+
+    def meta(self) -> DbMeta:
+        """Counts, source, import time and the HTTP validators of the last download."""
+        try:
+            values = dict(self._conn.execute("SELECT key, value FROM meta").fetchall())
+        except sqlite3.Error as exc:
+            raise self._fail(exc) from exc
+        try:
+            return DbMeta(
+                records=int(values["records"]),
+                packages=int(values["packages"]),
+                source=values["source"],
+                imported_at=datetime.fromisoformat(values["imported_at"]),
+                etag=values.get("etag") or None,
+                last_modified=values.get("last_modified") or None,
+                schema=SCHEMA_VERSION,
+                withdrawn=int(values.get("withdrawn") or 0),
+            )
+        except (KeyError, ValueError) as exc:
+            raise DatabaseError(
+                f"the vulnerability database {self.path} has incomplete metadata ({exc})",
+                hint=UPDATE_HINT,
+            ) from exc

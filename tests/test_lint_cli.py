@@ -1,0 +1,147 @@
+"""``pipwarden lint`` end to end: exit codes, formats, bad input, secrets, PyPI lookups."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from loopback import LoopbackServer
+from pipwarden.cli import main
+from pipwarden.lint import LintConfig, run_lint
+from pipwarden.settings import Settings
+
+SECRET = "s3cr3t-T0KEN"
+
+
+def _project(tmp_path: Path) -> Path:
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "requirements.txt").write_text(
+        f"# top\n--extra-index-url https://bob:{SECRET}@pkgs.example.com/simple\n"
+        "pandas==2.1.0  # keep\n"
+    )
+    return root
+
+
+def test_text_output_and_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = _project(tmp_path)
+    assert main(["lint", "--offline", str(root)]) == 1
+    out = capsys.readouterr().out
+    assert "requirements.txt:3:1: PW101 pandas==2.1.0 is pinned: use pandas>=2.1.0" in out
+    assert "`pipwarden lint --fix` fixes 1 of them" in out
+    assert SECRET not in out and "bob" not in out
+    assert main(["lint", "--offline", "--fix", "--ignore", "PW2", str(root)]) == 0
+    out = capsys.readouterr().out
+    assert "Fixed 1 problem" in out and "No problems in 1 file" in out
+    assert "pandas>=2.1.0  # keep" in (root / "requirements.txt").read_text()
+
+
+def test_select_limits_rules(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = _project(tmp_path)
+    assert main(["lint", "--offline", "--select", "PW201", str(root)]) == 1
+    out = capsys.readouterr().out
+    assert "PW201" in out and "PW101" not in out and "PW204" not in out
+    assert main(["lint", "--offline", "--select", "PW9", str(root)]) == 2
+
+
+def test_json_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = _project(tmp_path)
+    assert main(["lint", "--offline", "-f", "json", str(root)]) == 1
+    raw = capsys.readouterr().out
+    assert SECRET not in raw
+    data = json.loads(raw)
+    assert data["version"] == 1
+    codes = {(f["code"], f["line"], f["fixable"]) for f in data["findings"]}
+    assert {("PW101", 3, True), ("PW201", 2, False), ("PW204", 2, False)} <= codes
+    assert data["summary"]["fixable"] == 1
+
+
+def test_sarif_report(tmp_path: Path) -> None:
+    root = _project(tmp_path)
+    out = tmp_path / "lint.sarif"
+    assert main(["lint", "--offline", "-f", "sarif", "-o", str(out), str(root)]) == 1
+    raw = out.read_text()
+    assert SECRET not in raw
+    sarif = json.loads(raw)
+    assert sarif["version"] == "2.1.0"
+    run = sarif["runs"][0]
+    rule_ids = [r["id"] for r in run["tool"]["driver"]["rules"]]
+    result = next(r for r in run["results"] if r["ruleId"] == "PW101")
+    assert rule_ids[result["ruleIndex"]] == "PW101"
+    region = result["locations"][0]["physicalLocation"]["region"]
+    assert region == {"startLine": 3, "startColumn": 1}
+    assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith(
+        "requirements.txt"
+    )
+
+
+def test_bad_input_reports_file_line_and_checks_other_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "proj"
+    (root / "svc").mkdir(parents=True)
+    (root / "requirements.txt").write_text("numpy>=1\npandas=>2.0\nscipy==1.11\n")
+    (root / "svc" / "pyproject.toml").write_text('[project]\nname = "x"\ndependencies = [\n')
+    (root / "requirements-dev.txt").write_text("pytest==8.0\n")
+    assert main(["lint", "--offline", "--fix", str(root)]) == 2
+    out = capsys.readouterr().out
+    assert 'requirements.txt:2: error: cannot parse "pandas=>2.0"' in out
+    assert 'did you mean "pandas>=2.0"' in out
+    assert "pyproject.toml:3: error: not valid TOML" in out
+    # the other files are still checked (and the good one fixed); the bad file is untouched
+    assert "requirements.txt:3:1: PW101 scipy==1.11" in out
+    assert (root / "requirements-dev.txt").read_text() == "pytest>=8.0\n"
+    assert (root / "requirements.txt").read_text() == "numpy>=1\npandas=>2.0\nscipy==1.11\n"
+
+
+def test_missing_path_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["lint", "--offline", str(tmp_path / "nope.txt")]) == 2
+    assert "nope.txt: error: no such file" in capsys.readouterr().out
+
+
+def test_clean_project_exits_zero(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "requirements.txt").write_text("pandas>=2.1\n")
+    assert main(["lint", "--offline", str(tmp_path / "requirements.txt")]) == 0
+    assert "No problems in 1 file" in capsys.readouterr().out
+
+
+def test_skips_virtualenvs_and_build_folders(tmp_path: Path) -> None:
+    (tmp_path / "requirements.txt").write_text("pandas>=2.1\n")
+    for folder in (".venv", "node_modules", "dbt_packages"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "requirements.txt").write_text("x==1\n")
+    report = run_lint([tmp_path], LintConfig(), offline=True)
+    assert report.findings == ()
+    assert len(report.files) == 1
+
+
+def test_pypi_lookups_over_loopback(tmp_path: Path, http_server: LoopbackServer) -> None:
+    http_server.add(
+        "/pypi/pyyaml/json", json.dumps({"info": {"name": "PyYAML", "version": "6.0.2"}})
+    )
+    http_server.add("/pypi/internal-thing/json", "not found", status=404)
+    http_server.add("/pypi/broken/json", "oops", status=503)
+    req = tmp_path / "requirements.txt"
+    req.write_text("pyyaml\ninternal-thing>=1\nbroken>=1\n")
+    settings = Settings(cache_dir=tmp_path, db_path=tmp_path / "db", pypi_url=http_server.url)
+    report = run_lint([req], LintConfig(), settings=settings)
+    found = {(f.code, f.line) for f in report.findings}
+    assert ("PW402", 2) in found
+    assert ("PW402", 3) not in found  # a 5xx is "unknown", never "not on PyPI"
+    assert any("PW402: skipped for some names" in s for s in report.skipped)
+    assert ("PW304", 1) not in found  # PyPI's own spelling would be fine; pyyaml is too
+    fixed = run_lint([req], LintConfig(fix=True, select=("PW102",)), settings=settings)
+    assert fixed.fixed == 1
+    assert req.read_text().splitlines()[0] == "pyyaml>=6.0.2"
+
+
+def test_offline_never_asks_pypi(tmp_path: Path, http_server: LoopbackServer) -> None:
+    req = tmp_path / "requirements.txt"
+    req.write_text("pyyaml\n")
+    settings = Settings(cache_dir=tmp_path, db_path=tmp_path / "db", pypi_url=http_server.url)
+    report = run_lint([req], LintConfig(fix=True), settings=settings, offline=True)
+    assert http_server.requests == []
+    assert req.read_text() == "pyyaml\n"  # no version known offline without a venv: no fix
+    assert "PW402: skipped: offline" in report.skipped
