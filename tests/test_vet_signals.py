@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import types
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -290,18 +289,9 @@ def test_weight() -> None:
     assert unknown.level is Level.UNKNOWN
 
 
-def test_stdlib_alternative(monkeypatch: pytest.MonkeyPatch) -> None:
-    module = types.ModuleType("pipwarden.stdlib_alternatives")
-    alt = types.SimpleNamespace(
-        package="toml", replacement="tomllib", min_python=(3, 11), note="read-only"
-    )
-
-    def find(name: str, python: tuple[int, int] | None = None) -> Any:
-        return alt if name == "toml" else None
-
-    module.find = find  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "pipwarden.stdlib_alternatives", module)
-    signal = stdlib.check(ctx(name="toml"))
+def test_stdlib_alternative_from_the_curated_table() -> None:
+    signal = stdlib.check(ctx(name="toml", python=(3, 12)))
     assert signal is not None and signal.level is Level.INFO
     assert "tomllib (Python 3.11+)" in signal.message
-    assert stdlib.check(ctx(name="requests")) is None
+    assert stdlib.check(ctx(name="toml", python=(3, 9))) is None  # not there yet
+    assert stdlib.check(ctx(name="pandas")) is None

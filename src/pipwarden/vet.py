@@ -8,7 +8,6 @@ checks. Nothing here prints; :mod:`pipwarden.report.vet` renders the result.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -29,11 +28,12 @@ from pipwarden.checks.registry import run_checks
 from pipwarden.checks.source_repo import find_repository
 from pipwarden.checks.typosquat import TyposquatIndex, check_typosquat
 from pipwarden.checks.vulnerabilities import NO_DATABASE
-from pipwarden.errors import InputError, PipwardenError
+from pipwarden.errors import DatabaseError, InputError, PipwardenError
 from pipwarden.models import Level, Signal
 from pipwarden.pypi.client import FetchResult, PyPIClient
 from pipwarden.settings import Settings
 from pipwarden.toplist import TopList, load_toplist
+from pipwarden.vulndb.store import VulnStore
 
 __all__ = [
     "VERDICT_LABELS",
@@ -135,48 +135,16 @@ def parse_request(text: str, *, location: str | None = None) -> VetRequest:
     return VetRequest(req.name, version, tuple(sorted(req.extras)), location)
 
 
-def _fallback_requirements(path: Path) -> list[VetRequest]:
-    """A minimal reader used only when the shared requirements parser is not installed."""
-    out: list[VetRequest] = []
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or exc}", path=str(path)) from None
-    for lineno, raw in enumerate(lines, start=1):
-        line = raw.split(" #", 1)[0].strip()
-        if not line or line.startswith(("#", "-")):
-            continue
-        try:
-            req = Requirement(line)
-        except InvalidRequirement as exc:
-            raise InputError(f"cannot parse {line!r}: {exc}", path=str(path), line=lineno) from None
-        specs = list(req.specifier)
-        version = (
-            specs[0].version if len(specs) == 1 and specs[0].operator in {"==", "==="} else None
-        )
-        out.append(VetRequest(req.name, version, tuple(sorted(req.extras)), f"{path}:{lineno}"))
-    return out
-
-
 def requests_from_file(path: Path) -> list[VetRequest]:
-    """Every requirement of a requirements file, through ``pipwarden.sources.requirements``."""
-    try:
-        module = importlib.import_module("pipwarden.sources.requirements")
-    except ImportError:
-        return _fallback_requirements(path)
-    parsed = module.parse_requirements(path)
+    """Every requirement of a requirements file (``-r`` includes followed, ``-c`` skipped)."""
+    from pipwarden.sources.requirements import parse_requirements
+
+    parsed = parse_requirements(path)
     out: list[VetRequest] = []
     for dep in parsed.dependencies:
-        if getattr(dep, "constraint", False):
+        if dep.constraint:
             continue
-        out.append(
-            VetRequest(
-                dep.name,
-                dep.pinned_version,
-                tuple(dep.extras),
-                str(dep.location) if getattr(dep, "location", None) else None,
-            )
-        )
+        out.append(VetRequest(dep.name, dep.pinned_version, tuple(dep.extras), str(dep.location)))
     return out
 
 
@@ -416,16 +384,19 @@ class Vetter:
 
     def _advisories(self, names: Sequence[str]) -> tuple[dict[str, list[Any]] | None, str]:
         source = self._advisory_source
+        store: VulnStore | None = None
         if source is None:
             try:
-                store_mod = importlib.import_module("pipwarden.vulndb.store")
-                source = store_mod.VulnStore.open(self.settings.db_path)
-            except (ImportError, PipwardenError):
+                source = store = VulnStore.open(self.settings.db_path)
+            except DatabaseError:
                 return None, NO_DATABASE
         try:
             found = source.advisories_for(list(names))
         except PipwardenError as exc:
             return None, f"vulnerability database unreadable: {exc}"
+        finally:
+            if store is not None:
+                store.close()
         return {canonicalize_name(k): list(v) for k, v in dict(found).items()}, "local OSV database"
 
     def _github(

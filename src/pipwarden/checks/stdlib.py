@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 from pipwarden.checks import PackageContext
@@ -12,18 +11,10 @@ __all__ = ["check", "lookup"]
 
 
 def lookup(name: str, python: tuple[int, int]) -> Any | None:
-    """``pipwarden.stdlib_alternatives.find`` when that table is installed, else ``None``."""
-    try:
-        module = importlib.import_module("pipwarden.stdlib_alternatives")
-    except ImportError:
-        return None
-    find = getattr(module, "find", None)
-    if not callable(find):
-        return None
-    try:
-        return find(name, python)
-    except TypeError:
-        return find(name)
+    """The curated table's row for ``name`` when Python ``python`` already has the replacement."""
+    from pipwarden import stdlib_alternatives
+
+    return stdlib_alternatives.find(name, python)
 
 
 def check(ctx: PackageContext) -> Signal | None:
