@@ -292,3 +292,22 @@ def test_vulnerabilities_of_the_version_considered(
     _code, doc = run_json(capsys, "idna", "--db", str(vulndb), "--python", "3.12")
     signal = by_id(doc["packages"][0])["vulnerabilities"]  # type: ignore[index]
     assert signal["level"] == "ok" and "earlier versions" in signal["message"]  # type: ignore[operator]
+
+
+def test_policy_thresholds(
+    pypi: LoopbackServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".pipwarden.toml").write_text(
+        '[vet]\nmin-maintainers = 4\nfail-on = "warn"\n', encoding="utf-8"
+    )
+    code, doc = run_json(capsys, "requests", "--python", "3.12")
+    signals = by_id(doc["packages"][0])  # type: ignore[index]
+    assert signals["maintainers"]["level"] == "warn"  # 3 < 4
+    assert code == 1  # fail-on warn
+    (tmp_path / ".pipwarden.toml").write_text("[vet]\nmin-maintainer = 4\n", encoding="utf-8")
+    assert main(["vet", "requests"]) == 2
+    assert "unknown [vet] key 'min-maintainer'" in capsys.readouterr().err

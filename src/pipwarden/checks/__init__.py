@@ -13,9 +13,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from pipwarden.errors import InputError
 from pipwarden.models import Level
 
 __all__ = ["PackageContext", "VetThresholds", "files_for_version", "project_urls"]
+
+_INT_KEYS = {
+    "min-maintainers": "min_maintainers",
+    "max-maintainers": "max_maintainers",
+    "new-package-days": "new_package_days",
+    "abandoned-days": "abandoned_days",
+    "popular-rank": "popular_rank",
+    "heavy-dependencies": "heavy_dependencies",
+    "typosquat-trusted-rank": "typosquat_trusted_rank",
+}
 
 
 @dataclass(frozen=True)
@@ -31,6 +42,29 @@ class VetThresholds:
     typosquat_trusted_rank: int = 1000  # names this popular are never flagged
     typosquat_rank_ratio: float = 10.0  # the target must rank this many times higher
     fail_level: Level = Level.RISK  # verdicts at or above this make exit code 1
+
+    @classmethod
+    def from_policy(cls, table: Mapping[str, Any], source: str | None = None) -> VetThresholds:
+        """Read the ``[vet]`` table of a policy (kebab-case keys); bad values raise InputError."""
+        values: dict[str, Any] = {}
+        for key, value in table.items():
+            if key in _INT_KEYS:
+                if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                    raise InputError(f"[vet] {key} must be a whole number ≥ 0", path=source)
+                values[_INT_KEYS[key]] = value
+            elif key == "typosquat-rank-ratio":
+                if not isinstance(value, int | float) or isinstance(value, bool) or value < 1:
+                    raise InputError(f"[vet] {key} must be a number ≥ 1", path=source)
+                values["typosquat_rank_ratio"] = float(value)
+            elif key == "fail-on":
+                levels = {"risk": Level.RISK, "warn": Level.WARN, "unknown": Level.UNKNOWN}
+                if not isinstance(value, str) or value.lower() not in levels:
+                    raise InputError(f"[vet] {key} must be one of risk, warn, unknown", path=source)
+                values["fail_level"] = levels[value.lower()]
+            else:
+                known = ", ".join(sorted([*_INT_KEYS, "typosquat-rank-ratio", "fail-on"]))
+                raise InputError(f"unknown [vet] key {key!r} (known: {known})", path=source)
+        return cls(**values)
 
 
 @dataclass(frozen=True)

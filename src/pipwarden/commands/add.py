@@ -11,7 +11,7 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
-from pipwarden.commands.vet import settings_from_args
+from pipwarden.commands.vet import settings_from_args, thresholds_from_policy
 from pipwarden.errors import ExitCode, InputError, UsageError
 from pipwarden.models import Level
 from pipwarden.report.output import write_report
@@ -75,7 +75,9 @@ def run(args: argparse.Namespace) -> int:
                 raise UsageError(f"{existing.name} is already required ({where})")
 
     settings = settings_from_args(args)
-    vetter = Vetter(settings, progress=False)
+    vetter = Vetter(
+        settings, progress=False, thresholds=thresholds_from_policy(path.resolve().parent)
+    )
     report = vetter.vet([request])
     package = report.packages[0]
     typo = package.signal("typosquat")

@@ -6,11 +6,20 @@ import argparse
 import sys
 from pathlib import Path
 
+from pipwarden.checks import VetThresholds
 from pipwarden.errors import UsageError
 from pipwarden.report.output import color_enabled, write_report
 from pipwarden.settings import Settings
 
-__all__ = ["parse_python", "run", "settings_from_args"]
+__all__ = ["parse_python", "run", "settings_from_args", "thresholds_from_policy"]
+
+
+def thresholds_from_policy(project: Path | None = None) -> VetThresholds:
+    """Thresholds from the project's policy file (``[vet]`` table), else the defaults."""
+    from pipwarden.policy import load_policy
+
+    policy = load_policy(project if project is not None else Path.cwd())
+    return VetThresholds.from_policy(policy.vet, policy.source)
 
 
 def parse_python(text: str | None) -> tuple[int, int] | None:
@@ -45,7 +54,9 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("vet has no html report yet: use --format text, json or markdown")
     fmt = args.format
     settings = settings_from_args(args)
-    vetter = Vetter(settings, python=parse_python(args.python))
+    vetter = Vetter(
+        settings, python=parse_python(args.python), thresholds=thresholds_from_policy()
+    )
     report = vetter.vet(requests, tree=args.tree)
     color = args.output is None and color_enabled(
         sys.stdout, no_color=bool(getattr(args, "no_color", False))
