@@ -262,7 +262,7 @@ class Vetter:
     ) -> None:
         self.settings = settings
         self.offline = settings.offline
-        self.client = client if client is not None else PyPIClient(settings, progress=False)
+        self.client = client if client is not None else PyPIClient(settings, progress=progress)
         self.thresholds = thresholds or VetThresholds()
         self.python = python or (sys.version_info[0], sys.version_info[1])
         self.now = now or (lambda: datetime.now(UTC))
