@@ -12,9 +12,15 @@ from loopback import LoopbackServer
 from pipwarden.cli import main
 from pipwarden.commands.add import append_requirement
 from pipwarden.toplist import CACHE_FILE, load_toplist
-from pypi_server import install_pypi
+from pypi_server import fast_serve, install_pypi
 
 DATA = Path(__file__).parent / "data" / "pypi"
+
+
+@pytest.fixture
+def http_server() -> Iterator[LoopbackServer]:
+    """A loopback server that stops quickly (overrides the shared fixture)."""
+    yield from fast_serve()
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import gzip
 import json
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,7 @@ from loopback import LoopbackServer
 from pipwarden.pypi.cache import HttpCache
 from pipwarden.pypi.client import PyPIClient, Response, trim_project, trim_simple
 from pipwarden.settings import Settings
+from pypi_server import fast_serve
 
 PROJECT = {
     "info": {"name": "Demo", "version": "1.0", "requires_dist": None, "description": "x" * 50},
@@ -23,6 +24,12 @@ PROJECT = {
     "urls": [],
     "ownership": {"organization": None, "roles": [{"role": "Owner", "user": "me"}]},
 }
+
+
+@pytest.fixture
+def http_server() -> Iterator[LoopbackServer]:
+    """A loopback server that stops quickly (overrides the shared fixture)."""
+    yield from fast_serve()
 
 
 class Clock:

@@ -15,10 +15,16 @@ from pipwarden.models import Level
 from pipwarden.pypi.client import PyPIClient
 from pipwarden.settings import Settings
 from pipwarden.vet import VetRequest, Vetter, latest_compatible, parse_request, requirements_of
-from pypi_server import install_pypi
+from pypi_server import fast_serve, install_pypi
 
 DATA = Path(__file__).parent / "data" / "pypi"
 NOW = datetime(2026, 11, 26, tzinfo=UTC)
+
+
+@pytest.fixture
+def http_server() -> Iterator[LoopbackServer]:
+    """A loopback server that stops quickly (overrides the shared fixture)."""
+    yield from fast_serve()
 
 
 @pytest.fixture
