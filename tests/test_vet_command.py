@@ -317,3 +317,18 @@ def test_policy_thresholds(
     (tmp_path / ".pipwarden.toml").write_text("[vet]\nmin-maintainer = 4\n", encoding="utf-8")
     assert main(["vet", "requests"]) == 2
     assert "unknown [vet] key 'min-maintainer'" in capsys.readouterr().err
+
+
+def test_offline_uses_the_cache(
+    pypi: LoopbackServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_json(capsys, "requests", "--python", "3.12")  # online: fills the cache
+    before = len(pypi.requests)
+    code, doc = run_json(capsys, "requests", "flask", "--offline", "--python", "3.12")
+    assert len(pypi.requests) == before  # no request at all
+    requests, flask = doc["packages"]  # type: ignore[misc]
+    assert by_id(requests)["maintainers"]["level"] == "ok"  # from the cache
+    assert by_id(requests)["weight"]["evidence"]["count"] == 4  # type: ignore[index]
+    assert "maintainers" not in by_id(flask)  # not cached: only the no-network checks
+    assert {"typosquat", "popularity", "vulnerabilities"} <= set(by_id(flask))
+    assert doc["offline"] is True and code == 0
