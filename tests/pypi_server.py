@@ -111,4 +111,3 @@ def install_pypi(server: LoopbackServer, root: Path, *, etag: bool = True) -> No
         return None
 
     server.fallback = fallback
-    server.prebuild = fallback  # type: ignore[attr-defined]
