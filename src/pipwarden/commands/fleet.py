@@ -1,0 +1,58 @@
+"""``pipwarden fleet DIR…``: wire the arguments to :func:`pipwarden.fleet.run_fleet`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from pipwarden.errors import ExitCode
+from pipwarden.fleet import AuditCounter, run_fleet
+from pipwarden.report.fleet import render
+from pipwarden.report.output import Progress, Style, color_enabled, write_report
+from pipwarden.settings import Settings
+
+__all__ = ["audit_counter", "run"]
+
+
+def audit_counter(settings: Settings, *, offline: bool) -> AuditCounter | None:
+    """How fleet counts each project's known vulnerabilities.
+
+    The hook for the audit: return a function ``(project folder) -> number of findings``
+    once ``pipwarden.audit`` offers one; until then fleet reports "audit: n/a".
+    """
+    del settings, offline
+    return None
+
+
+def run(args: argparse.Namespace) -> int:
+    """Compare the projects under the folders; 0 consistent and clean, 1 divergence,
+    overlaps or findings, 2 a file could not be read (the report is still written)."""
+    settings = Settings.from_env()
+    db = getattr(args, "db", None)
+    offline = bool(getattr(args, "offline", False)) or settings.offline
+    settings = settings.with_overrides(db_path=Path(db) if db else None, offline=offline)
+    with Progress("fleet") as progress:
+
+        def on_total(total: int) -> None:
+            progress.total = total
+
+        report = run_fleet(
+            list(args.dirs),
+            settings=settings,
+            offline=offline,
+            audit=audit_counter(settings, offline=offline),
+            progress=progress.advance,
+            on_total=on_total,
+        )
+    style = Style(
+        args.format == "text"
+        and args.output in (None, "-")
+        and color_enabled(sys.stdout, no_color=bool(getattr(args, "no_color", False)))
+    )
+    write_report(render(report, args.format, style), args.output)
+    if report.errors:
+        return int(ExitCode.USAGE)
+    if report.divergences or report.overlaps or report.lint_total or report.audit_total:
+        return int(ExitCode.FINDINGS)
+    return int(ExitCode.OK)

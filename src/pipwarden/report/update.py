@@ -1,0 +1,187 @@
+"""Render an :class:`~pipwarden.update.UpdateReport` as text, JSON or markdown.
+
+JSON schema (``"schema": 1``): ``project``, ``venv``, ``started_at``, ``sources``,
+``dry_run``, ``created``, ``rebuilt``, ``pip_version``, ``upgraded``/``downgraded``/
+``added``/``removed``/``no_longer_needed`` (lists of ``{name, old, new, major,
+release_notes, via, vetted}``), ``held_back`` (``{name, installed, available, capper,
+specifier, reason}``), ``yanked``, ``ownership``, ``cooldown``, ``audit``, ``hooks``,
+``log``, ``previous_run``, ``pypi_reachable``, ``packages``, ``notes``, ``exit_code``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pipwarden.update import Change, UpdateReport
+
+__all__ = ["render", "to_json"]
+
+
+def _change(c: Change) -> dict[str, Any]:
+    return {
+        "name": c.display_name,
+        "old": c.old,
+        "new": c.new,
+        "major": c.major,
+        "release_notes": c.notes_url,
+        "via": list(c.via),
+        "vetted": c.vetted,
+    }
+
+
+def to_json(report: UpdateReport) -> dict[str, Any]:
+    cooldown = None
+    if report.cooldown is not None:
+        cd = report.cooldown
+        cooldown = {
+            "days": cd.days,
+            "cutoff": cd.cutoff.isoformat(),
+            "method": cd.method,
+            "excluded": [{"name": n, "version": v} for n, v in cd.excluded],
+            "too_new": [{"name": n, "version": v, "uploaded": w.isoformat()}
+                        for n, v, w in cd.too_new],
+            "unknown": list(cd.unknown),
+        }
+    audit = None
+    if report.audit is not None:
+        audit = {
+            "ran": report.audit.ran,
+            "reason": report.audit.reason,
+            "packages": report.audit.packages,
+            "vulnerabilities": report.audit.vulnerabilities,
+            "exit_code": report.audit.exit_code,
+        }
+    return {
+        "schema": 1,
+        "project": report.project,
+        "venv": report.venv,
+        "started_at": report.started_at.isoformat(),
+        "sources": list(report.sources),
+        "dry_run": report.dry_run,
+        "created": report.created,
+        "rebuilt": report.rebuilt,
+        "pip_version": report.pip_version,
+        "upgraded": [_change(c) for c in report.upgraded],
+        "downgraded": [_change(c) for c in report.downgraded],
+        "added": [_change(c) for c in report.added],
+        "removed": [_change(c) for c in report.removed],
+        "no_longer_needed": [_change(c) for c in report.orphaned],
+        "held_back": [
+            {"name": h.display_name, "installed": h.installed, "available": h.available,
+             "capper": h.capper, "specifier": h.specifier, "reason": h.reason}
+            for h in report.held_back
+        ],
+        "yanked": [{"name": y.name, "version": y.version, "reason": y.reason}
+                   for y in report.yanked],
+        "ownership": [{"name": o.name, "added": list(o.added), "removed": list(o.removed)}
+                      for o in report.ownership],
+        "cooldown": cooldown,
+        "audit": audit,
+        "hooks": [{"command": h.command, "exit_code": h.returncode} for h in report.hooks],
+        "log": report.log_path,
+        "previous_run": report.previous_run.isoformat() if report.previous_run else None,
+        "pypi_reachable": report.pypi_reachable,
+        "packages": report.package_count,
+        "notes": list(report.notes),
+        "exit_code": report.exit_code,
+    }
+
+
+def _held_line(h: Any) -> str:
+    if h.reason == "cap":
+        return (f"{h.display_name} {h.installed} held back: {h.available} exists, "
+                f"{h.capper} caps it at {h.specifier}")
+    if h.reason == "cooldown":
+        return (f"{h.display_name} {h.installed} held back: {h.available} is newer than the "
+                "cooldown")
+    return f"{h.display_name} {h.installed}: {h.available} exists but was not taken (see log)"
+
+
+def _lines(report: UpdateReport, md: bool) -> list[str]:
+    verb = "Would upgrade" if report.dry_run else ("Rebuilt" if report.rebuilt else
+                                                    ("Created" if report.created else "Upgraded"))
+    venv_name = report.venv.rsplit("/", 1)[-1]
+    when = report.started_at.astimezone().strftime("%Y-%m-%d %H:%M")
+    head = f"{verb} {venv_name} from {' + '.join(report.sources)} (eager) — {when}"
+    if report.cooldown is not None:
+        days = report.cooldown.days
+        head += f", cooldown {days:g} day{'s' if days != 1 else ''}"
+    out = [f"## {head}" if md else head, ""] if md else [head]
+    bullet = "- " if md else "  "
+
+    def code(text: str) -> str:
+        return f"`{text}`" if md else text
+
+    for c in report.upgraded:
+        line = f"{bullet}↑ {code(c.display_name)} {c.old} → {c.new}"
+        if c.major:
+            line += "    MAJOR: may break"
+            if c.notes_url:
+                line += f" · release notes: {c.notes_url}"
+        out.append(line)
+    for c in report.downgraded:
+        out.append(f"{bullet}↓ {code(c.display_name)} {c.old} → {c.new}")
+    for c in report.added:
+        where = f" (via {' → '.join(c.via)})" if c.via else ""
+        extra = f" · {c.vetted}" if c.vetted else ""
+        out.append(f"{bullet}+ {code(c.display_name)} {c.new}    new in your tree{where}{extra}")
+    for c in report.removed:
+        out.append(f"{bullet}− {code(c.display_name)} {c.old}    removed")
+    for c in report.orphaned:
+        out.append(f"{bullet}− {code(c.display_name)} {c.old}    no longer needed "
+                   "(still installed)")
+    if not (report.upgraded or report.downgraded or report.added or report.removed):
+        out.append(f"{bullet}nothing changed" + (" (would change nothing)"
+                                                 if report.dry_run else ""))
+    for h in report.held_back:
+        out.append(f"{bullet}⏸ {_held_line(h)}")
+    for y in report.yanked:
+        why = f": {y.reason}" if y.reason else ""
+        out.append(f"{bullet}⚠ {code(y.name)} {y.version} is YANKED on PyPI{why}")
+    for o in report.ownership:
+        parts = []
+        if o.added:
+            parts.append("new maintainer(s) " + ", ".join(o.added))
+        if o.removed:
+            parts.append("gone: " + ", ".join(o.removed))
+        out.append(f"{bullet}⚠ {code(o.name)} ownership changed since the last run: "
+                   + "; ".join(parts))
+    cd = report.cooldown
+    if cd is not None:
+        cutoff = cd.cutoff.astimezone().strftime("%Y-%m-%d %H:%M")
+        if cd.method == "unavailable":
+            out.append(f"{bullet}⚠ cooldown NOT enforced: no upload times (PyPI unreachable)")
+        elif cd.too_new:
+            names = ", ".join(f"{n} {v}" for n, v, _ in cd.too_new)
+            out.append(f"{bullet}⚠ newer than the cooldown cutoff {cutoff}: {names}")
+        elif not report.dry_run and cd.unknown and len(cd.unknown) == report.package_count:
+            out.append(f"{bullet}· cooldown: upload times unknown, not verified")
+        elif not report.dry_run:
+            checked = report.package_count - len(cd.unknown)
+            out.append(f"{bullet}✓ cooldown: {checked} installed version(s) released before "
+                       f"{cutoff} ({cd.method})")
+    for hook in report.hooks:
+        mark = "✓" if hook.returncode == 0 else f"✗ (exit {hook.returncode})"
+        out.append(f"{bullet}{mark} after: {code(hook.command)}")
+    for note in report.notes:
+        out.append(f"{bullet}· {note}")
+    if report.audit is not None and not report.dry_run:
+        if report.audit.ran and report.audit.text:
+            out.append("Then:" if not md else "\n### Then: audit\n")
+            out.extend(report.audit.text.rstrip("\n").splitlines())
+        elif report.audit.ran:
+            out.append(f"Then: {report.audit.vulnerabilities} known vulnerabilities in "
+                       f"{report.audit.packages} packages.")
+        else:
+            out.append(f"Then: audit not run ({report.audit.reason}).")
+    if report.log_path:
+        out.append(f"{bullet}· pip output: {report.log_path}")
+    return out
+
+
+def render(report: UpdateReport, fmt: str = "text") -> str:
+    """The report in ``text``, ``json`` or ``markdown``."""
+    if fmt == "json":
+        return json.dumps(to_json(report), indent=2, sort_keys=False) + "\n"
+    return "\n".join(_lines(report, fmt == "markdown")) + "\n"

@@ -1,0 +1,195 @@
+"""Pure parts of update: majors, release-notes links, cappers, snapshots, rendering."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from packaging.version import Version
+
+from pipwarden.errors import InputError
+from pipwarden.report.update import render
+from pipwarden.snapshots import (
+    PackageState,
+    Snapshot,
+    list_history,
+    load_snapshot,
+    save_snapshot,
+)
+from pipwarden.update import (
+    Change,
+    CooldownResult,
+    UpdateReport,
+    available_versions,
+    find_held_back,
+    is_major_bump,
+    release_notes_url,
+    release_times,
+)
+
+T0 = datetime(2026, 11, 26, 8, 2, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "major"),
+    [
+        ("1.11.4", "2.0.1", True),
+        ("2.5.0", "2.6.1", False),
+        ("0.3.1", "0.4.0", True),  # below 1.0 a minor bump may break
+        ("0.3.1", "0.3.9", False),
+        ("2.0", "1.9", False),
+        ("not-a-version", "2", False),
+    ],
+)
+def test_is_major_bump(old: str, new: str, major: bool) -> None:
+    assert is_major_bump(old, new) is major
+
+
+@pytest.mark.parametrize(
+    ("urls", "expected"),
+    [
+        ([("Homepage", "https://h"), ("Release Notes", "https://r")], "https://r"),
+        ([("Changelog", "https://c"), ("Source", "https://github.com/a/b")], "https://c"),
+        ([("Source", "https://github.com/dbt-labs/dbt-core.git")],
+         "https://github.com/dbt-labs/dbt-core/releases"),
+        ([("Homepage", "https://example.org")], None),
+        ([], None),
+    ],
+)
+def test_release_notes_url(urls: list[tuple[str, str]], expected: str | None) -> None:
+    assert release_notes_url(urls) == expected
+
+
+def _snap(*packages: PackageState, when: datetime = T0) -> Snapshot:
+    return Snapshot(when, "/p/.venv", "3.11", packages)
+
+
+def test_held_back_by_a_package_cap_or_the_requirements_file() -> None:
+    after = _snap(
+        PackageState("google-api-core", "google-api-core", "2.20.0",
+                     requires=("protobuf<7,>=4", 'pytest; extra == "test"')),
+        PackageState("protobuf", "protobuf", "6.33.1"),
+        PackageState("pandas", "pandas", "2.1.0"),
+        PackageState("idna", "idna", "3.10"),
+    )
+    latest = {"protobuf": Version("7.0.0"), "pandas": Version("3.0.0"),
+              "idna": Version("3.10")}
+    held = find_held_back(after, latest, {"pandas": ("requirements.txt:4", "<3,>=2")})
+    assert [(h.name, h.capper, h.specifier, h.reason) for h in held] == [
+        ("pandas", "requirements.txt:4", "<3,>=2", "cap"),
+        ("protobuf", "google-api-core", "<7,>=4", "cap"),
+    ]
+
+
+def test_available_versions_merges_pypi_and_local_and_skips_yanked() -> None:
+    pypi = {"releases": {"1.0": [{"yanked": False}], "2.0": [{"yanked": True}],
+                         "2.1rc1": [{"yanked": False}], "1.5": []}}
+    local = {"demo": [Version("1.2")]}
+    assert available_versions("Demo", pypi, local) == [Version("1.0"), Version("1.2")]
+
+
+def test_release_times_take_the_first_upload() -> None:
+    data = {"releases": {"1.0": [{"upload_time_iso_8601": "2026-01-02T00:00:00Z"},
+                                 {"upload_time_iso_8601": "2026-01-01T00:00:00.5Z"}],
+                         "2.0": []}}
+    assert release_times(data) == {"1.0": datetime(2026, 1, 1, 0, 0, 0, 500000, tzinfo=UTC)}
+
+
+def test_snapshot_history_round_trip(tmp_path: Path) -> None:
+    first = _snap(PackageState("a", "A", "1", ("b>=1",), (("Changelog", "https://c"),),
+                               ("Owner:alice",)))
+    second = _snap(PackageState("a", "A", "2"), when=datetime(2026, 11, 27, tzinfo=UTC))
+    save_snapshot(tmp_path, second)
+    save_snapshot(tmp_path, first)
+    files = list_history(tmp_path)
+    assert [load_snapshot(f).taken_at for f in files] == [T0, second.taken_at]
+    assert load_snapshot(files[0]) == first
+    assert (tmp_path / ".pipwarden" / ".gitignore").is_file()
+    files[0].write_text("{broken", encoding="utf-8")
+    with pytest.raises(InputError, match="unreadable snapshot"):
+        load_snapshot(files[0])
+
+
+def test_render_matches_the_ux_sketch() -> None:
+    report = UpdateReport(
+        project="/p", venv="/p/.venv", started_at=T0, sources=("requirements.txt",),
+        upgraded=(Change("dbt-core", "dbt-core", "1.11.4", "2.0.1", major=True,
+                         notes_url="https://github.com/dbt-labs/dbt-core/releases"),),
+        added=(Change("narwhals", "narwhals", None, "2.13.0", via=("dbt-core",),
+                      vetted="vetted: low risk"),),
+        cooldown=CooldownResult(3, T0, "constraints", too_new=(("x", "1.0", T0),)),
+        package_count=91,
+    )
+    text = render(report)
+    assert "↑ dbt-core 1.11.4 → 2.0.1    MAJOR: may break · release notes: " \
+           "https://github.com/dbt-labs/dbt-core/releases" in text
+    assert "+ narwhals 2.13.0    new in your tree (via dbt-core) · vetted: low risk" in text
+    assert "cooldown 3 days" in text.splitlines()[0]
+    assert "⚠ newer than the cooldown cutoff" in text and "x 1.0" in text
+    data = json.loads(render(report, "json"))
+    assert data["cooldown"]["too_new"][0]["name"] == "x"
+    assert data["exit_code"] == 0
+
+
+def test_audit_step_uses_the_shared_audit_api_and_its_exit_code(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The post-update audit goes through ``pipwarden.audit`` (replaced here by a module
+    with the same API) and its exit code becomes update's."""
+    import sys
+    import types
+    from dataclasses import dataclass
+
+    from pipwarden.errors import DatabaseError
+    from pipwarden.policy import Policy
+    from pipwarden.update import AuditSummary, _audit
+    from update_helpers import offline_settings
+
+    seen: list[tuple[Path, ...]] = []
+
+    @dataclass(frozen=True)
+    class Request:
+        project: Path
+        environments: tuple[Path, ...]
+
+    @dataclass(frozen=True)
+    class Result:
+        findings: tuple[str, ...]
+        packages_audited: int
+
+        @property
+        def exit_code(self) -> int:
+            return 1 if self.findings else 0
+
+    def audit(request: Request, *, settings: object, policy: Policy) -> Result:
+        seen.append(request.environments)
+        if not (request.environments[0] / "pyvenv.cfg").exists():
+            raise DatabaseError("no vulnerability data yet")
+        return Result(("GHSA-1",), 12)
+
+    fake = types.ModuleType("pipwarden.audit")
+    fake.AuditRequest = Request  # type: ignore[attr-defined]
+    fake.audit = audit  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "pipwarden.audit", fake)
+    monkeypatch.setitem(sys.modules, "pipwarden.report.audit", None)  # no renderer: summary
+
+    venv = tmp_path / ".venv"
+    venv.mkdir()
+    (venv / "pyvenv.cfg").write_text("home = /usr\n", encoding="utf-8")
+    summary = _audit(venv, tmp_path, offline_settings(tmp_path), Policy())
+    assert seen == [(venv,)]
+    assert (summary.ran, summary.vulnerabilities, summary.packages, summary.exit_code) == (
+        True, 1, 12, 1)
+    report = UpdateReport(project="/p", venv=str(venv), started_at=T0,
+                          sources=("requirements.txt",), audit=summary)
+    assert report.exit_code == 1
+    assert "Then: 1 known vulnerabilities in 12 packages." in render(report)
+
+    missing = _audit(tmp_path / "nope", tmp_path, offline_settings(tmp_path), Policy())
+    assert missing == AuditSummary(ran=False, reason="no vulnerability data yet")
+    report = UpdateReport(project="/p", venv="/p/.venv", started_at=T0,
+                          sources=("requirements.txt",), audit=missing)
+    assert report.exit_code == 0
+    assert "Then: audit not run (no vulnerability data yet)." in render(report)
