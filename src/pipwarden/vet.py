@@ -52,7 +52,7 @@ log = logging.getLogger(__name__)
 VERDICT_LABELS = {
     Level.RISK: "high risk",
     Level.WARN: "some concerns",
-    Level.UNKNOWN: "incomplete information",
+    Level.UNKNOWN: "no concerns found, some facts unknown",
     Level.INFO: "low risk",
     Level.OK: "low risk",
 }

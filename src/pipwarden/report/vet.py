@@ -25,6 +25,9 @@ _MARKS = {
     Level.WARN: ("⚠", "yellow"),
     Level.RISK: ("✗", "red"),
 }
+# problems first, then what is fine, then neutral facts, then what could not be checked
+_ORDER = {Level.RISK: 0, Level.WARN: 1, Level.OK: 2, Level.INFO: 3, Level.UNKNOWN: 4}
+
 _VERDICT_STYLE = {
     Level.RISK: "red",
     Level.WARN: "yellow",
@@ -97,8 +100,7 @@ def _package_text(p: PackageReport, style: Style) -> list[str]:
         f"{style(p.verdict_label, _VERDICT_STYLE[p.verdict])}{via}"
     )
     lines = [head]
-    order = sorted(p.signals, key=lambda s: -s.level)
-    for s in order:
+    for s in sorted(p.signals, key=lambda s: _ORDER[s.level]):
         mark, colour = _MARKS[s.level]
         lines.append(f"  {style(mark, colour)} {s.message}")
     step = _next_step(p)
@@ -142,7 +144,7 @@ def render_markdown(report: VetReport) -> str:
     for p in report.packages:
         lines.append(f"<details><summary>{p.display_name}: {p.verdict_label}</summary>")
         lines.append("")
-        for s in sorted(p.signals, key=lambda s: -s.level):
+        for s in sorted(p.signals, key=lambda s: _ORDER[s.level]):
             lines.append(f"- {_MARKS[s.level][0]} **{s.id}** ({s.level.label}): {s.message}")
         lines.append("")
         lines.append("</details>")
