@@ -241,8 +241,17 @@ def test_latest_compatible_respects_requires_python() -> None:
 def test_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["vet"]) == 2
     assert main(["vet", "requests>=2"]) == 2
-    assert main(["vet", "requests", "--format", "html"]) == 2
     assert "pipwarden:" in capsys.readouterr().err
+
+
+def test_html_report_is_one_self_contained_page(tmp_path: Path) -> None:
+    out = tmp_path / "vet.html"
+    code = main(["vet", "requests", "reqeusts", "--offline", "--format", "html", "-o", str(out)])
+    page = out.read_text()
+    assert code == 1  # the typosquat is a risk
+    assert page.lstrip().lower().startswith("<!doctype html")
+    assert "reqeusts" in page and "requests" in page
+    assert "<script" not in page and "http://" not in page.replace("http://www.w3.org", "")
 
 
 # -- the local vulnerability database -------------------------------------------------------

@@ -50,8 +50,6 @@ def run(args: argparse.Namespace) -> int:
         requests.extend(requests_from_file(Path(path)))
     if not requests:
         raise UsageError("nothing to vet: give package names or -r requirements.txt")
-    if args.format == "html":
-        raise UsageError("vet has no html report yet: use --format text, json or markdown")
     fmt = args.format
     settings = settings_from_args(args)
     vetter = Vetter(
@@ -61,5 +59,10 @@ def run(args: argparse.Namespace) -> int:
     color = args.output is None and color_enabled(
         sys.stdout, no_color=bool(getattr(args, "no_color", False))
     )
-    write_report(render(report, fmt, color=color), args.output)
+    if fmt == "html":
+        from pipwarden.report.html_pages import render_vet_html
+
+        write_report(render_vet_html(report), args.output)
+    else:
+        write_report(render(report, fmt, color=color), args.output)
     return report.exit_code()
