@@ -90,6 +90,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="the main job: doctor + lint + audit + vet summary of a project",
     )
     p.add_argument("path", nargs="?", default=".", help="project folder (default: .)")
+    p.add_argument(
+        "--fail-on", metavar="SEVERITY", default=None,
+        help="lowest vulnerability severity that fails the check (default from policy: any)",
+    )
     _format(p, AUDIT_FORMATS)
 
     # -- audit ---------------------------------------------------------------------------

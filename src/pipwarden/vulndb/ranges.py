@@ -88,7 +88,12 @@ def _warn_invalid(record_id: str, text: str) -> None:
     )
 
 
+_ZERO = Version("0")
+
+
+@lru_cache(maxsize=65536)
 def _sorted_events(rng: Range, record_id: str) -> list[_Parsed]:
+    """The range's events, parsed and sorted (cached: ranges are immutable; do not mutate)."""
     parsed: list[_Parsed] = []
     for event in rng.events:
         if event.kind == "introduced" and event.version == "0":
@@ -99,7 +104,7 @@ def _sorted_events(rng: Range, record_id: str) -> list[_Parsed]:
             _warn_invalid(record_id, event.version)
             continue
         parsed.append((event.kind, version))
-    parsed.sort(key=lambda e: (0, Version("0")) if e[1] is None else (1, e[1]))
+    parsed.sort(key=lambda e: (0, _ZERO) if e[1] is None else (1, e[1]))
     return parsed
 
 
@@ -161,12 +166,18 @@ def _spellings(v: Version) -> frozenset[str]:
     )
 
 
+@lru_cache(maxsize=65536)
+def _canonical_list(versions: tuple[str, ...]) -> bool:
+    """Whether every entry is spelled canonically, so set lookups of spellings suffice."""
+    joined = "\n".join(versions)
+    return bool(_ALL_CANONICAL.fullmatch(joined)) and not _MANY_ZEROS.search(joined)
+
+
 def _listed(v: Version, public: Version, versions: tuple[str, ...], record_id: str) -> bool:
     """Whether ``v`` equals an entry of ``versions`` (see the module notes on local labels)."""
     if not versions:
         return False
-    joined = "\n".join(versions)
-    if _ALL_CANONICAL.fullmatch(joined) and not _MANY_ZEROS.search(joined):
+    if _canonical_list(versions):
         # Fast path: no parsing; equal versions have one of a few spellings.
         if not _spellings(v).isdisjoint(versions):
             return True

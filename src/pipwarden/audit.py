@@ -1,0 +1,544 @@
+"""The auditor: known vulnerabilities of environments, requirements, pyproject and pylock.
+
+Three kinds of finding, one per way a version reaches us:
+
+* ``installed`` — a package installed in an environment, read from its metadata on disk;
+* ``pinned`` — an exact ``==``/``===`` pin, audited at that version;
+* ``floor`` — a range or a bare name (``jinja2>=2.10``): every known vulnerability the range
+  still admits, and the lowest floor that admits none. Uses PyPI's release list when it is
+  reachable or cached, the OSV events alone otherwise. No temporary venv, no resolution.
+
+Records that share aliases (a PYSEC, a GHSA and a CVE for one flaw) become one finding that
+lists every id. ``MAL-`` records (known malicious packages) outrank every severity.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pipwarden.errors import DataUnavailableError, InputError, UsageError
+from pipwarden.models import Dependency, Environment, Location, Severity
+from pipwarden.policy import IgnoreEntry, Policy, apply_ignores
+from pipwarden.settings import Settings
+
+if TYPE_CHECKING:
+    from pipwarden.vulndb.osv import Advisory
+    from pipwarden.vulndb.store import DbMeta, VulnStore
+
+__all__ = [
+    "AuditReport",
+    "AuditRequest",
+    "Finding",
+    "Skipped",
+    "audit",
+    "open_database",
+]
+
+log = logging.getLogger(__name__)
+
+ReleaseProvider = Callable[[Sequence[str]], Mapping[str, Sequence[str] | None]]
+
+_ID_PREFERENCE = ("MAL-", "PYSEC-", "GHSA-", "CVE-", "OSV-")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One vulnerability (a group of aliased records) of one package where it was found."""
+
+    package: str
+    version: str | None
+    id: str
+    aliases: tuple[str, ...]
+    summary: str
+    severity: Severity
+    score: float | None
+    fixed_in: tuple[str, ...]
+    source: str
+    kind: str  # "installed" | "pinned" | "floor"
+    location: Location | None = None
+    specifier: str | None = None
+    safe_floor: str | None = None
+    admitted: tuple[str, ...] = ()
+    paths: tuple[tuple[str, ...], ...] = ()
+    url: str = ""
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return (self.id, *self.aliases)
+
+    @property
+    def malicious(self) -> bool:
+        return self.severity is Severity.MALICIOUS
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """Something we were asked to audit but could not, and why (never dropped silently)."""
+
+    what: str
+    source: str
+    reason: str
+    location: Location | None = None
+
+
+@dataclass(frozen=True)
+class AuditRequest:
+    """What to audit. Empty request → the project's venv, else its requirement files."""
+
+    project: Path = Path()
+    requirements: tuple[Path, ...] = ()
+    pyprojects: tuple[Path, ...] = ()
+    pylocks: tuple[Path, ...] = ()
+    environments: tuple[Path, ...] = ()
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    """Everything an audit found, ignored and skipped; the report layer renders it."""
+
+    findings: tuple[Finding, ...]
+    ignored: tuple[tuple[Finding, IgnoreEntry], ...]
+    expired: tuple[tuple[Finding, IgnoreEntry], ...]
+    stale_ignores: tuple[IgnoreEntry, ...]
+    skipped: tuple[Skipped, ...]
+    targets: tuple[str, ...]
+    packages_audited: int
+    database: DbMeta | None
+    policy: Policy = field(default_factory=Policy)
+    releases_used: bool = False
+
+    @property
+    def failing(self) -> tuple[Finding, ...]:
+        """Findings at or above the policy's ``fail-on`` threshold."""
+        return tuple(f for f in self.findings if self.policy.fails(f.severity))
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failing else 0
+
+
+# -- database ------------------------------------------------------------------------------
+
+
+def _age_days(meta: DbMeta, now: dt.datetime) -> float:
+    return (now - meta.imported_at).total_seconds() / 86400.0
+
+
+def open_database(
+    settings: Settings, policy: Policy, *, now: dt.datetime | None = None
+) -> VulnStore:
+    """Open the local database; fetch it when missing or stale and we may go online.
+
+    Raises :class:`DataUnavailableError` (exit 3) when there is no usable data: no database
+    and no network, or data older than the policy's ``max-db-age`` that cannot be refreshed.
+    """
+    from pipwarden.vulndb.store import VulnStore
+
+    moment = now or dt.datetime.now(dt.UTC)
+    path = settings.db_path
+    if not path.exists():
+        if settings.offline:
+            raise DataUnavailableError(
+                f"no vulnerability data yet ({path}) and --offline forbids downloading it",
+                hint="Run `pipwarden db update` when online, or `pipwarden db import FILE.zip`.",
+            )
+        log.warning("no vulnerability database yet: downloading %s", settings.osv_url)
+        from pipwarden.vulndb.update import update_from_url
+
+        update_from_url(settings.osv_url, path, timeout=settings.timeout)
+        return VulnStore.open(path)
+    store = VulnStore.open(path)
+    age = _age_days(store.meta(), moment)
+    if age <= policy.max_db_age_days:
+        return store
+    limit = f"max-db-age is {policy.max_db_age_days:g} days"
+    if settings.offline:
+        store.close()
+        raise DataUnavailableError(
+            f"vulnerability data is {age:.0f} days old ({limit}) and --offline forbids "
+            "refreshing it",
+            hint="Run `pipwarden db update` when online, or raise max-db-age in the policy.",
+        )
+    store.close()
+    log.warning("vulnerability data is %.0f days old (%s): refreshing", age, limit)
+    from pipwarden.vulndb.update import update_from_url
+
+    try:
+        update_from_url(settings.osv_url, path, timeout=settings.timeout)
+    except DataUnavailableError as exc:
+        raise DataUnavailableError(
+            f"vulnerability data is {age:.0f} days old ({limit}) and cannot be refreshed: "
+            f"{exc.message}",
+            hint=exc.hint,
+        ) from None
+    return VulnStore.open(path)
+
+
+# -- grouping ------------------------------------------------------------------------------
+
+
+def _preferred(ids: Iterable[str]) -> str:
+    def rank(ident: str) -> tuple[int, str]:
+        for n, prefix in enumerate(_ID_PREFERENCE):
+            if ident.startswith(prefix):
+                return (n, ident)
+        return (len(_ID_PREFERENCE), ident)
+
+    return min(ids, key=rank)
+
+
+def _merge(
+    group: Sequence[Advisory],
+    package: str,
+    fixed: Iterable[str],
+    **fields: object,
+) -> Finding:
+    ids: dict[str, None] = {}
+    for adv in group:
+        for ident in adv.ids:
+            ids.setdefault(ident, None)
+    primary = _preferred(ids)
+    best = max(group, key=lambda a: (a.severity, a.score or 0.0))
+    summary = next((a.title for a in group if a.title), "")
+    main = next(a for a in group if primary in a.ids)
+    return Finding(
+        package=package,
+        id=primary,
+        aliases=tuple(i for i in ids if i != primary),
+        summary=summary,
+        severity=Severity.MALICIOUS if any(a.is_malicious for a in group) else best.severity,
+        score=best.score,
+        fixed_in=tuple(fixed),
+        url=main.url if main.id == primary else f"https://osv.dev/vulnerability/{primary}",
+        **fields,  # type: ignore[arg-type]
+    )
+
+
+def _sorted_versions(texts: Iterable[str]) -> tuple[str, ...]:
+    """Ascending by PEP 440 order; strings that are not versions last, as given."""
+    from pipwarden.vulndb.ranges import parse_version
+
+    items = list(dict.fromkeys(texts))
+    good = sorted((v, t) for t in items if (v := parse_version(t)) is not None)
+    return tuple(t for _, t in good) + tuple(t for t in items if parse_version(t) is None)
+
+
+def _relevant_fixes(
+    group: Sequence[Advisory], package: str, version: str | None
+) -> tuple[str, ...]:
+    """The group's fixed versions, ascending; with ``version``, only those above it."""
+    from pipwarden.vulndb.ranges import fixed_versions, parse_version
+
+    fixes = _sorted_versions({f for adv in group for f in fixed_versions(adv, package)})
+    current = parse_version(version) if version is not None else None
+    if current is None:
+        return fixes
+    later = tuple(f for f in fixes if (v := parse_version(f)) is not None and v > current)
+    return later or fixes
+
+
+# -- auditing ------------------------------------------------------------------------------
+
+
+def audit_versions(
+    store: VulnStore,
+    items: Sequence[tuple[str, str, str, Location | None, str]],
+    advisories: Mapping[str, list[Advisory]] | None = None,
+) -> list[Finding]:
+    """Audit exact versions: ``(package, version, source, location, kind)`` tuples."""
+    from pipwarden.vulndb.osv import group_by_alias
+    from pipwarden.vulndb.ranges import advisory_affects
+
+    known = (
+        advisories if advisories is not None else store.advisories_for({name for name, *_ in items})
+    )
+    findings: list[Finding] = []
+    for name, version, source, location, kind in items:
+        hits = [a for a in known.get(name, ()) if advisory_affects(a, name, version)]
+        for group in group_by_alias(hits):
+            findings.append(
+                _merge(
+                    group,
+                    name,
+                    _relevant_fixes(group, name, version),
+                    version=version,
+                    source=source,
+                    kind=kind,
+                    location=location,
+                )
+            )
+    return findings
+
+
+def audit_floors(
+    store: VulnStore,
+    deps: Sequence[Dependency],
+    releases: Mapping[str, Sequence[str] | None],
+    advisories: Mapping[str, list[Advisory]] | None = None,
+) -> list[Finding]:
+    """Floor audit of ranges and bare names: what the range admits and the safe floor."""
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    from pipwarden.vulndb.osv import group_by_alias
+    from pipwarden.vulndb.ranges import admitted_affected, lowest_safe_floor
+
+    known = advisories if advisories is not None else store.advisories_for({d.name for d in deps})
+    findings: list[Finding] = []
+    for dep in deps:
+        candidates = known.get(dep.name, [])
+        if not candidates:
+            continue
+        try:
+            spec = SpecifierSet(dep.specifier)
+        except InvalidSpecifier:  # the parser already rejects these; belt and braces
+            continue
+        rel = releases.get(dep.name)
+        hits: list[Advisory] = []
+        admitted_by: dict[str, tuple[str, ...]] = {}
+        for adv in candidates:
+            versions: list[str] = []
+            admits = False
+            for aff in adv.affected_for(dep.name):
+                got = admitted_affected(spec, aff, releases=rel, record_id=adv.id)
+                if isinstance(got, list):
+                    versions.extend(got)
+                    admits = admits or bool(got)
+                else:
+                    admits = admits or got
+            if admits:
+                hits.append(adv)
+                admitted_by[adv.id] = _sorted_versions(set(versions))
+        if not hits:
+            continue
+        floor = lowest_safe_floor(spec, hits, releases=rel, package=dep.name)
+        safe = floor.floor if floor.status == "raise" else None
+        for group in group_by_alias(hits):
+            admitted = _sorted_versions({v for a in group for v in admitted_by.get(a.id, ())})
+            findings.append(
+                _merge(
+                    group,
+                    dep.name,
+                    _relevant_fixes(group, dep.name, None),
+                    version=None,
+                    source=str(dep.location),
+                    kind="floor",
+                    location=dep.location,
+                    specifier=dep.specifier or "(any version)",
+                    safe_floor=safe,
+                    admitted=admitted,
+                )
+            )
+    return findings
+
+
+def _marker_applies(dep: Dependency) -> bool:
+    if not dep.marker:
+        return True
+    from packaging.markers import InvalidMarker, Marker, UndefinedComparison
+
+    try:
+        return Marker(dep.marker).evaluate({"extra": ""})
+    except (InvalidMarker, UndefinedComparison):
+        return True
+
+
+def _split_dependencies(
+    deps: Iterable[Dependency],
+) -> tuple[list[Dependency], list[Dependency], list[Skipped]]:
+    """Pinned, ranged (floor audit), and skipped (URL/VCS/path, markers not for this Python)."""
+    pinned: list[Dependency] = []
+    ranged: list[Dependency] = []
+    skipped: list[Skipped] = []
+    for dep in deps:
+        where = str(dep.location)
+        if dep.url is not None:
+            kind = "VCS" if "+" in dep.url.split(":", 1)[0] else "URL or local path"
+            skipped.append(
+                Skipped(
+                    dep.raw_name or dep.url,
+                    where,
+                    f"{kind} requirement: not auditable by version; pin a release from PyPI "
+                    "to have it audited",
+                    dep.location,
+                )
+            )
+            continue
+        if not _marker_applies(dep):
+            skipped.append(
+                Skipped(
+                    dep.raw_name, where, f"marker `{dep.marker}` excludes this Python", dep.location
+                )
+            )
+            continue
+        (pinned if dep.pinned_version is not None else ranged).append(dep)
+    return pinned, ranged, skipped
+
+
+def collect_dependencies(request: AuditRequest) -> tuple[list[Dependency], list[str]]:
+    """Read every requirements, pyproject and pylock file of the request."""
+    deps: list[Dependency] = []
+    targets: list[str] = []
+    for path in request.requirements:
+        from pipwarden.sources.requirements import parse_requirements
+
+        deps.extend(parse_requirements(path).dependencies)
+        targets.append(str(path))
+    for path in request.pyprojects:
+        from pipwarden.sources.pyproject import read_pyproject
+
+        deps.extend(d for d in read_pyproject(path).dependencies if d.group != "build")
+        targets.append(str(path))
+    for path in request.pylocks:
+        from pipwarden.sources.pylock import read_pylock
+
+        deps.extend(read_pylock(path))
+        targets.append(str(path))
+    return deps, targets
+
+
+def resolve_request(
+    request: AuditRequest, environ: Mapping[str, str] | None = None
+) -> AuditRequest:
+    """Fill an empty request from the project: its venv if any, else its requirement files."""
+    if request.requirements or request.pyprojects or request.pylocks or request.environments:
+        return request
+    from pipwarden.sources.environment import find_environment
+    from pipwarden.sources.project import discover
+
+    venv = find_environment(request.project, dict(environ) if environ is not None else None)
+    if venv is not None:
+        return AuditRequest(project=request.project, environments=(venv,))
+    project = discover(request.project)
+    pyprojects = (project.pyproject,) if project.pyproject is not None else ()
+    if not (project.requirements or pyprojects or project.pylock):
+        raise UsageError(
+            f"nothing to audit in {request.project}: no .venv, requirements*.txt, "
+            "pyproject.toml or pylock.toml",
+            hint="Pass -r requirements.txt, --path VENV, or run it in a project folder.",
+        )
+    return AuditRequest(
+        project=request.project,
+        requirements=project.requirements,
+        pyprojects=pyprojects,
+        pylocks=project.pylock,
+    )
+
+
+def _environment_items(
+    env: Environment, label: str
+) -> tuple[
+    list[tuple[str, str, str, Location | None, str]], dict[str, tuple[tuple[str, ...], ...]]
+]:
+    from pipwarden.sources.graph import DependencyGraph
+
+    graph = DependencyGraph.from_environment(env)
+    items: list[tuple[str, str, str, Location | None, str]] = []
+    paths: dict[str, tuple[tuple[str, ...], ...]] = {}
+    for pkg in env.packages:
+        items.append((pkg.name, pkg.version, label, None, "installed"))
+        if pkg.name not in paths:
+            paths[pkg.name] = tuple(tuple(p) for p in graph.paths_to(pkg.name, limit=3))
+    return items, paths
+
+
+def pypi_release_provider(settings: Settings) -> ReleaseProvider:
+    """Release lists from PyPI (through the on-disk cache; cache only when offline)."""
+
+    def provide(names: Sequence[str]) -> Mapping[str, Sequence[str] | None]:
+        from pipwarden.pypi.client import PyPIClient
+
+        client = PyPIClient(settings, progress=False)
+        out: dict[str, Sequence[str] | None] = {}
+        for name, result in client.fetch_many(names).items():
+            releases = (result.data or {}).get("releases")
+            out[name] = sorted(releases) if isinstance(releases, dict) and releases else None
+        return out
+
+    return provide
+
+
+def audit(
+    request: AuditRequest,
+    *,
+    settings: Settings,
+    policy: Policy,
+    store: VulnStore | None = None,
+    releases: ReleaseProvider | None = None,
+    today: dt.date | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> AuditReport:
+    """Audit what ``request`` names (or what the project holds) against the local database."""
+    resolved = resolve_request(request, environ)
+    own_store = store is None
+    db = store if store is not None else open_database(settings, policy)
+    try:
+        targets: list[str] = []
+        items: list[tuple[str, str, str, Location | None, str]] = []
+        dep_paths: dict[tuple[str, str], tuple[tuple[str, ...], ...]] = {}
+        for env_path in resolved.environments:
+            from pipwarden.sources.environment import read_environment
+
+            env = read_environment(env_path)
+            label = str(env_path)
+            env_items, paths = _environment_items(env, label)
+            items.extend(env_items)
+            for name, p in paths.items():
+                dep_paths[(label, name)] = p
+            targets.append(f"{label} ({len(env.packages)} packages)")
+        deps, dep_targets = collect_dependencies(resolved)
+        targets.extend(dep_targets)
+        pinned, ranged, skipped = _split_dependencies(deps)
+        for dep in pinned:
+            version = dep.pinned_version
+            assert version is not None
+            items.append((dep.name, version, str(dep.location), dep.location, "pinned"))
+        names = {i[0] for i in items} | {d.name for d in ranged}
+        known = db.advisories_for(names)
+        release_lists: Mapping[str, Sequence[str] | None] = {}
+        floor_deps = [d for d in ranged if known.get(d.name)]
+        if floor_deps and releases is not None:
+            try:
+                release_lists = releases(sorted({d.name for d in floor_deps}))
+            except Exception as exc:  # release lists are optional: never fail the audit
+                log.warning("PyPI release lists unavailable (%s): using OSV events only", exc)
+        findings = audit_versions(db, items, known)
+        findings.extend(audit_floors(db, floor_deps, release_lists, known))
+        findings = [_with_paths(f, dep_paths.get((f.source, f.package), ())) for f in findings]
+        findings.sort(key=lambda f: (-f.severity, f.package, f.source, f.id))
+        outcome = apply_ignores(findings, policy.ignores, today=today or dt.date.today())
+        meta = db.meta()
+    finally:
+        if own_store:
+            db.close()
+    return AuditReport(
+        findings=tuple(outcome.kept),
+        ignored=tuple(outcome.ignored),
+        expired=tuple(outcome.expired),
+        stale_ignores=outcome.stale,
+        skipped=tuple(skipped),
+        targets=tuple(targets),
+        packages_audited=len({(i[0], i[1]) for i in items}) + len(ranged),
+        database=meta,
+        policy=policy,
+        releases_used=any(v is not None for v in release_lists.values()),
+    )
+
+
+def _with_paths(finding: Finding, paths: tuple[tuple[str, ...], ...]) -> Finding:
+    if not paths:
+        return finding
+    from dataclasses import replace
+
+    return replace(finding, paths=paths)
+
+
+def ensure_paths_exist(paths: Iterable[Path], what: str) -> None:
+    """A missing input file is a usage error naming it, before any work starts."""
+    for path in paths:
+        if not path.exists():
+            raise InputError(f"{what} not found", path=str(path))

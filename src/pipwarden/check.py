@@ -1,0 +1,251 @@
+"""`pipwarden check`: the main job, one report and one exit code for a project.
+
+It runs the project-level doctor checks, lint, the audit (the venv when there is one, and
+the requirement floors), a vet summary of the direct requirements and a slim summary.
+Each part runs on its own: a part that cannot run (no vulnerability data, a malformed
+file) is reported as such and the other parts still run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pipwarden.errors import ExitCode, PipwardenError
+from pipwarden.policy import Policy
+from pipwarden.settings import Settings
+
+if TYPE_CHECKING:
+    from pipwarden.audit import AuditReport
+    from pipwarden.doctor.models import DoctorReport
+    from pipwarden.lint.engine import LintConfig, LintReport
+    from pipwarden.slim import SlimReport
+    from pipwarden.sources.project import Project
+    from pipwarden.vet import VetReport
+
+__all__ = ["CheckReport", "PartError", "run_check"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PartError:
+    """A part of the check that could not run: its message and the exit code it implies."""
+
+    part: str
+    message: str
+    hint: str | None
+    exit_code: int
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    project: Path
+    name: str
+    inputs: tuple[str, ...]
+    venv: str | None
+    policy: Policy
+    audit: AuditReport | None = None
+    lint: LintReport | None = None
+    doctor: DoctorReport | None = None
+    slim: SlimReport | None = None
+    vet: VetReport | None = None
+    errors: tuple[PartError, ...] = ()
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def counts(self) -> tuple[int, int]:
+        """(problems that need action, warnings)."""
+        from pipwarden.models import Level
+
+        problems = warnings = 0
+        if self.audit is not None:
+            problems += len(self.audit.failing)
+            warnings += len(self.audit.findings) - len(self.audit.failing)
+            warnings += len(self.audit.expired) + len(self.audit.stale_ignores)
+        if self.lint is not None:
+            for f in self.lint.findings:
+                if f.level == "error":
+                    problems += 1
+                else:
+                    warnings += 1
+        if self.doctor is not None:
+            from pipwarden.doctor.models import Status
+
+            problems += self.doctor.count(Status.FAIL)
+            warnings += self.doctor.count(Status.WARN)
+        if self.vet is not None:
+            for pkg in self.vet.packages:
+                if pkg.verdict is Level.RISK:
+                    problems += 1
+                elif pkg.verdict is Level.WARN:
+                    warnings += 1
+        if self.slim is not None:
+            warnings += len(self.slim.unused) + len(self.slim.undeclared)
+        problems += len(self.errors)
+        return problems, warnings
+
+    @property
+    def exit_code(self) -> int:
+        codes = {e.exit_code for e in self.errors}
+        if ExitCode.USAGE in codes:
+            return int(ExitCode.USAGE)
+        if ExitCode.DATA_UNAVAILABLE in codes:
+            return int(ExitCode.DATA_UNAVAILABLE)
+        problems, _ = self.counts()
+        return int(ExitCode.FINDINGS) if problems else int(ExitCode.OK)
+
+
+def lint_config(policy: Policy) -> LintConfig:
+    """The ``[lint]`` table of the policy as lint settings."""
+    from pipwarden.errors import InputError
+    from pipwarden.lint.engine import LintConfig
+
+    table = dict(policy.lint)
+    where = policy.source or "policy"
+
+    def codes(key: str) -> tuple[str, ...]:
+        value = table.get(key, [])
+        if isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise InputError(f"[lint] {key} must be a list of rule codes", path=where)
+        return tuple(value)
+
+    lockfiles = table.get("lockfiles", True)
+    if not isinstance(lockfiles, bool):
+        raise InputError("[lint] lockfiles must be true or false", path=where)
+    return LintConfig(
+        select=codes("select"),
+        ignore=codes("ignore"),
+        lockfiles=lockfiles,
+        allow_caps=codes("allow-caps"),
+    )
+
+
+def _part_error(part: str, exc: PipwardenError) -> PartError:
+    return PartError(part, exc.message, exc.hint, int(exc.exit_code))
+
+
+def _vet_direct(found: Project, settings: Settings, policy: Policy) -> VetReport | None:
+    """Vet the direct requirements (cached PyPI answers only when offline)."""
+    from pipwarden.audit import AuditRequest, collect_dependencies
+    from pipwarden.checks import VetThresholds
+    from pipwarden.vet import VetRequest, Vetter
+
+    deps, _ = collect_dependencies(
+        AuditRequest(
+            project=found.root,
+            requirements=found.requirements,
+            pyprojects=(found.pyproject,) if found.pyproject is not None else (),
+        )
+    )
+    requests: dict[str, VetRequest] = {}
+    for dep in deps:
+        if dep.constraint or dep.url is not None or not dep.name:
+            continue
+        requests.setdefault(
+            dep.name,
+            VetRequest(dep.name, dep.pinned_version, tuple(dep.extras), str(dep.location)),
+        )
+    if not requests:
+        return None
+    thresholds = VetThresholds.from_policy(policy.vet, policy.source)
+    vetter = Vetter(settings, thresholds=thresholds, progress=False)
+    return vetter.vet(list(requests.values()))
+
+
+def run_check(
+    project: Path,
+    *,
+    settings: Settings,
+    policy: Policy,
+    environ: Mapping[str, str] | None = None,
+    today: dt.date | None = None,
+) -> CheckReport:
+    """Run every part of the check on ``project``; never raises for a part's failure."""
+    from pipwarden.sources.environment import find_environment
+    from pipwarden.sources.project import discover
+
+    found = discover(project)
+    venv = find_environment(project, dict(environ) if environ is not None else None)
+    inputs = [p.name if p.parent == project else str(p) for p in found.requirements]
+    if found.pyproject is not None:
+        inputs.append(found.pyproject.name)
+    inputs.extend(p.name for p in found.pylock)
+    errors: list[PartError] = []
+    parts: dict[str, Any] = {}
+
+    # Environment (project-level doctor checks)
+    try:
+        from pipwarden.doctor import run_doctor
+
+        parts["doctor"] = run_doctor(project, environ=environ, include_machine=False)
+    except PipwardenError as exc:
+        errors.append(_part_error("environment", exc))
+
+    # Requirements hygiene
+    try:
+        from pipwarden.lint import run_lint
+
+        config = lint_config(policy)
+        # The audit section reports vulnerable floors with more detail than PW403.
+        config = replace(config, ignore=(*config.ignore, "PW403"))
+        parts["lint"] = run_lint(
+            [project],
+            config,
+            settings=settings,
+            offline=settings.offline,
+        )
+    except PipwardenError as exc:
+        errors.append(_part_error("lint", exc))
+
+    # Vulnerabilities: the venv when present, and the declared requirements' floors.
+    if venv is not None or inputs:
+        try:
+            from pipwarden.audit import AuditRequest, audit, pypi_release_provider
+
+            request = AuditRequest(
+                project=project,
+                environments=(venv,) if venv is not None else (),
+                requirements=found.requirements,
+                pyprojects=(found.pyproject,) if found.pyproject is not None else (),
+                pylocks=found.pylock,
+            )
+            parts["audit"] = audit(
+                request,
+                settings=settings,
+                policy=policy,
+                releases=pypi_release_provider(settings),
+                today=today,
+                environ=environ,
+            )
+        except PipwardenError as exc:
+            errors.append(_part_error("vulnerabilities", exc))
+
+    # Dependency risk of the direct requirements (cached/offline data is fine).
+    try:
+        parts["vet"] = _vet_direct(found, settings, policy)
+    except PipwardenError as exc:
+        errors.append(_part_error("dependency risk", exc))
+
+    # Slimming
+    try:
+        from pipwarden.slim import run_slim
+
+        parts["slim"] = run_slim(project, settings=settings, offline=settings.offline)
+    except PipwardenError as exc:
+        errors.append(_part_error("slim", exc))
+
+    return CheckReport(
+        project=project,
+        name=project.resolve().name,
+        inputs=tuple(inputs),
+        venv=str(venv) if venv is not None else None,
+        policy=policy,
+        errors=tuple(errors),
+        **parts,
+    )

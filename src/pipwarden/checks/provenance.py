@@ -1,0 +1,135 @@
+"""Provenance (PEP 740 attestations) and project status (PEP 792) from the simple API."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
+from packaging.version import InvalidVersion, Version
+
+from pipwarden.checks import PackageContext
+from pipwarden.models import Level, Signal
+
+__all__ = ["check", "file_version"]
+
+
+_SDIST_EXTS = (".tar.gz", ".zip", ".tar.bz2", ".tar.xz", ".tgz", ".tar")
+
+
+def _version_text(filename: str) -> str | None:
+    if filename.endswith(".whl"):
+        parts = filename[:-4].split("-")
+        return parts[1] if len(parts) >= 5 else None
+    for ext in _SDIST_EXTS:
+        if filename.endswith(ext):
+            base = filename[: -len(ext)]
+            return base.rpartition("-")[2] or None
+    return None
+
+
+def file_version(filename: str) -> Version | None:
+    """The version a distribution filename carries, or ``None``."""
+    try:
+        if filename.endswith(".whl"):
+            return parse_wheel_filename(filename)[1]
+        return parse_sdist_filename(filename)[1]
+    except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
+        return None
+
+
+class _SameVersion:
+    """Does a filename carry ``wanted``? Parses each distinct version text once."""
+
+    def __init__(self, wanted: Version) -> None:
+        self.wanted = wanted
+        self.seen: dict[str, bool] = {str(wanted): True}
+
+    def __call__(self, filename: str) -> bool:
+        text = _version_text(filename)
+        if text is None:
+            return file_version(filename) == self.wanted
+        hit = self.seen.get(text)
+        if hit is None:
+            try:
+                hit = Version(text) == self.wanted
+            except InvalidVersion:
+                hit = False
+            self.seen[text] = hit
+        return hit
+
+
+def check(ctx: PackageContext) -> Signal:
+    simple = ctx.simple
+    if simple is None:
+        reason = ctx.simple_error or "no simple-API data"
+        return Signal("provenance", Level.UNKNOWN, f"Provenance unknown: {reason}.")
+    evidence: dict[str, object] = {"version": ctx.version}
+    status = simple.get("project-status")
+    if isinstance(status, Mapping):
+        state = str(status.get("status") or "active").lower()
+        said = status.get("reason")
+        evidence["status"] = state
+        why = f" ({said})" if isinstance(said, str) and said else ""
+        if state == "quarantined":
+            return Signal(
+                "provenance",
+                Level.RISK,
+                f"PyPI has quarantined this project{why}: do not install it.",
+                evidence,
+            )
+        if state in {"archived", "deprecated"}:
+            return Signal(
+                "provenance",
+                Level.WARN,
+                f"Its maintainers marked the project {state} on PyPI{why}.",
+                evidence,
+            )
+    files = simple.get("files")
+    if not isinstance(files, list):
+        return Signal("provenance", Level.UNKNOWN, "Provenance unknown: no file list.", evidence)
+    wanted: Version | None = None
+    if ctx.version is not None:
+        try:
+            wanted = Version(ctx.version)
+        except InvalidVersion:
+            wanted = None
+    same = _SameVersion(wanted) if wanted is not None else None
+    mine = [
+        f
+        for f in files
+        if isinstance(f, Mapping) and (same is None or same(str(f.get("filename", ""))))
+    ]
+    if not mine:
+        return Signal(
+            "provenance",
+            Level.UNKNOWN,
+            f"Provenance unknown: no files for {ctx.version}.",
+            evidence,
+        )
+    if not any("provenance" in f for f in mine):
+        return Signal(
+            "provenance",
+            Level.UNKNOWN,
+            "Provenance unknown: this index does not report attestations.",
+            evidence,
+        )
+    attested = [f for f in mine if f.get("provenance")]
+    evidence["attested"] = bool(attested)
+    if attested:
+        return Signal(
+            "provenance",
+            Level.OK,
+            "Built and published by a trusted CI workflow (PEP 740 attestations).",
+            evidence,
+        )
+    return Signal(
+        "provenance",
+        Level.INFO,
+        "No attestations: PyPI cannot show which source and workflow built these files.",
+        evidence,
+    )

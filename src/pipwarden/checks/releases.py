@@ -1,0 +1,100 @@
+"""Release history: new, abandoned, or regularly released; sorted by upload time."""
+
+from __future__ import annotations
+
+import itertools
+import statistics
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+
+from pipwarden.checks import PackageContext
+from pipwarden.models import Level, Signal
+
+__all__ = ["check", "release_times"]
+
+
+def _parse(value: object) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    text = value.replace("Z", "+00:00")
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when
+
+
+def release_times(releases: Mapping[str, object]) -> list[tuple[datetime, str, bool]]:
+    """(first upload time, version, yanked) per release with files, oldest first."""
+    out: list[tuple[datetime, str, bool]] = []
+    for version, files in releases.items():
+        if not isinstance(files, list):
+            continue
+        stamps = [
+            str(f.get("upload_time_iso_8601") or f.get("upload_time") or "")
+            for f in files
+            if isinstance(f, Mapping)
+        ]
+        stamps = [s for s in stamps if s]
+        first = _parse(min(stamps)) if stamps else None  # ISO 8601 strings sort by time
+        if first is None:
+            continue
+        yanked = all(bool(f.get("yanked")) for f in files if isinstance(f, Mapping))
+        out.append((first, version, yanked))
+    out.sort()
+    return out
+
+
+def check(ctx: PackageContext) -> Signal:
+    if ctx.project is None:
+        reason = ctx.unknown_reason()
+        return Signal("releases", Level.UNKNOWN, f"Release history unknown: {reason}.")
+    releases = ctx.project.get("releases")
+    if not isinstance(releases, Mapping):
+        return Signal("releases", Level.UNKNOWN, "Release history unknown: PyPI gave no releases.")
+    history = release_times(releases)
+    if not history:
+        return Signal("releases", Level.UNKNOWN, "Release history unknown: no files uploaded.")
+    now = ctx.now
+    first, last = history[0][0], history[-1][0]
+    year = sum(1 for t, _, _ in history if now - t <= timedelta(days=365))
+    gaps = [(b[0] - a[0]).total_seconds() / 86400 for a, b in itertools.pairwise(history)]
+    median_gap = round(statistics.median(gaps), 1) if gaps else None
+    yanked = sum(1 for _, _, y in history if y)
+    evidence: dict[str, object] = {
+        "releases": len(history),
+        "first_release": first.date().isoformat(),
+        "last_release": last.date().isoformat(),
+        "last_version": history[-1][1],
+        "releases_last_12_months": year,
+        "median_gap_days": median_gap,
+        "yanked_share": round(yanked / len(history), 3),
+    }
+    age_days = (now - first).days
+    idle_days = (now - last).days
+    t = ctx.thresholds
+    if age_days < t.new_package_days:
+        return Signal(
+            "releases",
+            Level.WARN,
+            f"New package: first release only {age_days} days ago ({first.date()}); "
+            "give it time to earn trust.",
+            evidence,
+        )
+    if idle_days > t.abandoned_days:
+        years = idle_days / 365.25
+        return Signal(
+            "releases",
+            Level.WARN,
+            f"Maybe abandoned: last release {years:.1f} years ago ({last.date()}).",
+            evidence,
+        )
+    times = "once" if year == 1 else f"{year} times"
+    return Signal(
+        "releases",
+        Level.OK,
+        f"Released {times} in the last 12 months, last on {last.date()}.",
+        evidence,
+    )

@@ -1,0 +1,108 @@
+"""Known vulnerabilities of the version considered, and known-malicious (``MAL-``) records.
+
+Advisories come from the local OSV database (``pipwarden db update``); the orchestration
+looks them up and puts them in the context. Version matching uses
+``pipwarden.vulndb.ranges.is_affected`` (OSV evaluation rules).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from packaging.utils import canonicalize_name
+
+from pipwarden.checks import PackageContext
+from pipwarden.models import Level, Severity, Signal
+
+__all__ = ["NO_DATABASE", "check", "is_malicious", "severity_of"]
+
+NO_DATABASE = "no vulnerability database: run `pipwarden db update`"
+
+
+def _matcher() -> Callable[..., bool] | None:
+    """The OSV matcher (a seam for tests)."""
+    from pipwarden.vulndb.ranges import is_affected
+
+    return is_affected
+
+
+def is_malicious(advisory: Any) -> bool:
+    flag = getattr(advisory, "is_malicious", None)
+    if isinstance(flag, bool):
+        return flag
+    return str(getattr(advisory, "id", "")).startswith("MAL-")
+
+
+def severity_of(advisory: Any) -> Severity:
+    value = getattr(advisory, "severity", None)
+    if isinstance(value, Severity):
+        return value
+    if isinstance(value, str):
+        try:
+            return Severity.parse(value)
+        except ValueError:
+            return Severity.UNKNOWN
+    return Severity.UNKNOWN
+
+
+def _affects(advisory: Any, name: str, version: str, match: Callable[..., bool]) -> bool:
+    entries = [
+        e
+        for e in getattr(advisory, "affected", ()) or ()
+        if canonicalize_name(str(getattr(e, "package", "") or "")) == name
+    ]
+    record_id = str(getattr(advisory, "id", ""))
+    return any(match(version, e, record_id=record_id) for e in entries)
+
+
+def _ids(advisories: list[Any]) -> list[str]:
+    return [str(getattr(a, "id", "?")) for a in advisories]
+
+
+def check(ctx: PackageContext) -> Signal:
+    if ctx.advisories is None:
+        reason = ctx.advisories_error or NO_DATABASE
+        return Signal("vulnerabilities", Level.UNKNOWN, f"Vulnerabilities unknown: {reason}.")
+    advisories = list(ctx.advisories)
+    malicious = [a for a in advisories if is_malicious(a)]
+    if malicious:
+        ids = _ids(malicious)
+        return Signal(
+            "vulnerabilities",
+            Level.RISK,
+            f"Known malicious: {', '.join(ids[:3])} reports this package as malware. "
+            "Do not install it.",
+            {"malicious": ids},
+        )
+    if not advisories:
+        return Signal("vulnerabilities", Level.OK, "No known vulnerabilities.", {"advisories": []})
+    match = _matcher()
+    if ctx.version is None or match is None:
+        ids = _ids(advisories)
+        return Signal(
+            "vulnerabilities",
+            Level.INFO,
+            f"{len(ids)} vulnerabilit{'y' if len(ids) == 1 else 'ies'} recorded for some "
+            "versions; the version to use is unknown here.",
+            {"advisories": ids},
+        )
+    hits = [a for a in advisories if _affects(a, ctx.name, ctx.version, match)]
+    if not hits:
+        return Signal(
+            "vulnerabilities",
+            Level.OK,
+            f"No known vulnerabilities in {ctx.version} "
+            f"({len(advisories)} fixed in earlier versions).",
+            {"advisories": [], "past": _ids(advisories)},
+        )
+    worst = max(severity_of(a) for a in hits)
+    ids = _ids(hits)
+    level = Level.RISK if worst >= Severity.HIGH else Level.WARN
+    return Signal(
+        "vulnerabilities",
+        level,
+        f"{len(ids)} known vulnerabilit{'y' if len(ids) == 1 else 'ies'} in {ctx.version} "
+        f"(worst: {worst.label}): {', '.join(ids[:3])}{' …' if len(ids) > 3 else ''}.",
+        {"advisories": ids, "worst": worst.label},
+    )

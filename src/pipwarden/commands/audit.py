@@ -1,0 +1,63 @@
+"""`pipwarden audit`: known vulnerabilities of environments and requirement files."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from pipwarden.errors import UsageError
+from pipwarden.settings import Settings
+
+__all__ = ["run"]
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    """Settings from the environment with ``--db`` / ``--offline`` applied."""
+    db = getattr(args, "db", None)
+    return Settings.from_env().with_overrides(
+        db_path=Path(db).expanduser() if db else None,
+        offline=True if getattr(args, "offline", False) else None,
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from pipwarden.audit import AuditRequest, audit, ensure_paths_exist, pypi_release_provider
+    from pipwarden.policy import load_policy, parse_severity_threshold
+    from pipwarden.report.audit import render
+    from pipwarden.report.output import Style, color_enabled, write_report
+
+    settings = settings_from_args(args)
+    project = Path(args.project or ".")
+    if not project.is_dir():
+        raise UsageError(f"{project}: not a folder")
+    policy = load_policy(project, path=Path(args.policy) if args.policy else None)
+    if args.fail_on:
+        from dataclasses import replace
+
+        policy = replace(policy, fail_on=parse_severity_threshold(args.fail_on, "--fail-on"))
+    request = AuditRequest(
+        project=project,
+        requirements=tuple(Path(p) for p in args.requirements),
+        pyprojects=tuple(Path(p) for p in args.pyproject),
+        pylocks=tuple(Path(p) for p in args.pylock),
+        environments=tuple(Path(p) for p in args.env_paths),
+    )
+    ensure_paths_exist(request.requirements, "requirements file")
+    ensure_paths_exist(request.pyprojects, "pyproject file")
+    ensure_paths_exist(request.pylocks, "lock file")
+    ensure_paths_exist(request.environments, "environment")
+    report = audit(
+        request, settings=settings, policy=policy, releases=pypi_release_provider(settings)
+    )
+    use_color = args.output is None and color_enabled(
+        sys.stdout, no_color=bool(getattr(args, "no_color", False))
+    )
+    if args.format == "html":
+        from pipwarden.report.html_pages import render_audit_html
+
+        text = render_audit_html(report)
+    else:
+        text = render(report, args.format, style=Style(use_color))
+    write_report(text, args.output)
+    return report.exit_code

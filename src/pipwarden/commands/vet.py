@@ -1,0 +1,68 @@
+"""``pipwarden vet``: assess packages before (or after) depending on them."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from pipwarden.checks import VetThresholds
+from pipwarden.errors import UsageError
+from pipwarden.report.output import color_enabled, write_report
+from pipwarden.settings import Settings
+
+__all__ = ["parse_python", "run", "settings_from_args", "thresholds_from_policy"]
+
+
+def thresholds_from_policy(project: Path | None = None) -> VetThresholds:
+    """Thresholds from the project's policy file (``[vet]`` table), else the defaults."""
+    from pipwarden.policy import load_policy
+
+    policy = load_policy(project if project is not None else Path.cwd())
+    return VetThresholds.from_policy(policy.vet, policy.source)
+
+
+def parse_python(text: str | None) -> tuple[int, int] | None:
+    """``"3.12"`` → ``(3, 12)``; ``None`` stays ``None``."""
+    if text is None:
+        return None
+    parts = text.strip().split(".")
+    if len(parts) < 2 or not all(p.isdigit() for p in parts[:2]):
+        raise UsageError(f"--python {text!r}: write X.Y, e.g. 3.12")
+    return int(parts[0]), int(parts[1])
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    settings = Settings.from_env()
+    db = getattr(args, "db", None)
+    return settings.with_overrides(
+        db_path=Path(db).expanduser() if db else None,
+        offline=True if getattr(args, "offline", False) else None,
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from pipwarden.report.vet import render
+    from pipwarden.vet import Vetter, parse_request, requests_from_file
+
+    requests = [parse_request(n) for n in args.names]
+    for path in args.requirements:
+        requests.extend(requests_from_file(Path(path)))
+    if not requests:
+        raise UsageError("nothing to vet: give package names or -r requirements.txt")
+    fmt = args.format
+    settings = settings_from_args(args)
+    vetter = Vetter(
+        settings, python=parse_python(args.python), thresholds=thresholds_from_policy()
+    )
+    report = vetter.vet(requests, tree=args.tree)
+    color = args.output is None and color_enabled(
+        sys.stdout, no_color=bool(getattr(args, "no_color", False))
+    )
+    if fmt == "html":
+        from pipwarden.report.html_pages import render_vet_html
+
+        write_report(render_vet_html(report), args.output)
+    else:
+        write_report(render(report, fmt, color=color), args.output)
+    return report.exit_code()

@@ -1,0 +1,445 @@
+"""Audit reports: text (default), json (stable, documented), markdown and SARIF 2.1.0."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from pipwarden import __version__
+from pipwarden.audit import AuditReport, Finding, Skipped
+from pipwarden.models import Severity
+from pipwarden.redact import redact_text
+from pipwarden.report.output import Style
+
+__all__ = ["SCHEMA", "render", "to_dict"]
+
+SCHEMA = "pipwarden.audit/1"
+
+
+def _age_days(report: AuditReport, now: dt.datetime | None = None) -> float | None:
+    meta = report.database
+    if meta is None:
+        return None
+    moment = now or dt.datetime.now(dt.UTC)
+    return max(0.0, (moment - meta.imported_at).total_seconds() / 86400.0)
+
+
+def data_line(report: AuditReport) -> str:
+    """``vulnerability data from 2026-11-25 (1 day old)``."""
+    meta = report.database
+    age = _age_days(report)
+    if meta is None or age is None:
+        return "no vulnerability data"
+    days = int(age)
+    old = "today" if days == 0 else f"{days} day{'s' if days != 1 else ''} old"
+    return f"vulnerability data from {meta.imported_at.date().isoformat()} ({old})"
+
+
+def _sev(f: Finding) -> str:
+    if f.severity is Severity.MALICIOUS:
+        return "KNOWN MALICIOUS"
+    if f.score is not None:
+        return f"{f.severity.label} {f.score:.1f}"
+    return f.severity.label
+
+
+def _ids(f: Finding, limit: int = 4) -> str:
+    ids = list(f.ids)
+    shown = " / ".join(ids[:limit])
+    return shown + (f" (+{len(ids) - limit})" if len(ids) > limit else "")
+
+
+def _plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
+def _vulns(n: int) -> str:
+    return _plural(n, "known vulnerability", "known vulnerabilities")
+
+
+def _headline(report: AuditReport) -> tuple[bool, str]:
+    findings = report.findings
+    if not findings:
+        return True, f"no known vulnerabilities in {_plural(report.packages_audited, 'package')}"
+    packages = {(f.package, f.version, f.specifier) for f in findings}
+    by_sev: dict[str, int] = {}
+    for f in findings:
+        by_sev[f.severity.label] = by_sev.get(f.severity.label, 0) + 1
+    order = [s.label for s in sorted(Severity, reverse=True)]
+    detail = ", ".join(f"{by_sev[s]} {s}" for s in order if s in by_sev)
+    failing = len(report.failing)
+    below = ""
+    if failing < len(findings):
+        below = f"; {len(findings) - failing} below fail-on={report.policy.fail_on.label}"
+    return (
+        failing == 0,
+        f"{_vulns(len(findings))} in {_plural(len(packages), 'package')} ({detail}){below}",
+    )
+
+
+def _highest(versions: Sequence[str]) -> str:
+    from packaging.version import InvalidVersion, Version
+
+    def key(text: str) -> Version:
+        try:
+            return Version(text)
+        except InvalidVersion:
+            return Version("0")
+
+    return max(versions, key=key)
+
+
+def _next_step(report: AuditReport) -> str | None:
+    floors = [f for f in report.findings if f.kind == "floor" and f.safe_floor]
+    installed = [f for f in report.findings if f.kind == "installed"]
+    pinned = [f for f in report.findings if f.kind == "pinned"]
+    hints: list[str] = []
+    if installed:
+        hints.append("pipwarden update")
+    if floors or pinned:
+        raises: dict[str, str] = {}
+        for f in floors:
+            if f.safe_floor:
+                raises.setdefault(f.package, f.safe_floor)
+        needed: dict[str, list[str]] = {}
+        for f in pinned:
+            if f.fixed_in:  # the nearest fix of each advisory; the package needs the highest
+                needed.setdefault(f.package, []).append(f.fixed_in[0])
+        for name, fixes in needed.items():
+            raises.setdefault(name, _highest(fixes))
+        if raises:
+            shown = ", ".join(f"{name}>={v}" for name, v in list(raises.items())[:4])
+            more = f" (+{len(raises) - 4} more)" if len(raises) > 4 else ""
+            hints.append(f"raise the floor{'s' if len(raises) > 1 else ''}: {shown}{more}")
+    if not hints:
+        return None
+    return "→ " + "   (or ".join(hints) + (")" if len(hints) > 1 else "")
+
+
+def render_text(
+    report: AuditReport, *, style: Style | None = None, title: str = "pipwarden audit"
+) -> str:
+    s = style or Style(False)
+    lines: list[str] = []
+    targets = ", ".join(report.targets) or "nothing"
+    lines.append(s(f"{title} — {redact_text(targets)}", "bold"))
+    ok, headline = _headline(report)
+    mark = (
+        s("✓", "green")
+        if ok and not report.findings
+        else (s("✓", "green") if ok else s("✗", "red"))
+    )
+    lines.append(f"{mark} {headline} · {data_line(report)}")
+    lines.extend(_text_findings(report.findings, s))
+    lines.extend(_text_extras(report, s))
+    step = _next_step(report)
+    if step:
+        lines.append("")
+        lines.append(s(step, "bold"))
+    return "\n".join(lines) + "\n"
+
+
+def _text_findings(findings: Sequence[Finding], s: Style) -> list[str]:
+    lines: list[str] = []
+    exact = [f for f in findings if f.kind != "floor"]
+    floors = [f for f in findings if f.kind == "floor"]
+    if exact:
+        lines.append("")
+        lines.append(s("Vulnerable versions", "bold"))
+        width = max(len(f"{f.package} {f.version}") for f in exact)
+        for f in exact:
+            color = "red" if f.severity >= Severity.HIGH else "yellow"
+            head = f"{f.package} {f.version}".ljust(width)
+            lines.append(f"  {s(head, 'bold')}   {_ids(f)}   {s(_sev(f), color)}")
+            pad = " " * (width + 5)
+            detail = f.summary or "(no summary)"
+            fix = f" · fixed in {', '.join(f.fixed_in)}" if f.fixed_in else " · no fix released yet"
+            lines.append(f"{pad}{detail}{fix}")
+            where = f.source
+            if f.paths and len(f.paths[0]) > 1:
+                where += " · via " + " → ".join(f.paths[0])
+            lines.append(f"{pad}{s(where, 'dim')}")
+    if floors:
+        lines.append("")
+        lines.append(s("Requirements whose range admits vulnerable versions", "bold"))
+        for spec_key, group in _group_floors(floors).items():
+            where, name, spec = spec_key
+            ids = ", ".join(f.id for f in group)
+            worst = max(group, key=lambda f: f.severity)
+            color = "red" if worst.severity >= Severity.HIGH else "yellow"
+            if group[0].safe_floor:
+                advice = f"raise the floor to {name}>={group[0].safe_floor}"
+            else:
+                advice = "no release fixes all of them yet"
+            lines.append(
+                f"  {where}  {s(name + spec, 'bold')} admits "
+                f"{_vulns(len(group))}"
+                f" ({ids}) {s(worst.severity.label, color)}; {advice}"
+            )
+    return lines
+
+
+def _group_floors(floors: Sequence[Finding]) -> dict[tuple[str, str, str], list[Finding]]:
+    groups: dict[tuple[str, str, str], list[Finding]] = {}
+    for f in floors:
+        spec = f.specifier if f.specifier and f.specifier != "(any version)" else ""
+        groups.setdefault((f.source, f.package, spec), []).append(f)
+    return groups
+
+
+def _text_extras(report: AuditReport, s: Style) -> list[str]:
+    lines: list[str] = []
+    for f, entry in report.expired:
+        lines.append("")
+        lines.append(
+            s(f"! ignore of {entry.id} expired on {entry.until.isoformat()}", "yellow")
+            + f" ({entry.location}): {f.package} is reported again; fix it or renew the ignore"
+        )
+    if report.ignored:
+        lines.append("")
+        lines.append(s("Ignored by policy", "bold"))
+        for f, entry in report.ignored:
+            lines.append(
+                f"  {f.package} {f.version or f.specifier or ''} {f.id} until "
+                f"{entry.until.isoformat()}: {entry.reason}"
+            )
+    if report.stale_ignores:
+        lines.append("")
+        lines.append(s("Stale ignores (matched nothing; remove them)", "bold"))
+        for entry in report.stale_ignores:
+            lines.append(f"  {entry.id} ({entry.location})")
+    if report.skipped:
+        lines.append("")
+        lines.append(s("Not audited", "bold"))
+        for item in report.skipped:
+            lines.append(f"  {item.source}  {redact_text(item.what)}: {item.reason}")
+    return lines
+
+
+# -- json --------------------------------------------------------------------------------------
+
+
+def _finding_dict(f: Finding) -> dict[str, Any]:
+    return {
+        "package": f.package,
+        "version": f.version,
+        "specifier": f.specifier,
+        "id": f.id,
+        "aliases": list(f.aliases),
+        "fixed_in": list(f.fixed_in),
+        "severity": f.severity.label,
+        "score": f.score,
+        "summary": f.summary,
+        "source": f.source,
+        "kind": f.kind,
+        "line": f.location.line if f.location else None,
+        "safe_floor": f.safe_floor,
+        "admitted_versions": list(f.admitted),
+        "dependency_paths": [list(p) for p in f.paths],
+        "url": f.url,
+    }
+
+
+def _skipped_dict(item: Skipped) -> dict[str, Any]:
+    return {"what": redact_text(item.what), "source": item.source, "reason": item.reason}
+
+
+def to_dict(report: AuditReport) -> dict[str, Any]:
+    """The JSON document (schema ``pipwarden.audit/1``, documented in docs/json-schema.md)."""
+    meta = report.database
+    age = _age_days(report)
+    return {
+        "schema": SCHEMA,
+        "tool": {"name": "pipwarden", "version": __version__},
+        "targets": [redact_text(t) for t in report.targets],
+        "database": None
+        if meta is None
+        else {
+            "records": meta.records,
+            "source": redact_text(meta.source),
+            "imported_at": meta.imported_at.isoformat(),
+            "age_days": round(age, 2) if age is not None else None,
+        },
+        "summary": {
+            "packages": report.packages_audited,
+            "findings": len(report.findings),
+            "failing": len(report.failing),
+            "ignored": len(report.ignored),
+            "skipped": len(report.skipped),
+            "fail_on": report.policy.fail_on.label,
+            "release_lists_used": report.releases_used,
+        },
+        "findings": [_finding_dict(f) for f in report.findings],
+        "ignored": [
+            {
+                **_finding_dict(f),
+                "reason": e.reason,
+                "until": e.until.isoformat(),
+                "ignore_location": e.location,
+            }
+            for f, e in report.ignored
+        ],
+        "expired_ignores": [
+            {
+                "id": e.id,
+                "until": e.until.isoformat(),
+                "reason": e.reason,
+                "location": e.location,
+                "package": f.package,
+            }
+            for f, e in report.expired
+        ],
+        "stale_ignores": [
+            {"id": e.id, "until": e.until.isoformat(), "location": e.location}
+            for e in report.stale_ignores
+        ],
+        "skipped": [_skipped_dict(s) for s in report.skipped],
+    }
+
+
+# -- markdown ------------------------------------------------------------------------------------
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(report: AuditReport, *, title: str = "pipwarden audit") -> str:
+    ok, headline = _headline(report)
+    lines = [
+        f"## {'✅' if ok else '❌'} {title}",
+        "",
+        f"**{headline}** · {data_line(report)}",
+        "",
+    ]
+    if report.findings:
+        lines += [
+            "| package | version / range | ids | severity | fixed in | where |",
+            "|---|---|---|---|---|---|",
+        ]
+        for f in report.findings:
+            version = f.version or f.specifier or ""
+            ids = " ".join(f"[{i}](https://osv.dev/vulnerability/{i})" for i in f.ids[:4])
+            fix = ", ".join(f.fixed_in) or "none yet"
+            if f.kind == "floor" and f.safe_floor:
+                fix += f" (raise floor to >={f.safe_floor})"
+            lines.append(
+                f"| {_md(f.package)} | {_md(version)} | {ids} | {_sev(f)} | {_md(fix)} "
+                f"| {_md(f.source)} |"
+            )
+        lines.append("")
+    for _f, e in report.expired:
+        lines.append(f"- ⚠️ ignore of `{e.id}` expired on {e.until.isoformat()} ({e.location})")
+    for e in report.stale_ignores:
+        lines.append(f"- stale ignore `{e.id}` matched nothing ({e.location})")
+    for item in report.skipped:
+        what = _md(redact_text(item.what))
+        lines.append(f"- not audited: `{what}` ({item.source}): {item.reason}")
+    step = _next_step(report)
+    if step:
+        lines += ["", f"Next: `{step.removeprefix('→ ').split('   ')[0]}`"]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+# -- sarif ----------------------------------------------------------------------------------------
+
+_SARIF_LEVEL = {
+    Severity.MALICIOUS: "error",
+    Severity.CRITICAL: "error",
+    Severity.HIGH: "error",
+    Severity.MEDIUM: "warning",
+    Severity.LOW: "note",
+    Severity.UNKNOWN: "warning",
+}
+
+
+def to_sarif(report: AuditReport) -> dict[str, Any]:
+    rules: dict[str, dict[str, Any]] = {}
+    results: list[dict[str, Any]] = []
+    for f in report.findings:
+        rules.setdefault(
+            f.id,
+            {
+                "id": f.id,
+                "name": f.id.replace("-", ""),
+                "shortDescription": {"text": f.summary or f.id},
+                "helpUri": f.url,
+                "properties": {
+                    "security-severity": f"{f.score:.1f}"
+                    if f.score is not None
+                    else {
+                        Severity.MALICIOUS: "10.0",
+                        Severity.CRITICAL: "9.5",
+                        Severity.HIGH: "8.0",
+                        Severity.MEDIUM: "5.5",
+                        Severity.LOW: "2.0",
+                    }.get(f.severity, "5.0"),
+                    "tags": ["security", "vulnerability", "supply-chain"],
+                    "aliases": list(f.aliases),
+                },
+            },
+        )
+        if f.kind == "floor":
+            text = (
+                f"{f.package}{'' if f.specifier == '(any version)' else f.specifier} admits "
+                f"versions affected by {f.id} ({f.summary})"
+            )
+            if f.safe_floor:
+                text += f"; raise the floor to >={f.safe_floor}"
+        else:
+            fix = f"; fixed in {', '.join(f.fixed_in)}" if f.fixed_in else ""
+            text = f"{f.package} {f.version} is affected by {f.id} ({f.summary}){fix}"
+        location: dict[str, Any]
+        if f.location is not None:
+            region = {"startLine": f.location.line or 1}
+            if f.location.column:
+                region["startColumn"] = f.location.column
+            location = {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": f.location.path},
+                    "region": region,
+                }
+            }
+        else:
+            location = {"physicalLocation": {"artifactLocation": {"uri": f.source}}}
+        results.append(
+            {
+                "ruleId": f.id,
+                "level": _SARIF_LEVEL[f.severity],
+                "message": {"text": text},
+                "locations": [location],
+                "partialFingerprints": {
+                    "pipwarden/v1": f"{f.package}:{f.version or f.specifier}:{f.id}"
+                },
+            }
+        )
+    return {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "pipwarden",
+                        "version": __version__,
+                        "informationUri": "https://github.com/pipwarden/pipwarden",
+                        "rules": list(rules.values()),
+                    }
+                },
+                "results": results,
+            }
+        ],
+    }
+
+
+def render(report: AuditReport, fmt: str, *, style: Style | None = None) -> str:
+    """Render ``report`` in ``fmt`` (text, json, markdown, sarif)."""
+    if fmt == "json":  # compact: the C encoder; `| python -m json.tool` to read it
+        return json.dumps(to_dict(report), separators=(",", ":")) + "\n"
+    if fmt == "markdown":
+        return render_markdown(report)
+    if fmt == "sarif":
+        return json.dumps(to_sarif(report), separators=(",", ":")) + "\n"
+    return render_text(report, style=style)

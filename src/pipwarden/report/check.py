@@ -1,0 +1,333 @@
+"""The `pipwarden check` report: one verdict line, then a section per concern.
+
+Every section answers the same three questions: is it OK, what is wrong, what to type next.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pipwarden import __version__
+from pipwarden.check import CheckReport
+from pipwarden.models import Level
+from pipwarden.report import audit as audit_report
+from pipwarden.report.output import Style
+
+__all__ = ["SCHEMA", "render", "to_dict"]
+
+SCHEMA = "pipwarden.check/1"
+
+_LEVEL_MARK = {
+    Level.RISK: ("✗", "red"),
+    Level.WARN: ("⚠", "yellow"),
+    Level.UNKNOWN: ("?", "dim"),
+    Level.INFO: ("·", "dim"),
+    Level.OK: ("✓", "green"),
+}
+
+
+def _plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
+def _header(report: CheckReport, s: Style) -> list[str]:
+    inputs = ", ".join(report.inputs) or "no requirement files"
+    if report.venv is not None:
+        env = f".venv: {report.audit.packages_audited} packages" if report.audit else ".venv"
+        env = env if report.venv.endswith(".venv") else f"venv {report.venv}"
+    else:
+        env = "no .venv"
+    problems, warnings = report.counts()
+    data = audit_report.data_line(report.audit) if report.audit else "no vulnerability data"
+    if problems:
+        verdict = s(
+            f"✗ {_plural(problems, 'problem')} need{'s' if problems == 1 else ''} action",
+            "red",
+            "bold",
+        )
+    else:
+        verdict = s("✓ no problems", "green", "bold")
+    tail = f" · {_plural(warnings, 'warning')}" if warnings else ""
+    return [
+        s(f"pipwarden check — {report.name} ({inputs}, {env})", "bold"),
+        f"{verdict}{tail} · {data}",
+    ]
+
+
+def _audit_section(report: CheckReport, s: Style) -> list[str]:
+    audit = report.audit
+    if audit is None:
+        return []
+    where = ", ".join(audit.targets)
+    lines = ["", s(f"Vulnerabilities ({where})", "bold")]
+    if not audit.findings:
+        lines.append(
+            f"  {s('✓', 'green')} no known vulnerabilities in "
+            f"{_plural(audit.packages_audited, 'package')}"
+        )
+    body = audit_report.render_text(audit, style=s).splitlines()[2:]  # skip title + verdict
+    lines.extend(line for line in body if line.strip())
+    return lines
+
+
+def _lint_section(report: CheckReport, s: Style) -> list[str]:
+    lint = report.lint
+    if lint is None:
+        return []
+    lines = ["", s("Requirements hygiene", "bold")]
+    if not lint.findings and not lint.errors:
+        lines.append(
+            f"  {s('✓', 'green')} {_plural(len(lint.files), 'file')} follow the rules "
+            "(floors, no pins, one trusted index)"
+        )
+        return lines
+    for err in lint.errors:
+        lines.append(f"  {s('✗', 'red')} {err}")
+    for f in lint.findings[:12]:
+        lines.append(f"  {f.where}  {s(f.code, 'bold')} {f.message}")
+    if len(lint.findings) > 12:
+        lines.append(f"  … and {len(lint.findings) - 12} more: pipwarden lint")
+    fixable = sum(1 for f in lint.findings if f.fixable)
+    if fixable:
+        lines.append(s(f"  → pipwarden lint --fix   (fixes {fixable} of them)", "bold"))
+    return lines
+
+
+def _vet_section(report: CheckReport, s: Style) -> list[str]:
+    vet = report.vet
+    if vet is None:
+        return []
+    lines = ["", s("Dependency risk", "bold")]
+    flagged = [p for p in vet.packages if p.verdict >= Level.WARN]
+    for pkg in sorted(flagged, key=lambda p: (-p.verdict, p.name)):
+        mark, color = _LEVEL_MARK[pkg.verdict]
+        reasons = "; ".join(pkg.reasons[:2]) or pkg.verdict.label
+        lines.append(f"  {s(mark, color)} {s(pkg.display_name, 'bold')}  {reasons}")
+    rest = len(vet.packages) - len(flagged)
+    if rest:
+        unknown = sum(1 for p in vet.packages if p.verdict is Level.UNKNOWN)
+        note = f" ({unknown} partly unknown offline)" if unknown else ""
+        lines.append(
+            f"  {s('✓', 'green')} "
+            f"{_plural(rest, 'other direct dependency', 'other direct dependencies')}"
+            f": no warning{note}"
+        )
+    if flagged:
+        lines.append(s("  → pipwarden vet NAME   for the full assessment", "bold"))
+    return lines
+
+
+def _slim_section(report: CheckReport, s: Style) -> list[str]:
+    slim = report.slim
+    if slim is None:
+        return []
+    lines = ["", s("Dependencies you may not need", "bold")]
+    items: list[str] = []
+    for u in slim.unused:
+        items.append(
+            f"{u.dependency.raw_name}: declared but never imported or called"
+            + (f" ({u.note})" if u.note else "")
+        )
+    for und in slim.undeclared:
+        via = f", arrives via {', '.join(und.via)}" if und.via else ""
+        items.append(f"{und.distribution}: imported but not declared{via}")
+    for st in slim.stdlib:
+        items.append(
+            f"{st.dependency.raw_name}: the standard library has "
+            f"{st.alternative.replacement} (Python {st.alternative.min_python_text}+)"
+        )
+    for ov in slim.overlaps:
+        items.append(f"{' + '.join(ov.names)} do the same job ({ov.job})")
+    if not items:
+        lines.append(f"  {s('✓', 'green')} every declared dependency is used")
+    for item in items[:8]:
+        lines.append(f"  · {item}")
+    if len(items) > 8:
+        lines.append(f"  … and {len(items) - 8} more")
+    heavy = sorted(slim.weights, key=lambda w: -len(w.brings))[:1]
+    for w in heavy:
+        if w.brings:
+            lines.append(
+                f"  · heaviest: {w.name} brings {_plural(len(w.brings), 'package')}, "
+                f"{len(w.only_through)} only through it"
+            )
+    if items:
+        lines.append(s("  → pipwarden slim   for details", "bold"))
+    return lines
+
+
+def _doctor_section(report: CheckReport, s: Style) -> list[str]:
+    doctor = report.doctor
+    if doctor is None:
+        return []
+    from pipwarden.doctor.models import Status
+
+    marks = {
+        Status.PASS: ("✓", "green"),
+        Status.INFO: ("·", "dim"),
+        Status.WARN: ("⚠", "yellow"),
+        Status.FAIL: ("✗", "red"),
+    }
+    lines = ["", s("Environment", "bold")]
+    for check in doctor.checks:
+        mark, color = marks[check.status]
+        text = check.title + (
+            f": {check.detail}" if check.detail and check.status >= Status.WARN else ""
+        )
+        lines.append(f"  {s(mark, color)} {text}")
+        if check.fix and check.status >= Status.WARN:
+            lines.append(f"      → {check.fix}")
+    for cred in doctor.credentials:
+        mark, color = marks[cred.status]
+        lines.append(f"  {s(mark, color)} {cred.kind} in {cred.location}")
+        if cred.fix and cred.status >= Status.WARN:
+            lines.append(f"      → {cred.fix}")
+    return lines
+
+
+def _errors_section(report: CheckReport, s: Style) -> list[str]:
+    if not report.errors:
+        return []
+    lines = ["", s("Could not check", "bold")]
+    for err in report.errors:
+        lines.append(f"  {s('✗', 'red')} {err.part}: {err.message}")
+        if err.hint:
+            lines.extend(f"      {h}" for h in err.hint.splitlines())
+    return lines
+
+
+def render_text(report: CheckReport, *, style: Style | None = None) -> str:
+    s = style or Style(False)
+    lines = _header(report, s)
+    for part in (
+        _errors_section,
+        _audit_section,
+        _lint_section,
+        _vet_section,
+        _slim_section,
+        _doctor_section,
+    ):
+        lines.extend(part(report, s))
+    return "\n".join(lines) + "\n"
+
+
+def to_dict(report: CheckReport) -> dict[str, Any]:
+    """The union of the commands' documents, one key per part (``null`` when not run)."""
+    problems, warnings = report.counts()
+    doc: dict[str, Any] = {
+        "schema": SCHEMA,
+        "tool": {"name": "pipwarden", "version": __version__},
+        "project": report.name,
+        "path": str(report.project),
+        "inputs": list(report.inputs),
+        "venv": report.venv,
+        "summary": {"problems": problems, "warnings": warnings, "exit_code": report.exit_code},
+        "errors": [
+            {"part": e.part, "message": e.message, "hint": e.hint, "exit_code": e.exit_code}
+            for e in report.errors
+        ],
+        "audit": audit_report.to_dict(report.audit) if report.audit else None,
+        "lint": None,
+        "vet": None,
+        "slim": None,
+        "doctor": None,
+    }
+    if report.lint is not None:
+        from pipwarden.report.lint import render_json as lint_json
+
+        doc["lint"] = json.loads(lint_json(report.lint))
+    if report.vet is not None:
+        from pipwarden.report.vet import to_dict as vet_dict
+
+        doc["vet"] = vet_dict(report.vet)
+    if report.slim is not None:
+        from pipwarden.report.slim import to_dict as slim_dict
+
+        doc["slim"] = slim_dict(report.slim)
+    if report.doctor is not None:
+        from pipwarden.report.doctor import to_dict as doctor_dict
+
+        doc["doctor"] = doctor_dict(report.doctor)
+    return doc
+
+
+def render_markdown(report: CheckReport) -> str:
+    problems, warnings = report.counts()
+    ok = problems == 0
+    lines = [
+        f"# {'✅' if ok else '❌'} pipwarden check — {report.name}",
+        "",
+        f"**{_plural(problems, 'problem')} need{'s' if problems == 1 else ''} action**"
+        f" · {_plural(warnings, 'warning')}",
+        "",
+    ]
+    for err in report.errors:
+        lines.append(f"- ❌ {err.part}: {err.message}")
+    if report.audit is not None:
+        body = audit_report.render_markdown(report.audit, title="Vulnerabilities")
+        lines += ["", body.replace("## ", "### ", 1).rstrip()]
+    if report.lint is not None:
+        lines += ["", "### Requirements hygiene", ""]
+        if not report.lint.findings:
+            lines.append("✅ all rules pass")
+        for f in report.lint.findings[:30]:
+            lines.append(f"- `{f.where}` **{f.code}** {f.message}")
+    if report.vet is not None:
+        lines += ["", "### Dependency risk", ""]
+        flagged = [p for p in report.vet.packages if p.verdict >= Level.WARN]
+        if not flagged:
+            lines.append("✅ no direct dependency raises a warning")
+        for pkg in flagged:
+            lines.append(
+                f"- **{pkg.display_name}** ({pkg.verdict.label}): " + "; ".join(pkg.reasons[:3])
+            )
+    if report.slim is not None:
+        lines += ["", "### Dependencies you may not need", ""]
+        for u in report.slim.unused:
+            lines.append(f"- `{u.dependency.raw_name}` is declared but never used")
+        for und in report.slim.undeclared:
+            lines.append(f"- `{und.distribution}` is imported but not declared")
+        if not (report.slim.unused or report.slim.undeclared):
+            lines.append("✅ every declared dependency is used")
+    if report.doctor is not None:
+        from pipwarden.report.doctor import render_markdown as doctor_md
+
+        lines += ["", doctor_md(report.doctor).replace("# ", "### ", 1).rstrip()]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def render(report: CheckReport, fmt: str, *, style: Style | None = None) -> str:
+    if fmt == "json":
+        return json.dumps(to_dict(report), separators=(",", ":")) + "\n"
+    if fmt == "markdown":
+        return render_markdown(report)
+    if fmt == "sarif":
+        return _sarif(report)
+    if fmt == "html":
+        from pipwarden.report.html_pages import render_check_html
+
+        return render_check_html(report)
+    return render_text(report, style=style)
+
+
+def _sarif(report: CheckReport) -> str:
+    """One SARIF log with two runs: vulnerabilities and lint findings."""
+    runs: list[Any] = []
+    if report.audit is not None:
+        runs.extend(audit_report.to_sarif(report.audit)["runs"])
+    if report.lint is not None:
+        from pipwarden.report.lint import render_sarif as lint_sarif
+
+        runs.extend(json.loads(lint_sarif(report.lint))["runs"])
+    return (
+        json.dumps(
+            {
+                "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+                "version": "2.1.0",
+                "runs": runs,
+            },
+            separators=(",", ":"),
+        )
+        + "\n"
+    )

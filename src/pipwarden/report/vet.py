@@ -1,0 +1,160 @@
+"""Render a :class:`~pipwarden.vet.VetReport` as text, JSON or Markdown.
+
+JSON (``schema_version`` 1) is the stable interface: one object with ``packages``; each
+package has ``name`` and ``signals``; each signal has ``id``, ``level``, ``message`` (and
+``target`` for ``typosquat``).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pipwarden.models import Level, Signal
+from pipwarden.report.output import Style
+from pipwarden.vet import PackageReport, VetReport
+
+__all__ = ["SCHEMA_VERSION", "render", "render_json", "render_markdown", "render_text", "to_dict"]
+
+SCHEMA_VERSION = 1
+
+_MARKS = {
+    Level.OK: ("✓", "green"),
+    Level.INFO: ("·", "dim"),
+    Level.UNKNOWN: ("?", "dim"),
+    Level.WARN: ("⚠", "yellow"),
+    Level.RISK: ("✗", "red"),
+}
+# problems first, then what is fine, then neutral facts, then what could not be checked
+_ORDER = {Level.RISK: 0, Level.WARN: 1, Level.OK: 2, Level.INFO: 3, Level.UNKNOWN: 4}
+
+_VERDICT_STYLE = {
+    Level.RISK: "red",
+    Level.WARN: "yellow",
+    Level.UNKNOWN: "dim",
+    Level.INFO: "green",
+    Level.OK: "green",
+}
+
+
+def _signal_dict(signal: Signal) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": signal.id,
+        "level": signal.level.label,
+        "message": signal.message,
+    }
+    if signal.target is not None or signal.id == "typosquat":
+        out["target"] = signal.target
+    out["evidence"] = signal.evidence
+    return out
+
+
+def to_dict(report: VetReport) -> dict[str, Any]:
+    """The JSON document (plain dicts and lists)."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": "pipwarden vet",
+        "offline": report.offline,
+        "python": report.python,
+        "ranking": report.ranking,
+        "vulnerability_data": report.vulnerability_data,
+        "worst": report.worst.label,
+        "packages": [
+            {
+                "name": p.name,
+                "display_name": p.display_name,
+                "version": p.version,
+                "latest": p.latest,
+                "direct": p.direct,
+                "via": list(p.via),
+                "location": p.location,
+                "verdict": p.verdict.label,
+                "verdict_label": p.verdict_label,
+                "reasons": list(p.reasons),
+                "error": p.error,
+                "signals": [_signal_dict(s) for s in p.signals],
+            }
+            for p in report.packages
+        ],
+    }
+
+
+def render_json(report: VetReport) -> str:
+    return json.dumps(to_dict(report), indent=2, default=str)
+
+
+def _next_step(p: PackageReport) -> str | None:
+    typo = p.signal("typosquat")
+    if typo is not None and typo.level >= Level.WARN and typo.target:
+        return f"did you mean {typo.target}?  pipwarden vet {typo.target}"
+    if p.verdict >= Level.RISK:
+        return "do not add it; look for an alternative"
+    return None
+
+
+def _package_text(p: PackageReport, style: Style) -> list[str]:
+    version = f" {p.version}" if p.version else ""
+    via = f"  (via {', '.join(p.via[:3])})" if p.via else ""
+    head = (
+        f"{style(p.display_name, 'bold')}{version} — "
+        f"{style(p.verdict_label, _VERDICT_STYLE[p.verdict])}{via}"
+    )
+    lines = [head]
+    for s in sorted(p.signals, key=lambda s: _ORDER[s.level]):
+        mark, colour = _MARKS[s.level]
+        lines.append(f"  {style(mark, colour)} {s.message}")
+    step = _next_step(p)
+    if step:
+        lines.append(f"  → {step}")
+    return lines
+
+
+def render_text(report: VetReport, *, color: bool = False) -> str:
+    style = Style(color)
+    lines: list[str] = []
+    for p in report.packages:
+        lines.extend(_package_text(p, style))
+        lines.append("")
+    risky = sum(1 for p in report.packages if p.verdict >= Level.RISK)
+    concerns = sum(1 for p in report.packages if p.verdict == Level.WARN)
+    total = len(report.packages)
+    summary = f"{total} package{'s' if total != 1 else ''} vetted: "
+    summary += f"{risky} high risk, {concerns} with concerns"
+    if report.offline:
+        summary += " (offline: cached data only)"
+    lines.append(summary)
+    return "\n".join(lines)
+
+
+def _md_escape(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def render_markdown(report: VetReport) -> str:
+    lines = ["## pipwarden vet", ""]
+    lines.append("| package | version | verdict | why |")
+    lines.append("|---|---|---|---|")
+    for p in report.packages:
+        why = "; ".join(p.reasons) if p.reasons else "—"
+        lines.append(
+            f"| {_md_escape(p.display_name)} | {p.version or '?'} | "
+            f"{_MARKS[p.verdict][0]} {p.verdict_label} | {_md_escape(why)} |"
+        )
+    lines.append("")
+    for p in report.packages:
+        lines.append(f"<details><summary>{p.display_name}: {p.verdict_label}</summary>")
+        lines.append("")
+        for s in sorted(p.signals, key=lambda s: _ORDER[s.level]):
+            lines.append(f"- {_MARKS[s.level][0]} **{s.id}** ({s.level.label}): {s.message}")
+        lines.append("")
+        lines.append("</details>")
+    return "\n".join(lines)
+
+
+def render(report: VetReport, fmt: str, *, color: bool = False) -> str:
+    """Dispatch on ``fmt`` (``text``, ``json``, ``markdown``)."""
+    if fmt == "json":
+        return render_json(report)
+    if fmt == "markdown":
+        return render_markdown(report)
+    return render_text(report, color=color)

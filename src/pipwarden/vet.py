@@ -1,0 +1,570 @@
+"""``vet``: names in, one :class:`PackageReport` per package out, with signals and a verdict.
+
+The orchestration fetches everything the checks need (PyPI JSON and simple API through a
+pool, the dependency closure, advisories from the local database, optional GitHub facts),
+builds a :class:`~pipwarden.checks.PackageContext` per package and runs the registered
+checks. Nothing here prints; :mod:`pipwarden.report.vet` renders the result.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from packaging.markers import InvalidMarker, Marker, default_environment
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from pipwarden.checks import PackageContext, VetThresholds, project_urls
+from pipwarden.checks.registry import run_checks
+from pipwarden.checks.source_repo import find_repository
+from pipwarden.checks.typosquat import TyposquatIndex, check_typosquat
+from pipwarden.checks.vulnerabilities import NO_DATABASE
+from pipwarden.errors import DatabaseError, InputError, PipwardenError
+from pipwarden.models import Level, Signal
+from pipwarden.pypi.client import FetchResult, PyPIClient
+from pipwarden.settings import Settings
+from pipwarden.toplist import TopList, load_toplist
+from pipwarden.vulndb.store import VulnStore
+
+__all__ = [
+    "VERDICT_LABELS",
+    "PackageReport",
+    "VetReport",
+    "VetRequest",
+    "Vetter",
+    "latest_compatible",
+    "parse_request",
+    "requests_from_file",
+    "requirements_of",
+]
+
+log = logging.getLogger(__name__)
+
+VERDICT_LABELS = {
+    Level.RISK: "high risk",
+    Level.WARN: "some concerns",
+    Level.UNKNOWN: "no concerns found, some facts unknown",
+    Level.INFO: "low risk",
+    Level.OK: "low risk",
+}
+
+
+@dataclass(frozen=True)
+class VetRequest:
+    """One package to assess, as the user named it."""
+
+    name: str
+    version: str | None = None
+    extras: tuple[str, ...] = ()
+    location: str | None = None
+
+    @property
+    def key(self) -> str:
+        return canonicalize_name(self.name)
+
+
+@dataclass(frozen=True)
+class PackageReport:
+    """The assessment of one package: its signals and the verdict they add up to."""
+
+    name: str
+    display_name: str
+    version: str | None
+    latest: str | None
+    direct: bool
+    signals: tuple[Signal, ...]
+    verdict: Level
+    reasons: tuple[str, ...]
+    via: tuple[str, ...] = ()
+    location: str | None = None
+    error: str | None = None
+
+    @property
+    def verdict_label(self) -> str:
+        return VERDICT_LABELS[self.verdict]
+
+    def signal(self, signal_id: str) -> Signal | None:
+        return next((s for s in self.signals if s.id == signal_id), None)
+
+
+@dataclass(frozen=True)
+class VetReport:
+    """Every package assessed, plus what data the assessment stood on."""
+
+    packages: tuple[PackageReport, ...]
+    offline: bool
+    python: str
+    ranking: str
+    vulnerability_data: str
+    thresholds: VetThresholds = field(default_factory=VetThresholds)
+
+    @property
+    def worst(self) -> Level:
+        return max((p.verdict for p in self.packages), default=Level.OK)
+
+    def exit_code(self) -> int:
+        """1 when any verdict reaches the policy's fail level, else 0."""
+        return int(any(p.verdict >= self.thresholds.fail_level for p in self.packages))
+
+
+def parse_request(text: str, *, location: str | None = None) -> VetRequest:
+    """``NAME``, ``NAME==VERSION`` or ``NAME[extra]…`` from the command line."""
+    try:
+        req = Requirement(text.strip())
+    except InvalidRequirement as exc:
+        raise InputError(
+            f"cannot read package {text!r}: {exc}", hint="write NAME or NAME==VERSION"
+        ) from None
+    version = None
+    specs = list(req.specifier)
+    if len(specs) == 1 and specs[0].operator in {"==", "==="} and "*" not in specs[0].version:
+        version = specs[0].version
+    elif specs:
+        raise InputError(
+            f"cannot vet {text!r}: give one exact version (NAME==VERSION) or none",
+        )
+    return VetRequest(req.name, version, tuple(sorted(req.extras)), location)
+
+
+def requests_from_file(path: Path) -> list[VetRequest]:
+    """Every requirement of a requirements file (``-r`` includes followed, ``-c`` skipped)."""
+    from pipwarden.sources.requirements import parse_requirements
+
+    parsed = parse_requirements(path)
+    out: list[VetRequest] = []
+    for dep in parsed.dependencies:
+        if dep.constraint:
+            continue
+        out.append(VetRequest(dep.name, dep.pinned_version, tuple(dep.extras), str(dep.location)))
+    return out
+
+
+def _python_version(python: tuple[int, int]) -> Version:
+    return Version(f"{python[0]}.{python[1]}")
+
+
+def latest_compatible(
+    project: Mapping[str, Any], python: tuple[int, int]
+) -> str | None:
+    """The newest final, non-yanked release whose files accept ``python``."""
+    info = project.get("info")
+    releases = project.get("releases")
+    latest = info.get("version") if isinstance(info, Mapping) else None
+    if not isinstance(releases, Mapping) or not releases:
+        return str(latest) if latest else None
+    target = _python_version(python)
+    if isinstance(latest, str) and latest in releases and _accepts(releases[latest], target):
+        try:
+            if not Version(latest).is_prerelease:
+                return latest
+        except InvalidVersion:
+            pass
+    versions: list[tuple[Version, str]] = []
+    for text in releases:
+        try:
+            v = Version(text)
+        except InvalidVersion:
+            continue
+        if not v.is_prerelease:
+            versions.append((v, text))
+    for _v, text in sorted(versions, reverse=True):
+        if _accepts(releases[text], target):
+            return text
+    return str(latest) if latest else None
+
+
+def _accepts(files: object, target: Version) -> bool:
+    """Whether a release has a non-yanked file whose Requires-Python admits ``target``."""
+    if not isinstance(files, list):
+        return False
+    usable = [f for f in files if isinstance(f, Mapping) and not f.get("yanked")]
+    for spec in {f.get("requires_python") for f in usable}:
+        if not spec:
+            return True
+        try:
+            if SpecifierSet(str(spec)).contains(target, prereleases=True):
+                return True
+        except InvalidSpecifier:
+            return True
+    return False
+
+
+def requirements_of(
+    requires_dist: Iterable[str], extras: Iterable[str], python: tuple[int, int]
+) -> dict[str, set[str]]:
+    """Dependencies (name → extras) whose markers hold for ``python`` and ``extras``."""
+    env: dict[str, str] = {k: str(v) for k, v in default_environment().items()}
+    env["python_version"] = f"{python[0]}.{python[1]}"
+    env["python_full_version"] = f"{python[0]}.{python[1]}.0"
+    wanted = ["", *sorted({canonicalize_name(e) for e in extras})]
+    out: dict[str, set[str]] = {}
+    for text in requires_dist:
+        _, sep, marker_text = text.partition(";")
+        if (
+            sep
+            and "extra" in marker_text
+            and " or " not in marker_text
+            and not any(e and e in marker_text.replace("_", "-") for e in wanted)
+        ):
+            continue  # a marker that needs an extra nobody asked for
+        try:
+            req = Requirement(text)
+        except InvalidRequirement:
+            continue
+        if req.marker is not None:
+            try:
+                if not any(_holds(req.marker, env, extra) for extra in wanted):
+                    continue
+            except InvalidMarker:
+                continue
+        out.setdefault(canonicalize_name(req.name), set()).update(req.extras)
+    return out
+
+
+def _holds(marker: Marker, env: dict[str, str], extra: str) -> bool:
+    return marker.evaluate({**env, "extra": extra})
+
+
+@dataclass
+class _Node:
+    name: str
+    project: FetchResult
+    version: str | None = None
+    release: Mapping[str, Any] | None = None
+    raw: list[str] | None = None
+    requires: dict[str, set[str]] | None = None
+    error: str | None = None
+
+
+class Vetter:
+    """Assess packages. Every collaborator is injectable: client, ranking, advisories, clock."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        client: PyPIClient | None = None,
+        thresholds: VetThresholds | None = None,
+        python: tuple[int, int] | None = None,
+        now: Callable[[], datetime] | None = None,
+        toplist: TopList | None = None,
+        advisory_source: Any | None = None,
+        progress: bool = True,
+    ) -> None:
+        self.settings = settings
+        self.offline = settings.offline
+        self.client = client if client is not None else PyPIClient(settings, progress=progress)
+        self.thresholds = thresholds or VetThresholds()
+        self.python = python or (sys.version_info[0], sys.version_info[1])
+        self.now = now or (lambda: datetime.now(UTC))
+        self.toplist = toplist if toplist is not None else load_toplist(settings.cache_dir)
+        self.index = TyposquatIndex(
+            self.toplist.names,
+            trusted_rank=self.thresholds.typosquat_trusted_rank,
+            rank_ratio=self.thresholds.typosquat_rank_ratio,
+        )
+        self._advisory_source = advisory_source
+        self.progress = progress
+
+    # -- data gathering ------------------------------------------------------------------
+    def _node(self, name: str, version: str | None, result: FetchResult) -> _Node:
+        """A graph node from a project answer (the release answer comes later if needed)."""
+        node = _Node(name, result)
+        if result.data is None:
+            node.error = result.error
+            return node
+        info = result.data.get("info")
+        latest = info.get("version") if isinstance(info, Mapping) else None
+        node.version = version or latest_compatible(result.data, self.python)
+        if node.version is None or node.version == latest:
+            self._requires(node, info)
+        return node
+
+    @staticmethod
+    def _requires(node: _Node, info: object) -> None:
+        if not isinstance(info, Mapping) or "requires_dist" not in info:
+            node.error = "PyPI did not list its dependencies"
+            return
+        requires = info.get("requires_dist")
+        node.raw = [str(r) for r in requires] if isinstance(requires, list) else []
+
+    def _with_release(self, node: _Node) -> _Node:
+        """Fetch ``/pypi/<name>/<version>/json`` for a node whose version is not the latest."""
+        assert node.version is not None
+        rel = self.client.release(node.name, node.version)
+        if rel.data is None:
+            node.error = f"release {node.version}: {rel.error}"
+        else:
+            node.release = rel.data
+            self._requires(node, rel.data.get("info"))
+        return node
+
+    def _graph(
+        self, roots: Sequence[VetRequest], *, tree: bool
+    ) -> tuple[dict[str, _Node], dict[str, FetchResult]]:
+        """Load the roots and everything they require (markers and extras evaluated).
+
+        Also fetches the simple-API answers of the packages that will be reported (the
+        roots, or every node with ``tree``) in the same concurrent batches.
+        """
+        nodes: dict[str, _Node] = {}
+        simple: dict[str, FetchResult] = {}
+        extras: dict[str, set[str]] = {}
+        frontier: dict[str, str | None] = {}
+        for r in roots:
+            frontier.setdefault(r.key, r.version)
+            extras.setdefault(r.key, set()).update(canonicalize_name(e) for e in r.extras)
+        first = True
+        while frontier:
+            jobs = [("project", n) for n in frontier]
+            if first or tree:
+                jobs += [("simple", n) for n in frontier]
+            first = False
+            fetched = self.client.fetch_jobs(jobs)
+            for (kind, name), result in fetched.items():
+                if kind == "simple":
+                    simple[name] = result
+            loaded = [self._node(n, v, fetched[("project", n)]) for n, v in frontier.items()]
+            pending = list(frontier)
+            frontier = {}
+            later = [n for n in loaded if n.raw is None and n.error is None and n.version]
+            if later:
+                workers = min(self.client.max_workers, len(later))
+                with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vet") as pool:
+                    list(pool.map(self._with_release, later))
+            for node in loaded:
+                nodes[node.name] = node
+            queue = pending
+            while queue:
+                node = nodes[queue.pop()]
+                if node.raw is None:
+                    continue
+                node.requires = requirements_of(node.raw, extras.get(node.name, ()), self.python)
+                for dep, dep_extras in node.requires.items():
+                    wanted: set[str] = {canonicalize_name(e) for e in dep_extras}
+                    have = extras.get(dep)
+                    if have is None:
+                        extras[dep] = wanted
+                        frontier[dep] = None
+                    elif not wanted <= have:
+                        have.update(wanted)
+                        if dep in nodes:
+                            queue.append(dep)
+        return nodes, simple
+
+    @staticmethod
+    def _closure(nodes: Mapping[str, _Node], root: str) -> tuple[list[str], str | None]:
+        seen: set[str] = set()
+        missing: list[str] = []
+        stack = [root]
+        while stack:
+            current = stack.pop()
+            node = nodes.get(current)
+            if node is None or node.requires is None:
+                if current != root:
+                    missing.append(current)
+                continue
+            for dep in node.requires:
+                if dep != root and dep not in seen:
+                    seen.add(dep)
+                    stack.append(dep)
+        note = None
+        if missing:
+            note = f"dependencies of {', '.join(sorted(missing)[:3])} unknown"
+        return sorted(seen), note
+
+    def _advisories(self, names: Sequence[str]) -> tuple[dict[str, list[Any]] | None, str]:
+        source = self._advisory_source
+        store: VulnStore | None = None
+        if source is None:
+            try:
+                source = store = VulnStore.open(self.settings.db_path)
+            except DatabaseError:
+                return None, NO_DATABASE
+        try:
+            found = source.advisories_for(list(names))
+        except PipwardenError as exc:
+            return None, f"vulnerability database unreadable: {exc}"
+        finally:
+            if store is not None:
+                store.close()
+        return {canonicalize_name(k): list(v) for k, v in dict(found).items()}, "local OSV database"
+
+    def _github(
+        self, project: Mapping[str, Any] | None
+    ) -> tuple[dict[str, Any] | None, str | None]:
+        token = self.settings.github_token
+        if not token or self.offline or project is None:
+            return None, None
+        ctx = PackageContext(name="", now=self.now(), project=project)
+        links = project_urls(ctx)
+        found = find_repository(links or [])
+        if found is None or found[0] != "github.com":
+            return None, None
+        api = self.settings.github_api_url.rstrip("/")
+        headers = {"Authorization": f"Bearer {token}", "X-GitHub-Api-Version": "2022-11-28"}
+        repo = found[1]
+        accept = "application/vnd.github+json"
+        out: dict[str, Any] = {"repository": repo}
+        meta = self.client.get_json(
+            repo, f"{api}/repos/{repo}", accept=accept, headers=headers, what="GitHub"
+        )
+        if meta.data is None:
+            return None, meta.error
+        out["archived"] = meta.data.get("archived")
+        out["stars"] = meta.data.get("stargazers_count")
+        for key, paths in (
+            ("security_file", ("SECURITY.md", ".github/SECURITY.md", "docs/SECURITY.md")),
+            ("funding_file", (".github/FUNDING.yml",)),
+        ):
+            out[key] = None
+            for path in paths:
+                got = self.client.get_json(
+                    repo,
+                    f"{api}/repos/{repo}/contents/{path}",
+                    accept=accept,
+                    headers=headers,
+                    what="GitHub",
+                )
+                if got.data is not None:
+                    out[key] = got.data.get("html_url") or f"https://github.com/{repo}/{path}"
+                    break
+                if not got.not_found:
+                    return out, got.error
+        return out, None
+
+    # -- the assessment ------------------------------------------------------------------
+    def vet(self, requests: Sequence[VetRequest], *, tree: bool = False) -> VetReport:
+        """Assess ``requests`` (and with ``tree`` their transitive dependencies)."""
+        direct: dict[str, VetRequest] = {}
+        for request in requests:
+            direct.setdefault(request.key, request)
+        roots = list(direct.values())
+        nodes, simple = self._graph(roots, tree=tree)
+        reported = list(direct) + (sorted(n for n in nodes if n not in direct) if tree else [])
+        parents: dict[str, set[str]] = {}
+        for each in nodes.values():
+            for dep in each.requires or {}:
+                parents.setdefault(dep, set()).add(each.name)
+
+        # typosquat targets' owners (same-owner pairs are not typosquats)
+        matches = {n: self.index.check(n) for n in reported}
+        targets = sorted({m.target for m in matches.values() if m is not None})
+        target_data = self.client.fetch_many(targets) if targets else {}
+        advisories, vuln_note = self._advisories(reported)
+
+        now = self.now()
+        packages: list[PackageReport] = []
+        for name in reported:
+            node: _Node | None = nodes.get(name)
+            req: VetRequest | None = direct.get(name)
+            project = node.project.data if node else None
+            deps: list[str] | None = None
+            deps_note: str | None = None
+            if node is not None and node.requires is not None:
+                deps, deps_note = self._closure(nodes, name)
+            github, github_error = self._github(project)
+            simple_result = simple.get(name)
+            ctx = PackageContext(
+                name=name,
+                now=now,
+                version=node.version if node else (req.version if req else None),
+                project=project,
+                project_error=node.project.error if node else None,
+                release=node.release if node else None,
+                simple=simple_result.data if simple_result else None,
+                simple_error=(simple_result.error if simple_result else None)
+                or (node.project.error if node else None),
+                rank=self.toplist.rank(name),
+                ranking_size=len(self.toplist),
+                advisories=advisories.get(name, []) if advisories is not None else None,
+                advisories_error=None if advisories is not None else vuln_note,
+                dependencies=deps,
+                dependencies_error=deps_note or (node.error if node else None),
+                github=github,
+                github_error=github_error,
+                python=self.python,
+                thresholds=self.thresholds,
+            )
+            match = matches.get(name)
+            typo = check_typosquat(
+                self.index,
+                name,
+                project=project,
+                target_project=target_data[match.target].data
+                if match is not None and match.target in target_data
+                else None,
+                match=match,
+            )
+            # without PyPI data: offline or not on PyPI → only the no-network checks;
+            # a network fault → every check runs and says "unknown" with the reason
+            offline_only = project is None and (
+                self.offline or (node is not None and node.project.not_found)
+            )
+            signals = [typo]
+            if node is not None and node.project.not_found:
+                signals.append(
+                    Signal(
+                        "exists",
+                        Level.WARN,
+                        "Not on PyPI: no such project (anyone could register this name).",
+                        {"error": node.project.error},
+                    )
+                )
+            signals.extend(run_checks(ctx, offline_only=offline_only))
+            packages.append(self._report(name, req, node, signals, parents))
+        if tree:
+            packages.sort(key=lambda p: (-p.verdict, not p.direct, p.name))
+        ranking = f"{self.toplist.source}" + (
+            f" ({self.toplist.last_update})" if self.toplist.last_update else ""
+        )
+        return VetReport(
+            tuple(packages),
+            offline=self.offline,
+            python=f"{self.python[0]}.{self.python[1]}",
+            ranking=ranking,
+            vulnerability_data=vuln_note,
+            thresholds=self.thresholds,
+        )
+
+    def _report(
+        self,
+        name: str,
+        req: VetRequest | None,
+        node: _Node | None,
+        signals: list[Signal],
+        parents: Mapping[str, set[str]],
+    ) -> PackageReport:
+        info = node.project.data.get("info") if node and node.project.data else None
+        display = (
+            str(info["name"])
+            if isinstance(info, Mapping) and isinstance(info.get("name"), str)
+            else (req.name if req else name)
+        )
+        latest = str(info["version"]) if isinstance(info, Mapping) and info.get("version") else None
+        verdict = max((s.level for s in signals), default=Level.OK)
+        reasons = tuple(
+            s.message for s in signals if s.level == verdict and verdict >= Level.UNKNOWN
+        )
+        return PackageReport(
+            name=name,
+            display_name=display,
+            version=node.version if node else (req.version if req else None),
+            latest=latest,
+            direct=req is not None,
+            signals=tuple(signals),
+            verdict=verdict,
+            reasons=reasons,
+            via=tuple(sorted(parents.get(name, ()))) if req is None else (),
+            location=req.location if req else None,
+            error=node.project.error if node else None,
+        )

@@ -1,0 +1,148 @@
+"""Typosquat detection: each technique, the popularity rules, owners, and the index."""
+
+from __future__ import annotations
+
+import random
+import string
+import time
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipwarden.checks.typosquat import (
+    KEYBOARD_NEIGHBOURS,
+    TyposquatIndex,
+    check_typosquat,
+    osa_distance,
+)
+from pipwarden.models import Level
+from pipwarden.toplist import load_toplist
+
+
+@pytest.fixture(scope="module")
+def index() -> TyposquatIndex:
+    return TyposquatIndex(load_toplist().names)
+
+
+@pytest.mark.parametrize(
+    ("name", "target", "how"),
+    [
+        ("reqeusts", "requests", "swapped"),  # transposition
+        ("requets", "requests", "missing"),  # deletion
+        ("requestss", "requests", "doubled"),  # insertion
+        ("requesrs", "requests", "keyboard neighbour"),  # r next to t
+        ("numpi", "numpy", "changed"),  # substitution
+        ("colourama", "colorama", "added"),
+        ("urlib3", "urllib3", "doubled letter dropped"),
+        ("setup-tools", "setuptools", "separators"),
+        ("pythondateutil", "python-dateutil", "separators"),  # separator deletion
+        ("scikitlearn", "scikit-learn", "separators"),
+        ("boto-3", "boto3", "separators"),  # separator insertion
+        ("jeIlyfish", "jellyfish", "look-alike"),  # capital I for l
+        ("rnatplotlib", "matplotlib", "look-alike"),  # rn for m
+        ("b0to3", "boto3", "look-alike"),  # zero for o
+        ("python3-dateutil", "python-dateutil", "prefix or suffix"),
+        ("requests-python", "requests", "prefix or suffix"),
+        ("pyrequests", "requests", "prefix or suffix"),
+        ("dateutil-python", "python-dateutil", "prefix or suffix"),
+        ("extensions-typing", "typing-extensions", "another order"),  # word reordering
+        ("libhtml5", "html5lib", "prefix or suffix"),  # lib moved from suffix to prefix
+    ],
+)
+def test_techniques(index: TyposquatIndex, name: str, target: str, how: str) -> None:
+    match = index.check(name)
+    assert match is not None, name
+    assert match.target == target
+    assert how in match.kind
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "requests",  # itself
+        "Requests",  # case only: the same project
+        "python.dateutil",  # separators normalise to the same project (PEP 503)
+        "urllib3",
+        "boto3",
+        "botocore",  # popular in its own right (rank ≤ trusted)
+        "numpy",
+        "a-completely-new-name-xyz",
+        "abc",  # too short for edit-distance matches
+        "pyreqeusts",  # an affix plus a typo is not matched (too many false positives)
+    ],
+)
+def test_not_flagged(index: TyposquatIndex, name: str) -> None:
+    assert index.check(name) is None
+
+
+def test_rank_rules() -> None:
+    ranking = ["requests"] + [f"filler{i}" for i in range(3000)] + ["reqeusts"]
+    idx = TyposquatIndex(ranking, trusted_rank=1000, rank_ratio=10)
+    assert idx.check("reqeusts") is not None  # rank 3002 vs rank 1: much more popular
+    close = ["aaa", "requests"] + [f"filler{i}" for i in range(1500)] + ["reqeusts"]
+    idx = TyposquatIndex(close, trusted_rank=1000, rank_ratio=1000)
+    assert idx.check("reqeusts") is None  # target not 1000× more popular
+    trusted = TyposquatIndex(["requests", "reqeusts"], trusted_rank=1000)
+    assert trusted.check("reqeusts") is None  # popular itself
+
+
+def test_same_owner_is_not_a_typosquat(index: TyposquatIndex) -> None:
+    mine = {"ownership": {"organization": None, "roles": [{"role": "Owner", "user": "Lukasa"}]}}
+    theirs = {"ownership": {"organization": None, "roles": [{"role": "Owner", "user": "lukasa"}]}}
+    shared = check_typosquat(index, "reqeusts", project=mine, target_project=theirs)
+    assert shared.level is Level.OK and shared.target == "requests"
+    assert "lukasa" in shared.message
+    other = {"ownership": {"organization": None, "roles": [{"role": "Owner", "user": "evil"}]}}
+    flagged = check_typosquat(index, "reqeusts", project=other, target_project=theirs)
+    assert flagged.level is Level.RISK and flagged.target == "requests"
+    assert "Did you mean requests?" in flagged.message
+    org = {"ownership": {"organization": "psf", "roles": []}}
+    assert check_typosquat(index, "reqeusts", project=org, target_project=org).level is Level.OK
+    unknown = check_typosquat(index, "reqeusts")  # owners unknown: still flagged
+    assert unknown.level is Level.RISK
+
+
+def test_keyboard_neighbours() -> None:
+    assert KEYBOARD_NEIGHBOURS["s"] == frozenset("awedxz")
+    assert "p" not in KEYBOARD_NEIGHBOURS["q"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(string.ascii_lowercase, min_size=2, max_size=10), st.data())
+def test_osa_distance_properties(word: str, data: st.DataObject) -> None:
+    i = data.draw(st.integers(0, len(word) - 2))
+    swapped = word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+    assert osa_distance(word, swapped) == (0 if swapped == word else 1)
+    other = data.draw(st.text(string.ascii_lowercase, max_size=10))
+    assert osa_distance(word, other) == osa_distance(other, word)
+    assert osa_distance(word, word + "x") == 1
+
+
+def test_bulk_and_lazy_paths_agree(index: TyposquatIndex) -> None:
+    rng = random.Random(7)
+    names = list(index.names[:3000])
+    probes: list[str] = []
+    for name in rng.sample(names, 300):
+        i = rng.randrange(len(name))
+        probes.append(name[:i] + rng.choice(string.ascii_lowercase) + name[i + 1 :])
+        probes.append(name[:i] + name[i + 1 :])
+    lazy = TyposquatIndex(index.names)
+    bulk = TyposquatIndex(index.names)
+    expected = {p: lazy.check(p) for p in probes}
+    got = bulk.check_many(probes)
+    assert {m.name: m.target for m in got.values()} == {
+        m.name: m.target for m in expected.values() if m is not None
+    }
+
+
+def test_uses_an_index_not_pairwise_loops(index: TyposquatIndex) -> None:
+    rng = random.Random(1)
+    names = [
+        "".join(rng.choice(string.ascii_lowercase + "-") for _ in range(rng.randint(4, 16)))
+        for _ in range(5000)
+    ]
+    fresh = TyposquatIndex(index.names)
+    started = time.perf_counter()
+    fresh.check_many(names)
+    assert time.perf_counter() - started < 3.0  # pairwise would be 75M comparisons

@@ -1,0 +1,343 @@
+"""``pipwarden vet`` end to end against a loopback PyPI serving recorded answers."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from loopback import LoopbackServer
+from pipwarden.cli import main
+from pipwarden.models import Level
+from pipwarden.pypi.client import PyPIClient
+from pipwarden.settings import Settings
+from pipwarden.vet import VetRequest, Vetter, latest_compatible, parse_request, requirements_of
+from pypi_server import fast_serve, install_pypi
+
+DATA = Path(__file__).parent / "data" / "pypi"
+NOW = datetime(2026, 11, 26, tzinfo=UTC)
+
+
+@pytest.fixture
+def http_server() -> Iterator[LoopbackServer]:
+    """A loopback server that stops quickly (overrides the shared fixture)."""
+    yield from fast_serve()
+
+
+@pytest.fixture
+def pypi(http_server: LoopbackServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[LoopbackServer]:
+    install_pypi(http_server, DATA)
+    monkeypatch.setenv("PIPWARDEN_PYPI_URL", http_server.url)
+    yield http_server
+
+
+def vetter(server: LoopbackServer, tmp_path: Path, **kwargs: object) -> Vetter:
+    settings = Settings(cache_dir=tmp_path, db_path=tmp_path / "none.db", pypi_url=server.url,
+                        timeout=0.5)
+    client = PyPIClient(settings, sleep=lambda s: None, retries=1, progress=False)
+    return Vetter(settings, client=client, python=(3, 12), now=lambda: NOW, progress=False,
+                  **kwargs)  # type: ignore[arg-type]
+
+
+def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, object]]:
+    code = main(["vet", *argv, "--format", "json"])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def by_id(package: dict[str, object]) -> dict[str, dict[str, object]]:
+    return {s["id"]: s for s in package["signals"]}  # type: ignore[index,union-attr]
+
+
+def test_offline_json_contract(capsys: pytest.CaptureFixture[str]) -> None:
+    code, doc = run_json(capsys, "reqeusts", "requests", "--offline")
+    assert code == 1  # a typosquat is a risk
+    packages = doc["packages"]
+    assert [p["name"] for p in packages] == ["reqeusts", "requests"]  # type: ignore[union-attr]
+    typo = by_id(packages[0])["typosquat"]  # type: ignore[index]
+    assert typo["level"] == "risk" and typo["target"] == "requests"
+    for package in packages:  # type: ignore[union-attr]
+        ids = {s["id"] for s in package["signals"]}
+        assert {"typosquat", "popularity", "vulnerabilities"} <= ids
+        for signal in package["signals"]:
+            assert set(signal) >= {"id", "level", "message"}
+            assert signal["level"] in {"ok", "info", "unknown", "warn", "risk"}
+    assert by_id(packages[1])["typosquat"]["level"] == "ok"  # type: ignore[index]
+    assert by_id(packages[1])["popularity"]["level"] == "ok"  # type: ignore[index]
+
+
+def test_online_vet_of_requests(pypi: LoopbackServer, capsys: pytest.CaptureFixture[str]) -> None:
+    code, doc = run_json(capsys, "requests", "--python", "3.12")
+    assert code == 0
+    (package,) = doc["packages"]  # type: ignore[misc]
+    assert package["display_name"] == "requests" and package["version"] == "2.34.2"
+    signals = by_id(package)
+    assert signals["maintainers"]["level"] == "ok"
+    assert signals["source_repo"]["message"] == "Source: github.com/psf/requests."
+    assert signals["install_code"]["level"] == "ok"
+    assert signals["weight"]["evidence"]["packages"] == [  # type: ignore[index]
+        "certifi", "charset-normalizer", "idna", "urllib3"
+    ]
+    assert signals["vulnerabilities"]["level"] == "unknown"
+    assert "pipwarden db update" in signals["vulnerabilities"]["message"]  # type: ignore[operator]
+
+
+def test_text_and_markdown(pypi: LoopbackServer, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["vet", "flask", "--python", "3.12"]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("Flask 3.1.3 — ")
+    assert "Backed by the organisation pallets" in text
+    assert "\x1b[" not in text  # no colour when not a terminal
+    assert main(["vet", "flask", "--format", "markdown"]) == 0
+    md = capsys.readouterr().out
+    assert "| Flask | 3.1.3 |" in md
+
+
+def test_requirements_file_and_tree(
+    pypi: LoopbackServer, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    req = tmp_path / "requirements.txt"
+    req.write_text("# deps\nflask>=3.0\ndbt-core-experimental-parser\n", encoding="utf-8")
+    code, doc = run_json(capsys, "-r", str(req), "--tree", "--python", "3.12")
+    packages = doc["packages"]
+    names = [p["name"] for p in packages]  # type: ignore[union-attr]
+    assert {"flask", "werkzeug", "markupsafe", "click"} <= set(names)
+    levels = [Level[p["verdict"].upper()] for p in packages]  # type: ignore[index,union-attr]
+    assert levels == sorted(levels, reverse=True)  # riskiest first
+    direct = {p["name"]: p for p in packages if p["direct"]}  # type: ignore[union-attr]
+    assert set(direct) == {"flask", "dbt-core-experimental-parser"}
+    assert "requirements.txt:2" in direct["flask"]["location"]  # type: ignore[operator]
+    werkzeug = next(p for p in packages if p["name"] == "werkzeug")  # type: ignore[union-attr]
+    assert werkzeug["via"] == ["flask"]
+    sdist_only = by_id(direct["dbt-core-experimental-parser"])["install_code"]
+    assert sdist_only["level"] == "warn"
+    assert code == 0
+
+
+def test_not_on_pypi(pypi: LoopbackServer, capsys: pytest.CaptureFixture[str]) -> None:
+    code, doc = run_json(capsys, "surely-not-a-real-package-name")
+    (package,) = doc["packages"]  # type: ignore[misc]
+    assert package["error"] == "not on PyPI"
+    signals = by_id(package)
+    assert signals["exists"]["level"] == "warn"
+    assert signals["popularity"]["level"] == "warn"
+    assert code == 0
+
+
+@pytest.mark.parametrize(
+    ("route", "reason"),
+    [
+        ({"body": "{oops", "status": 200}, "malformed answer"),
+        ({"body": "{}", "fail_times": 10}, "HTTP 500"),
+        ({"body": "{}", "delay": 1.2}, "timed out"),
+    ],
+)
+def test_network_faults_become_unknown_with_reason(
+    http_server: LoopbackServer, tmp_path: Path, route: dict[str, object], reason: str
+) -> None:
+    install_pypi(http_server, DATA)
+    http_server.add("/pypi/requests/json", **route)  # type: ignore[arg-type]
+    report = vetter(http_server, tmp_path).vet([VetRequest("requests")])
+    (package,) = report.packages
+    assert package.error is not None and reason in package.error
+    for sid in ("maintainers", "releases", "install_code"):
+        signal = package.signal(sid)
+        assert signal is not None and signal.level is Level.UNKNOWN
+        assert reason in signal.message
+    assert package.signal("popularity").level is Level.OK  # type: ignore[union-attr]
+
+
+def test_simple_api_fault_only_hits_provenance(http_server: LoopbackServer, tmp_path: Path) -> None:
+    install_pypi(http_server, DATA)
+    http_server.add("/simple/requests/", "{}", fail_times=10)
+    (package,) = vetter(http_server, tmp_path).vet([VetRequest("requests")]).packages
+    prov = package.signal("provenance")
+    assert prov is not None and prov.level is Level.UNKNOWN and "HTTP 500" in prov.message
+    assert package.signal("maintainers").level is Level.OK  # type: ignore[union-attr]
+
+
+def test_quarantined_project_is_risk(http_server: LoopbackServer, tmp_path: Path) -> None:
+    install_pypi(http_server, DATA)
+    simple = {"meta": {"api-version": "1.4"}, "project-status": {"status": "quarantined"},
+              "files": []}
+    http_server.add("/simple/idna/", json.dumps(simple))
+    (package,) = vetter(http_server, tmp_path).vet([VetRequest("idna")]).packages
+    assert package.verdict is Level.RISK
+    assert any("quarantined" in r for r in package.reasons)
+
+
+def test_warm_cache_makes_no_requests(http_server: LoopbackServer, tmp_path: Path) -> None:
+    install_pypi(http_server, DATA)
+    vetter(http_server, tmp_path).vet([VetRequest("flask")])
+    before = len(http_server.requests)
+    vetter(http_server, tmp_path).vet([VetRequest("flask")])
+    assert len(http_server.requests) == before
+
+
+def test_pinned_version_uses_that_release(http_server: LoopbackServer, tmp_path: Path) -> None:
+    install_pypi(http_server, DATA)
+    report = vetter(http_server, tmp_path).vet([parse_request("requests==2.31.0")])
+    (package,) = report.packages
+    assert package.version == "2.31.0" and package.latest == "2.34.2"
+    assert http_server.count("/pypi/requests/2.31.0/json") == 1
+
+
+def test_github_security_and_funding_files(
+    http_server: LoopbackServer, tmp_path: Path
+) -> None:
+    install_pypi(http_server, DATA)
+    http_server.add("/repos/pallets/flask", json.dumps({"archived": False, "stargazers_count": 1}))
+    http_server.add(
+        "/repos/pallets/flask/contents/.github/SECURITY.md",
+        json.dumps({"html_url": "https://github.com/pallets/flask/blob/main/.github/SECURITY.md"}),
+    )
+    http_server.add(
+        "/repos/pallets/flask/contents/.github/FUNDING.yml",
+        json.dumps({"html_url": "https://github.com/pallets/flask/blob/main/.github/FUNDING.yml"}),
+    )
+    settings = Settings(cache_dir=tmp_path, db_path=tmp_path / "x", pypi_url=http_server.url,
+                        github_api_url=http_server.url, github_token="ghp_secret_value")
+    client = PyPIClient(settings, sleep=lambda s: None, progress=False)
+    vet = Vetter(settings, client=client, python=(3, 12), now=lambda: NOW, progress=False)
+    (package,) = vet.vet([VetRequest("flask")]).packages
+    policy = package.signal("security_policy")
+    assert policy is not None and policy.level is Level.OK
+    assert policy.evidence["from"] == "github"
+    gh_requests = [r for r in http_server.requests if r.path.startswith("/repos/")]
+    assert gh_requests and all(
+        r.headers.get("Authorization") == "Bearer ghp_secret_value" for r in gh_requests
+    )
+    assert "ghp_secret_value" not in repr(package)
+
+
+def test_markers_and_extras() -> None:
+    reqs = [
+        'idna>=2.5',
+        'PySocks!=1.5.7; extra == "socks"',
+        'tomli; python_version < "3.11"',
+        'exceptiongroup; python_version < "3.11" and extra == "test"',
+    ]
+    assert set(requirements_of(reqs, (), (3, 12))) == {"idna"}
+    assert set(requirements_of(reqs, ("socks",), (3, 12))) == {"idna", "pysocks"}
+    assert set(requirements_of(reqs, ("test",), (3, 10))) == {"idna", "tomli", "exceptiongroup"}
+
+
+def test_latest_compatible_respects_requires_python() -> None:
+    project = {
+        "info": {"version": "3.0"},
+        "releases": {
+            "3.0": [{"requires_python": ">=3.13", "yanked": False}],
+            "2.1rc1": [{"requires_python": None, "yanked": False}],
+            "2.0": [{"requires_python": ">=3.9", "yanked": True}],
+            "1.9": [{"requires_python": ">=3.9", "yanked": False}],
+        },
+    }
+    assert latest_compatible(project, (3, 13)) == "3.0"
+    assert latest_compatible(project, (3, 12)) == "1.9"
+
+
+def test_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["vet"]) == 2
+    assert main(["vet", "requests>=2"]) == 2
+    assert "pipwarden:" in capsys.readouterr().err
+
+
+def test_html_report_is_one_self_contained_page(tmp_path: Path) -> None:
+    out = tmp_path / "vet.html"
+    code = main(["vet", "requests", "reqeusts", "--offline", "--format", "html", "-o", str(out)])
+    page = out.read_text()
+    assert code == 1  # the typosquat is a risk
+    assert page.lstrip().lower().startswith("<!doctype html")
+    assert "reqeusts" in page and "requests" in page
+    assert "<script" not in page and "http://" not in page.replace("http://www.w3.org", "")
+
+
+# -- the local vulnerability database -------------------------------------------------------
+def osv_record(record_id: str, package: str, events: list[dict[str, str]]) -> dict[str, object]:
+    return {
+        "id": record_id,
+        "modified": "2024-01-01T00:00:00Z",
+        "published": "2024-01-01T00:00:00Z",
+        "summary": f"test record for {package}",
+        "details": "",
+        "affected": [
+            {
+                "package": {"ecosystem": "PyPI", "name": package},
+                "ranges": [{"type": "ECOSYSTEM", "events": events}],
+            }
+        ],
+        "database_specific": {"severity": "HIGH"},
+    }
+
+
+@pytest.fixture
+def vulndb(tmp_path: Path) -> Path:
+    from pipwarden.vulndb.update import import_source
+
+    folder = tmp_path / "osv"
+    folder.mkdir()
+    records = [
+        osv_record("MAL-2099-1", "evil-pkg", [{"introduced": "0"}]),
+        osv_record("PYSEC-2099-2", "idna", [{"introduced": "0"}, {"fixed": "3.7"}]),
+    ]
+    for record in records:
+        (folder / f"{record['id']}.json").write_text(json.dumps(record), encoding="utf-8")
+    db = tmp_path / "osv.sqlite3"
+    import_source(folder, db)
+    return db
+
+
+def test_malicious_record_offline(vulndb: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, doc = run_json(capsys, "evil-pkg", "--offline", "--db", str(vulndb))
+    assert code == 1
+    signal = by_id(doc["packages"][0])["vulnerabilities"]  # type: ignore[index]
+    assert signal["level"] == "risk" and "MAL-2099-1" in signal["message"]  # type: ignore[operator]
+
+
+def test_vulnerabilities_of_the_version_considered(
+    pypi: LoopbackServer, vulndb: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, doc = run_json(capsys, "idna==3.6", "--db", str(vulndb), "--python", "3.12")
+    signal = by_id(doc["packages"][0])["vulnerabilities"]  # type: ignore[index]
+    assert signal["level"] in {"warn", "risk"}
+    assert "PYSEC-2099-2" in signal["message"]  # type: ignore[operator]
+    assert code == (1 if signal["level"] == "risk" else 0)
+    _code, doc = run_json(capsys, "idna", "--db", str(vulndb), "--python", "3.12")
+    signal = by_id(doc["packages"][0])["vulnerabilities"]  # type: ignore[index]
+    assert signal["level"] == "ok" and "earlier versions" in signal["message"]  # type: ignore[operator]
+
+
+def test_policy_thresholds(
+    pypi: LoopbackServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".pipwarden.toml").write_text(
+        '[vet]\nmin-maintainers = 4\nfail-on = "warn"\n', encoding="utf-8"
+    )
+    code, doc = run_json(capsys, "requests", "--python", "3.12")
+    signals = by_id(doc["packages"][0])  # type: ignore[index]
+    assert signals["maintainers"]["level"] == "warn"  # 3 < 4
+    assert code == 1  # fail-on warn
+    (tmp_path / ".pipwarden.toml").write_text("[vet]\nmin-maintainer = 4\n", encoding="utf-8")
+    assert main(["vet", "requests"]) == 2
+    assert "unknown [vet] key 'min-maintainer'" in capsys.readouterr().err
+
+
+def test_offline_uses_the_cache(
+    pypi: LoopbackServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_json(capsys, "requests", "--python", "3.12")  # online: fills the cache
+    before = len(pypi.requests)
+    code, doc = run_json(capsys, "requests", "flask", "--offline", "--python", "3.12")
+    assert len(pypi.requests) == before  # no request at all
+    requests, flask = doc["packages"]  # type: ignore[misc]
+    assert by_id(requests)["maintainers"]["level"] == "ok"  # from the cache
+    assert by_id(requests)["weight"]["evidence"]["count"] == 4  # type: ignore[index]
+    assert "maintainers" not in by_id(flask)  # not cached: only the no-network checks
+    assert {"typosquat", "popularity", "vulnerabilities"} <= set(by_id(flask))
+    assert doc["offline"] is True and code == 0
