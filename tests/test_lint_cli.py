@@ -158,6 +158,18 @@ def test_pypi_lookups_over_loopback(tmp_path: Path, http_server: LoopbackServer)
     assert req.read_text().splitlines()[0] == "pyyaml>=6.0.2"
 
 
+def test_fix_asks_pypi_once_per_name(tmp_path: Path, http_server: LoopbackServer) -> None:
+    http_server.add("/pypi/polars/json", json.dumps({"info": {"name": "polars", "version": "1"}}))
+    http_server.add("/pypi/broken/json", "oops", status=503)
+    req = tmp_path / "requirements.txt"
+    req.write_text("polars\nnumpy==1.0\nbroken>=1\n")
+    settings = Settings(cache_dir=tmp_path, db_path=tmp_path / "db", pypi_url=http_server.url)
+    report = run_lint([req], LintConfig(fix=True), settings=settings)
+    assert report.fixed == 2 and req.read_text() == "polars>=1\nnumpy>=1.0\nbroken>=1\n"
+    assert http_server.count("/pypi/polars/json") == 1  # several fix passes, one request
+    assert http_server.count("/pypi/broken/json") == 2  # a 5xx: one retry, then skipped
+
+
 def test_offline_never_asks_pypi(tmp_path: Path, http_server: LoopbackServer) -> None:
     req = tmp_path / "requirements.txt"
     req.write_text("pyyaml\n")

@@ -431,7 +431,7 @@ def test_vulnerable_floor_without_fixed_release_has_no_fix(tmp_path: Path) -> No
 
 
 def test_typosquat_adapter_uses_the_vet_index(tmp_path: Path) -> None:
-    typosquat = pytest.importorskip("pipwarden.checks.typosquat")
+    from pipwarden.checks import typosquat
     from pipwarden.lint.supplychain import typosquat_lookup
 
     assert hasattr(typosquat, "TyposquatIndex")

@@ -7,22 +7,23 @@ each missing source turns its rule into a "skipped: reason" line, never a crash.
 
 from __future__ import annotations
 
-import importlib
-import json
 import logging
-import urllib.error
-import urllib.request
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
+from pipwarden.checks.typosquat import TyposquatIndex
 from pipwarden.lint.engine import Edit, Finding, LintContext, rule
 from pipwarden.lint.inputs import ReqEntry
+from pipwarden.pypi.client import PyPIClient
 from pipwarden.settings import Settings
+from pipwarden.toplist import load_toplist
+from pipwarden.vulndb.ranges import lowest_safe_floor
+from pipwarden.vulndb.store import VulnStore
 
 __all__ = [
     "LookupUnavailableError",
@@ -84,31 +85,38 @@ class Lookups:
     close: Callable[[], None] | None = None
 
 
-def _pypi_json(settings: Settings) -> ProjectLookup:
-    def lookup(name: str) -> ProjectInfo | None:
-        url = f"{settings.pypi_url}/pypi/{quote(name)}/json"
-        request = urllib.request.Request(url, headers={"Accept": "application/json"})
-        try:
-            with urllib.request.urlopen(request, timeout=settings.timeout) as response:
-                data = json.loads(response.read())
-        except urllib.error.HTTPError as exc:
-            if exc.code == 404:
-                return None
-            raise LookupUnavailableError(f"PyPI answered {exc.code}") from None
-        except (OSError, ValueError) as exc:
-            raise LookupUnavailableError(f"PyPI unreachable ({exc})") from None
-        info = data.get("info") if isinstance(data, dict) else None
+def _pypi_project(client: PyPIClient) -> ProjectLookup:
+    """Each name asked once per run (``--fix`` lints several times), failures included."""
+    answers: dict[str, ProjectInfo | LookupUnavailableError | None] = {}
+    lock = threading.Lock()
+
+    def ask(name: str) -> ProjectInfo | LookupUnavailableError | None:
+        result = client.project(name)
+        if result.not_found:
+            return None
+        info = result.data.get("info") if result.data is not None else None
         if not isinstance(info, dict):
-            raise LookupUnavailableError("PyPI answer without info")
+            return LookupUnavailableError(result.error or "PyPI answer without info")
         return ProjectInfo(str(info.get("name") or name), info.get("version") or None)
+
+    def lookup(name: str) -> ProjectInfo | None:
+        with lock:
+            known = name in answers
+            answer = answers.get(name)
+        if not known:
+            answer = ask(name)
+            with lock:
+                answers[name] = answer
+        if isinstance(answer, LookupUnavailableError):
+            raise answer
+        return answer
 
     return lookup
 
 
 def typosquat_lookup(settings: Settings) -> TyposquatLookup:
-    """The typosquat index of ``vet`` over the top-packages ranking (raises when absent)."""
-    toplist = importlib.import_module("pipwarden.toplist").load_toplist(settings.cache_dir)
-    index = importlib.import_module("pipwarden.checks.typosquat").TyposquatIndex(toplist.names)
+    """The typosquat index of ``vet`` over the top-packages ranking."""
+    index = TyposquatIndex(load_toplist(settings.cache_dir).names)
 
     def lookup(name: str) -> str | None:
         match = index.check(name)
@@ -120,10 +128,9 @@ def typosquat_lookup(settings: Settings) -> TyposquatLookup:
 def floor_lookup(settings: Settings) -> tuple[FloorLookup, Callable[[], None]]:
     """The lowest safe floor from the local vulnerability database, and a close function.
 
-    Raises when the database or the ``vulndb`` package is missing.
+    Raises when there is no database yet.
     """
-    store = importlib.import_module("pipwarden.vulndb.store").VulnStore.open(settings.db_path)
-    lowest_safe_floor = importlib.import_module("pipwarden.vulndb.ranges").lowest_safe_floor
+    store = VulnStore.open(settings.db_path)
     cache: dict[str, list[Any]] = {}
 
     def lookup(name: str, specifier: str) -> tuple[str | None, tuple[str, ...]] | None:
@@ -150,7 +157,8 @@ def default_lookups(settings: Settings, *, offline: bool) -> Lookups:
     if offline:
         skipped.append("PW402: skipped: offline")
     else:
-        project = _pypi_json(settings)
+        # PyPI only enriches lint (PW402, PW102/PW304 fixes): one retry is enough
+        project = _pypi_project(PyPIClient(settings, progress=False, offline=False, retries=1))
     typosquat: TyposquatLookup | None = None
     try:
         typosquat = typosquat_lookup(settings)

@@ -12,19 +12,13 @@ Nothing is overwritten without ``force``; running twice changes nothing.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
 import string
 import tempfile
-import time
 import tomllib
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -35,6 +29,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from pipwarden.errors import InputError, NetworkError, UsageError
+from pipwarden.pypi.client import PyPIClient
 from pipwarden.settings import Settings
 
 __all__ = [
@@ -86,30 +81,6 @@ class InitResult:
 # -- PyPI lookup --------------------------------------------------------------------------
 
 
-def _fetch_json(url: str, timeout: float, attempts: int = 3) -> Any:
-    request = urllib.request.Request(
-        url, headers={"Accept": "application/json", "User-Agent": "pipwarden-init"}
-    )
-    last: Exception | None = None
-    for attempt in range(attempts):
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
-                return json.loads(response.read())
-        except urllib.error.HTTPError as exc:
-            if exc.code == 404:
-                raise
-            last = exc
-            if exc.code < 500:
-                break
-        except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:
-            last = exc
-        if attempt + 1 < attempts:
-            time.sleep(0.2 * (attempt + 1))
-    raise NetworkError(
-        f"could not read {url}: {last}", hint="retry when online, or use --offline"
-    )
-
-
 def _best_version(data: Mapping[str, Any]) -> str:
     info = data.get("info") or {}
     fallback = str(info.get("version") or "")
@@ -132,32 +103,37 @@ def _best_version(data: Mapping[str, Any]) -> str:
 
 
 def latest_versions(names: Sequence[str], settings: Settings) -> dict[str, tuple[str, str]]:
-    """``name → (canonical display name, latest stable version)`` from the PyPI JSON API.
+    """``name → (canonical display name, latest stable version)`` from the PyPI JSON API
+    (through :class:`pipwarden.pypi.client.PyPIClient`: cached, retried, concurrent).
 
     The key is the PEP 503 normalised name. An unknown project raises
     :class:`UsageError`; an unreachable index raises :class:`NetworkError`.
     """
-
-    def one(name: str) -> tuple[str, tuple[str, str]]:
-        url = f"{settings.pypi_url}/pypi/{urllib.parse.quote(canonicalize_name(name))}/json"
-        try:
-            data = _fetch_json(url, settings.timeout)
-        except urllib.error.HTTPError:
-            raise UsageError(
-                f"{name}: no such project on PyPI", hint="check the spelling (pipwarden vet NAME)"
-            ) from None
-        if not isinstance(data, dict) or not isinstance(data.get("info"), dict):
-            raise InputError("not a PyPI JSON answer", path=url)
-        canonical = str(data["info"].get("name") or name)
-        version = _best_version(data)
-        if not version:
-            raise InputError("no version in the PyPI answer", path=url)
-        return str(canonicalize_name(name)), (canonical, version)
-
     if not names:
         return {}
-    with ThreadPoolExecutor(max_workers=min(8, len(names))) as pool:
-        return dict(pool.map(one, names))
+    results = PyPIClient(settings, progress=False).fetch_many(names)
+    found: dict[str, tuple[str, str]] = {}
+    for name in names:
+        key = str(canonicalize_name(name))
+        result = results[key]
+        if result.not_found:
+            raise UsageError(
+                f"{name}: no such project on PyPI", hint="check the spelling (pipwarden vet NAME)"
+            )
+        if result.data is None:
+            raise NetworkError(
+                f"could not read {name} from {settings.pypi_url}: {result.error}",
+                hint="retry when online, or use --offline",
+            )
+        info = result.data.get("info")
+        if not isinstance(info, dict):
+            raise InputError("not a PyPI JSON answer", path=f"{settings.pypi_url}/pypi/{key}/json")
+        version = _best_version(result.data)
+        if not version:
+            raise InputError("no version in the PyPI answer",
+                             path=f"{settings.pypi_url}/pypi/{key}/json")
+        found[key] = (str(info.get("name") or name), version)
+    return found
 
 
 # -- planning -----------------------------------------------------------------------------

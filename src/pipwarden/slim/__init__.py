@@ -25,6 +25,7 @@ from packaging.markers import (
 
 from pipwarden.errors import InputError
 from pipwarden.models import Dependency, Environment, Location
+from pipwarden.pypi.client import PyPIClient
 from pipwarden.settings import Settings
 from pipwarden.slim.declared import lowest_python, read_declared
 from pipwarden.slim.imports import FileProblem, ImportUse, is_stdlib, scan_imports
@@ -187,7 +188,9 @@ def _graph_from_pypi(
     roots: dict[str, tuple[str, ...]], settings: Settings, python: tuple[int, int] | None
 ) -> tuple[DependencyGraph | None, str]:
     """Graph from PyPI metadata, markers evaluated for the lowest supported Python."""
-    fetch = pypi_requires_fetcher(settings.pypi_url, timeout=settings.timeout)
+    # one retry: a name PyPI does not answer for is listed in the note, not fatal
+    client = PyPIClient(settings, progress=False, offline=False, retries=1)
+    fetch = pypi_requires_fetcher(client)
     version = f"{python[0]}.{python[1]}" if python else None
     graph, missing = graph_from_index(roots, fetch, python_version=version)
     if set(roots) <= set(missing):

@@ -12,10 +12,7 @@ roots:
 
 from __future__ import annotations
 
-import json
 import logging
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -23,6 +20,7 @@ from dataclasses import dataclass
 from packaging.utils import canonicalize_name
 
 from pipwarden.models import InstalledPackage
+from pipwarden.pypi.client import PyPIClient
 from pipwarden.sources.graph import DependencyGraph
 
 __all__ = [
@@ -109,21 +107,15 @@ def graph_from_index(
     return graph, tuple(sorted(failed))
 
 
-def pypi_requires_fetcher(base_url: str, *, timeout: float = 15.0) -> RequiresFetcher:
-    """A fetcher reading ``{base_url}/pypi/<name>/json`` (``info.requires_dist``)."""
-    base = base_url.rstrip("/")
+def pypi_requires_fetcher(client: PyPIClient) -> RequiresFetcher:
+    """A fetcher reading ``info.requires_dist`` of each project's latest release from
+    PyPI's JSON API (through the shared client: cached, retried)."""
 
     def fetch(name: str) -> tuple[str, ...] | None:
-        url = f"{base}/pypi/{name}/json"
-        request = urllib.request.Request(url, headers={"Accept": "application/json"})
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
-                data = json.loads(response.read().decode("utf-8"))
-        except (urllib.error.URLError, OSError, ValueError) as exc:
-            logger.debug("no metadata for %s from %s: %s", name, url, exc)
-            return None
-        info = data.get("info") if isinstance(data, dict) else None
+        result = client.project(name)
+        info = result.data.get("info") if result.data is not None else None
         if not isinstance(info, dict):
+            logger.debug("no metadata for %s: %s", name, result.error)
             return None
         reqs = info.get("requires_dist") or []
         return tuple(r for r in reqs if isinstance(r, str))
