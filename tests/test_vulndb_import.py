@@ -18,7 +18,7 @@ import pytest
 from pipwarden.errors import DatabaseError, InputError
 from pipwarden.models import Severity
 from pipwarden.vulndb.ranges import fixed_versions, is_affected
-from pipwarden.vulndb.store import VulnStore
+from pipwarden.vulndb.store import SCHEMA_VERSION, VulnStore
 from pipwarden.vulndb.update import ImportResult, import_source
 
 ARCHIVE = Path(__file__).parent / "data" / "osv" / "pypa-advisory-database-20241010.zip"
@@ -47,7 +47,7 @@ def test_import_counts(real_db: tuple[Path, ImportResult]) -> None:
     assert meta.imported_at.tzinfo is not None
     assert datetime.now(UTC) - meta.imported_at < timedelta(minutes=5)
     assert meta.etag is None and meta.last_modified is None
-    assert meta.schema == 2
+    assert meta.schema == SCHEMA_VERSION
     assert not list(db.parent.glob("*.tmp")), "temporary files left behind"
 
 

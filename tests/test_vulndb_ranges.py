@@ -398,3 +398,21 @@ def test_group_by_alias_links_transitively() -> None:
     chain_a, chain_b, chain_c = adv("A-1", "X-1"), adv("B-1", "Y-1"), adv("C-1", "X-1", "Y-1")
     groups = group_by_alias([pysec, other, ghsa, chain_a, cve_only, chain_b, chain_c, pysec])
     assert groups == [(pysec, ghsa, cve_only), (other,), (chain_a, chain_b, chain_c)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["1.0", "1.0.0", "1.2.0.0", "0", "0.0.0", "2.0rc1", "1.0.post2", "1.0.dev3",
+     "1.0a1.post1.dev2", "1.0.0+cu118", "1!2.0", "01.2", "1.0-post1", "1.0.0RC1", "v1.2",
+     "1.0_1", "10.0.0.0.0.0.0.0", "0.2.0-n653", "1.0+ubuntu.1"],
+)
+def test_fast_version_key_agrees_with_parsing(text: str) -> None:
+    from packaging.version import InvalidVersion, Version
+
+    from pipwarden.vulndb.osv import _key_of_text, version_key
+
+    try:
+        expected: str | None = version_key(Version(text))
+    except InvalidVersion:
+        expected = None
+    assert _key_of_text(text) == expected

@@ -67,7 +67,7 @@ def _audit_section(report: CheckReport, s: Style) -> list[str]:
             f"{_plural(audit.packages_audited, 'package')}"
         )
     body = audit_report.render_text(audit, style=s).splitlines()[2:]  # skip title + verdict
-    lines.extend(line for line in body if line.strip())
+    lines.extend("  " + line for line in body if line.strip())
     return lines
 
 
@@ -107,7 +107,9 @@ def _vet_section(report: CheckReport, s: Style) -> list[str]:
     rest = len(vet.packages) - len(flagged)
     if rest:
         unknown = sum(1 for p in vet.packages if p.verdict is Level.UNKNOWN)
-        note = f" ({unknown} partly unknown offline)" if unknown else ""
+        note = f" ({unknown} partly unknown)" if unknown else ""
+        if vet.offline:
+            note += " (offline: name checks and cached PyPI data only)"
         lines.append(
             f"  {s('✓', 'green')} "
             f"{_plural(rest, 'other direct dependency', 'other direct dependencies')}"

@@ -12,8 +12,11 @@ import json
 import logging
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal, TypeVar, cast
+
+from packaging.version import InvalidVersion, Version
 
 from pipwarden.errors import InputError
 from pipwarden.models import Severity
@@ -65,6 +68,59 @@ class Range:
     events: tuple[Event, ...]
 
 
+def version_key(version: Version) -> str:
+    """One spelling per PEP 440 version: equal versions (``1.0`` == ``1.0.0``) share a key."""
+    release = list(version.release)
+    while len(release) > 1 and release[-1] == 0:
+        release.pop()
+    key = ".".join(map(str, release))
+    if version.epoch:
+        key = f"{version.epoch}!{key}"
+    if version.pre is not None:
+        key += f"{version.pre[0]}{version.pre[1]}"
+    if version.post is not None:
+        key += f".post{version.post}"
+    if version.dev is not None:
+        key += f".dev{version.dev}"
+    if version.local is not None:
+        key += f"+{version.local}"
+    return key
+
+
+# A version already spelled the canonical way (no epoch, no leading zeros, lower case):
+# its key is a string operation, no parsing (most entries of real records).
+_CANONICAL_VERSION = re.compile(
+    r"((?:0|[1-9][0-9]*)(?:\.(?:0|[1-9][0-9]*))*)"
+    r"((?:(?:a|b|rc)(?:0|[1-9][0-9]*))?(?:\.post(?:0|[1-9][0-9]*))?"
+    r"(?:\.dev(?:0|[1-9][0-9]*))?(?:\+[a-z0-9]+(?:\.[a-z0-9]+)*)?)"
+)
+
+
+def _key_of_text(text: str) -> str | None:
+    match = _CANONICAL_VERSION.fullmatch(text)
+    if match is not None:
+        release, rest = match.groups()
+        while release.endswith(".0"):
+            release = release[:-2]
+        return release + rest
+    try:
+        return version_key(Version(text))
+    except InvalidVersion:
+        return None
+
+
+def _keys_of(versions: Iterable[str]) -> tuple[frozenset[str], tuple[str, ...]]:
+    keys: set[str] = set()
+    invalid: list[str] = []
+    for text in versions:
+        key = _key_of_text(text)
+        if key is None:
+            invalid.append(text)
+        else:
+            keys.add(key)
+    return frozenset(keys), tuple(invalid)
+
+
 @dataclass(frozen=True)
 class Affected:
     """The affected versions of one PyPI package in one record."""
@@ -72,6 +128,19 @@ class Affected:
     package: str
     ranges: tuple[Range, ...] = ()
     versions: tuple[str, ...] = ()
+    # Precomputed by the store at import time (see version_keys); not part of equality.
+    keys: str | None = field(default=None, compare=False, repr=False)
+
+    @cached_property
+    def version_keys(self) -> tuple[frozenset[str], tuple[str, ...]]:
+        """(``version_key`` of every PEP 440 entry of ``versions``, the invalid entries).
+
+        Computed once when the record was imported, so matching never parses the list.
+        """
+        if self.keys is not None:
+            valid, _, invalid = self.keys.partition("|")
+            return frozenset(valid.split()), tuple(invalid.split())
+        return _keys_of(self.versions)
 
 
 @dataclass(frozen=True)
@@ -313,6 +382,12 @@ def group_by_alias(advisories: Iterable[Advisory]) -> list[tuple[Advisory, ...]]
 # -- compact storage form -----------------------------------------------------------------
 
 
+def _encode_keys(affected: Affected) -> str:
+    """``version_keys`` as text: valid keys, ``|``, invalid entries (space-separated)."""
+    keys, invalid = affected.version_keys
+    return " ".join(sorted(keys)) + "|" + " ".join(i for i in invalid if " " not in i)
+
+
 def _join_versions(versions: tuple[str, ...]) -> str:
     if _WHITESPACE.search("".join(versions)):
         versions = tuple(v for v in versions if not _WHITESPACE.search(v))
@@ -340,7 +415,7 @@ def advisory_to_compact(adv: Advisory) -> str:
         adv.severity_vector,
         [
             [a.package, [[r.type, [[e.kind, e.version] for e in r.events]] for r in a.ranges],
-             _join_versions(a.versions)]
+             _join_versions(a.versions), _encode_keys(a)]
             for a in adv.affected
         ],
     ]
@@ -401,7 +476,8 @@ def advisory_from_compact(
                     for rtype, events in ranges
                 ]),
                 versions=tuple(versions.split(" ")) if versions else (),
+                keys=keys,
             )
-            for pkg, ranges, versions in affected
+            for pkg, ranges, versions, keys in affected
         ]),
     )

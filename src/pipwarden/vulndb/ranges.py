@@ -28,7 +28,6 @@ known, else by interval arithmetic over the events (conservative for pre-release
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -36,7 +35,7 @@ from typing import TYPE_CHECKING, Literal
 
 from packaging.version import InvalidVersion, Version
 
-from pipwarden.vulndb.osv import Advisory, Affected, Range
+from pipwarden.vulndb.osv import Advisory, Affected, Range, version_key
 
 if TYPE_CHECKING:  # packaging.specifiers imports packaging.tags, subprocess…: keep it lazy
     from packaging.specifiers import Specifier, SpecifierSet
@@ -72,6 +71,11 @@ def parse_version(text: str) -> Version | None:
         return None
 
 
+@lru_cache(maxsize=16384)
+def _version_key(v: Version) -> str:
+    return version_key(v)
+
+
 @lru_cache(maxsize=4096)
 def _public(v: Version) -> Version:
     return v if v.local is None else Version(v.public)
@@ -91,9 +95,15 @@ def _warn_invalid(record_id: str, text: str) -> None:
 _ZERO = Version("0")
 
 
-@lru_cache(maxsize=65536)
 def _sorted_events(rng: Range, record_id: str) -> list[_Parsed]:
-    """The range's events, parsed and sorted (cached: ranges are immutable; do not mutate)."""
+    """The range's events, parsed and sorted; cached on the (immutable) range itself.
+
+    Stored in the instance dict rather than an ``lru_cache``: hashing a frozen range and
+    its events on every look-up cost more than the parsing it saved.
+    """
+    cached: list[_Parsed] | None = rng.__dict__.get("_sorted_events")
+    if cached is not None:
+        return cached
     parsed: list[_Parsed] = []
     for event in rng.events:
         if event.kind == "introduced" and event.version == "0":
@@ -105,6 +115,7 @@ def _sorted_events(rng: Range, record_id: str) -> list[_Parsed]:
             continue
         parsed.append((event.kind, version))
     parsed.sort(key=lambda e: (0, _ZERO) if e[1] is None else (1, e[1]))
+    rng.__dict__["_sorted_events"] = parsed  # a derived value; the range stays unchanged
     return parsed
 
 
@@ -114,9 +125,10 @@ def _key(v: Version, public: Version, bound: Version) -> Version:
 
 
 def _in_range(v: Version, public: Version, events: list[_Parsed]) -> bool:
-    limits = [ver for kind, ver in events if kind == "limit" and ver is not None]
-    if limits and not any(_key(v, public, lim) < lim for lim in limits):
-        return False
+    if any(kind == "limit" for kind, _ in events):
+        limits = [ver for kind, ver in events if kind == "limit" and ver is not None]
+        if not any(_key(v, public, lim) < lim for lim in limits):
+            return False
     vulnerable = False
     for kind, ver in events:
         if kind == "introduced":
@@ -133,63 +145,17 @@ def _in_range(v: Version, public: Version, events: list[_Parsed]) -> bool:
     return vulnerable
 
 
-_NUM = r"(?:0|[1-9][0-9]*)"
-_CANONICAL = (
-    rf"(?:[1-9][0-9]*!)?{_NUM}(?:\.{_NUM})*(?:(?:a|b|rc){_NUM})?(?:\.post{_NUM})?"
-    rf"(?:\.dev{_NUM})?(?:\+[a-z0-9]+(?:\.[a-z0-9]+)*)?"
-)
-# A whole ``versions`` list (joined by newlines) in which every entry is already in the
-# canonical form ``str(Version(entry))`` (give or take trailing ``.0`` release segments).
-_ALL_CANONICAL = re.compile(rf"{_CANONICAL}(?:\n{_CANONICAL})*")
-# _spellings() pads up to five ".0": longer runs of zeros take the exact (slow) path.
-_MANY_ZEROS = re.compile(r"(?:\.0){6}(?![0-9])")
-
-
-@lru_cache(maxsize=4096)
-def _spellings(v: Version) -> frozenset[str]:
-    """Canonical spellings of ``v`` with 0-5 trailing ``.0`` release segments."""
-    release = list(v.release)
-    while len(release) > 1 and release[-1] == 0:
-        release.pop()
-    epoch = f"{v.epoch}!" if v.epoch else ""
-    suffix = ""
-    if v.pre is not None:
-        suffix += f"{v.pre[0]}{v.pre[1]}"
-    if v.post is not None:
-        suffix += f".post{v.post}"
-    if v.dev is not None:
-        suffix += f".dev{v.dev}"
-    if v.local is not None:
-        suffix += f"+{v.local}"
-    return frozenset(
-        epoch + ".".join(map(str, release + [0] * pad)) + suffix for pad in range(6)
-    )
-
-
-@lru_cache(maxsize=65536)
-def _canonical_list(versions: tuple[str, ...]) -> bool:
-    """Whether every entry is spelled canonically, so set lookups of spellings suffice."""
-    joined = "\n".join(versions)
-    return bool(_ALL_CANONICAL.fullmatch(joined)) and not _MANY_ZEROS.search(joined)
-
-
-def _listed(v: Version, public: Version, versions: tuple[str, ...], record_id: str) -> bool:
+def _listed(v: Version, public: Version, affected: Affected, record_id: str) -> bool:
     """Whether ``v`` equals an entry of ``versions`` (see the module notes on local labels)."""
-    if not versions:
+    if not affected.versions:
         return False
-    if _canonical_list(versions):
-        # Fast path: no parsing; equal versions have one of a few spellings.
-        if not _spellings(v).isdisjoint(versions):
-            return True
-        return v.local is not None and not _spellings(public).isdisjoint(versions)
-    for text in versions:
-        listed = parse_version(text)
-        if listed is None:
-            _warn_invalid(record_id, text)
-            continue
-        if listed == v or (listed.local is None and listed == public):
-            return True
-    return False
+    keys, invalid = affected.version_keys
+    if invalid:
+        _warn_invalid(record_id, invalid[0])
+    if _version_key(v) in keys:
+        return True
+    # A listed public version covers its local builds; a listed local build only itself.
+    return v.local is not None and _version_key(public) in keys
 
 
 def is_affected(version: str, affected: Affected, *, record_id: str) -> bool:
@@ -201,7 +167,7 @@ def is_affected(version: str, affected: Affected, *, record_id: str) -> bool:
     for rng in affected.ranges:
         if rng.type in _MATCHED_TYPES and _in_range(v, public, _sorted_events(rng, record_id)):
             return True
-    return _listed(v, public, affected.versions, record_id)
+    return _listed(v, public, affected, record_id)
 
 
 def advisory_affects(advisory: Advisory, package: str, version: str) -> bool:

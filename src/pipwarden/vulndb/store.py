@@ -28,7 +28,7 @@ from pipwarden.vulndb.osv import Advisory, advisory_from_compact, normalize_name
 
 __all__ = ["SCHEMA", "SCHEMA_VERSION", "UPDATE_HINT", "DbMeta", "VulnStore"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: versions lists carry precomputed version keys
 UPDATE_HINT = "Run `pipwarden db update` when online, or `pipwarden db import FILE.zip`."
 
 SCHEMA = """
