@@ -452,3 +452,26 @@ def test_missing_data_sources_are_skipped_not_fatal(tmp_path: Path) -> None:
         [tmp_path / "p"], LintConfig(), settings=_settings_for(tmp_path), offline=True
     )
     assert report.findings == ()
+
+
+def test_vulnerable_pin_gets_a_safe_floor_from_the_real_database(tmp_path: Path) -> None:
+    """A pin cannot be narrowed: PW403 judges ``>=pin`` and the fix floats it to a safe floor."""
+    from pipwarden.lint.supplychain import floor_lookup
+    from pipwarden.vulndb.update import import_source
+
+    settings = _settings_for(tmp_path)
+    archive = Path(__file__).parent / "data" / "osv" / "pypa-advisory-database-20241010.zip"
+    import_source(archive, settings.db_path)
+    lookup, close = floor_lookup(settings)
+    try:
+        assert lookup("requests", "==2.19.1") == ("2.31.0", ("PYSEC-2018-28", "PYSEC-2023-74"))
+        assert lookup("requests", "==2.32.0") is None
+        lookups = Lookups(safe_floor=lookup)
+        path = write(tmp_path, "requirements.txt", "requests==2.19.1  # old\n")
+        assert lint(tmp_path, lookups=lookups, select=("PW403",)) == [
+            ("PW403", "requirements.txt", 1)
+        ]
+        assert lint(tmp_path, fix=True, lookups=lookups, select=("PW403",)) == []  # fixed
+        assert path.read_text() == "requests>=2.31.0  # old\n"
+    finally:
+        close()

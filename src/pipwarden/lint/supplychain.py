@@ -141,6 +141,10 @@ def floor_lookup(settings: Settings) -> tuple[FloorLookup, Callable[[], None]]:
             spec = SpecifierSet(specifier)
         except InvalidSpecifier:
             return None
+        pins = [s for s in spec if s.operator in {"==", "==="} and not s.version.endswith(".*")]
+        if len(pins) == 1 and len(spec) == 1:
+            # A pin cannot be narrowed: the routine's answer is a floor, so judge ">=pin".
+            spec = SpecifierSet(f">={pins[0].version}")
         answer = lowest_safe_floor(spec, cache[name], releases=None, package=name)
         if answer.status == "safe":
             return None
