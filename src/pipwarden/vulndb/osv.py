@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -132,15 +133,18 @@ class Affected:
     keys: str | None = field(default=None, compare=False, repr=False)
 
     @cached_property
-    def version_keys(self) -> tuple[frozenset[str], tuple[str, ...]]:
-        """(``version_key`` of every PEP 440 entry of ``versions``, the invalid entries).
+    def version_keys(self) -> tuple[str, tuple[str, ...]]:
+        """(`` k1 k2 … `` — the ``version_key`` of every PEP 440 entry of ``versions``,
+        space-padded so that ``f" {key} " in text`` tests membership —, the invalid entries).
 
-        Computed once when the record was imported, so matching never parses the list.
+        Computed once when the record was imported, so matching never parses the list; one
+        string per entry instead of a set keeps memory flat on large databases.
         """
         if self.keys is not None:
-            valid, _, invalid = self.keys.partition("|")
-            return frozenset(valid.split()), tuple(invalid.split())
-        return _keys_of(self.versions)
+            valid, _, bad = self.keys.partition("|")
+            return f" {valid} ", tuple(bad.split())
+        keys, invalid = _keys_of(self.versions)
+        return f" {' '.join(sorted(keys))} ", invalid
 
 
 @dataclass(frozen=True)
@@ -384,7 +388,7 @@ def group_by_alias(advisories: Iterable[Advisory]) -> list[tuple[Advisory, ...]]
 
 def _encode_keys(affected: Affected) -> str:
     """``version_keys`` as text: valid keys, ``|``, invalid entries (space-separated)."""
-    keys, invalid = affected.version_keys
+    keys, invalid = _keys_of(affected.versions)
     return " ".join(sorted(keys)) + "|" + " ".join(i for i in invalid if " " not in i)
 
 
@@ -475,7 +479,7 @@ def advisory_from_compact(
                     _trusted(Range, type=rtype, events=tuple([_event(k, v) for k, v in events]))
                     for rtype, events in ranges
                 ]),
-                versions=tuple(versions.split(" ")) if versions else (),
+                versions=tuple(map(sys.intern, versions.split(" "))) if versions else (),
                 keys=keys,
             )
             for pkg, ranges, versions, keys in affected

@@ -152,10 +152,10 @@ def _listed(v: Version, public: Version, affected: Affected, record_id: str) -> 
     keys, invalid = affected.version_keys
     if invalid:
         _warn_invalid(record_id, invalid[0])
-    if _version_key(v) in keys:
+    if f" {_version_key(v)} " in keys:
         return True
     # A listed public version covers its local builds; a listed local build only itself.
-    return v.local is not None and _version_key(public) in keys
+    return v.local is not None and f" {_version_key(public)} " in keys
 
 
 def is_affected(version: str, affected: Affected, *, record_id: str) -> bool:
