@@ -416,3 +416,18 @@ def test_fast_version_key_agrees_with_parsing(text: str) -> None:
     except InvalidVersion:
         expected = None
     assert _key_of_text(text) == expected
+
+
+def test_list_keys_fast_path_agrees_with_parsing_each_entry() -> None:
+    from packaging.version import Version
+
+    from pipwarden.vulndb.osv import _keys_of, version_key
+
+    entries = ["1.0", "1.0.0", "0.0", "10.0.0", "1.0a1", "2.0.0rc2", "1.0.post3", "1.0.0.dev1",
+               "3.0.1", "1.10.0", "0", "100.0.0.0"]
+    keys, invalid = _keys_of(entries)
+    assert invalid == ()
+    assert keys == frozenset(version_key(Version(e)) for e in entries)
+    mixed, bad = _keys_of(["1.0", "0.7.10p1", "2.0+cu118"])
+    assert bad == ("0.7.10p1",)
+    assert mixed == frozenset({"1", "2+cu118"})

@@ -12,7 +12,7 @@ import json
 import logging
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal, TypeVar, cast
@@ -110,7 +110,22 @@ def _key_of_text(text: str) -> str | None:
         return None
 
 
-def _keys_of(versions: Iterable[str]) -> tuple[frozenset[str], tuple[str, ...]]:
+_NUMBER = r"(?:0|[1-9][0-9]*)"
+# A whole list in canonical spelling without local labels, one entry per line.
+_CANONICAL_LIST = re.compile(
+    rf"{_NUMBER}(?:\.{_NUMBER})*(?:(?:a|b|rc){_NUMBER})?(?:\.post{_NUMBER})?(?:\.dev{_NUMBER})?"
+    rf"(?:\n{_NUMBER}(?:\.{_NUMBER})*(?:(?:a|b|rc){_NUMBER})?(?:\.post{_NUMBER})?"
+    rf"(?:\.dev{_NUMBER})?)*"
+)
+# Trailing ".0" release segments, before a suffix or the end of an entry.
+_TRAILING_ZEROS = re.compile(r"(?<=[0-9])(?:\.0)+(?=a|b|rc|\.post|\.dev|\n|$)")
+
+
+def _keys_of(versions: Sequence[str]) -> tuple[frozenset[str], tuple[str, ...]]:
+    """The keys of the PEP 440 entries and the entries that are not versions."""
+    joined = "\n".join(versions)
+    if _CANONICAL_LIST.fullmatch(joined):  # the usual case: one regex pass for the list
+        return frozenset(_TRAILING_ZEROS.sub("", joined).split("\n")), ()
     keys: set[str] = set()
     invalid: list[str] = []
     for text in versions:
