@@ -209,3 +209,16 @@ def test_stdlib_alternative_skipped_when_dependency_is_already_conditional(
 def test_cli_empty_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["slim", str(tmp_path), "--offline"]) == 0
     assert "no declared dependencies found" in capsys.readouterr().out
+
+
+def test_python_m_pip_needs_no_declaration(tmp_path: Path) -> None:
+    """Every venv holds pip: ``python -m pip`` in a script is not an undeclared import."""
+    from pipwarden.slim import run_slim
+
+    (tmp_path / "requirements.txt").write_text("requests>=2\n")
+    (tmp_path / "job.py").write_text("import requests\n")
+    (tmp_path / "setup.sh").write_text(
+        "#!/bin/bash\n.venv/bin/python -m pip install -U pip\npython -m pytest\n"
+    )
+    report = run_slim(tmp_path, offline=True)
+    assert [u.distribution for u in report.undeclared] == ["pytest"]

@@ -102,7 +102,7 @@ def _vet_section(report: CheckReport, s: Style) -> list[str]:
     flagged = [p for p in vet.packages if p.verdict >= Level.WARN]
     for pkg in sorted(flagged, key=lambda p: (-p.verdict, p.name)):
         mark, color = _LEVEL_MARK[pkg.verdict]
-        reasons = "; ".join(pkg.reasons[:2]) or pkg.verdict.label
+        reasons = "; ".join(r.rstrip(".") for r in pkg.reasons[:2]) or pkg.verdict.label
         lines.append(f"  {s(mark, color)} {s(pkg.display_name, 'bold')}  {reasons}")
     rest = len(vet.packages) - len(flagged)
     if rest:

@@ -90,6 +90,10 @@ RUNTIME_PLUGINS: dict[str, tuple[str, str]] = {
 }
 
 
+# Modules a new venv already holds (``python -m venv`` installs pip with ensurepip).
+_VENV_BOOTSTRAP = frozenset({"pip", "ensurepip", "venv"})
+
+
 @dataclass(frozen=True)
 class StdlibFinding:
     dependency: Dependency
@@ -255,8 +259,11 @@ def run_slim(
 
     # -- imports -> distributions ------------------------------------------------------
     module_uses = list(scan.imports)
+    # ``python -m pip`` needs no declaration: every venv is created with pip in it.
     module_uses += [
-        ImportUse(c.name, c.location) for c in tools.commands if c.module
+        ImportUse(c.name, c.location)
+        for c in tools.commands
+        if c.module and c.name.partition(".")[0] not in _VENV_BOOTSTRAP
     ]
     used_by_import: set[str] = set()
     undeclared: dict[str, list[tuple[str, Location]]] = {}
