@@ -11,7 +11,18 @@ look-ups, never a loop over the ranking:
 * a *symmetric-delete* dictionary: every core form and each of its one-character
   deletions point at the names they came from, so any single insertion, deletion,
   substitution or transposition meets its target in one look-up per deletion; candidates
-  are then confirmed with an optimal-string-alignment distance of one.
+  are then confirmed in linear time (:func:`one_edit_apart`). One-edit shapes that, on the
+  top-15,000 list, flag far more legitimate names than they catch are not reported (see
+  :func:`_plausible_typo`).
+
+When those find nothing, a second stage looks for
+
+* *combosquats*: one of the ``COMBO_RANK`` most popular names plus generic words
+  (``requests-darwin-lite``; level warn, it may be a genuine add-on) or a misspelling of
+  it plus generic words or digits (``requestss2``; level risk);
+* *two-edit typos* of the ``FAR_RANK`` most popular names and of long one-word names
+  (``matpllotib``, ``beautifilsoop``), through a symmetric-delete dictionary of depth two
+  over those names only, with the same first letter and no short word rewritten.
 
 A match only counts when the target is much more popular (by rank) than the name and the
 name is not itself popular; :func:`check_typosquat` also clears names whose PyPI owners or
@@ -143,6 +154,7 @@ def _deletions(text: str) -> set[str]:
     return {text[:i] + text[i + 1 :] for i in range(len(text))}
 
 
+_COMBO_TYPO = "a misspelling of its name plus a generic word or digits"
 _GLUED_WORDS = tuple(sorted(w for w in GENERIC_WORDS if len(w) >= 3))
 
 
@@ -561,7 +573,7 @@ class TyposquatIndex:
                     found.setdefault(idx, ("its name plus a generic word", "warn"))
             if len(base) >= COMBO_TYPO_MIN_LENGTH:
                 for idx in self._one_edit(base, combo_upto):
-                    found.setdefault(idx, ("a misspelling of its name plus a generic word", "risk"))
+                    found.setdefault(idx, (_COMBO_TYPO, "risk"))
         if far and not found and self.far_min_length - 2 <= len(raw) <= self._far_max + 2:
             # two edits from a very popular or a long name
             for idx in self._two_edits(raw, upto, _words(norm)):
@@ -686,7 +698,8 @@ def check_typosquat(
     target_project: Mapping[str, Any] | None = None,
     match: TyposquatMatch | bool | None = True,
 ) -> Signal:
-    """The ``typosquat`` signal for ``name``: risk with a ``target``, or ok.
+    """The ``typosquat`` signal for ``name``: risk (or warn for a likely add-on) with a
+    ``target``, or ok.
 
     ``match`` may pass an already computed :meth:`TyposquatIndex.check` result.
     """
@@ -716,6 +729,15 @@ def check_typosquat(
                 evidence,
                 match.target,
             )
+    if match.level == "warn":
+        return Signal(
+            "typosquat",
+            Level.WARN,
+            f"The name looks like an add-on to {match.target} (rank {match.target_rank}): "
+            f"{match.kind}. Check that it comes from {match.target}'s maintainers.",
+            evidence,
+            match.target,
+        )
     return Signal(
         "typosquat",
         Level.RISK,
