@@ -349,6 +349,10 @@ class TyposquatIndex:
     ``rank_ratio``: the target must rank at least this many times higher than the name.
     ``min_edit_length``: shorter names only match through exact core forms (no edits),
     since one edit on a 3-letter name reaches too many unrelated names.
+    ``far_rank``, ``far_min_length``, ``long_length``: two-edit typos are matched against
+    the ``far_rank`` most popular names of at least ``far_min_length`` characters and
+    against one-word names of at least ``long_length`` characters.
+    ``combo_rank``: combosquats are matched against this many most popular names.
     """
 
     def __init__(
@@ -556,7 +560,9 @@ class TyposquatIndex:
     ) -> list[TyposquatMatch]:
         """Combosquats (a popular name plus a generic word) and two-edit typos.
 
-        Run only when the one-edit, look-alike, affix and word-order checks found nothing.
+        :meth:`check` runs it when the one-edit, look-alike, affix and word-order checks
+        found nothing, and (``far=False``: combosquats only) to let a combosquat of a more
+        popular name win over a one-edit neighbour.
         """
         norm = canonicalize_name(name)
         name_rank = self.rank.get(norm)
@@ -597,14 +603,18 @@ class TyposquatIndex:
         else:
             for key in _edits(text):
                 out.update(self._by_raw.get(key, ()))
-        names = self.names
-        return [
-            i for i in out
-            if i < upto
-            and len(_raw_forms(names[i])[0]) >= self.min_edit_length
-            and one_edit_apart(text, _raw_forms(names[i])[0])
-            and _plausible_typo(text, _raw_forms(names[i])[0])
-        ]
+        hits = []
+        for i in out:
+            if i >= upto:
+                continue
+            raw = _raw_forms(self.names[i])[0]
+            if (
+                len(raw) >= self.min_edit_length
+                and one_edit_apart(text, raw)
+                and _plausible_typo(text, raw)
+            ):
+                hits.append(i)
+        return hits
 
     def _far_target(self, idx: int, raw: str) -> bool:
         """May this ranked name be matched at distance two?
