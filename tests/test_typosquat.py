@@ -14,6 +14,7 @@ from pipwarden.checks.typosquat import (
     KEYBOARD_NEIGHBOURS,
     TyposquatIndex,
     check_typosquat,
+    one_edit_apart,
     osa_distance,
 )
 from pipwarden.models import Level
@@ -23,6 +24,13 @@ from pipwarden.toplist import load_toplist
 @pytest.fixture(scope="module")
 def index() -> TyposquatIndex:
     return TyposquatIndex(load_toplist().names)
+
+
+@pytest.fixture(scope="module")
+def bulk_index(index: TyposquatIndex) -> TyposquatIndex:
+    bulk = TyposquatIndex(index.names)
+    bulk.prepare_bulk()
+    return bulk
 
 
 @pytest.mark.parametrize(
@@ -119,7 +127,7 @@ def test_osa_distance_properties(word: str, data: st.DataObject) -> None:
     assert osa_distance(word, word + "x") == 1
 
 
-def test_bulk_and_lazy_paths_agree(index: TyposquatIndex) -> None:
+def test_bulk_and_lazy_paths_agree(index: TyposquatIndex, bulk_index: TyposquatIndex) -> None:
     rng = random.Random(7)
     names = list(index.names[:3000])
     probes: list[str] = []
@@ -128,9 +136,8 @@ def test_bulk_and_lazy_paths_agree(index: TyposquatIndex) -> None:
         probes.append(name[:i] + rng.choice(string.ascii_lowercase) + name[i + 1 :])
         probes.append(name[:i] + name[i + 1 :])
     lazy = TyposquatIndex(index.names)
-    bulk = TyposquatIndex(index.names)
     expected = {p: lazy.check(p) for p in probes}
-    got = bulk.check_many(probes)
+    got = bulk_index.check_many(probes)
     assert {m.name: m.target for m in got.values()} == {
         m.name: m.target for m in expected.values() if m is not None
     }
@@ -146,3 +153,93 @@ def test_uses_an_index_not_pairwise_loops(index: TyposquatIndex) -> None:
     started = time.perf_counter()
     fresh.check_many(names)
     assert time.perf_counter() - started < 3.0  # pairwise would be 75M comparisons
+
+
+# -- rules added with the 150-pair benchmark: each fires on a real typosquat from
+# benchmarks/data/typosquats.tsv and stays quiet on a legitimate popular neighbour
+
+
+@pytest.mark.parametrize(
+    ("name", "target", "how", "level"),
+    [
+        # two edits from a very popular name (requests, matplotlib, colorama)
+        ("reqesst", "requests", "two letters changed", "risk"),
+        ("matpllotib", "matplotlib", "two letters changed", "risk"),
+        ("colorona", "colorama", "two letters changed", "risk"),
+        # two edits from a long one-word name
+        ("BeautifilSoop", "beautifulsoup", "two letters changed", "risk"),
+        # one of the most popular names plus generic words: may be an add-on, so warn
+        ("requests-darwin-lite", "requests", "plus a generic word", "warn"),
+        ("httpxhelp", "httpx", "plus a generic word", "warn"),  # glued on
+        # a misspelling of it plus digits or generic words: risk
+        ("requestss2", "requests", "misspelling of its name plus", "risk"),
+        # a digit in front is still one added letter
+        ("0requests", "requests", "one letter added", "risk"),
+    ],
+)
+def test_second_stage_rules(
+    index: TyposquatIndex, name: str, target: str, how: str, level: str
+) -> None:
+    match = index.check(name)
+    assert match is not None, name
+    assert (match.target, match.level) == (target, level)
+    assert how in match.kind
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        # legitimate popular packages near a much more popular one, left alone on purpose
+        "niquests",  # two edits from requests, but another first letter
+        "pathlib",  # two edits from oauthlib, another first letter
+        "google-cloud-dns",  # two edits from google-cloud-kms: a short word rewritten
+        "dbus-python",  # two edits from dnspython, with another number of words
+        "requests-toolbelt",  # requests plus a word that is not generic
+        "fastapi-utils",  # an add-on of a name outside the COMBO_RANK most popular
+        "django-q2",  # digits plus a one-edit base of a name outside COMBO_RANK
+        "dotenv",  # python-dotenv without its affix: a legitimate short name
+        "willow",  # pillow with another first letter
+        "grequests",  # a letter put in front of requests
+        "fabric2",  # a version digit appended to fabric
+    ],
+)
+def test_second_stage_neighbours_not_flagged(index: TyposquatIndex, name: str) -> None:
+    assert index.check(name) is None, index.check(name)
+
+
+def test_combosquat_is_a_warning_with_advice(index: TyposquatIndex) -> None:
+    signal = check_typosquat(index, "requests-darwin-lite")
+    assert signal.level is Level.WARN and signal.target == "requests"
+    assert "add-on to requests" in signal.message
+    assert "maintainers" in signal.message
+    risk = check_typosquat(index, "reqesst")
+    assert risk.level is Level.RISK and risk.target == "requests"
+
+
+def test_a_more_popular_base_wins_over_a_one_edit_neighbour() -> None:
+    ranking = ["requests"] + [f"filler{i}" for i in range(100)] + ["requests-ssh"]
+    ranking += [f"other{i}" for i in range(3000)]
+    idx = TyposquatIndex(ranking)
+    match = idx.check("requests-ssl")  # one edit from requests-ssh; requests plus "ssl"
+    assert match is not None and match.target == "requests" and match.level == "warn"
+
+
+def test_second_stage_bulk_and_lazy_paths_agree(
+    index: TyposquatIndex, bulk_index: TyposquatIndex
+) -> None:
+    probes = [
+        "reqesst", "matpllotib", "colorona", "beautifilsoop", "requests-darwin-lite",
+        "httpxhelp", "requestss2", "niquests", "google-cloud-dns", "dbus-python",
+        "fastapi-utils", "willow", "grequests", "fabric2", "numpy-plus", "pandsa-dev",
+    ]
+    expected = {p: index.check(p) for p in probes}
+    got = bulk_index.check_many(probes)
+    assert {m.name: (m.target, m.level) for m in got.values()} == {
+        m.name: (m.target, m.level) for m in expected.values() if m is not None
+    }
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text("abc", max_size=7), st.text("abc", max_size=7))
+def test_one_edit_apart_matches_osa(a: str, b: str) -> None:
+    assert one_edit_apart(a, b) == (osa_distance(a, b) == 1)
