@@ -438,6 +438,7 @@ def test_typosquat_adapter_uses_the_vet_index(tmp_path: Path) -> None:
     lookup = typosquat_lookup(_settings_for(tmp_path))
     assert lookup("requests") is None
     assert lookup("reqeusts") == "requests"
+    assert lookup("idna-ssl") is None  # an add-on-like name: vet warns, lint stays quiet
 
 
 def test_missing_data_sources_are_skipped_not_fatal(tmp_path: Path) -> None:

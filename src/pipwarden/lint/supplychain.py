@@ -119,8 +119,10 @@ def typosquat_lookup(settings: Settings) -> TyposquatLookup:
     index = TyposquatIndex(load_toplist(settings.cache_dir).names)
 
     def lookup(name: str) -> str | None:
+        # Only typosquat suspects; an add-on-like name (a warn-level combosquat) is for
+        # `vet` to explain, not a lint error on every project that uses it.
         match = index.check(name)
-        return None if match is None else str(match.target)
+        return None if match is None or match.level != "risk" else str(match.target)
 
     return lookup
 
