@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import shutil
 import socket
 import subprocess
@@ -22,6 +23,7 @@ from typing import Any
 import pytest
 
 from pipwarden.cli import main
+from pipwarden.vulndb.update import import_source
 
 pytestmark = pytest.mark.browser
 
@@ -36,8 +38,14 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
     "--disable-dev-shm-usage",
     "--window-size=1280,1000",
+    "--hide-scrollbars",
 ]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "analytics-pipeline"
+SAMPLE = ROOT / "examples" / "osv-sample.zip"
+DOCS_SCREENSHOT = ROOT / "docs" / "check-report.png"
+RISK_RGB = {"rgb(207, 34, 46)", "rgb(248, 81, 73)"}  # --risk, light and dark
 
 
 def _chromium() -> str | None:
@@ -110,6 +118,23 @@ class Driver:
 
     def run(self, script: str) -> Any:
         return self.call("POST", self.s("/execute/sync"), {"script": script, "args": []})
+
+    def load(self, page: Path) -> None:
+        self.call("POST", self.s("/url"), {"url": page.as_uri()})
+
+    def screenshot(self, dest: Path, *, width: int = 1280, max_height: int = 6000) -> Path:
+        """A PNG of the whole page (the window grown to the page's height, up to
+        ``max_height``), then the window put back."""
+        height, chrome = self.run(
+            "return [document.documentElement.scrollHeight, outerHeight - innerHeight]"
+        )
+        self.call("POST", self.s("/window/rect"),
+                  {"width": width, "height": min(max(height, 600) + chrome, max_height)})
+        try:
+            dest.write_bytes(base64.b64decode(self.call("GET", self.s("/screenshot"))))
+        finally:
+            self.call("POST", self.s("/window/rect"), {"width": 1280, "height": 1000})
+        return dest
 
     def quit(self) -> None:
         if self.session is not None:
@@ -236,3 +261,163 @@ def test_fleet_report_screenshot_with_chromium_alone(chromium: str, tmp_path: Pa
     assert console == [], result.stderr[-2000:]
     assert shot.exists() and shot.read_bytes().startswith(PNG_MAGIC)
     assert shot.stat().st_size > 5_000
+
+
+# -- check, audit and vet pages ------------------------------------------------------------
+
+# Facts every report page must show in a real browser (run in the page, after load).
+PAGE_FACTS = """
+const verdict = document.querySelector('header.verdict p');
+const vbox = verdict.getBoundingClientRect();
+const nodes = [...document.querySelectorAll('ul.tree .node')];
+const shown = n => n.checkVisibility ? n.checkVisibility() : n.getClientRects().length > 0;
+const depth = li => { let d = 0; for (let e = li; e; e = e.parentElement.closest('ul.tree li')) d++;
+                      return d; };
+const scrolls = [...document.querySelectorAll('div.scroll')].map(div => {
+  const table = div.querySelector('table'); const th = table.querySelector('thead th');
+  const before = th.getBoundingClientRect().top - div.getBoundingClientRect().top;
+  const long = div.scrollHeight > div.clientHeight + 1;
+  if (long) div.scrollTop = 200;
+  const after = th.getBoundingClientRect().top - div.getBoundingClientRect().top;
+  div.scrollTop = 0;
+  return {rows: table.tBodies[0].rows.length, long, overflowY: getComputedStyle(div).overflowY,
+          headerStays: Math.abs(after - before) < 2};
+});
+return {
+  title: document.title,
+  scripts: document.scripts.length,
+  resources: performance.getEntriesByType('resource').length,
+  verdict: verdict.textContent,
+  verdictSize: parseFloat(getComputedStyle(verdict).fontSize),
+  verdictInView: vbox.top >= 0 && vbox.bottom <= innerHeight && vbox.width > 200,
+  markColour: getComputedStyle(verdict.querySelector('.mark')).color,
+  sections: [...document.querySelectorAll('section')].map(s => s.id),
+  nodes: nodes.length,
+  shownNodes: nodes.filter(shown).length,
+  maxDepth: Math.max(0, ...[...document.querySelectorAll('ul.tree li')].map(depth)),
+  riskNodes: nodes.filter(n => n.classList.contains('lvl-risk') && shown(n))
+                  .map(n => [n.firstChild.textContent.trim(),
+                             getComputedStyle(n).borderLeftColor]),
+  scrolls,
+  pageWidth: document.documentElement.scrollWidth,
+  viewWidth: innerWidth,
+};
+"""
+
+
+@pytest.fixture(scope="module")
+def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("osv-sample") / "osv.sqlite3"
+    import_source(SAMPLE, db)
+    return db
+
+
+def _open(driver: Driver, page: Path) -> dict[str, Any]:
+    driver.load(page)
+    facts: dict[str, Any] = driver.run(PAGE_FACTS)
+    assert facts["scripts"] == 0
+    assert facts["resources"] == 0  # nothing fetched from anywhere: self-contained
+    assert _errors(driver.browser_log()) == []
+    assert facts["verdictInView"] and facts["verdictSize"] >= 16  # first thing, readable
+    assert facts["pageWidth"] <= facts["viewWidth"]  # wide tables scroll inside their box
+    for box in facts["scrolls"]:
+        assert box["overflowY"] == "auto"
+        if box["long"]:  # a long table scrolls in its box and keeps its header row
+            assert box["headerStays"], box
+    return facts
+
+
+def _shoot(driver: Driver, dest: Path) -> Path:
+    driver.screenshot(dest)
+    data = dest.read_bytes()
+    assert data.startswith(PNG_MAGIC) and len(data) > 20_000
+    return dest
+
+
+def test_check_report_in_headless_chromium(
+    driver: Driver, sample_db: Path, tmp_path: Path
+) -> None:
+    page = tmp_path / "check.html"
+    code = main(["check", str(EXAMPLE), "--offline", "--db", str(sample_db), "--format", "html",
+                 "-o", str(page)])
+    assert code == 1
+    facts = _open(driver, page)
+    assert facts["title"] == "pipwarden check — analytics-pipeline"
+    assert "problems need action" in facts["verdict"]
+    assert facts["markColour"] in RISK_RGB
+    assert facts["sections"][:5] == [
+        "vulnerabilities", "ignores-and-skipped", "requirements-hygiene", "dependency-risk",
+        "dependency-tree",
+    ]
+    assert facts["shownNodes"] == facts["nodes"] >= 7  # every direct requirement, unfolded
+    risky = {label for label, _ in facts["riskNodes"]}
+    assert {"requests", "urllib3", "jinja2"} <= risky, facts["riskNodes"]
+    assert {colour for _, colour in facts["riskNodes"]} <= RISK_RGB  # coloured by risk
+    vulns = facts["scrolls"][0]
+    assert vulns["rows"] >= 9 and vulns["long"]  # the long table scrolls in its own box
+    shot = _shoot(driver, tmp_path / "check.png")
+    if os.environ.get("PIPWARDEN_UPDATE_SCREENSHOTS") == "1":
+        DOCS_SCREENSHOT.parent.mkdir(exist_ok=True)
+        shutil.copyfile(shot, DOCS_SCREENSHOT)
+
+
+def _venv(root: Path) -> Path:
+    """A venv on disk (metadata only) three levels deep: etl-app → dbt-core → jinja2 /
+    requests → urllib3, with vulnerable jinja2, requests and urllib3 releases."""
+    venv = root / ".venv"
+    site = venv / "lib" / "python3.11" / "site-packages"
+    (venv / "pyvenv.cfg").parent.mkdir(parents=True)
+    (venv / "pyvenv.cfg").write_text("home = /usr/bin\nversion = 3.11.7\n")
+    for name, version, requires in [
+        ("etl-app", "0.3.0", ["dbt-core>=1.7", "tqdm"]),
+        ("dbt-core", "1.7.0", ["Jinja2>=2.10", "requests<3"]),
+        ("Jinja2", "2.10.1", ["MarkupSafe>=0.23"]),
+        ("MarkupSafe", "2.1.5", []),
+        ("requests", "2.19.1", ["urllib3<1.24,>=1.21.1", "idna"]),
+        ("urllib3", "1.23", []),
+        ("idna", "2.7", []),
+        ("tqdm", "4.66.4", []),
+    ]:
+        info = site / f"{name.replace('-', '_')}-{version}.dist-info"
+        info.mkdir(parents=True)
+        lines = ["Metadata-Version: 2.1", f"Name: {name}", f"Version: {version}"]
+        lines += [f"Requires-Dist: {r}" for r in requires]
+        (info / "METADATA").write_text("\n".join(lines) + "\n")
+    return venv
+
+
+def test_audit_report_of_a_venv_in_headless_chromium(
+    driver: Driver, sample_db: Path, tmp_path: Path
+) -> None:
+    venv = _venv(tmp_path)
+    page = tmp_path / "audit.html"
+    code = main(["audit", "--path", str(venv), "--db", str(sample_db), "--offline",
+                 "--format", "html", "-o", str(page)])
+    assert code == 1
+    facts = _open(driver, page)
+    assert facts["title"] == "pipwarden audit"
+    assert facts["markColour"] in RISK_RGB
+    assert facts["sections"][0] == "vulnerabilities"
+    assert facts["sections"][-1] == "where-the-vulnerable-packages-come-from"
+    # etl-app → dbt-core → requests → urllib3: four levels, all unfolded down to urllib3
+    assert facts["maxDepth"] >= 4
+    assert facts["shownNodes"] == facts["nodes"]
+    risky = {label for label, _ in facts["riskNodes"]}
+    assert {"urllib3", "requests"} <= risky, facts["riskNodes"]
+    _shoot(driver, tmp_path / "audit.png")
+
+
+def test_vet_report_of_two_names_in_headless_chromium(
+    driver: Driver, sample_db: Path, tmp_path: Path
+) -> None:
+    page = tmp_path / "vet.html"
+    code = main(["vet", "requests", "reqeusts", "--offline", "--db", str(sample_db),
+                 "--format", "html", "-o", str(page)])
+    assert code == 1  # the typosquat
+    facts = _open(driver, page)
+    assert facts["title"] == "pipwarden vet"
+    assert "of 2 packages need a closer look" in facts["verdict"]
+    assert facts["sections"][:2] == ["packages", "dependency-tree"]
+    assert any(s.startswith("reqeusts") for s in facts["sections"])  # its every signal
+    assert facts["shownNodes"] == facts["nodes"] == 2
+    _shoot(driver, tmp_path / "vet.png")

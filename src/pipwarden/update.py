@@ -43,7 +43,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import (
@@ -71,6 +71,9 @@ from pipwarden.snapshots import (
 from pipwarden.sources.environment import read_environment
 from pipwarden.sources.graph import DependencyGraph
 from pipwarden.sources.requirements import parse_requirements
+
+if TYPE_CHECKING:
+    from pipwarden.audit import AuditReport
 
 __all__ = [
     "UPLOADED_PRIOR_TO_PIP",
@@ -336,13 +339,15 @@ class CooldownResult:
 
 @dataclass(frozen=True)
 class AuditSummary:
+    """The audit after the upgrade: its text, counts and exit code, or why it did not run."""
+
     ran: bool
     text: str | None = None
     packages: int = 0
     vulnerabilities: int = 0
     exit_code: int = 0
     reason: str | None = None
-    data: Any = None
+    data: AuditReport | None = None
 
 
 @dataclass(frozen=True)
@@ -798,35 +803,25 @@ def _vet_new(names: Sequence[str], settings: Settings) -> dict[str, str]:
 
 
 def _audit(venv: Path, project: Path, settings: Settings, policy: Policy) -> AuditSummary:
-    """The venv through the shared audit API (``audit_environment(venv, …)`` or
-    ``audit(AuditRequest(environments=(venv,)), …)``, whichever this build has); a summary
-    with the reason when it cannot run (no database, offline …)."""
+    """The upgraded venv through :func:`pipwarden.audit.audit`; a summary with the reason
+    when it cannot run (no database and offline, data too old, an unreadable venv …)."""
+    from pipwarden.audit import AuditRequest, audit
+    from pipwarden.report.audit import render
+
     try:
-        module = importlib.import_module("pipwarden.audit")
-    except ImportError:
-        return AuditSummary(ran=False, reason="audit is not part of this build")
-    try:
-        if hasattr(module, "audit_environment"):
-            result = module.audit_environment(venv, settings=settings, policy=policy,
-                                              offline=settings.offline)
-        else:
-            request = module.AuditRequest(project=project, environments=(venv,))
-            result = module.audit(request, settings=settings, policy=policy)
+        result = audit(
+            AuditRequest(project=project, environments=(venv,)), settings=settings, policy=policy
+        )
     except PipwardenError as exc:
-        log.warning("audit not run: %s", exc)
-        return AuditSummary(ran=False, reason=str(exc))
-    text: str | None = None
-    try:
-        render = importlib.import_module("pipwarden.report.audit").render
-        text = str(render(result, "text"))
-    except (ImportError, AttributeError):
-        text = None
-    exit_code = getattr(result, "exit_code", 0)
-    code = int(exit_code() if callable(exit_code) else exit_code)
-    packages = getattr(result, "packages_audited", None) or getattr(result, "package_count", 0)
+        log.warning("audit not run: %s", exc.message)
+        return AuditSummary(ran=False, reason=exc.message)
     return AuditSummary(
-        ran=True, text=text, exit_code=code, data=result, packages=int(packages or 0),
-        vulnerabilities=len(getattr(result, "findings", ()) or ()),
+        ran=True,
+        text=render(result, "text"),
+        packages=result.packages_audited,
+        vulnerabilities=len(result.findings),
+        exit_code=result.exit_code,
+        data=result,
     )
 
 

@@ -83,11 +83,15 @@ section{margin-top:1.75rem}
 section>h2{font-size:1.1rem;border-bottom:1px solid var(--line);padding-bottom:.25rem}
 section>h2 .count{color:var(--muted);font-weight:400}
 p.note{color:var(--muted)}
-.scroll{overflow-x:auto;max-width:100%}
-table{border-collapse:collapse;font-size:.9rem}
+.scroll{overflow:auto;max-width:100%;max-height:min(36rem,75vh)}
+table{border-collapse:separate;border-spacing:0;font-size:.9rem}
 caption{text-align:left;color:var(--muted);padding:.25rem 0}
-th,td{border:1px solid var(--line);padding:.3rem .55rem;text-align:left;vertical-align:top}
-th{background:var(--soft);position:sticky;top:0}
+th,td{border:1px solid var(--line);border-width:0 1px 1px 0;padding:.3rem .55rem;
+text-align:left;vertical-align:top}
+tr>:first-child{border-left-width:1px}thead th{border-top-width:1px}
+th{background:var(--soft)}thead th{position:sticky;top:0;z-index:1;white-space:nowrap}
+td a[href^="https://osv.dev/"]{white-space:nowrap}
+td{overflow-wrap:break-word}td ul{margin:0;padding-left:1.1rem}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 td.empty{color:var(--unknown)}
 tbody tr:nth-child(even){background:#fbfcfd}
@@ -109,7 +113,7 @@ ul.tree summary{cursor:pointer}
 ul.tree details>ul{margin-top:.1rem}
 .legend span{margin-right:.6rem}
 footer{margin-top:2.5rem;color:var(--muted);font-size:.8rem}
-@media print{th{position:static}}
+@media print{thead th{position:static}.scroll{max-height:none;overflow:visible}}
 @media (prefers-color-scheme:dark){:root{--fg:#e6edf3;--muted:#9198a1;--line:#3d444d;
 --bg:#0d1117;--soft:#151b23;--ok:#3fb950;--info:#4493f8;--warn:#d29922;--risk:#f85149}
 tbody tr:nth-child(even){background:#10161e}}
@@ -235,30 +239,36 @@ def table(
     )
 
 
-def _node(node: TreeNode, depth: int, open_levels: int) -> str:
+def _node(node: TreeNode, depth: int, open_levels: int) -> tuple[str, Level]:
+    """The node's markup and the worst level in its subtree."""
     label, level, children = node
     mark = (
         f'<span class="node {_level_class(level)}">{escape(label)} '
         f'<span class="badge {_level_class(level)}">{escape(_LEVEL_WORDS[level])}</span></span>'
     )
     if not children:
-        return f"<li>{mark}</li>"
-    inner = "".join(_node(child, depth + 1, open_levels) for child in children)
-    opened = " open" if depth < open_levels else ""
-    return f"<li><details{opened}><summary>{mark}</summary><ul>{inner}</ul></details></li>"
+        return f"<li>{mark}</li>", level
+    parts = [_node(child, depth + 1, open_levels) for child in children]
+    below = max(worst for _, worst in parts)
+    inner = "".join(markup for markup, _ in parts)
+    opened = " open" if depth < open_levels or below >= Level.WARN else ""
+    return (
+        f"<li><details{opened}><summary>{mark}</summary><ul>{inner}</ul></details></li>",
+        max(level, below),
+    )
 
 
 def tree(nodes: Sequence[TreeNode], *, legend: bool = True, open_levels: int = 2) -> Html:
     """A dependency tree: nested lists with CSS connectors; each node is
     ``(label, level, children)`` and is coloured (and labelled) by its risk level.
-    The first ``open_levels`` levels are unfolded; deeper ones fold (``<details>``, which
-    needs no script)."""
+    The first ``open_levels`` levels are unfolded, and so is every branch that leads to a
+    warning or a risk; the rest fold (``<details>``, which needs no script)."""
     key = ""
     if legend:
         key = '<p class="legend note">' + "".join(
             f"<span>{badge(level)}</span>" for level in Level
         ) + "</p>"
-    items = "".join(_node(n, 0, open_levels) for n in nodes)
+    items = "".join(_node(n, 0, open_levels)[0] for n in nodes)
     return Html(f'{key}<ul class="tree">{items}</ul>')
 
 

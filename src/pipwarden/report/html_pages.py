@@ -7,7 +7,10 @@ coloured by risk, and every advisory linked to its OSV page.
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipwarden.models import Level, Severity
@@ -21,14 +24,46 @@ if TYPE_CHECKING:
 __all__ = ["render_audit_html", "render_check_html", "render_vet_html"]
 
 
-def _finding_level(f: Finding) -> Level:
-    return Level.RISK if f.severity >= Severity.HIGH or f.malicious else Level.WARN
+def _severity_level(f: Finding) -> Level:
+    """The colour of a severity badge: high and above red, low and medium amber."""
+    if f.severity is Severity.UNKNOWN:
+        return Level.UNKNOWN
+    return Level.RISK if f.severity >= Severity.HIGH else Level.WARN
+
+
+def _finding_level(f: Finding, report: AuditReport) -> Level:
+    """A finding at the policy's fail-on threshold needs action (risk, as in the verdict);
+    one below it is a warning."""
+    return Level.RISK if f.malicious or report.policy.fails(f.severity) else Level.WARN
+
+
+def _short_sources(findings: Sequence[Finding]) -> dict[str, str]:
+    """Each finding's source as shown in the table: relative to the folder all the files
+    share (``requirements.txt:8``), or an empty mapping when there is one source only (the
+    line above the table names it)."""
+    sources = {f.source: f.location for f in findings}
+    if len(sources) <= 1:
+        return {}
+    paths = [loc.path if loc is not None else src for src, loc in sources.items()]
+    try:
+        base = os.path.commonpath([str(Path(p).parent) for p in paths])
+    except ValueError:  # relative and absolute mixed, or different drives
+        return {src: src for src in sources}
+    out: dict[str, str] = {}
+    for src, loc in sources.items():
+        if loc is None or not base:
+            out[src] = src
+        else:
+            out[src] = str(replace(loc, path=os.path.relpath(loc.path, base)))
+    return out
 
 
 def _audit_table(report: AuditReport) -> h.Html | None:
     if not report.findings:
         return None
     rows = []
+    with_via = any(f.paths and len(f.paths[0]) > 1 for f in report.findings)
+    where = _short_sources(report.findings)
     for f in report.findings:
         ids = h.join((h.advisory_link(i) for i in f.ids[:5]), sep=" ")
         version = f.version or f.specifier or ""
@@ -37,16 +72,20 @@ def _audit_table(report: AuditReport) -> h.Html | None:
             fixed += f" (raise the floor to >={f.safe_floor})"
         sev = h.join(
             [
-                h.badge(_finding_level(f), f.severity.label),
+                h.badge(_severity_level(f), f.severity.label),
                 f" {f.score:.1f}" if f.score is not None else "",
             ]
         )
-        via = " → ".join(f.paths[0]) if f.paths and len(f.paths[0]) > 1 else ""
-        rows.append([f.package, version, ids, sev, f.summary, fixed, f.source, via])
-    return h.table(
-        ["package", "version / range", "advisories", "severity", "summary", "fix", "where", "via"],
-        rows,
-    )
+        row: list[h.Cell] = [f.package, version, ids, sev, f.summary, fixed]
+        if where:
+            row.append(where[f.source])
+        if with_via:  # only environments have dependency paths
+            row.append(" → ".join(f.paths[0]) if f.paths and len(f.paths[0]) > 1 else "")
+        rows.append(row)
+    headers = ["package", "version / range", "advisories", "severity", "summary", "fix"]
+    headers += ["where"] if where else []
+    headers += ["via"] if with_via else []
+    return h.table(headers, rows)
 
 
 def _audit_sections(report: AuditReport) -> list[h.Html]:
@@ -92,7 +131,7 @@ def _levels(audit: AuditReport | None, vet: VetReport | None) -> dict[str, Level
             levels[pkg.name] = pkg.verdict if pkg.verdict is not Level.UNKNOWN else Level.INFO
     if audit is not None:
         for f in audit.findings:
-            levels[f.package] = max(levels.get(f.package, Level.OK), _finding_level(f))
+            levels[f.package] = max(levels.get(f.package, Level.OK), _finding_level(f, audit))
     return levels
 
 
@@ -286,8 +325,6 @@ def render_check_html(report: CheckReport) -> str:
 def _check_tree(report: CheckReport, levels: Mapping[str, Level]) -> h.Html | None:
     """The installed tree when there is a venv, else the direct requirements."""
     if report.venv is not None:
-        from pathlib import Path
-
         from pipwarden.sources.environment import read_environment
         from pipwarden.sources.graph import DependencyGraph
 

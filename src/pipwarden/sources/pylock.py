@@ -83,7 +83,11 @@ def read_pylock(path: Path | str) -> tuple[Dependency, ...]:
         editable = isinstance(directory, dict) and bool(directory.get("editable"))
         marker = package.get("marker")
         hashes: list[str] = []
-        for dist in [package.get("sdist"), package.get("archive"), *package.get("wheels", [])]:
+        wheels = package.get("wheels", [])
+        if not isinstance(wheels, list):
+            raise InputError(f"packages[{index}] ({raw_name}): wheels must be an array of "
+                             "tables", path=name, line=line)
+        for dist in [package.get("sdist"), package.get("archive"), *wheels]:
             if isinstance(dist, dict) and isinstance(dist.get("hashes"), dict):
                 hashes.extend(f"{algo}:{digest}" for algo, digest in dist["hashes"].items())
         text_form = f"{raw_name}{specifier}" if url is None else f"{raw_name} @ {url}"

@@ -195,6 +195,21 @@ def _build(
     return counts
 
 
+def _encodable(text: str | None) -> bool:
+    try:
+        (text or "").encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _unicode_safe(text: str | None) -> str | None:
+    """``text`` with lone surrogates replaced (sqlite stores UTF-8 only)."""
+    if text is None or _encodable(text):
+        return text
+    return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+
+
 def _fill(
     conn: sqlite3.Connection,
     records: Iterator[tuple[str, bytes]],
@@ -206,8 +221,19 @@ def _fill(
     links: list[tuple[str, str]] = []
 
     def flush() -> None:
-        conn.executemany("INSERT OR REPLACE INTO advisory VALUES (?, ?, ?, ?, ?)", rows)
-        conn.executemany("INSERT OR IGNORE INTO affects VALUES (?, ?)", links)
+        try:
+            conn.executemany("INSERT OR REPLACE INTO advisory VALUES (?, ?, ?, ?, ?)", rows)
+            conn.executemany("INSERT OR IGNORE INTO affects VALUES (?, ?)", links)
+        except UnicodeEncodeError:  # a lone surrogate (a "\ud800" escape) cannot be stored
+            bad = sorted(
+                {str(_unicode_safe(r[0])) for r in rows if not all(map(_encodable, r))}
+            )
+            log.warning("%s: text that is not valid Unicode replaced with U+FFFD",
+                        ", ".join(bad))
+            conn.executemany("INSERT OR REPLACE INTO advisory VALUES (?, ?, ?, ?, ?)",
+                             [tuple(map(_unicode_safe, r)) for r in rows])
+            conn.executemany("INSERT OR IGNORE INTO affects VALUES (?, ?)",
+                             [tuple(map(_unicode_safe, r)) for r in links])
         rows.clear()
         links.clear()
 
