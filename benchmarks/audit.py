@@ -13,6 +13,7 @@ Uses ../shared/data/osv/…zip when present, else the copy in tests/data/osv/.
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import statistics
@@ -30,8 +31,8 @@ SHARED = ROOT.parent / "shared" / "data" / "osv" / "PyPI-pypa-advisory-database-
 LOCAL = ROOT / "tests" / "data" / "osv" / "pypa-advisory-database-20241010.zip"
 
 
-def timed(argv: list[str], env: dict[str, str]) -> tuple[float, float, int]:
-    """(wall seconds, peak RSS in MB, exit code) of one child process."""
+def timed(argv: list[str], env: dict[str, str]) -> tuple[float, float, int, float]:
+    """(wall seconds, peak RSS in MB, exit code, CPU seconds) of one child process."""
     start = time.perf_counter()
     proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -41,7 +42,7 @@ def timed(argv: list[str], env: dict[str, str]) -> tuple[float, float, int]:
         err = proc.stderr.read().decode()
         if proc.returncode not in (0, 1):
             sys.exit(f"{' '.join(argv)} failed ({proc.returncode}): {err}")
-    return wall, usage.ru_maxrss / 1024, proc.returncode
+    return wall, usage.ru_maxrss / 1024, proc.returncode, usage.ru_utime + usage.ru_stime
 
 
 def pins_from_archive(archive: Path) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
@@ -89,19 +90,23 @@ def write_requirements(
     path.write_text("".join(f"{name}=={version}\n" for name, version in chosen))
 
 
-def summarise(label: str, samples: list[tuple[float, float, int]], items: int) -> dict[str, object]:
+def summarise(
+    label: str, samples: list[tuple[float, float, int, float]], items: int
+) -> dict[str, object]:
     walls = [s[0] for s in samples]
     best = min(walls)
     row = {
         "what": label,
         "best_s": round(best, 3),
         "median_s": round(statistics.median(walls), 3),
+        "best_cpu_s": round(min(s[3] for s in samples), 3),
         "per_second": round(items / best),
         "peak_rss_mb": round(max(s[1] for s in samples), 1),
     }
     print(
         f"{label:<28} best {row['best_s']:.3f} s  median {row['median_s']:.3f} s  "
-        f"{row['per_second']:>8}/s  peak RSS {row['peak_rss_mb']} MB"
+        f"cpu {row['best_cpu_s']:.3f} s  {row['per_second']:>8}/s  "
+        f"peak RSS {row['peak_rss_mb']} MB"
     )
     return row
 
@@ -115,11 +120,15 @@ def main() -> int:
     archive = args.archive or (SHARED if SHARED.exists() else LOCAL)
     if archive == LOCAL:
         print(f"note: {SHARED} not found; using {LOCAL}")
-    exe = [sys.executable, "-m", "pipwarden"]
+    # What the installed `pipwarden` console script runs (no runpy, unlike `python -m`).
+    exe = [sys.executable, "-c", "import sys; from pipwarden.cli import main; sys.exit(main())"]
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         env = dict(os.environ, PIPWARDEN_CACHE_DIR=str(work / "cache"), NO_COLOR="1")
         env["PYTHONPATH"] = str(ROOT / "src") + os.pathsep + env.get("PYTHONPATH", "")
+        # Measure what an installed pipwarden does: byte-compiled modules, as pip leaves them.
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        compileall.compile_dir(ROOT / "src" / "pipwarden", quiet=1)
         db = work / "osv.sqlite3"
         records = sum(1 for n in zipfile.ZipFile(archive).namelist() if n.endswith(".json"))
         rows = []

@@ -431,3 +431,20 @@ def test_list_keys_fast_path_agrees_with_parsing_each_entry() -> None:
     mixed, bad = _keys_of(["1.0", "0.7.10p1", "2.0+cu118"])
     assert bad == ("0.7.10p1",)
     assert mixed == frozenset({"1", "2+cu118"})
+
+
+@pytest.mark.parametrize(
+    "versions",
+    [["1.0", "1.0.0", "0.0", "10.0.0", "100.0.0.0", "3.0.1", "0"],
+     ["1.0", "01.2"], ["1..0"], ["0.0", "00"], ["1.0.", "2"], [".5"],
+     ["1.0a1", "2.0.0rc2", "1.0.post3"], ["1.0", "2.0+cu118"],
+     ["1.0", "0.7.10p1"]],
+)
+def test_stored_keys_agree_with_parsing_each_entry(versions: list[str]) -> None:
+    from pipwarden.vulndb.osv import Affected, _encode_keys, _keys_of
+
+    affected = Affected("pkg", (), tuple(versions))
+    stored = Affected("pkg", (), tuple(versions), keys=_encode_keys(affected))
+    assert set(stored.version_keys[0].split()) == set(affected.version_keys[0].split())
+    assert stored.version_keys[1] == affected.version_keys[1]
+    assert set(affected.version_keys[0].split()) == set(_keys_of(versions)[0])

@@ -8,6 +8,7 @@ findings. Nothing here does I/O.
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass, field
 
 __all__ = [
@@ -18,7 +19,16 @@ __all__ = [
     "Location",
     "Severity",
     "Signal",
+    "canonical_name",
 ]
+
+
+_SEPARATORS = re.compile(r"[-_.]+")
+
+
+def canonical_name(name: str) -> str:
+    """The PEP 503 normalised form of a project name (``Foo_Bar.baz`` → ``foo-bar-baz``)."""
+    return _SEPARATORS.sub("-", name).lower()
 
 
 @dataclass(frozen=True, order=True)

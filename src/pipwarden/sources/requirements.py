@@ -31,18 +31,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.specifiers import InvalidSpecifier, Specifier
-from packaging.utils import (
-    InvalidSdistFilename,
-    InvalidWheelFilename,
-    canonicalize_name,
-    parse_sdist_filename,
-    parse_wheel_filename,
-)
+from packaging.version import InvalidVersion, Version
 
 from pipwarden.errors import InputError
 from pipwarden.models import Dependency, Location
+from pipwarden.models import canonical_name as canonicalize_name
 from pipwarden.redact import redact_text
 
 __all__ = [
@@ -314,6 +307,8 @@ def _suggest(text: str) -> str | None:
 
 
 def _valid(text: str) -> bool:
+    from packaging.requirements import InvalidRequirement, Requirement
+
     try:
         Requirement(text)
     except InvalidRequirement:
@@ -360,11 +355,15 @@ def _name_from_url(target: str) -> tuple[str, str, tuple[str, ...]]:
     raw = segment or target
     lower = segment.lower()
     if lower.endswith(".whl"):
+        from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+
         try:
             return str(parse_wheel_filename(segment)[0]), raw, ()
         except InvalidWheelFilename:
             return "", raw, ()
     if lower.endswith((".tar.gz", ".zip")):
+        from packaging.utils import InvalidSdistFilename, parse_sdist_filename
+
         try:
             return str(parse_sdist_filename(segment)[0]), raw, ()
         except InvalidSdistFilename:
@@ -397,11 +396,24 @@ def _parse_simple(text: str) -> _ParsedReq | None:
     raw_name, op, version = match.groups()
     specifier = ""
     if op is not None:
-        try:
-            specifier = str(Specifier(f"{op}{version}"))
-        except InvalidSpecifier:
-            return None  # the full parser explains what is wrong
+        if not _simple_specifier_ok(op, version):
+            return None  # the full parser decides, and explains what is wrong
+        specifier = f"{op}{version}"
     return _ParsedReq(canonicalize_name(raw_name), raw_name, specifier, (), None, None)
+
+
+def _simple_specifier_ok(op: str, version: str) -> bool:
+    """PEP 440's rules for one clause, for the forms the fast path accepts; anything
+    unusual (wildcards, ``===``, local labels outside ``==``/``!=``) goes to the full parser."""
+    if op == "===" or version.endswith(".*"):
+        return False
+    try:
+        parsed = Version(version)
+    except InvalidVersion:
+        return False
+    if parsed.local is not None and op not in {"==", "!="}:
+        return False
+    return not (op == "~=" and len(parsed.release) < 2)
 
 
 def parse_requirement_string(text: str, *, editable: bool = False) -> _ParsedReq:
@@ -415,6 +427,8 @@ def parse_requirement_string(text: str, *, editable: bool = False) -> _ParsedReq
         if sep in text:
             target, _, marker_text = text.partition(sep)
             target = target.strip()
+            from packaging.requirements import InvalidRequirement, Requirement
+
             try:
                 marker = str(Requirement(f"x; {marker_text.strip()}").marker)
             except InvalidRequirement:
@@ -433,6 +447,8 @@ def parse_requirement_string(text: str, *, editable: bool = False) -> _ParsedReq
     simple = _parse_simple(text)
     if simple is not None:
         return simple
+    from packaging.requirements import InvalidRequirement, Requirement
+
     try:
         req = Requirement(text)
     except InvalidRequirement as exc:

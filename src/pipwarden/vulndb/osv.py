@@ -121,6 +121,24 @@ _CANONICAL_LIST = re.compile(
 _TRAILING_ZEROS = re.compile(r"(?<=[0-9])(?:\.0)+(?=a|b|rc|\.post|\.dev|\n|$)")
 
 
+_DIGITS_AND_DOTS = re.compile(r"[0-9.\n]+")
+# Leading zeros, empty segments, or a lone "0" entry cut short: not plain canonical numbers.
+_LEADING_ZERO = re.compile(r"[.\n]0[0-9]")
+_TRAILING_ZERO_RELEASE = re.compile(r"(?:\.0)+(?=\n|$)")
+
+
+def _plain_numbers(joined: str) -> bool:
+    """Entries of digits and dots only, in canonical form (no empty segment, no leading 0)."""
+    return (
+        _DIGITS_AND_DOTS.fullmatch(joined) is not None
+        and not any(bad in joined for bad in ("..", ".\n", "\n.", "\n\n"))
+        and not joined.startswith(".")
+        and not joined.endswith(".")
+        and not (joined[:1] == "0" and joined[1:2].isdigit())
+        and _LEADING_ZERO.search(joined) is None
+    )
+
+
 def _keys_of(versions: Sequence[str]) -> tuple[frozenset[str], tuple[str, ...]]:
     """The keys of the PEP 440 entries and the entries that are not versions."""
     joined = "\n".join(versions)
@@ -401,10 +419,22 @@ def group_by_alias(advisories: Iterable[Advisory]) -> list[tuple[Advisory, ...]]
 # -- compact storage form -----------------------------------------------------------------
 
 
-def _encode_keys(affected: Affected) -> str:
-    """``version_keys`` as text: valid keys, ``|``, invalid entries (space-separated)."""
-    keys, invalid = _keys_of(affected.versions)
-    return " ".join(sorted(keys)) + "|" + " ".join(i for i in invalid if " " not in i)
+def _encode_keys(affected: Affected) -> str | None:
+    """``version_keys`` as text (valid keys, ``|``, invalid entries), for lists in canonical
+    spelling (one regex pass); ``None`` for the few others, keyed when first consulted
+    (parsing every entry at import would halve the import rate for little gain)."""
+    if not affected.versions:
+        return "|"
+    joined = "\n".join(affected.versions)
+    if _plain_numbers(joined):
+        # Plain release numbers (most lists): a cheap character check instead of the full
+        # PEP 440 pattern.
+        keys = _TRAILING_ZERO_RELEASE.sub("", joined)
+    elif _CANONICAL_LIST.fullmatch(joined):
+        keys = _TRAILING_ZEROS.sub("", joined)
+    else:
+        return None
+    return keys.replace("\n", " ") + "|"
 
 
 def _join_versions(versions: tuple[str, ...]) -> str:
