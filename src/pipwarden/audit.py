@@ -282,6 +282,8 @@ def audit_floors(
     advisories: Mapping[str, list[Advisory]] | None = None,
 ) -> list[Finding]:
     """Floor audit of ranges and bare names: what the range admits and the safe floor."""
+    if not deps:
+        return []
     from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
     from pipwarden.vulndb.osv import group_by_alias
