@@ -1,6 +1,6 @@
 """Time `pipwarden doctor` on this machine and `pipwarden init` into temp folders.
 
-Usage: PYTHONPATH=src python benchmarks/bench_doctor.py [PROJECT_DIR]
+Usage: PYTHONPATH=src python benchmarks/doctor.py [PROJECT_DIR]
 
 Reads only this machine's HOME (as doctor does); prints timings and counts, never a
 credential. Needs no data from ../shared.

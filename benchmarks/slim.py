@@ -1,6 +1,6 @@
 """Benchmark ``pipwarden slim`` on a large synthetic project and a real environment.
 
-Usage: ``PYTHONPATH=src python benchmarks/bench_slim.py [N_FILES]``
+Usage: ``PYTHONPATH=src python benchmarks/slim.py [N_FILES]``
 
 The project is generated in a temporary folder: N_FILES ``.py`` files (default 3000) of
 ~40 lines with a dozen imports each, N_FILES/10 notebooks with magics and ``!`` lines, a
