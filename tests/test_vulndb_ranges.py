@@ -448,3 +448,25 @@ def test_stored_keys_agree_with_parsing_each_entry(versions: list[str]) -> None:
     assert set(stored.version_keys[0].split()) == set(affected.version_keys[0].split())
     assert stored.version_keys[1] == affected.version_keys[1]
     assert set(affected.version_keys[0].split()) == set(_keys_of(versions)[0])
+
+
+@pytest.mark.parametrize(
+    ("details", "title"),
+    [
+        ("urllib3 is a user-friendly HTTP client library for Python. urllib3 doesn't treat "
+         "the `Cookie` HTTP header special. More text.",
+         "urllib3 doesn't treat the `Cookie` HTTP header special."),
+        ("Requests is a HTTP library. Since Requests 2.3.0, Requests has been leaking "
+         "Proxy-Authorization headers.",
+         "Since Requests 2.3.0, Requests has been leaking Proxy-Authorization headers."),
+        ("An issue was discovered in urllib3 before 1.26.5. When provided with a URL…",
+         "An issue was discovered in urllib3 before 1.26.5."),
+        ("Jinja is a template engine.", "Jinja is a template engine."),  # nothing better
+    ],
+)
+def test_title_skips_the_project_introduction(details: str, title: str) -> None:
+    from pipwarden.models import Severity
+    from pipwarden.vulndb.osv import Advisory
+
+    adv = Advisory("X-1", (), "", details, None, None, None, Severity.UNKNOWN, None, None, (), ())
+    assert adv.title == title

@@ -180,6 +180,11 @@ class Affected:
         return f" {' '.join(sorted(keys))} ", invalid
 
 
+_SENTENCE_END = re.compile(r"(?<=\.)(?<!e\.g\.)(?<!i\.e\.)(?<!etc\.)(?<!vs\.) ")
+# "<name> is a/an/the …" or "<name> is an open source …": a project's self-description.
+_INTRODUCTION = re.compile(r"^[`\"']?[\w.\- ]{1,40}[`\"']? (?:is|are|provides) (?:an?|the) ")
+
+
 @dataclass(frozen=True)
 class Advisory:
     """One OSV record, trimmed to what pipwarden uses."""
@@ -214,13 +219,17 @@ class Advisory:
 
     @property
     def title(self) -> str:
-        """The summary, else the first sentence of the details (at most 120 characters)."""
-        text = self.summary or self.details
-        text = " ".join(text.split())
+        """The summary, else the first telling sentence of the details (≤ 120 characters).
+
+        Many details open by introducing the project ("urllib3 is a user-friendly HTTP
+        client library for Python."); such sentences are skipped when another follows.
+        """
+        text = " ".join((self.summary or self.details).split())
         if not self.summary:
-            end = text.find(". ")
-            if end != -1:
-                text = text[: end + 1]
+            sentences = [s for s in _SENTENCE_END.split(text) if s]
+            while len(sentences) > 1 and _INTRODUCTION.match(sentences[0]):
+                sentences.pop(0)
+            text = sentences[0] if sentences else text
         return text if len(text) <= 120 else text[:119].rstrip() + "…"
 
     def affected_for(self, package: str) -> tuple[Affected, ...]:
