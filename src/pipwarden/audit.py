@@ -254,12 +254,17 @@ def audit_versions(
     from pipwarden.vulndb.osv import group_by_alias
     from pipwarden.vulndb.ranges import advisory_affects
 
-    known = (
-        advisories if advisories is not None else store.advisories_for({name for name, *_ in items})
-    )
+    if advisories is not None:
+        known = advisories
+        matched = {
+            (name, version): [a for a in known.get(name, ()) if advisory_affects(a, name, version)]
+            for name, version, *_ in items
+        }
+    else:  # the store's fast path: full advisories only for the records that match
+        matched = store.match_pins((name, version) for name, version, *_ in items)
     findings: list[Finding] = []
     for name, version, source, location, kind in items:
-        hits = [a for a in known.get(name, ()) if advisory_affects(a, name, version)]
+        hits = matched.get((name, version), [])
         for group in group_by_alias(hits):
             findings.append(
                 _merge(
@@ -499,8 +504,7 @@ def audit(
             version = dep.pinned_version
             assert version is not None
             items.append((dep.name, version, str(dep.location), dep.location, "pinned"))
-        names = {i[0] for i in items} | {d.name for d in ranged}
-        known = db.advisories_for(names)
+        known = db.advisories_for({d.name for d in ranged}) if ranged else {}
         release_lists: Mapping[str, Sequence[str] | None] = {}
         floor_deps = [d for d in ranged if known.get(d.name)]
         if floor_deps and releases is not None:
@@ -508,7 +512,7 @@ def audit(
                 release_lists = releases(sorted({d.name for d in floor_deps}))
             except Exception as exc:  # release lists are optional: never fail the audit
                 log.warning("PyPI release lists unavailable (%s): using OSV events only", exc)
-        findings = audit_versions(db, items, known)
+        findings = audit_versions(db, items)
         findings.extend(audit_floors(db, floor_deps, release_lists, known))
         findings = [_with_paths(f, dep_paths.get((f.source, f.package), ())) for f in findings]
         findings.sort(key=lambda f: (-f.severity, f.package, f.source, f.id))

@@ -31,6 +31,7 @@ __all__ = [
     "Range",
     "advisory_from_compact",
     "advisory_to_compact",
+    "encode_version_keys",
     "group_by_alias",
     "normalize_name",
     "parse_record",
@@ -419,22 +420,28 @@ def group_by_alias(advisories: Iterable[Advisory]) -> list[tuple[Advisory, ...]]
 # -- compact storage form -----------------------------------------------------------------
 
 
-def _encode_keys(affected: Affected) -> str | None:
-    """``version_keys`` as text (valid keys, ``|``, invalid entries), for lists in canonical
-    spelling (one regex pass); ``None`` for the few others, keyed when first consulted
-    (parsing every entry at import would halve the import rate for little gain)."""
-    if not affected.versions:
+def _encode_keys(affected: Affected) -> str:
+    """``version_keys`` as text (valid keys, ``|``, invalid entries), computed at import."""
+    return encode_version_keys(affected.versions)
+
+
+def encode_version_keys(versions: Sequence[str]) -> str:
+    """The ``keys`` text of :class:`Affected` for ``versions``: the version keys of the
+    PEP 440 entries, ``|``, the other entries (entries with white space dropped, as
+    :func:`advisory_to_compact` drops them)."""
+    if _WHITESPACE.search("".join(versions)):
+        versions = [v for v in versions if not _WHITESPACE.search(v)]
+    if not versions:
         return "|"
-    joined = "\n".join(affected.versions)
+    joined = "\n".join(versions)
     if _plain_numbers(joined):
         # Plain release numbers (most lists): a cheap character check instead of the full
         # PEP 440 pattern.
-        keys = _TRAILING_ZERO_RELEASE.sub("", joined)
-    elif _CANONICAL_LIST.fullmatch(joined):
-        keys = _TRAILING_ZEROS.sub("", joined)
-    else:
-        return None
-    return keys.replace("\n", " ") + "|"
+        return _TRAILING_ZERO_RELEASE.sub("", joined).replace("\n", " ") + "|"
+    if _CANONICAL_LIST.fullmatch(joined):
+        return _TRAILING_ZEROS.sub("", joined).replace("\n", " ") + "|"
+    keys, invalid = _keys_of(versions)
+    return " ".join(sorted(keys)) + "|" + " ".join(invalid)
 
 
 def _join_versions(versions: tuple[str, ...]) -> str:
@@ -443,15 +450,18 @@ def _join_versions(versions: tuple[str, ...]) -> str:
     return " ".join(versions)
 
 
-def advisory_to_compact(adv: Advisory) -> str:
+def advisory_to_compact(adv: Advisory, keys: Sequence[str] | None = None) -> str:
     """A compact JSON text of ``adv`` without ``details`` and ``references``.
 
     ``versions`` lists are stored as one space-separated string (cheap to decode); entries
     containing white space cannot be versions of any kind and are dropped.
 
     The store keeps those two as plain text columns (no JSON decoding when reading them);
-    pass them back to :func:`advisory_from_compact`.
+    pass them back to :func:`advisory_from_compact`. ``keys``: the
+    :func:`encode_version_keys` of each ``affected`` entry, when the caller has them.
     """
+    if keys is None:
+        keys = [_encode_keys(a) for a in adv.affected]
     payload = [
         adv.id,
         list(adv.aliases),
@@ -464,8 +474,8 @@ def advisory_to_compact(adv: Advisory) -> str:
         adv.severity_vector,
         [
             [a.package, [[r.type, [[e.kind, e.version] for e in r.events]] for r in a.ranges],
-             _join_versions(a.versions), _encode_keys(a)]
-            for a in adv.affected
+             _join_versions(a.versions), k]
+            for a, k in zip(adv.affected, keys, strict=True)
         ],
     ]
     return _ENCODE(payload)

@@ -31,7 +31,13 @@ from typing import Literal, Protocol
 
 from pipwarden import __version__
 from pipwarden.errors import DatabaseError, InputError, NetworkError
-from pipwarden.vulndb.osv import advisory_to_compact, parse_record
+from pipwarden.vulndb.osv import (
+    Affected,
+    advisory_to_compact,
+    encode_version_keys,
+    parse_record,
+)
+from pipwarden.vulndb.ranges import match_entries
 from pipwarden.vulndb.store import SCHEMA, SCHEMA_VERSION, UPDATE_HINT, VulnStore
 
 __all__ = [
@@ -45,6 +51,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 _BATCH = 2000
+_ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_circular=False).encode
 _CHUNK = 1 << 16
 
 
@@ -218,12 +225,12 @@ def _fill(
     stored = skipped = withdrawn = 0
     seen: set[str] = set()
     rows: list[tuple[str, str | None, str, str, str]] = []
-    links: list[tuple[str, str]] = []
+    links: list[tuple[str, str, str | None]] = []
 
     def flush() -> None:
         try:
             conn.executemany("INSERT OR REPLACE INTO advisory VALUES (?, ?, ?, ?, ?)", rows)
-            conn.executemany("INSERT OR IGNORE INTO affects VALUES (?, ?)", links)
+            conn.executemany("INSERT OR REPLACE INTO affects VALUES (?, ?, ?)", links)
         except UnicodeEncodeError:  # a lone surrogate (a "\ud800" escape) cannot be stored
             bad = sorted(
                 {str(_unicode_safe(r[0])) for r in rows if not all(map(_encodable, r))}
@@ -232,7 +239,7 @@ def _fill(
                         ", ".join(bad))
             conn.executemany("INSERT OR REPLACE INTO advisory VALUES (?, ?, ?, ?, ?)",
                              [tuple(map(_unicode_safe, r)) for r in rows])
-            conn.executemany("INSERT OR IGNORE INTO affects VALUES (?, ?)",
+            conn.executemany("INSERT OR REPLACE INTO affects VALUES (?, ?, ?)",
                              [tuple(map(_unicode_safe, r)) for r in links])
         rows.clear()
         links.clear()
@@ -250,13 +257,24 @@ def _fill(
             continue
         if adv.id in seen:
             log.warning("%s: duplicate record %s, the last one wins", name, adv.id)
+            # Links of the earlier copy stay (as they always did) but match nothing.
+            flush()
+            conn.execute("UPDATE affects SET m = '[]' WHERE advisory_id = ?", (adv.id,))
         else:
             seen.add(adv.id)
             stored += 1
             withdrawn += adv.withdrawn is not None
         refs = "\n".join(u for u in adv.references if "\n" not in u)
-        rows.append((adv.id, adv.withdrawn, advisory_to_compact(adv), adv.details, refs))
-        links.extend((pkg, adv.id) for pkg in {a.package for a in adv.affected})
+        keys = [encode_version_keys(a.versions) for a in adv.affected]
+        rows.append((adv.id, adv.withdrawn, advisory_to_compact(adv, keys), adv.details, refs))
+        by_package: dict[str, list[tuple[Affected, str]]] = {}
+        for aff, key in zip(adv.affected, keys, strict=True):
+            by_package.setdefault(aff.package, []).append((aff, key))
+        for pkg, pairs in by_package.items():
+            m = None
+            if adv.withdrawn is None:
+                m = _ENCODE(match_entries([a for a, _ in pairs], [k for _, k in pairs]))
+            links.append((pkg, adv.id, m))
         if len(rows) >= _BATCH:
             flush()
     flush()
