@@ -277,36 +277,64 @@ class _Checker:
 
 
 def _parse_affected(chk: _Checker, item: dict[str, Any], n: int) -> Affected | None:
+    # Fast paths test the usual, well-typed shapes inline; anything else goes through the
+    # checker, which returns the same value or raises the InputError naming the field.
     where = f"affected[{n}]."
-    package = chk.obj(item, "package", where)
-    ecosystem = chk.opt_str(package, "ecosystem", where + "package.")
-    name = chk.opt_str(package, "name", where + "package.")
+    package = item.get("package")
+    if type(package) is not dict:
+        package = chk.obj(item, "package", where)
+    ecosystem = package.get("ecosystem")
+    if ecosystem is not None and type(ecosystem) is not str:
+        ecosystem = chk.opt_str(package, "ecosystem", where + "package.")
+    name = package.get("name")
+    if name is not None and type(name) is not str:
+        name = chk.opt_str(package, "name", where + "package.")
     ranges: list[Range] = []
-    for r_n, rng in enumerate(chk.list_of(item, "ranges", dict, where)):
-        r_where = f"{where}ranges[{r_n}]."
-        rtype = chk.opt_str(rng, "type", r_where)
-        if rtype is None:
-            raise chk.fail(f"{r_where}type is missing")
+    raw_ranges = item.get("ranges")
+    if raw_ranges is None or type(raw_ranges) is not list or not all(
+        type(r) is dict for r in raw_ranges
+    ):
+        raw_ranges = chk.list_of(item, "ranges", dict, where)
+    for r_n, rng in enumerate(raw_ranges):
+        rtype = rng.get("type")
+        raw_events = rng.get("events")
+        if (
+            type(rtype) is not str
+            or raw_events is None
+            or type(raw_events) is not list
+            or not all(type(e) is dict for e in raw_events)
+        ):
+            r_where = f"{where}ranges[{r_n}]."
+            rtype = chk.opt_str(rng, "type", r_where)
+            if rtype is None:
+                raise chk.fail(f"{r_where}type is missing")
+            raw_events = chk.list_of(rng, "events", dict, r_where)
         events: list[Event] = []
-        for e_n, evt in enumerate(chk.list_of(rng, "events", dict, r_where)):
+        for e_n, evt in enumerate(raw_events):
             if len(evt) == 1:
                 ((kind, version),) = evt.items()
             else:  # tolerate extra keys as long as exactly one event kind is present
                 found = [(k, evt[k]) for k in EVENT_KINDS if k in evt]
                 if len(found) != 1:
                     kinds = ", ".join(EVENT_KINDS)
+                    r_where = f"{where}ranges[{r_n}]."
                     raise chk.fail(f"{r_where}events[{e_n}] needs exactly one of {kinds}")
                 ((kind, version),) = found
             if kind not in _KIND_SET:
+                r_where = f"{where}ranges[{r_n}]."
                 raise chk.fail(f"{r_where}events[{e_n}] has an unknown event {kind!r}")
             if type(version) is not str:
+                r_where = f"{where}ranges[{r_n}]."
                 raise chk.fail(f"{r_where}events[{e_n}].{kind} must be a string")
-            events.append(Event(kind, version))
-        ranges.append(Range(rtype.upper(), tuple(events)))
+            events.append(_event(kind, version))
+        ranges.append(_trusted(Range, type=rtype.upper(), events=tuple(events)))
     versions = chk.list_of(item, "versions", str, where)
     if ecosystem != "PyPI" or not name:
         return None
-    return Affected(normalize_name(name), tuple(ranges), tuple(versions))
+    return _trusted(
+        Affected, package=normalize_name(name), ranges=tuple(ranges), versions=tuple(versions),
+        keys=None,
+    )
 
 
 def _severity(
@@ -366,11 +394,14 @@ def parse_record(data: dict[str, Any], *, source: str) -> Advisory:
         for n, item in enumerate(chk.list_of(data, "affected", dict)):
             entries.extend(chk.list_of(item, "severity", dict, f"affected[{n}]."))
     severity, score, vector = _severity(chk, record_id, data, entries)
-    references = tuple(
-        url
-        for n, ref in enumerate(chk.list_of(data, "references", dict))
-        if (url := chk.opt_str(ref, "url", f"references[{n}]."))
-    )
+    urls: list[str] = []
+    for n, ref in enumerate(chk.list_of(data, "references", dict)):
+        url = ref.get("url")
+        if url is not None and type(url) is not str:  # the checker raises the error
+            url = chk.opt_str(ref, "url", f"references[{n}].")
+        if url:
+            urls.append(url)
+    references = tuple(urls)
     return Advisory(
         id=record_id,
         aliases=tuple(a for a in chk.list_of(data, "aliases", str) if a != record_id),

@@ -212,6 +212,8 @@ def _build(
         try:
             conn.execute("PRAGMA journal_mode=OFF")
             conn.execute("PRAGMA synchronous=OFF")
+            conn.execute("PRAGMA cache_size=-65536")  # KiB: keep every page in memory
+            conn.execute("PRAGMA locking_mode=EXCLUSIVE")
             conn.executescript(SCHEMA)
             counts = _fill(conn, records, progress)
             if counts[0] == 0:
