@@ -35,7 +35,14 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 
 from packaging.version import InvalidVersion, Version
 
-from pipwarden.vulndb.osv import Advisory, Affected, Event, Range, version_key
+from pipwarden.vulndb.osv import (
+    _CANONICAL_VERSION,
+    Advisory,
+    Affected,
+    Event,
+    Range,
+    version_key,
+)
 
 if TYPE_CHECKING:  # packaging.specifiers imports packaging.tags, subprocess…: keep it lazy
     from packaging.specifiers import Specifier, SpecifierSet
@@ -104,6 +111,12 @@ def sort_events(events: Iterable[Event]) -> tuple[list[tuple[str, str | None]], 
 
     ``None`` stands for ``introduced: "0"``; the sort is stable (ties keep record order).
     """
+    events = tuple(events)
+    zeros = [(e.kind, None) for e in events if e.kind == "introduced" and e.version == "0"]
+    if len(events) - len(zeros) == 1:  # the usual shape: nothing to compare, one to check
+        (last,) = (e for e in events if not (e.kind == "introduced" and e.version == "0"))
+        if _CANONICAL_VERSION.fullmatch(last.version) or parse_version(last.version):
+            return [*zeros, (last.kind, last.version)], None
     parsed: list[tuple[str, Version | None, str | None]] = []
     invalid: str | None = None
     for event in events:

@@ -8,21 +8,17 @@ old one only once it is complete, so the previous database stays usable whatever
 from __future__ import annotations
 
 import contextlib
-import http.client
 import json
 import logging
 import mmap
 import os
 import queue
-import socket
 import sqlite3
 import struct
 import tempfile
 import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -371,6 +367,12 @@ def _download(
     backoff: float,
     sleep: Callable[[float], None],
 ) -> _Download:
+    # Network modules load only when downloading (http.client and ssl cost ~40 ms to import).
+    import http.client
+    import socket
+    import urllib.error
+    import urllib.request
+
     from pipwarden.report.output import Progress
 
     dest_dir.mkdir(parents=True, exist_ok=True)
@@ -455,7 +457,9 @@ def import_source(
         finally:
             download.path.unlink(missing_ok=True)
     if scheme == "file":
-        path = Path(urllib.request.url2pathname(urllib.parse.urlsplit(text).path))
+        from urllib.request import url2pathname
+
+        path = Path(url2pathname(urllib.parse.urlsplit(text).path))
     elif scheme and len(scheme) > 1:
         raise InputError(f"unsupported URL scheme {scheme!r} (use a path, file://, http(s)://)",
                          path=text)
