@@ -176,3 +176,41 @@ def test_parse_record_keys_round_trip() -> None:
     data = _record("PYSEC-5", "x", versions=["1.0", "1.0.0-beta"])
     adv = parse_record(data, source="t")
     assert encode_version_keys(adv.affected[0].versions) == "1 1b0|"
+
+
+def _zip_of(path: Path, records: list[dict[str, object]], method: int) -> None:
+    with zipfile.ZipFile(path, "w", compression=method) as zf:
+        for n, record in enumerate(records):
+            zf.writestr(f"osv/{n:03d}.json", json.dumps(record))
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED, zipfile.ZIP_BZIP2])
+def test_zip_members_of_every_method_are_read(tmp_path: Path, method: int) -> None:
+    records = [_record(f"PYSEC-{n}", f"pkg{n}", versions=["1.0"]) for n in range(70)]
+    archive = tmp_path / "all.zip"
+    _zip_of(archive, records, method)
+    result = import_source(archive, tmp_path / "osv.sqlite3")
+    assert result.records == 70
+    with VulnStore.open(tmp_path / "osv.sqlite3") as store:
+        assert set(store.match_pins([("pkg69", "1.0.0")])) == {("pkg69", "1.0.0")}
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED])
+def test_a_corrupt_member_is_an_input_error_naming_it(tmp_path: Path, method: int) -> None:
+    from pipwarden.errors import InputError
+
+    records = [_record(f"PYSEC-{n}", "pkg", versions=["1.0"]) for n in range(3)]
+    archive = tmp_path / "all.zip"
+    _zip_of(archive, records, method)
+    data = bytearray(archive.read_bytes())
+    with zipfile.ZipFile(archive) as zf:
+        info = zf.getinfo("osv/001.json")
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    data[start + info.compress_size // 2] ^= 0x55  # flip bits inside the member's data
+    archive.write_bytes(bytes(data))
+    db = tmp_path / "osv.sqlite3"
+    with pytest.raises(InputError) as err:
+        import_source(archive, db)
+    assert "corrupt zip member" in str(err.value.message)
+    assert err.value.path is not None and err.value.path.endswith("osv/001.json")
+    assert not db.exists()
