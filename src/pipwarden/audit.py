@@ -192,12 +192,8 @@ def _preferred(ids: Iterable[str]) -> str:
     return min(ids, key=rank)
 
 
-def _merge(
-    group: Sequence[Advisory],
-    package: str,
-    fixed: Iterable[str],
-    **fields: object,
-) -> Finding:
+def _merged_fields(group: Sequence[Advisory]) -> dict[str, object]:
+    """What a finding takes from its group of aliased records (not where it was found)."""
     ids: dict[str, None] = {}
     for adv in group:
         for ident in adv.ids:
@@ -206,15 +202,30 @@ def _merge(
     best = max(group, key=lambda a: (a.severity, a.score or 0.0))
     summary = next((a.title for a in group if a.title), "")
     main = next(a for a in group if primary in a.ids)
+    return {
+        "id": primary,
+        "aliases": tuple(i for i in ids if i != primary),
+        "summary": summary,
+        "severity": (
+            Severity.MALICIOUS if any(a.is_malicious for a in group) else best.severity
+        ),
+        "score": best.score,
+        "url": main.url if main.id == primary else f"https://osv.dev/vulnerability/{primary}",
+    }
+
+
+def _merge(
+    group: Sequence[Advisory],
+    package: str,
+    fixed: Iterable[str],
+    *,
+    merged: Mapping[str, object] | None = None,
+    **fields: object,
+) -> Finding:
     return Finding(
         package=package,
-        id=primary,
-        aliases=tuple(i for i in ids if i != primary),
-        summary=summary,
-        severity=Severity.MALICIOUS if any(a.is_malicious for a in group) else best.severity,
-        score=best.score,
         fixed_in=tuple(fixed),
-        url=main.url if main.id == primary else f"https://osv.dev/vulnerability/{primary}",
+        **(merged if merged is not None else _merged_fields(group)),  # type: ignore[arg-type]
         **fields,  # type: ignore[arg-type]
     )
 
@@ -229,17 +240,30 @@ def _sorted_versions(texts: Iterable[str]) -> tuple[str, ...]:
 
 
 def _relevant_fixes(
-    group: Sequence[Advisory], package: str, version: str | None
+    group: Sequence[Advisory],
+    package: str,
+    version: str | None,
+    fixes: tuple[str, ...] | None = None,
 ) -> tuple[str, ...]:
-    """The group's fixed versions, ascending; with ``version``, only those above it."""
-    from pipwarden.vulndb.ranges import fixed_versions, parse_version
+    """The group's fixed versions, ascending; with ``version``, only those above it.
 
-    fixes = _sorted_versions({f for adv in group for f in fixed_versions(adv, package)})
+    ``fixes``: the group's ascending fixed versions, when the caller has them already.
+    """
+    from pipwarden.vulndb.ranges import parse_version
+
+    if fixes is None:
+        fixes = _group_fixes(group, package)
     current = parse_version(version) if version is not None else None
     if current is None:
         return fixes
     later = tuple(f for f in fixes if (v := parse_version(f)) is not None and v > current)
     return later or fixes
+
+
+def _group_fixes(group: Sequence[Advisory], package: str) -> tuple[str, ...]:
+    from pipwarden.vulndb.ranges import fixed_versions
+
+    return _sorted_versions({f for adv in group for f in fixed_versions(adv, package)})
 
 
 # -- auditing ------------------------------------------------------------------------------
@@ -263,14 +287,25 @@ def audit_versions(
     else:  # the store's fast path: full advisories only for the records that match
         matched = store.match_pins((name, version) for name, version, *_ in items)
     findings: list[Finding] = []
+    # Pins of one package mostly hit the same groups of records: merge each group once.
+    groups: dict[tuple[str, ...], list[tuple[Advisory, ...]]] = {}
+    per_group: dict[tuple[str, tuple[str, ...]], tuple[dict[str, object], tuple[str, ...]]] = {}
     for name, version, source, location, kind in items:
         hits = matched.get((name, version), [])
-        for group in group_by_alias(hits):
+        hit_ids = tuple(a.id for a in hits)
+        if hit_ids not in groups:
+            groups[hit_ids] = group_by_alias(hits)
+        for group in groups[hit_ids]:
+            key = (name, tuple(a.id for a in group))
+            if key not in per_group:
+                per_group[key] = (_merged_fields(group), _group_fixes(group, name))
+            merged, fixes = per_group[key]
             findings.append(
                 _merge(
                     group,
                     name,
-                    _relevant_fixes(group, name, version),
+                    _relevant_fixes(group, name, version, fixes),
+                    merged=merged,
                     version=version,
                     source=source,
                     kind=kind,
