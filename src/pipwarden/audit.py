@@ -192,12 +192,8 @@ def _preferred(ids: Iterable[str]) -> str:
     return min(ids, key=rank)
 
 
-def _merge(
-    group: Sequence[Advisory],
-    package: str,
-    fixed: Iterable[str],
-    **fields: object,
-) -> Finding:
+def _merged_fields(group: Sequence[Advisory]) -> dict[str, object]:
+    """What a finding takes from its group of aliased records (not where it was found)."""
     ids: dict[str, None] = {}
     for adv in group:
         for ident in adv.ids:
@@ -206,15 +202,30 @@ def _merge(
     best = max(group, key=lambda a: (a.severity, a.score or 0.0))
     summary = next((a.title for a in group if a.title), "")
     main = next(a for a in group if primary in a.ids)
+    return {
+        "id": primary,
+        "aliases": tuple(i for i in ids if i != primary),
+        "summary": summary,
+        "severity": (
+            Severity.MALICIOUS if any(a.is_malicious for a in group) else best.severity
+        ),
+        "score": best.score,
+        "url": main.url if main.id == primary else f"https://osv.dev/vulnerability/{primary}",
+    }
+
+
+def _merge(
+    group: Sequence[Advisory],
+    package: str,
+    fixed: Iterable[str],
+    *,
+    merged: Mapping[str, object] | None = None,
+    **fields: object,
+) -> Finding:
     return Finding(
         package=package,
-        id=primary,
-        aliases=tuple(i for i in ids if i != primary),
-        summary=summary,
-        severity=Severity.MALICIOUS if any(a.is_malicious for a in group) else best.severity,
-        score=best.score,
         fixed_in=tuple(fixed),
-        url=main.url if main.id == primary else f"https://osv.dev/vulnerability/{primary}",
+        **(merged if merged is not None else _merged_fields(group)),  # type: ignore[arg-type]
         **fields,  # type: ignore[arg-type]
     )
 
@@ -229,17 +240,30 @@ def _sorted_versions(texts: Iterable[str]) -> tuple[str, ...]:
 
 
 def _relevant_fixes(
-    group: Sequence[Advisory], package: str, version: str | None
+    group: Sequence[Advisory],
+    package: str,
+    version: str | None,
+    fixes: tuple[str, ...] | None = None,
 ) -> tuple[str, ...]:
-    """The group's fixed versions, ascending; with ``version``, only those above it."""
-    from pipwarden.vulndb.ranges import fixed_versions, parse_version
+    """The group's fixed versions, ascending; with ``version``, only those above it.
 
-    fixes = _sorted_versions({f for adv in group for f in fixed_versions(adv, package)})
+    ``fixes``: the group's ascending fixed versions, when the caller has them already.
+    """
+    from pipwarden.vulndb.ranges import parse_version
+
+    if fixes is None:
+        fixes = _group_fixes(group, package)
     current = parse_version(version) if version is not None else None
     if current is None:
         return fixes
     later = tuple(f for f in fixes if (v := parse_version(f)) is not None and v > current)
     return later or fixes
+
+
+def _group_fixes(group: Sequence[Advisory], package: str) -> tuple[str, ...]:
+    from pipwarden.vulndb.ranges import fixed_versions
+
+    return _sorted_versions({f for adv in group for f in fixed_versions(adv, package)})
 
 
 # -- auditing ------------------------------------------------------------------------------
@@ -254,18 +278,34 @@ def audit_versions(
     from pipwarden.vulndb.osv import group_by_alias
     from pipwarden.vulndb.ranges import advisory_affects
 
-    known = (
-        advisories if advisories is not None else store.advisories_for({name for name, *_ in items})
-    )
+    if advisories is not None:
+        known = advisories
+        matched = {
+            (name, version): [a for a in known.get(name, ()) if advisory_affects(a, name, version)]
+            for name, version, *_ in items
+        }
+    else:  # the store's fast path: full advisories only for the records that match
+        matched = store.match_pins((name, version) for name, version, *_ in items)
     findings: list[Finding] = []
+    # Pins of one package mostly hit the same groups of records: merge each group once.
+    groups: dict[tuple[str, ...], list[tuple[Advisory, ...]]] = {}
+    per_group: dict[tuple[str, tuple[str, ...]], tuple[dict[str, object], tuple[str, ...]]] = {}
     for name, version, source, location, kind in items:
-        hits = [a for a in known.get(name, ()) if advisory_affects(a, name, version)]
-        for group in group_by_alias(hits):
+        hits = matched.get((name, version), [])
+        hit_ids = tuple(a.id for a in hits)
+        if hit_ids not in groups:
+            groups[hit_ids] = group_by_alias(hits)
+        for group in groups[hit_ids]:
+            key = (name, tuple(a.id for a in group))
+            if key not in per_group:
+                per_group[key] = (_merged_fields(group), _group_fixes(group, name))
+            merged, fixes = per_group[key]
             findings.append(
                 _merge(
                     group,
                     name,
-                    _relevant_fixes(group, name, version),
+                    _relevant_fixes(group, name, version, fixes),
+                    merged=merged,
                     version=version,
                     source=source,
                     kind=kind,
@@ -499,8 +539,7 @@ def audit(
             version = dep.pinned_version
             assert version is not None
             items.append((dep.name, version, str(dep.location), dep.location, "pinned"))
-        names = {i[0] for i in items} | {d.name for d in ranged}
-        known = db.advisories_for(names)
+        known = db.advisories_for({d.name for d in ranged}) if ranged else {}
         release_lists: Mapping[str, Sequence[str] | None] = {}
         floor_deps = [d for d in ranged if known.get(d.name)]
         if floor_deps and releases is not None:
@@ -508,7 +547,7 @@ def audit(
                 release_lists = releases(sorted({d.name for d in floor_deps}))
             except Exception as exc:  # release lists are optional: never fail the audit
                 log.warning("PyPI release lists unavailable (%s): using OSV events only", exc)
-        findings = audit_versions(db, items, known)
+        findings = audit_versions(db, items)
         findings.extend(audit_floors(db, floor_deps, release_lists, known))
         findings = [_with_paths(f, dep_paths.get((f.source, f.package), ())) for f in findings]
         findings.sort(key=lambda f: (-f.severity, f.package, f.source, f.id))

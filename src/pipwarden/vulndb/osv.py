@@ -31,6 +31,7 @@ __all__ = [
     "Range",
     "advisory_from_compact",
     "advisory_to_compact",
+    "encode_version_keys",
     "group_by_alias",
     "normalize_name",
     "parse_record",
@@ -285,36 +286,64 @@ class _Checker:
 
 
 def _parse_affected(chk: _Checker, item: dict[str, Any], n: int) -> Affected | None:
+    # Fast paths test the usual, well-typed shapes inline; anything else goes through the
+    # checker, which returns the same value or raises the InputError naming the field.
     where = f"affected[{n}]."
-    package = chk.obj(item, "package", where)
-    ecosystem = chk.opt_str(package, "ecosystem", where + "package.")
-    name = chk.opt_str(package, "name", where + "package.")
+    package = item.get("package")
+    if type(package) is not dict:
+        package = chk.obj(item, "package", where)
+    ecosystem = package.get("ecosystem")
+    if ecosystem is not None and type(ecosystem) is not str:
+        ecosystem = chk.opt_str(package, "ecosystem", where + "package.")
+    name = package.get("name")
+    if name is not None and type(name) is not str:
+        name = chk.opt_str(package, "name", where + "package.")
     ranges: list[Range] = []
-    for r_n, rng in enumerate(chk.list_of(item, "ranges", dict, where)):
-        r_where = f"{where}ranges[{r_n}]."
-        rtype = chk.opt_str(rng, "type", r_where)
-        if rtype is None:
-            raise chk.fail(f"{r_where}type is missing")
+    raw_ranges = item.get("ranges")
+    if raw_ranges is None or type(raw_ranges) is not list or not all(
+        type(r) is dict for r in raw_ranges
+    ):
+        raw_ranges = chk.list_of(item, "ranges", dict, where)
+    for r_n, rng in enumerate(raw_ranges):
+        rtype = rng.get("type")
+        raw_events = rng.get("events")
+        if (
+            type(rtype) is not str
+            or raw_events is None
+            or type(raw_events) is not list
+            or not all(type(e) is dict for e in raw_events)
+        ):
+            r_where = f"{where}ranges[{r_n}]."
+            rtype = chk.opt_str(rng, "type", r_where)
+            if rtype is None:
+                raise chk.fail(f"{r_where}type is missing")
+            raw_events = chk.list_of(rng, "events", dict, r_where)
         events: list[Event] = []
-        for e_n, evt in enumerate(chk.list_of(rng, "events", dict, r_where)):
+        for e_n, evt in enumerate(raw_events):
             if len(evt) == 1:
                 ((kind, version),) = evt.items()
             else:  # tolerate extra keys as long as exactly one event kind is present
                 found = [(k, evt[k]) for k in EVENT_KINDS if k in evt]
                 if len(found) != 1:
                     kinds = ", ".join(EVENT_KINDS)
+                    r_where = f"{where}ranges[{r_n}]."
                     raise chk.fail(f"{r_where}events[{e_n}] needs exactly one of {kinds}")
                 ((kind, version),) = found
             if kind not in _KIND_SET:
+                r_where = f"{where}ranges[{r_n}]."
                 raise chk.fail(f"{r_where}events[{e_n}] has an unknown event {kind!r}")
             if type(version) is not str:
+                r_where = f"{where}ranges[{r_n}]."
                 raise chk.fail(f"{r_where}events[{e_n}].{kind} must be a string")
-            events.append(Event(kind, version))
-        ranges.append(Range(rtype.upper(), tuple(events)))
+            events.append(_event(kind, version))
+        ranges.append(_trusted(Range, type=rtype.upper(), events=tuple(events)))
     versions = chk.list_of(item, "versions", str, where)
     if ecosystem != "PyPI" or not name:
         return None
-    return Affected(normalize_name(name), tuple(ranges), tuple(versions))
+    return _trusted(
+        Affected, package=normalize_name(name), ranges=tuple(ranges), versions=tuple(versions),
+        keys=None,
+    )
 
 
 def _severity(
@@ -374,11 +403,14 @@ def parse_record(data: dict[str, Any], *, source: str) -> Advisory:
         for n, item in enumerate(chk.list_of(data, "affected", dict)):
             entries.extend(chk.list_of(item, "severity", dict, f"affected[{n}]."))
     severity, score, vector = _severity(chk, record_id, data, entries)
-    references = tuple(
-        url
-        for n, ref in enumerate(chk.list_of(data, "references", dict))
-        if (url := chk.opt_str(ref, "url", f"references[{n}]."))
-    )
+    urls: list[str] = []
+    for n, ref in enumerate(chk.list_of(data, "references", dict)):
+        url = ref.get("url")
+        if url is not None and type(url) is not str:  # the checker raises the error
+            url = chk.opt_str(ref, "url", f"references[{n}].")
+        if url:
+            urls.append(url)
+    references = tuple(urls)
     return Advisory(
         id=record_id,
         aliases=tuple(a for a in chk.list_of(data, "aliases", str) if a != record_id),
@@ -428,22 +460,61 @@ def group_by_alias(advisories: Iterable[Advisory]) -> list[tuple[Advisory, ...]]
 # -- compact storage form -----------------------------------------------------------------
 
 
-def _encode_keys(affected: Affected) -> str | None:
-    """``version_keys`` as text (valid keys, ``|``, invalid entries), for lists in canonical
-    spelling (one regex pass); ``None`` for the few others, keyed when first consulted
-    (parsing every entry at import would halve the import rate for little gain)."""
-    if not affected.versions:
+def _encode_keys(affected: Affected) -> str:
+    """``version_keys`` as text (valid keys, ``|``, invalid entries), computed at import."""
+    return encode_version_keys(affected.versions)
+
+
+def _strip_zero_segments(text: str, suffixes: tuple[str, ...]) -> str:
+    """Drop trailing ``.0`` release segments of canonical entries (``text`` ends with a
+    newline): ``.0`` directly before one of ``suffixes`` is always such a segment there.
+    ``str.replace`` loops run at C speed, several times faster than a look-around regex."""
+    for suffix in suffixes:
+        pattern = ".0" + suffix
+        while pattern in text:
+            text = text.replace(pattern, suffix)
+    return text
+
+
+_RELEASE_END = ("\n",)
+# Memos of pure functions (records of one package repeat the same lists and entries).
+_LIST_KEYS: dict[str, str] = {}
+_ENTRY_KEYS: dict[str, str | None] = {}
+_MEMO_LIMIT = 200_000
+
+
+def encode_version_keys(versions: Sequence[str]) -> str:
+    """The ``keys`` text of :class:`Affected` for ``versions``: the version keys of the
+    PEP 440 entries, ``|``, the other entries (entries with white space dropped, as
+    :func:`advisory_to_compact` drops them)."""
+    if not versions:
         return "|"
-    joined = "\n".join(affected.versions)
-    if _plain_numbers(joined):
-        # Plain release numbers (most lists): a cheap character check instead of the full
-        # PEP 440 pattern.
-        keys = _TRAILING_ZERO_RELEASE.sub("", joined)
-    elif _CANONICAL_LIST.fullmatch(joined):
-        keys = _TRAILING_ZEROS.sub("", joined)
+    joined = "\n".join(versions)
+    known = _LIST_KEYS.get(joined)
+    if known is not None:
+        return known
+    if joined.count("\n") == len(versions) - 1 and _plain_numbers(joined):
+        # Plain release numbers (most lists): a character check, no parsing.
+        text = _strip_zero_segments(joined + "\n", _RELEASE_END)[:-1].replace("\n", " ") + "|"
     else:
-        return None
-    return keys.replace("\n", " ") + "|"
+        if _WHITESPACE.search("".join(versions)):
+            versions = [v for v in versions if not _WHITESPACE.search(v)]
+        if len(_ENTRY_KEYS) > _MEMO_LIMIT:
+            _ENTRY_KEYS.clear()
+        memo = _ENTRY_KEYS
+        keys: dict[str, None] = {}
+        invalid: list[str] = []
+        for entry in versions:
+            key = memo[entry] if entry in memo else memo.setdefault(entry, _key_of_text(entry))
+            if key is None:
+                invalid.append(entry)
+            else:
+                keys[key] = None
+        text = " ".join(keys) + "|" + " ".join(invalid)
+    if len(_LIST_KEYS) > _MEMO_LIMIT // 10:
+        _LIST_KEYS.clear()
+    _LIST_KEYS[joined] = text
+    return text
 
 
 def _join_versions(versions: tuple[str, ...]) -> str:
@@ -452,15 +523,18 @@ def _join_versions(versions: tuple[str, ...]) -> str:
     return " ".join(versions)
 
 
-def advisory_to_compact(adv: Advisory) -> str:
+def advisory_to_compact(adv: Advisory, keys: Sequence[str] | None = None) -> str:
     """A compact JSON text of ``adv`` without ``details`` and ``references``.
 
     ``versions`` lists are stored as one space-separated string (cheap to decode); entries
     containing white space cannot be versions of any kind and are dropped.
 
     The store keeps those two as plain text columns (no JSON decoding when reading them);
-    pass them back to :func:`advisory_from_compact`.
+    pass them back to :func:`advisory_from_compact`. ``keys``: the
+    :func:`encode_version_keys` of each ``affected`` entry, when the caller has them.
     """
+    if keys is None:
+        keys = [_encode_keys(a) for a in adv.affected]
     payload = [
         adv.id,
         list(adv.aliases),
@@ -473,8 +547,8 @@ def advisory_to_compact(adv: Advisory) -> str:
         adv.severity_vector,
         [
             [a.package, [[r.type, [[e.kind, e.version] for e in r.events]] for r in a.ranges],
-             _join_versions(a.versions), _encode_keys(a)]
-            for a in adv.affected
+             _join_versions(a.versions), k]
+            for a, k in zip(adv.affected, keys, strict=True)
         ],
     ]
     return _ENCODE(payload)

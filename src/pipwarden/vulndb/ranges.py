@@ -31,11 +31,18 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from packaging.version import InvalidVersion, Version
 
-from pipwarden.vulndb.osv import Advisory, Affected, Range, version_key
+from pipwarden.vulndb.osv import (
+    _CANONICAL_VERSION,
+    Advisory,
+    Affected,
+    Event,
+    Range,
+    version_key,
+)
 
 if TYPE_CHECKING:  # packaging.specifiers imports packaging.tags, subprocess…: keep it lazy
     from packaging.specifiers import Specifier, SpecifierSet
@@ -46,10 +53,13 @@ __all__ = [
     "admitted_affected",
     "advisory_affects",
     "affected_intervals",
+    "entries_affect",
     "fixed_versions",
     "is_affected",
     "lowest_safe_floor",
+    "match_entries",
     "parse_version",
+    "sort_events",
     "spec_intervals",
 ]
 
@@ -95,6 +105,34 @@ def _warn_invalid(record_id: str, text: str) -> None:
 _ZERO = Version("0")
 
 
+def sort_events(events: Iterable[Event]) -> tuple[list[tuple[str, str | None]], str | None]:
+    """The PEP 440 events of a range sorted as OSV evaluation wants them, and the first
+    event version that is not PEP 440 (skipped), if any.
+
+    ``None`` stands for ``introduced: "0"``; the sort is stable (ties keep record order).
+    """
+    events = tuple(events)
+    zeros = [(e.kind, None) for e in events if e.kind == "introduced" and e.version == "0"]
+    if len(events) - len(zeros) == 1:  # the usual shape: nothing to compare, one to check
+        (last,) = (e for e in events if not (e.kind == "introduced" and e.version == "0"))
+        if _CANONICAL_VERSION.fullmatch(last.version) or parse_version(last.version):
+            return [*zeros, (last.kind, last.version)], None
+    parsed: list[tuple[str, Version | None, str | None]] = []
+    invalid: str | None = None
+    for event in events:
+        if event.kind == "introduced" and event.version == "0":
+            parsed.append((event.kind, None, None))
+            continue
+        version = parse_version(event.version)
+        if version is None:
+            if invalid is None:
+                invalid = event.version
+            continue
+        parsed.append((event.kind, version, event.version))
+    parsed.sort(key=lambda e: (0, _ZERO) if e[1] is None else (1, e[1]))
+    return [(kind, text) for kind, _, text in parsed], invalid
+
+
 def _sorted_events(rng: Range, record_id: str) -> list[_Parsed]:
     """The range's events, parsed and sorted; cached on the (immutable) range itself.
 
@@ -104,19 +142,70 @@ def _sorted_events(rng: Range, record_id: str) -> list[_Parsed]:
     cached: list[_Parsed] | None = rng.__dict__.get("_sorted_events")
     if cached is not None:
         return cached
-    parsed: list[_Parsed] = []
-    for event in rng.events:
-        if event.kind == "introduced" and event.version == "0":
-            parsed.append((event.kind, None))
-            continue
-        version = parse_version(event.version)
-        if version is None:
-            _warn_invalid(record_id, event.version)
-            continue
-        parsed.append((event.kind, version))
-    parsed.sort(key=lambda e: (0, _ZERO) if e[1] is None else (1, e[1]))
+    texts, invalid = sort_events(rng.events)
+    if invalid is not None:
+        _warn_invalid(record_id, invalid)
+    parsed: list[_Parsed] = [
+        (kind, None if text is None else parse_version(text)) for kind, text in texts
+    ]
     rng.__dict__["_sorted_events"] = parsed  # a derived value; the range stays unchanged
     return parsed
+
+
+# Matching data of one package's ``affected`` entries in one record, as the store keeps it
+# (see :func:`match_entries`): per entry, the evaluated ranges (first invalid event text or
+# None, sorted events), the version keys text of Affected.keys, and whether the entry
+# lists versions at all.
+MatchRange = tuple[str | None, list[tuple[str, str | None]]]
+MatchEntry = tuple[list[MatchRange], str, bool]
+
+
+def match_entries(
+    affected: Iterable[Affected], keys: Iterable[str] | None = None
+) -> list[list[object]]:
+    """What :func:`entries_affect` needs of ``affected`` entries, in JSON-ready form.
+
+    ``keys``: their :func:`~pipwarden.vulndb.osv.encode_version_keys`, when known.
+    """
+    from pipwarden.vulndb.osv import encode_version_keys
+
+    affected = list(affected)
+    known = list(keys) if keys is not None else [None] * len(affected)
+    out: list[list[object]] = []
+    for aff, known_keys in zip(affected, known, strict=True):
+        ranges: list[list[object]] = []
+        for rng in aff.ranges:
+            if rng.type in _MATCHED_TYPES:
+                events, invalid = sort_events(rng.events)
+                ranges.append([invalid, [list(e) for e in events]])
+        text = known_keys or aff.keys or encode_version_keys(aff.versions)
+        out.append([ranges, text, bool(aff.versions)])
+    return out
+
+
+def entries_affect(v: Version, public: Version, entries: Sequence[Any], record_id: str) -> bool:
+    """:func:`is_affected` of a PEP 440 version over decoded :func:`match_entries` output."""
+    key: str | None = None
+    for ranges, keys, listed in cast(Sequence[MatchEntry], entries):
+        for invalid, events in ranges:
+            if invalid is not None:
+                _warn_invalid(record_id, invalid)
+            parsed = [(k, None if t is None else parse_version(t)) for k, t in events]
+            if _in_range(v, public, parsed):
+                return True
+        if not listed:
+            continue
+        valid, _, bad = keys.partition("|")
+        if bad:
+            _warn_invalid(record_id, bad.split()[0])
+        padded = f" {valid} "
+        if key is None:
+            key = _version_key(v)
+        if f" {key} " in padded or (
+            v.local is not None and f" {_version_key(public)} " in padded
+        ):
+            return True
+    return False
 
 
 def _key(v: Version, public: Version, bound: Version) -> Version:

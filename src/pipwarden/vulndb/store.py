@@ -5,7 +5,11 @@ Layout (``PRAGMA user_version`` = :data:`SCHEMA_VERSION`):
 * ``advisory(id, withdrawn, data, details, refs)``: one row per OSV record, ``data`` being
   the compact JSON of :func:`pipwarden.vulndb.osv.advisory_to_compact`, ``details`` the
   text and ``refs`` the reference URLs joined by newlines (plain text: nothing to decode).
-* ``affects(package, advisory_id)``: which PEP 503 names each record affects.
+* ``affects(package, advisory_id, m)``: which PEP 503 names each record affects, and ``m``
+  what matching an exact version needs of that package's ``affected`` entries (JSON of
+  :func:`pipwarden.vulndb.ranges.match_entries`: events parsed and sorted at import,
+  version keys precomputed); ``NULL`` for withdrawn records. :meth:`VulnStore.match_pins`
+  reads only these and builds full advisories for the records that match.
 * ``meta(key, value)``: source, import time, ETag, Last-Modified, counts.
 
 Withdrawn records are stored (they count in ``meta().records``) but never returned by
@@ -28,7 +32,7 @@ from pipwarden.vulndb.osv import Advisory, advisory_from_compact, normalize_name
 
 __all__ = ["SCHEMA", "SCHEMA_VERSION", "UPDATE_HINT", "DbMeta", "VulnStore"]
 
-SCHEMA_VERSION = 3  # 3: versions lists carry precomputed version keys
+SCHEMA_VERSION = 4  # 3: versions lists carry precomputed version keys; 4: affects.m
 UPDATE_HINT = "Run `pipwarden db update` when online, or `pipwarden db import FILE.zip`."
 
 SCHEMA = """
@@ -43,6 +47,7 @@ CREATE TABLE advisory (
 CREATE TABLE affects (
     package TEXT NOT NULL,
     advisory_id TEXT NOT NULL,
+    m TEXT,
     PRIMARY KEY (package, advisory_id)
 ) WITHOUT ROWID;
 """
@@ -52,6 +57,16 @@ SELECT f.package, a.id, a.data, a.details, a.refs
 FROM affects AS f JOIN advisory AS a ON a.id = f.advisory_id
 WHERE f.package IN (SELECT value FROM json_each(?)) AND a.withdrawn IS NULL
 ORDER BY f.package, a.id
+"""
+
+_MATCH_QUERY = """
+SELECT package, advisory_id, m FROM affects
+WHERE package IN (SELECT value FROM json_each(?)) AND m IS NOT NULL
+ORDER BY package, advisory_id
+"""
+
+_BY_ID_QUERY = """
+SELECT id, data, details, refs FROM advisory WHERE id IN (SELECT value FROM json_each(?))
 """
 
 
@@ -154,6 +169,58 @@ class VulnStore:
             if adv is None:
                 adv = cache[rid] = _advisory(data, details, refs)
             result.setdefault(package, []).append(adv)
+        return result
+
+    def match_pins(
+        self, pins: Iterable[tuple[str, str]]
+    ) -> dict[tuple[str, str], list[Advisory]]:
+        """The non-withdrawn advisories affecting each ``(name, version)`` pin.
+
+        Same answer as filtering :meth:`advisories_for` with
+        :func:`pipwarden.vulndb.ranges.advisory_affects`, but matching reads only the
+        precomputed matching data and full advisories are built only for the records that
+        match. Keys are ``(PEP 503 name, version)``; pins without advisories are absent.
+        """
+        from pipwarden.vulndb.ranges import _public, advisory_affects, entries_affect, parse_version
+
+        by_name: dict[str, set[str]] = {}
+        for name, version in pins:
+            by_name.setdefault(normalize_name(name), set()).add(version)
+        if not by_name:
+            return {}
+        legacy = sorted(
+            {n for n, vs in by_name.items() if any(parse_version(v) is None for v in vs)}
+        )
+        try:
+            rows = self._conn.execute(_MATCH_QUERY, (json.dumps(sorted(by_name)),)).fetchall()
+        except sqlite3.Error as exc:
+            raise self._fail(exc) from exc
+        hits: dict[tuple[str, str], list[str]] = {}
+        loads = json.loads
+        for package, rid, m in rows:
+            entries = loads(m)
+            for version in by_name[package]:
+                v = parse_version(version)
+                if v is not None and entries_affect(v, _public(v), entries, rid):
+                    hits.setdefault((package, version), []).append(rid)
+        wanted = sorted({rid for ids in hits.values() for rid in ids} - self._cache.keys())
+        if wanted:
+            try:
+                found = self._conn.execute(_BY_ID_QUERY, (json.dumps(wanted),)).fetchall()
+            except sqlite3.Error as exc:
+                raise self._fail(exc) from exc
+            for rid, data, details, refs in found:
+                self._cache[rid] = _advisory(data, details, refs)
+        result = {key: [self._cache[rid] for rid in ids] for key, ids in hits.items()}
+        if legacy:  # versions that are not PEP 440 match only literal ``versions`` entries
+            full = self.advisories_for(legacy)
+            for package in legacy:
+                for version in by_name[package]:
+                    if parse_version(version) is None:
+                        got = [a for a in full.get(package, ())
+                               if advisory_affects(a, package, version)]
+                        if got:
+                            result[(package, version)] = got
         return result
 
     def get(self, record_id: str) -> Advisory | None:
