@@ -11,7 +11,8 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
-from pipwarden.commands.vet import settings_from_args, thresholds_from_policy
+from pipwarden.commands import settings_from_args
+from pipwarden.commands.vet import thresholds_from_policy
 from pipwarden.errors import ExitCode, InputError, UsageError
 from pipwarden.models import Level
 from pipwarden.report.output import write_report

@@ -6,19 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
+from pipwarden.commands import settings_from_args
 from pipwarden.errors import UsageError
-from pipwarden.settings import Settings
 
 __all__ = ["run"]
-
-
-def settings_from_args(args: argparse.Namespace) -> Settings:
-    """Settings from the environment with ``--db`` / ``--offline`` applied."""
-    db = getattr(args, "db", None)
-    return Settings.from_env().with_overrides(
-        db_path=Path(db).expanduser() if db else None,
-        offline=True if getattr(args, "offline", False) else None,
-    )
 
 
 def run(args: argparse.Namespace) -> int:

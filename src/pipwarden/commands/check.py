@@ -7,7 +7,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from pipwarden.commands.audit import settings_from_args
+from pipwarden.commands import settings_from_args
 from pipwarden.errors import UsageError
 
 __all__ = ["run"]

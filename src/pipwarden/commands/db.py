@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pipwarden.commands import settings_from_args
 from pipwarden.errors import ExitCode
 from pipwarden.report.output import Progress, write_report
 from pipwarden.settings import Settings
@@ -99,15 +100,9 @@ def render_status(status: DbStatus, fmt: str = "text") -> str:
     return "\n".join(lines)
 
 
-def _settings(args: argparse.Namespace) -> Settings:
-    settings = Settings.from_env()
-    db = getattr(args, "db", None)
-    return settings.with_overrides(db_path=Path(db).expanduser() if db else None)
-
-
 def run(args: argparse.Namespace) -> int:
     """Dispatch ``db update``, ``db import`` and ``db status``."""
-    settings = _settings(args)
+    settings = settings_from_args(args)
     action = args.db_command
     if action == "update":
         return _update(args, settings)

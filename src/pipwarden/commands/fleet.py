@@ -7,6 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
+from pipwarden.commands import settings_from_args
 from pipwarden.errors import ExitCode
 from pipwarden.fleet import AuditCounter, run_fleet
 from pipwarden.report.fleet import render
@@ -64,10 +65,8 @@ def audit_counter(settings: Settings, *, offline: bool) -> AuditCounter | None:
 def run(args: argparse.Namespace) -> int:
     """Compare the projects under the folders; 0 consistent and clean, 1 divergence,
     overlaps or findings, 2 a file could not be read (the report is still written)."""
-    settings = Settings.from_env()
-    db = getattr(args, "db", None)
-    offline = bool(getattr(args, "offline", False)) or settings.offline
-    settings = settings.with_overrides(db_path=Path(db) if db else None, offline=offline)
+    settings = settings_from_args(args)
+    offline = settings.offline
     with Progress("fleet") as progress:
 
         def on_total(total: int) -> None:

@@ -6,10 +6,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from pipwarden.commands import settings_from_args
 from pipwarden.errors import ExitCode, UsageError
 from pipwarden.report.output import write_report
 from pipwarden.scaffold import InitResult, init_project
-from pipwarden.settings import Settings
 
 __all__ = ["render_result", "run"]
 
@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     directory = Path(args.dir)
     if directory.exists() and not directory.is_dir():
         raise UsageError(f"{directory}: not a folder")
-    settings = Settings.from_env()
+    settings = settings_from_args(args)
     result = init_project(
         directory,
         template=args.template,

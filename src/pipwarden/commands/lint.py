@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
+from pipwarden.commands import settings_from_args
 from pipwarden.errors import ExitCode
 from pipwarden.lint import LintConfig, run_lint
 from pipwarden.report.lint import render_json, render_sarif, render_text
 from pipwarden.report.output import Style, color_enabled, write_report
-from pipwarden.settings import Settings
 
 __all__ = ["run"]
 
@@ -21,12 +20,9 @@ def _codes(value: str | None) -> tuple[str, ...]:
 
 def run(args: argparse.Namespace) -> int:
     """Lint, render, and return 0 (clean), 1 (findings) or 2 (a file could not be read)."""
-    settings = Settings.from_env()
-    db = getattr(args, "db", None)
-    settings = settings.with_overrides(db_path=Path(db) if db else None)
+    settings = settings_from_args(args)
     config = LintConfig(select=_codes(args.select), ignore=_codes(args.ignore), fix=bool(args.fix))
-    offline = bool(getattr(args, "offline", False))
-    report = run_lint(list(args.paths), config, settings=settings, offline=offline)
+    report = run_lint(list(args.paths), config, settings=settings, offline=settings.offline)
     if args.format == "json":
         text = render_json(report)
     elif args.format == "sarif":

@@ -6,10 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
+from pipwarden.commands import settings_from_args
 from pipwarden.errors import UsageError
 from pipwarden.report.output import Style, color_enabled, write_report
 from pipwarden.report.slim import render
-from pipwarden.settings import Settings
 from pipwarden.slim import run_slim
 
 __all__ = ["run"]
@@ -22,7 +22,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(
             f"{project}: not a folder", hint="Run `pipwarden slim` inside the project folder."
         )
-    settings = Settings.from_env().with_overrides(offline=bool(getattr(args, "offline", False)))
+    settings = settings_from_args(args)
     report = run_slim(project, settings=settings, offline=settings.offline)
     output = getattr(args, "output", None)
     to_terminal = output in (None, "-")

@@ -6,11 +6,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from pipwarden.commands import settings_from_args
 from pipwarden.errors import UsageError
 from pipwarden.policy import load_policy, parse_duration_days
 from pipwarden.report.output import write_report
 from pipwarden.report.update import render
-from pipwarden.settings import Settings
 from pipwarden.update import UpdateOptions, run_update
 
 __all__ = ["run"]
@@ -21,11 +21,7 @@ def run(args: argparse.Namespace) -> int:
     if not project.is_dir():
         raise UsageError(f"{project}: not a folder")
     policy = load_policy(project)
-    settings = Settings.from_env()
-    offline = bool(getattr(args, "offline", False))
-    if getattr(args, "db", None):
-        settings = settings.with_overrides(db_path=Path(args.db))
-    settings = settings.with_overrides(offline=offline or settings.offline)
+    settings = settings_from_args(args)
     cooldown = (parse_duration_days(args.cooldown, "--cooldown", "--cooldown")
                 if args.cooldown is not None else None)
     options = UpdateOptions(

@@ -7,11 +7,11 @@ import sys
 from pathlib import Path
 
 from pipwarden.checks import VetThresholds
+from pipwarden.commands import settings_from_args
 from pipwarden.errors import UsageError
 from pipwarden.report.output import color_enabled, write_report
-from pipwarden.settings import Settings
 
-__all__ = ["parse_python", "run", "settings_from_args", "thresholds_from_policy"]
+__all__ = ["parse_python", "run", "thresholds_from_policy"]
 
 
 def thresholds_from_policy(project: Path | None = None) -> VetThresholds:
@@ -30,15 +30,6 @@ def parse_python(text: str | None) -> tuple[int, int] | None:
     if len(parts) < 2 or not all(p.isdigit() for p in parts[:2]):
         raise UsageError(f"--python {text!r}: write X.Y, e.g. 3.12")
     return int(parts[0]), int(parts[1])
-
-
-def settings_from_args(args: argparse.Namespace) -> Settings:
-    settings = Settings.from_env()
-    db = getattr(args, "db", None)
-    return settings.with_overrides(
-        db_path=Path(db).expanduser() if db else None,
-        offline=True if getattr(args, "offline", False) else None,
-    )
 
 
 def run(args: argparse.Namespace) -> int:
