@@ -148,3 +148,17 @@ def test_render_of_the_audit_summary_shapes() -> None:
                            audit=AuditSummary(ran=False, reason="no vulnerability data yet"))
     assert missing.exit_code == 0
     assert "Then: audit not run (no vulnerability data yet)." in render(missing)
+
+
+def test_orphans_and_uncapped_installers_are_not_reported_as_held_back() -> None:
+    from pipwarden.update import Change, HeldBack, reportable_held_back
+
+    def held(name: str, reason: str = "unknown") -> HeldBack:
+        return HeldBack(name, name, "1.0", "2.0", None, None, reason)
+
+    orphan = Change("chardet", "chardet", "3.0.4", "3.0.4")
+    kept = reportable_held_back(
+        [held("chardet"), held("pip"), held("setuptools", "cap"), held("protobuf", "cap")],
+        [orphan],
+    )
+    assert [h.name for h in kept] == ["setuptools", "protobuf"]

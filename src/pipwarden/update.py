@@ -473,6 +473,19 @@ def _applies(req: Requirement) -> bool:
         return False
 
 
+def reportable_held_back(
+    held: Iterable[HeldBack], orphaned: Iterable[Change]
+) -> tuple[HeldBack, ...]:
+    """Drop what is not news: packages nothing needs any more (they are reported as no
+    longer needed), and pip/setuptools/wheel unless something caps them."""
+    orphans = {c.name for c in orphaned}
+    return tuple(
+        h for h in held
+        if h.name not in orphans
+        and (h.name not in {"pip", "setuptools", "wheel"} or h.reason == "cap")
+    )
+
+
 def find_held_back(
     after: Snapshot,
     latest: Mapping[str, Version],
@@ -1053,8 +1066,7 @@ def _finish(
             latest[name] = versions[-1]
     held = find_held_back(after, latest, sources.names,
                           cooldown_excluded=cooldown.excluded if cooldown else ())
-    held = tuple(h for h in held if h.name not in {"pip", "setuptools", "wheel"}
-                 or h.reason == "cap")
+    held = reportable_held_back(held, orphaned)
     yanked: list[YankedInstall] = []
     roles: dict[str, tuple[str, ...]] = {}
     for name, package in new.items():
