@@ -34,8 +34,7 @@ def _plural(n: int, word: str, many: str | None = None) -> str:
 def _header(report: CheckReport, s: Style) -> list[str]:
     inputs = ", ".join(report.inputs) or "no requirement files"
     if report.venv is not None:
-        env = f".venv: {report.audit.packages_audited} packages" if report.audit else ".venv"
-        env = env if report.venv.endswith(".venv") else f"venv {report.venv}"
+        env = ".venv" if report.venv.endswith(".venv") else f"venv {report.venv}"
     else:
         env = "no .venv"
     problems, warnings = report.counts()
@@ -105,6 +104,7 @@ def _vet_section(report: CheckReport, s: Style) -> list[str]:
         reasons = "; ".join(r.rstrip(".") for r in pkg.reasons[:2]) or pkg.verdict.label
         lines.append(f"  {s(mark, color)} {s(pkg.display_name, 'bold')}  {reasons}")
     rest = len(vet.packages) - len(flagged)
+    other = "other " if flagged else ""
     if rest:
         unknown = sum(1 for p in vet.packages if p.verdict is Level.UNKNOWN)
         note = f" ({unknown} partly unknown)" if unknown else ""
@@ -112,7 +112,7 @@ def _vet_section(report: CheckReport, s: Style) -> list[str]:
             note += " (offline: name checks and cached PyPI data only)"
         lines.append(
             f"  {s('✓', 'green')} "
-            f"{_plural(rest, 'other direct dependency', 'other direct dependencies')}"
+            f"{_plural(rest, other + 'direct dependency', other + 'direct dependencies')}"
             f": no warning{note}"
         )
     if flagged:
