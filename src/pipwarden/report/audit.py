@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -11,7 +10,7 @@ from pipwarden import __version__
 from pipwarden.audit import AuditReport, Finding, Skipped
 from pipwarden.models import Severity
 from pipwarden.redact import redact_text
-from pipwarden.report.output import Style
+from pipwarden.report.output import Style, json_text
 
 __all__ = ["SCHEMA", "render", "to_dict"]
 
@@ -437,9 +436,9 @@ def to_sarif(report: AuditReport) -> dict[str, Any]:
 def render(report: AuditReport, fmt: str, *, style: Style | None = None) -> str:
     """Render ``report`` in ``fmt`` (text, json, markdown, sarif)."""
     if fmt == "json":  # compact: the C encoder; `| python -m json.tool` to read it
-        return json.dumps(to_dict(report), separators=(",", ":")) + "\n"
+        return json_text(to_dict(report))
     if fmt == "markdown":
         return render_markdown(report)
     if fmt == "sarif":
-        return json.dumps(to_sarif(report), separators=(",", ":")) + "\n"
+        return json_text(to_sarif(report))
     return render_text(report, style=style)

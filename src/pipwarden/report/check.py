@@ -12,7 +12,7 @@ from pipwarden import __version__
 from pipwarden.check import CheckReport
 from pipwarden.models import Level
 from pipwarden.report import audit as audit_report
-from pipwarden.report.output import Style
+from pipwarden.report.output import Style, json_text
 
 __all__ = ["SCHEMA", "render", "to_dict"]
 
@@ -301,7 +301,7 @@ def render_markdown(report: CheckReport) -> str:
 
 def render(report: CheckReport, fmt: str, *, style: Style | None = None) -> str:
     if fmt == "json":
-        return json.dumps(to_dict(report), separators=(",", ":")) + "\n"
+        return json_text(to_dict(report))
     if fmt == "markdown":
         return render_markdown(report)
     if fmt == "sarif":

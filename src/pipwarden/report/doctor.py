@@ -6,11 +6,10 @@ secret values (the detectors never keep them), so rendering cannot leak one.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from pipwarden.doctor.models import CheckResult, CredentialFinding, DoctorReport, Status
-from pipwarden.report.output import Style
+from pipwarden.report.output import Style, json_text
 
 __all__ = ["JSON_SCHEMA_VERSION", "render_json", "render_markdown", "render_text", "to_dict"]
 
@@ -114,7 +113,7 @@ def to_dict(report: DoctorReport) -> dict[str, Any]:
 
 
 def render_json(report: DoctorReport) -> str:
-    return json.dumps(to_dict(report), indent=2, ensure_ascii=False) + "\n"
+    return json_text(to_dict(report))
 
 
 def _md(text: str) -> str:

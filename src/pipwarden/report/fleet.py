@@ -16,14 +16,13 @@ JSON schema ``pipwarden.fleet/1``::
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from pipwarden.fleet import FleetReport, package_level
 from pipwarden.models import Level
 from pipwarden.report import html as h
-from pipwarden.report.output import Style
+from pipwarden.report.output import Style, json_text
 
 __all__ = [
     "JSON_SCHEMA",
@@ -129,7 +128,7 @@ def to_dict(report: FleetReport) -> dict[str, Any]:
 
 
 def render_json(report: FleetReport) -> str:
-    return json.dumps(to_dict(report), indent=2, ensure_ascii=False)
+    return json_text(to_dict(report))
 
 
 def _group_uses(uses: tuple[tuple[str, str], ...]) -> list[tuple[str, list[str]]]:

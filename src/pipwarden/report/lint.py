@@ -5,12 +5,11 @@ Messages never contain a secret: index URLs are redacted by the rules that build
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from pipwarden import __version__
 from pipwarden.lint.engine import RULES, LintReport
-from pipwarden.report.output import Style
+from pipwarden.report.output import Style, json_text
 
 __all__ = ["JSON_VERSION", "render_json", "render_sarif", "render_text"]
 
@@ -90,7 +89,7 @@ def render_json(report: LintReport) -> str:
         "files": list(report.files),
         "skipped": list(report.skipped),
     }
-    return json.dumps(data, indent=2, ensure_ascii=False)
+    return json_text(data)
 
 
 def render_sarif(report: LintReport) -> str:
@@ -160,4 +159,4 @@ def render_sarif(report: LintReport) -> str:
             }
         ],
     }
-    return json.dumps(sarif, indent=2, ensure_ascii=False)
+    return json_text(sarif)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar, TextIO
 
-__all__ = ["Progress", "Style", "color_enabled", "write_report"]
+__all__ = ["Progress", "Style", "color_enabled", "json_text", "write_report"]
 
 
 def color_enabled(stream: TextIO, *, no_color: bool = False) -> bool:
@@ -42,6 +44,12 @@ class Style:
             return text
         codes = ";".join(self._CODES[s] for s in styles)
         return f"\x1b[{codes}m{text}\x1b[0m"
+
+
+def json_text(data: object, *, default: Callable[[object], object] | None = None) -> str:
+    """Every command's JSON: compact (the C encoder: fast on large reports), UTF-8 kept,
+    one trailing newline. Pipe it through ``python -m json.tool`` to read it."""
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False, default=default) + "\n"
 
 
 def write_report(text: str, output: str | None = None, *, stream: TextIO | None = None) -> None:

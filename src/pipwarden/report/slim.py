@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from pipwarden.models import Location
-from pipwarden.report.output import Style
+from pipwarden.report.output import Style, json_text
 from pipwarden.slim import SlimReport
 
 __all__ = ["JSON_SCHEMA", "render", "render_json", "render_markdown", "render_text", "to_dict"]
@@ -211,7 +210,7 @@ def to_dict(report: SlimReport) -> dict[str, Any]:
 
 
 def render_json(report: SlimReport) -> str:
-    return json.dumps(to_dict(report), indent=2, ensure_ascii=False) + "\n"
+    return json_text(to_dict(report))
 
 
 def _md_escape(text: str) -> str:

@@ -10,9 +10,9 @@ specifier, reason}``), ``yanked``, ``ownership``, ``cooldown``, ``audit``, ``hoo
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from pipwarden.report.output import json_text
 from pipwarden.update import Change, UpdateReport
 
 __all__ = ["render", "to_json"]
@@ -183,5 +183,5 @@ def _lines(report: UpdateReport, md: bool) -> list[str]:
 def render(report: UpdateReport, fmt: str = "text") -> str:
     """The report in ``text``, ``json`` or ``markdown``."""
     if fmt == "json":
-        return json.dumps(to_json(report), indent=2, sort_keys=False) + "\n"
+        return json_text(to_json(report))
     return "\n".join(_lines(report, fmt == "markdown")) + "\n"

@@ -7,11 +7,10 @@ package has ``name`` and ``signals``; each signal has ``id``, ``level``, ``messa
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from pipwarden.models import Level, Signal
-from pipwarden.report.output import Style
+from pipwarden.report.output import Style, json_text
 from pipwarden.vet import PackageReport, VetReport
 
 __all__ = ["SCHEMA_VERSION", "render", "render_json", "render_markdown", "render_text", "to_dict"]
@@ -80,7 +79,7 @@ def to_dict(report: VetReport) -> dict[str, Any]:
 
 
 def render_json(report: VetReport) -> str:
-    return json.dumps(to_dict(report), indent=2, default=str)
+    return json_text(to_dict(report), default=str)
 
 
 def _next_step(p: PackageReport) -> str | None:
