@@ -380,17 +380,25 @@ def _fill(
             seen.add(adv.id)
             stored += 1
             withdrawn += adv.withdrawn is not None
-        refs = "\n".join(u for u in adv.references if "\n" not in u)
-        keys = [encode_version_keys(a.versions) for a in adv.affected]
+        references = adv.references
+        refs = "\n".join(references)
+        if references and refs.count("\n") >= len(references):  # a URL with a line break: left out
+            refs = "\n".join(u for u in references if "\n" not in u)
+        affected = adv.affected
+        keys = [encode_version_keys(a.versions) for a in affected]
         rows.append((adv.id, adv.withdrawn, advisory_to_compact(adv, keys), adv.details, refs))
-        by_package: dict[str, list[tuple[Affected, str]]] = {}
-        for aff, key in zip(adv.affected, keys, strict=True):
-            by_package.setdefault(aff.package, []).append((aff, key))
-        for pkg, pairs in by_package.items():
-            m = None
-            if adv.withdrawn is None:
-                m = _ENCODE(match_entries([a for a, _ in pairs], [k for _, k in pairs]))
-            links.append((pkg, adv.id, m))
+        if len(affected) == 1:  # the usual record: one package, one entry
+            m = None if adv.withdrawn is not None else _ENCODE(match_entries(affected, keys))
+            links.append((affected[0].package, adv.id, m))
+        else:
+            by_package: dict[str, list[tuple[Affected, str]]] = {}
+            for aff, key in zip(affected, keys, strict=True):
+                by_package.setdefault(aff.package, []).append((aff, key))
+            for pkg, pairs in by_package.items():
+                m = None
+                if adv.withdrawn is None:
+                    m = _ENCODE(match_entries([a for a, _ in pairs], [k for _, k in pairs]))
+                links.append((pkg, adv.id, m))
         if len(rows) >= _BATCH:
             flush()
     flush()
