@@ -281,6 +281,9 @@ def _build(
     try:
         conn = sqlite3.connect(tmp)
         try:
+            # Larger pages: fewer overflow pages for long texts, a smaller file to write and
+            # fsync (8.0 -> 6.7 MB); reading a thousand names is no slower.
+            conn.execute("PRAGMA page_size=16384")
             conn.execute("PRAGMA journal_mode=OFF")
             conn.execute("PRAGMA synchronous=OFF")
             conn.execute("PRAGMA cache_size=-65536")  # KiB: keep every page in memory
