@@ -253,7 +253,8 @@ def _inflate_in_child(
 
 
 def _iter_zip(path: Path, label: str) -> Iterator[tuple[str, bytes]]:
-    """Members ``*.json`` of the archive, read and inflated by a helper thread.
+    """Members ``*.json`` of the archive, inflated by a child process (see
+    :func:`_inflate_in_child`) or, where forking is not safe, by a helper thread.
 
     zlib releases the GIL while inflating, so reading overlaps with JSON parsing.
     """
