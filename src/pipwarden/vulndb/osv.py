@@ -15,12 +15,15 @@ import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Literal, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 from packaging.version import InvalidVersion, Version
 
 from pipwarden.errors import InputError
 from pipwarden.models import Severity
+
+if TYPE_CHECKING:
+    from pipwarden.vulndb.cvss import CvssScore
 
 __all__ = [
     "EVENT_KINDS",
@@ -42,6 +45,7 @@ log = logging.getLogger(__name__)
 EventKind = Literal["introduced", "fixed", "last_affected", "limit"]
 EVENT_KINDS: tuple[EventKind, ...] = ("introduced", "fixed", "last_affected", "limit")
 _KIND_SET = frozenset(EVENT_KINDS)
+_DICT = frozenset({dict})
 _SEVERITIES = {int(s): s for s in Severity}
 _NAME_RE = re.compile(r"[-_.]+")
 _WHITESPACE = re.compile(r"\s")
@@ -271,7 +275,9 @@ class _Checker:
                 pass
             else:
                 return value
-        if value and not all(isinstance(item, kind) for item in value):
+        if not value or {*map(type, value)} == {kind}:  # exact types: checked at C speed
+            return value
+        if not all(isinstance(item, kind) for item in value):
             got = next(type(i).__name__ for i in value if not isinstance(i, kind))
             raise self.fail(f"{where}{key} holds a {got}, not a {kind.__name__}")
         return value
@@ -300,9 +306,7 @@ def _parse_affected(chk: _Checker, item: dict[str, Any], n: int) -> Affected | N
         name = chk.opt_str(package, "name", where + "package.")
     ranges: list[Range] = []
     raw_ranges = item.get("ranges")
-    if raw_ranges is None or type(raw_ranges) is not list or not all(
-        type(r) is dict for r in raw_ranges
-    ):
+    if raw_ranges is None or type(raw_ranges) is not list or not {*map(type, raw_ranges)} <= _DICT:
         raw_ranges = chk.list_of(item, "ranges", dict, where)
     for r_n, rng in enumerate(raw_ranges):
         rtype = rng.get("type")
@@ -311,7 +315,7 @@ def _parse_affected(chk: _Checker, item: dict[str, Any], n: int) -> Affected | N
             type(rtype) is not str
             or raw_events is None
             or type(raw_events) is not list
-            or not all(type(e) is dict for e in raw_events)
+            or not {*map(type, raw_events)} <= _DICT
         ):
             r_where = f"{where}ranges[{r_n}]."
             rtype = chk.opt_str(rng, "type", r_where)
@@ -335,7 +339,7 @@ def _parse_affected(chk: _Checker, item: dict[str, Any], n: int) -> Affected | N
             if type(version) is not str:
                 r_where = f"{where}ranges[{r_n}]."
                 raise chk.fail(f"{r_where}events[{e_n}].{kind} must be a string")
-            events.append(_event(kind, version))
+            events.append(_EVENTS.get((kind, version)) or _event(kind, version))
         ranges.append(_trusted(Range, type=rtype.upper(), events=tuple(events)))
     versions = chk.list_of(item, "versions", str, where)
     if ecosystem != "PyPI" or not name:
@@ -344,6 +348,10 @@ def _parse_affected(chk: _Checker, item: dict[str, Any], n: int) -> Affected | N
         Affected, package=normalize_name(name), ranges=tuple(ranges), versions=tuple(versions),
         keys=None,
     )
+
+
+# CVSS vectors repeat across records: each one is scored once per process.
+_SCORES: dict[str, CvssScore] = {}
 
 
 def _severity(
@@ -365,11 +373,16 @@ def _severity(
         if not score:
             continue
         if stype == "CVSS_V3":
-            try:
-                scored = base_score(score)
-            except ValueError as exc:
-                log.warning("%s: ignoring invalid CVSS vector: %s", record_id, exc)
-                continue
+            scored = _SCORES.get(score)
+            if scored is None:
+                try:
+                    scored = base_score(score)
+                except ValueError as exc:
+                    log.warning("%s: ignoring invalid CVSS vector: %s", record_id, exc)
+                    continue
+                if len(_SCORES) > 10_000:
+                    _SCORES.clear()
+                _SCORES[score] = scored
             if best is None or best[1] is None or scored.score > best[1]:
                 best = (scored.severity, scored.score, scored.vector)
         elif stype == "CVSS_V4" and best is None:
@@ -411,7 +424,8 @@ def parse_record(data: dict[str, Any], *, source: str) -> Advisory:
         if url:
             urls.append(url)
     references = tuple(urls)
-    return Advisory(
+    return _trusted(
+        Advisory,
         id=record_id,
         aliases=tuple(a for a in chk.list_of(data, "aliases", str) if a != record_id),
         summary=chk.opt_str(data, "summary") or "",
