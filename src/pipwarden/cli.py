@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import logging
 import sys
 from collections.abc import Sequence
 
@@ -254,23 +253,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """Writes to whatever ``sys.stderr`` is at the time of the record (tests swap it)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-
-    @property
-    def stream(self) -> object:
-        return sys.stderr
-
-    @stream.setter
-    def stream(self, value: object) -> None:
-        return
-
-
 def _configure_logging(verbose: int, quiet: bool) -> None:
-    handler = _StderrHandler()
+    """Warnings and errors of the library on stderr (imported here: `--version` skips it)."""
+    import logging
+
+    class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+        """Writes to whatever ``sys.stderr`` is at the time of the record (tests swap it)."""
+
+        def __init__(self) -> None:
+            super().__init__()
+
+        @property
+        def stream(self) -> object:
+            return sys.stderr
+
+        @stream.setter
+        def stream(self, value: object) -> None:
+            return
+
+    handler = StderrHandler()
     handler.setFormatter(logging.Formatter("pipwarden: %(levelname)s: %(message)s"))
     logger = logging.getLogger("pipwarden")
     logger.handlers[:] = [handler]
