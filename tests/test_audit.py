@@ -518,3 +518,48 @@ def test_markdown_and_text_say_what_to_do(
 def test_meta_counts_real_archive(real_db: Path) -> None:
     with VulnStore.open(real_db) as store:
         assert store.meta().records == 2661
+
+
+def test_floor_audit_with_release_lists_from_a_pypi_server(
+    tmp_path: Path, real_db: Path, http_server: object
+) -> None:
+    """The real PyPI client over loopback supplies the release list; the floor is a release."""
+    from loopback import LoopbackServer
+    from pipwarden.audit import pypi_release_provider
+
+    assert isinstance(http_server, LoopbackServer)
+    releases = ["2.9.6", "2.10", "2.10.1", "2.11.2", "2.11.3", "3.0.0", "3.1.5"]
+    answer = {
+        "info": {"name": "Jinja2", "version": "3.1.5"},
+        "releases": {
+            v: [
+                {
+                    "filename": f"Jinja2-{v}.tar.gz",
+                    "packagetype": "sdist",
+                    "upload_time_iso_8601": "2020-01-01T00:00:00Z",
+                    "yanked": False,
+                }
+            ]
+            for v in releases
+        },
+    }
+    http_server.add(
+        "/pypi/jinja2/json", json.dumps(answer), headers={"Content-Type": "application/json"}
+    )
+    req = tmp_path / "requirements.txt"
+    req.write_text("jinja2>=2.10\n")
+    settings = Settings.from_env().with_overrides(db_path=real_db)
+    settings = Settings(
+        **{**settings.__dict__, "pypi_url": http_server.url, "cache_dir": tmp_path / "cache"}
+    )
+    report = audit(
+        AuditRequest(project=tmp_path, requirements=(req,)),
+        settings=settings,
+        policy=Policy(),
+        releases=pypi_release_provider(settings),
+    )
+    assert report.releases_used
+    assert http_server.count("/pypi/jinja2/json") == 1
+    admitted = {v for f in report.findings for v in f.admitted}
+    assert {"2.10", "2.10.1", "2.11.2"} <= admitted and "2.9.6" not in admitted
+    assert {f.safe_floor for f in report.findings} == {"2.11.3"}
