@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -549,9 +550,7 @@ def test_floor_audit_with_release_lists_from_a_pypi_server(
     req = tmp_path / "requirements.txt"
     req.write_text("jinja2>=2.10\n")
     settings = Settings.from_env().with_overrides(db_path=real_db)
-    settings = Settings(
-        **{**settings.__dict__, "pypi_url": http_server.url, "cache_dir": tmp_path / "cache"}
-    )
+    settings = replace(settings, pypi_url=http_server.url, cache_dir=tmp_path / "cache")
     report = audit(
         AuditRequest(project=tmp_path, requirements=(req,)),
         settings=settings,
