@@ -107,9 +107,10 @@ def _vet_section(report: CheckReport, s: Style) -> list[str]:
     other = "other " if flagged else ""
     if rest:
         unknown = sum(1 for p in vet.packages if p.verdict is Level.UNKNOWN)
-        note = f" ({unknown} partly unknown)" if unknown else ""
+        notes = [f"{unknown} partly unknown"] if unknown else []
         if vet.offline:
-            note += " (offline: name checks and cached PyPI data only)"
+            notes.append("offline: name checks and cached PyPI data only")
+        note = f" ({'; '.join(notes)})" if notes else ""
         lines.append(
             f"  {s('✓', 'green')} "
             f"{_plural(rest, other + 'direct dependency', other + 'direct dependencies')}"
