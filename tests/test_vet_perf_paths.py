@@ -1,12 +1,19 @@
-"""The cheap paths of the provenance and release-history checks agree with full parsing."""
+"""Fast paths of vet: provenance version matching, release times, simple-API trimming."""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 import pytest
 from packaging.version import InvalidVersion, Version
 
+from loopback import LoopbackServer
 from pipwarden.checks.provenance import _SameVersion
 from pipwarden.checks.releases import release_times
+from pipwarden.pypi.cache import HttpCache
+from pipwarden.pypi.client import SIMPLE_JSON, PyPIClient, trim_simple
+from pipwarden.settings import Settings
 
 TEXTS = [
     "1.0", "1", "1.0.0", "v1.0", " 1.0", "1.0.post0", "1.0rc1", "1!1.0", "0!1.0",
@@ -47,3 +54,42 @@ def test_release_times_first_upload_and_yanked() -> None:
         ("2023-01-01T00:00:00+00:00", "1.0", False),
         ("2024-03-01T00:00:00+00:00", "2.0", True),
     ]
+
+
+def test_trim_simple_collapses_sdists_of_one_version() -> None:
+    files = [
+        {"filename": "a-1.0.tar.gz", "yanked": False, "provenance": None},
+        {"filename": "a-1.0.zip", "yanked": False, "provenance": None},
+        {"filename": "a-1.0.zip", "yanked": False, "provenance": "https://x/p"},
+        {"filename": "a-1.0-py3-none-any.whl", "yanked": False, "provenance": None},
+        {"filename": "a-2.0.tar.gz", "yanked": False, "provenance": None},
+        {"filename": "a-2.0.tar.gz", "yanked": True, "provenance": None},
+        {"filename": "weird.exe", "yanked": False},
+        {"filename": "weird2.exe", "yanked": False},
+    ]
+    got = [f["filename"] for f in trim_simple({"files": files})["files"]]
+    # one sdist per (version, attested, yanked); wheels grouped apart; unknown kinds kept
+    assert got == [
+        "a-1.0.tar.gz", "a-1.0.zip", "a-1.0-py3-none-any.whl", "a-2.0.tar.gz", "a-2.0.tar.gz",
+        "weird.exe", "weird2.exe",
+    ]
+
+
+def test_cache_entries_of_an_older_format_are_not_read(
+    http_server: LoopbackServer, tmp_path: Path
+) -> None:
+    answer = {"name": "demo", "files": [{"filename": "demo-1.0.tar.gz", "provenance": None}]}
+    http_server.add("/simple/demo/", json.dumps(answer))
+    settings = Settings(
+        cache_dir=tmp_path, db_path=tmp_path / "db", pypi_url=http_server.url, timeout=2.0
+    )
+    cache = HttpCache(tmp_path / "pypi")
+    # what an older pipwarden cached under the unversioned key: must be ignored
+    old_key = f"{SIMPLE_JSON} {http_server.url.rstrip('/')}/simple/demo/"
+    cache.put(old_key, json.dumps({"name": "stale", "files": []}).encode())
+    client = PyPIClient(settings, cache=cache, progress=False)
+    got = client.simple("demo")
+    assert got.data is not None and got.data["name"] == "demo" and not got.from_cache
+    assert http_server.count("/simple/demo/") == 1
+    again = client.simple("demo")
+    assert again.from_cache and again.data == got.data
