@@ -93,3 +93,26 @@ def test_cache_entries_of_an_older_format_are_not_read(
     assert http_server.count("/simple/demo/") == 1
     again = client.simple("demo")
     assert again.from_cache and again.data == got.data
+
+
+def test_two_edit_index_built_per_shape_matches_brute_force() -> None:
+    from pipwarden.checks.typosquat import TyposquatIndex, _raw_forms, osa_distance
+
+    ranking = [
+        "requests", "matplotlib", "colorama", "beautifulsoup", "setuptools", "numpy",
+        "cryptography", "pandas", "typingextensions", "charsetnormalizer", "sqlalchemy",
+    ]
+    index = TyposquatIndex(ranking, far_rank=20)
+    queries = ["reqesst", "matpllotib", "colorona", "beautifilsoop", "sqlalchemi", "zzzzzzzz",
+               "cryptograpy", "setuptoolz", "requests"]
+    for text in queries:
+        got = sorted(index._two_edits(text, len(ranking)))
+        expected = sorted(
+            i for i, name in enumerate(ranking)
+            if len(r := _raw_forms(name)[0]) >= index.far_min_length
+            and r[0] == text[0] and osa_distance(text, r, limit=3) == 2
+        )
+        assert got == expected, text
+    # only the shapes the queries could reach were indexed
+    assert ("c", 17) not in index._far_indexed and ("t", 16) not in index._far_indexed
+    assert ("r", 8) in index._far_indexed

@@ -389,10 +389,12 @@ class TyposquatIndex:
         self._by_order: dict[str, list[int]] = {}
         self._by_delete: dict[str, list[int]] = {}
         self._by_raw: dict[str, list[int]] = {}
-        self._by_delete2: dict[str, list[int]] | None = None
-        self._far_max = 1 << 30  # longest two-edit target, known once that index is built
-        self._far_shapes: set[tuple[str, int]] = set()  # (first letter, length) of those
-        self._far_keys: frozenset[str] = frozenset()
+        # two-edit targets by (first letter, length), known once the first query needs them;
+        # their deletions are indexed one shape at a time, only for shapes a query can reach
+        self._far_groups: dict[tuple[str, int], list[int]] | None = None
+        self._far_max = 1 << 30  # longest two-edit target, known once the groups are
+        self._by_delete2: dict[str, list[int]] = {}
+        self._far_indexed: set[tuple[str, int]] = set()
 
     def prepare_bulk(self) -> None:
         """Build the symmetric-delete dictionary over the whole ranking (for many queries)."""
@@ -633,24 +635,34 @@ class TyposquatIndex:
         words that differ must be long ones: two edits turn any short word into another
         (``google-cloud-dns``/``google-cloud-kms``).
         """
-        index = self._by_delete2
-        if index is None:
-            index = self._by_delete2 = {}
+        groups = self._far_groups
+        if groups is None:
+            groups = self._far_groups = {}
             self._far_max = 0
             for idx, target in enumerate(self.names):
                 raw = _raw_forms(target)[0]
                 if self._far_target(idx, raw):
                     self._far_max = max(self._far_max, len(raw))
-                    self._far_shapes.add((raw[0], len(raw)))
-                    for key in _deletions_upto2(raw):
-                        index.setdefault(key, []).append(idx)
-            self._far_keys = frozenset(index)
-
-        shapes = self._far_shapes
-        if not any((text[0], n) in shapes for n in range(len(text) - 2, len(text) + 3)):
+                    groups.setdefault((raw[0], len(raw)), []).append(idx)
+        # a match keeps the first letter and is at most two letters longer or shorter
+        shapes = [(text[0], n) for n in range(len(text) - 2, len(text) + 3)]
+        shapes = [shape for shape in shapes if shape in groups]
+        if not shapes:
             return []
+        index = self._by_delete2
+        for shape in shapes:
+            if shape in self._far_indexed:
+                continue
+            self._far_indexed.add(shape)
+            for idx in groups[shape]:
+                for key in _deletions_upto2(_raw_forms(self.names[idx])[0]):
+                    bucket = index.get(key)
+                    if bucket is None:
+                        index[key] = [idx]
+                    else:
+                        bucket.append(idx)
         out: set[int] = set()
-        for key in _deletions_upto2(text) & self._far_keys:  # intersect in C, then look up
+        for key in _deletions_upto2(text) & index.keys():  # intersect in C, then look up
             out.update(index[key])
         names = self.names
         hits = []
