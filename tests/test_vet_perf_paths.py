@@ -116,3 +116,34 @@ def test_two_edit_index_built_per_shape_matches_brute_force() -> None:
     # only the shapes the queries could reach were indexed
     assert ("c", 17) not in index._far_indexed and ("t", 16) not in index._far_indexed
     assert ("r", 8) in index._far_indexed
+
+
+def _forms_reference(norm: str) -> tuple[str, frozenset[str], str | None]:
+    """The straightforward definition the fast ``_forms`` must agree with."""
+    from pipwarden.checks import typosquat as t
+
+    words = [w for w in norm.split("-") if w]
+    collapsed = "".join(words)
+    forms = {collapsed}
+    kept = [w for w in words if w not in t._AFFIX_WORDS]
+    if kept and len(kept) < len(words):
+        forms.add("".join(kept))
+    if collapsed.startswith(("py", "lib")) or collapsed.endswith(t._SUFFIXES):
+        forms |= t._strip_affixes(collapsed)
+    main = t._skeleton(collapsed)
+    cores = (
+        frozenset((main,)) if len(forms) == 1 else frozenset(t._skeleton(f) for f in forms if f)
+    )
+    order = "|".join(sorted(t._skeleton(w) for w in kept)) if len(kept) >= 2 else None
+    return main, cores, order
+
+
+def test_fast_forms_agree_with_their_definition() -> None:
+    from pipwarden.checks.typosquat import _forms, _raw_forms
+    from pipwarden.toplist import load_toplist
+
+    names = [*load_toplist().names, "", "-", "a--b", "-lib-", "py", "python-lib", "pyrn-vv",
+             "lib-lib", "requests-python", "python3-dateutil", "libhtml5", "x-py"]
+    for name in names:
+        assert _forms(name) == _forms_reference(name), name
+        assert _raw_forms(name) == ("".join(w for w in name.split("-") if w),), name

@@ -116,18 +116,25 @@ def _strip_affixes(collapsed: str) -> set[str]:
 
 def _forms(norm: str) -> tuple[str, frozenset[str], str | None]:
     """(main skeleton, core forms, word-order key) of an already normalised name."""
-    words = [w for w in norm.split("-") if w]
-    collapsed = "".join(words)
-    forms = {collapsed}
+    if "-" in norm:
+        words = [w for w in norm.split("-") if w]
+        collapsed = "".join(words)
+    else:  # most names are one word: no splitting, no joining
+        words = [norm] if norm else []
+        collapsed = norm
     kept = [w for w in words if w not in _AFFIX_WORDS]
+    main = _skeleton(collapsed)
+    order = "|".join(sorted(_skeleton(w) for w in kept)) if len(kept) >= 2 else None
+    affixed = collapsed.startswith(("py", "lib")) or collapsed.endswith(_SUFFIXES)
+    if not affixed and not (kept and len(kept) < len(words)):
+        return main, frozenset((main,)), order  # the collapsed name is the only form
+    forms = {collapsed}
     if kept and len(kept) < len(words):
         forms.add("".join(kept))
-    if collapsed.startswith(("py", "lib")) or collapsed.endswith(_SUFFIXES):
+    if affixed:
         forms |= _strip_affixes(collapsed)
-    main = _skeleton(collapsed)
     one = len(forms) == 1
     cores = frozenset((main,)) if one else frozenset(_skeleton(f) for f in forms if f)
-    order = "|".join(sorted(_skeleton(w) for w in kept)) if len(kept) >= 2 else None
     return main, cores, order
 
 
@@ -137,7 +144,7 @@ def _raw_forms(norm: str) -> tuple[str, ...]:
     An affix *and* a typo together (``pyreqeusts``) are not matched: measured on the
     top-15,000 list, that combination flags many more legitimate names than it catches.
     """
-    return ("".join(w for w in norm.split("-") if w),)
+    return (norm.replace("-", ""),)
 
 
 def core_forms(name: str) -> tuple[str, frozenset[str]]:
