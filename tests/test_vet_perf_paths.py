@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
 import pytest
@@ -56,22 +57,25 @@ def test_release_times_first_upload_and_yanked() -> None:
     ]
 
 
-def test_trim_simple_collapses_sdists_of_one_version() -> None:
+def test_trim_simple_collapses_the_files_of_one_version() -> None:
     files = [
         {"filename": "a-1.0.tar.gz", "yanked": False, "provenance": None},
         {"filename": "a-1.0.zip", "yanked": False, "provenance": None},
         {"filename": "a-1.0.zip", "yanked": False, "provenance": "https://x/p"},
         {"filename": "a-1.0-py3-none-any.whl", "yanked": False, "provenance": None},
+        {"filename": "a-1.0-odd.whl", "yanked": False, "provenance": None},
         {"filename": "a-2.0.tar.gz", "yanked": False, "provenance": None},
         {"filename": "a-2.0.tar.gz", "yanked": True, "provenance": None},
+        {"filename": "a-3.0-py3-none-any.whl", "yanked": False, "provenance": None},
         {"filename": "weird.exe", "yanked": False},
         {"filename": "weird2.exe", "yanked": False},
     ]
     got = [f["filename"] for f in trim_simple({"files": files})["files"]]
-    # one sdist per (version, attested, yanked); wheels grouped apart; unknown kinds kept
+    # one file per (version text, attested, yanked), sdists and wheels alike; a wheel name
+    # with too few parts and unknown kinds keep groups of their own
     assert got == [
-        "a-1.0.tar.gz", "a-1.0.zip", "a-1.0-py3-none-any.whl", "a-2.0.tar.gz", "a-2.0.tar.gz",
-        "weird.exe", "weird2.exe",
+        "a-1.0.tar.gz", "a-1.0.zip", "a-1.0-odd.whl", "a-2.0.tar.gz", "a-2.0.tar.gz",
+        "a-3.0-py3-none-any.whl", "weird.exe", "weird2.exe",
     ]
 
 
@@ -147,3 +151,28 @@ def test_fast_forms_agree_with_their_definition() -> None:
     for name in names:
         assert _forms(name) == _forms_reference(name), name
         assert _raw_forms(name) == ("".join(w for w in name.split("-") if w),), name
+
+
+def test_provenance_is_the_same_on_raw_and_trimmed_simple_answers() -> None:
+    from datetime import UTC, datetime
+
+    from pipwarden.checks import PackageContext, provenance
+
+    rng = random.Random(7)
+    versions = ["1.0", "1.0.0", "1.1", "2.0rc1", "2.0", "v2.1", "1!1.0", "3.0.post1", "bad-x"]
+    files = []
+    for v in versions:
+        for suffix in (".tar.gz", ".zip", "-py3-none-any.whl", "-cp312-cp312-linux_x86_64.whl"):
+            f: dict[str, object] = {"filename": f"pkg-{v}{suffix}", "yanked": rng.random() < 0.2}
+            roll = rng.random()
+            if roll < 0.7:
+                f["provenance"] = "https://x/p" if roll < 0.3 else None
+            files.append(f)
+    raw = {"name": "pkg", "files": files}
+    trimmed = trim_simple(raw)
+    assert len(trimmed["files"]) < len(files)
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    for wanted in [*versions, "1", "2.0.0", "9.9", None]:
+        a = provenance.check(PackageContext("pkg", now, version=wanted, simple=raw))
+        b = provenance.check(PackageContext("pkg", now, version=wanted, simple=trimmed))
+        assert a == b, wanted

@@ -177,16 +177,23 @@ def trim_simple(data: Mapping[str, Any]) -> dict[str, Any]:
             name = f.get("filename")
             if not isinstance(name, str):
                 continue
+            # files are grouped by the version text their name carries (wheels and sdists
+            # alike); names that carry none the usual way keep a group of their own
             if name.endswith(".whl"):
                 parts = name.split("-", 2)
-                kind, group = ("whl", parts[1]) if len(parts) == 3 else ("file", name)
+                if len(parts) < 3:
+                    kind, group = "file", name
+                elif name.count("-") >= 4:
+                    kind, group = "v", parts[1]
+                else:
+                    kind, group = "whl", parts[1]
             else:
                 kind, group = "file", name
-                for ext in _SDIST_EXTS:  # sdists of one version text: .tar.gz and .zip
+                for ext in _SDIST_EXTS:
                     if name.endswith(ext):
                         text = name[: -len(ext)].rpartition("-")[2]
                         if text:
-                            kind, group = "sdist", text
+                            kind, group = "v", text
                         break
             # 0: the index says nothing about provenance; 1: no attestation; 2: attested
             prov = 0 if "provenance" not in f else (2 if f["provenance"] else 1)
