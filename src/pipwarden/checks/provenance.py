@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from packaging.utils import (
@@ -42,12 +43,41 @@ def file_version(filename: str) -> Version | None:
         return None
 
 
+# The release segment of a PEP 440 version as written (leading space and "v" allowed).
+_RELEASE = re.compile(r"\s*[vV]?([0-9]+(?:\.[0-9]+)*)")
+
+
+def _stripped(release: tuple[int, ...]) -> tuple[int, ...]:
+    """The release numbers without trailing zeros (``1.0`` and ``1`` are the same version)."""
+    end = len(release)
+    while end > 1 and release[end - 1] == 0:
+        end -= 1
+    return release[:end]
+
+
 class _SameVersion:
-    """Does a filename carry ``wanted``? Parses each distinct version text once."""
+    """Does a filename carry ``wanted``? Parses each distinct version text at most once.
+
+    A text whose release numbers differ from the wanted ones cannot be the same version,
+    so most texts are rejected from their leading digits, without a full parse.
+    """
 
     def __init__(self, wanted: Version) -> None:
         self.wanted = wanted
+        self.release = _stripped(wanted.release)
         self.seen: dict[str, bool] = {str(wanted): True}
+
+    def _differs(self, text: str) -> bool:
+        """True when ``text`` surely is another version than ``wanted`` (cheap test)."""
+        if "!" in text:  # an epoch: leave it to the full parse
+            return False
+        match = _RELEASE.match(text)
+        if match is None:
+            return False
+        if self.wanted.epoch:
+            return True  # no epoch written means epoch 0
+        release = tuple(map(int, match.group(1).split(".")))
+        return _stripped(release) != self.release
 
     def __call__(self, filename: str) -> bool:
         text = _version_text(filename)
@@ -55,6 +85,9 @@ class _SameVersion:
             return file_version(filename) == self.wanted
         hit = self.seen.get(text)
         if hit is None:
+            if self._differs(text):
+                hit = self.seen[text] = False
+                return hit
             try:
                 hit = Version(text) == self.wanted
             except InvalidVersion:

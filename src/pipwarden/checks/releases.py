@@ -32,16 +32,21 @@ def release_times(releases: Mapping[str, object]) -> list[tuple[datetime, str, b
     for version, files in releases.items():
         if not isinstance(files, list):
             continue
-        stamps = [
-            str(f.get("upload_time_iso_8601") or f.get("upload_time") or "")
-            for f in files
-            if isinstance(f, Mapping)
-        ]
-        stamps = [s for s in stamps if s]
-        first = _parse(min(stamps)) if stamps else None  # ISO 8601 strings sort by time
+        earliest = ""
+        yanked = True
+        for f in files:
+            if type(f) is not dict and not isinstance(f, Mapping):
+                continue
+            stamp = f.get("upload_time_iso_8601") or f.get("upload_time") or ""
+            if type(stamp) is not str:
+                stamp = str(stamp)
+            if stamp and (not earliest or stamp < earliest):  # ISO 8601 sorts by time
+                earliest = stamp
+            if yanked and not f.get("yanked"):
+                yanked = False
+        first = _parse(earliest) if earliest else None
         if first is None:
             continue
-        yanked = all(bool(f.get("yanked")) for f in files if isinstance(f, Mapping))
         out.append((first, version, yanked))
     out.sort()
     return out

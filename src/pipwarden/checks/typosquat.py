@@ -116,18 +116,25 @@ def _strip_affixes(collapsed: str) -> set[str]:
 
 def _forms(norm: str) -> tuple[str, frozenset[str], str | None]:
     """(main skeleton, core forms, word-order key) of an already normalised name."""
-    words = [w for w in norm.split("-") if w]
-    collapsed = "".join(words)
-    forms = {collapsed}
+    if "-" in norm:
+        words = [w for w in norm.split("-") if w]
+        collapsed = "".join(words)
+    else:  # most names are one word: no splitting, no joining
+        words = [norm] if norm else []
+        collapsed = norm
     kept = [w for w in words if w not in _AFFIX_WORDS]
+    main = _skeleton(collapsed)
+    order = "|".join(sorted(_skeleton(w) for w in kept)) if len(kept) >= 2 else None
+    affixed = collapsed.startswith(("py", "lib")) or collapsed.endswith(_SUFFIXES)
+    if not affixed and not (kept and len(kept) < len(words)):
+        return main, frozenset((main,)), order  # the collapsed name is the only form
+    forms = {collapsed}
     if kept and len(kept) < len(words):
         forms.add("".join(kept))
-    if collapsed.startswith(("py", "lib")) or collapsed.endswith(_SUFFIXES):
+    if affixed:
         forms |= _strip_affixes(collapsed)
-    main = _skeleton(collapsed)
     one = len(forms) == 1
     cores = frozenset((main,)) if one else frozenset(_skeleton(f) for f in forms if f)
-    order = "|".join(sorted(_skeleton(w) for w in kept)) if len(kept) >= 2 else None
     return main, cores, order
 
 
@@ -137,7 +144,7 @@ def _raw_forms(norm: str) -> tuple[str, ...]:
     An affix *and* a typo together (``pyreqeusts``) are not matched: measured on the
     top-15,000 list, that combination flags many more legitimate names than it catches.
     """
-    return ("".join(w for w in norm.split("-") if w),)
+    return (norm.replace("-", ""),)
 
 
 def core_forms(name: str) -> tuple[str, frozenset[str]]:
@@ -389,10 +396,12 @@ class TyposquatIndex:
         self._by_order: dict[str, list[int]] = {}
         self._by_delete: dict[str, list[int]] = {}
         self._by_raw: dict[str, list[int]] = {}
-        self._by_delete2: dict[str, list[int]] | None = None
-        self._far_max = 1 << 30  # longest two-edit target, known once that index is built
-        self._far_shapes: set[tuple[str, int]] = set()  # (first letter, length) of those
-        self._far_keys: frozenset[str] = frozenset()
+        # two-edit targets by (first letter, length), known once the first query needs them;
+        # their deletions are indexed one shape at a time, only for shapes a query can reach
+        self._far_groups: dict[tuple[str, int], list[int]] | None = None
+        self._far_max = 1 << 30  # longest two-edit target, known once the groups are
+        self._by_delete2: dict[str, list[int]] = {}
+        self._far_indexed: set[tuple[str, int]] = set()
 
     def prepare_bulk(self) -> None:
         """Build the symmetric-delete dictionary over the whole ranking (for many queries)."""
@@ -633,24 +642,34 @@ class TyposquatIndex:
         words that differ must be long ones: two edits turn any short word into another
         (``google-cloud-dns``/``google-cloud-kms``).
         """
-        index = self._by_delete2
-        if index is None:
-            index = self._by_delete2 = {}
+        groups = self._far_groups
+        if groups is None:
+            groups = self._far_groups = {}
             self._far_max = 0
             for idx, target in enumerate(self.names):
                 raw = _raw_forms(target)[0]
                 if self._far_target(idx, raw):
                     self._far_max = max(self._far_max, len(raw))
-                    self._far_shapes.add((raw[0], len(raw)))
-                    for key in _deletions_upto2(raw):
-                        index.setdefault(key, []).append(idx)
-            self._far_keys = frozenset(index)
-
-        shapes = self._far_shapes
-        if not any((text[0], n) in shapes for n in range(len(text) - 2, len(text) + 3)):
+                    groups.setdefault((raw[0], len(raw)), []).append(idx)
+        # a match keeps the first letter and is at most two letters longer or shorter
+        shapes = [(text[0], n) for n in range(len(text) - 2, len(text) + 3)]
+        shapes = [shape for shape in shapes if shape in groups]
+        if not shapes:
             return []
+        index = self._by_delete2
+        for shape in shapes:
+            if shape in self._far_indexed:
+                continue
+            self._far_indexed.add(shape)
+            for idx in groups[shape]:
+                for key in _deletions_upto2(_raw_forms(self.names[idx])[0]):
+                    bucket = index.get(key)
+                    if bucket is None:
+                        index[key] = [idx]
+                    else:
+                        bucket.append(idx)
         out: set[int] = set()
-        for key in _deletions_upto2(text) & self._far_keys:  # intersect in C, then look up
+        for key in _deletions_upto2(text) & index.keys():  # intersect in C, then look up
             out.update(index[key])
         names = self.names
         hits = []

@@ -66,6 +66,10 @@ _INFO_KEYS = (
 )
 _FILE_KEYS = ("filename", "packagetype", "upload_time_iso_8601", "yanked", "requires_python")
 _SIMPLE_FILE_KEYS = ("filename", "upload-time", "yanked", "provenance")
+_SDIST_EXTS = (".tar.gz", ".zip", ".tar.bz2", ".tar.xz", ".tgz", ".tar")
+# Part of every cache key; bumped whenever what is cached changes (trimmed differently),
+# so entries written by another version of pipwarden are never read, only fetched again.
+CACHE_FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -166,21 +170,34 @@ def trim_simple(data: Mapping[str, Any]) -> dict[str, Any]:
     out = {k: data[k] for k in ("meta", "name", "versions", "project-status") if k in data}
     files = data.get("files")
     if isinstance(files, list):
-        kept: dict[tuple[str, int, bool], dict[str, Any]] = {}
+        kept: dict[tuple[str, str, int, bool], dict[str, Any]] = {}
         for f in files:
             if not isinstance(f, dict):
                 continue
             name = f.get("filename")
             if not isinstance(name, str):
                 continue
+            # files are grouped by the version text their name carries (wheels and sdists
+            # alike); names that carry none the usual way keep a group of their own
             if name.endswith(".whl"):
                 parts = name.split("-", 2)
-                group = parts[1] if len(parts) == 3 else name
+                if len(parts) < 3:
+                    kind, group = "file", name
+                elif name.count("-") >= 4:
+                    kind, group = "v", parts[1]
+                else:
+                    kind, group = "whl", parts[1]
             else:
-                group = name
+                kind, group = "file", name
+                for ext in _SDIST_EXTS:
+                    if name.endswith(ext):
+                        text = name[: -len(ext)].rpartition("-")[2]
+                        if text:
+                            kind, group = "v", text
+                        break
             # 0: the index says nothing about provenance; 1: no attestation; 2: attested
             prov = 0 if "provenance" not in f else (2 if f["provenance"] else 1)
-            key = (group, prov, bool(f.get("yanked")))
+            key = (kind, group, prov, bool(f.get("yanked")))
             if key not in kept:
                 kept[key] = {k: f[k] for k in _SIMPLE_FILE_KEYS if k in f}
         out["files"] = list(kept.values())
@@ -221,7 +238,7 @@ class _Job:
 
     @property
     def key(self) -> str:
-        return f"{self.accept} {self.url}"
+        return f"v{CACHE_FORMAT} {self.accept} {self.url}"
 
 
 @dataclass(frozen=True)
