@@ -12,7 +12,7 @@ from pipwarden.models import Severity
 from pipwarden.redact import redact_text
 from pipwarden.report.output import Style, json_text
 
-__all__ = ["SCHEMA", "render", "to_dict"]
+__all__ = ["SCHEMA", "data_line", "render", "to_dict", "to_sarif", "verdict_line"]
 
 SCHEMA = "pipwarden.audit/1"
 
@@ -58,7 +58,7 @@ def _vulns(n: int) -> str:
     return _plural(n, "known vulnerability", "known vulnerabilities")
 
 
-def _headline(report: AuditReport) -> tuple[bool, str]:
+def verdict_line(report: AuditReport) -> tuple[bool, str]:
     findings = report.findings
     if not findings:
         return True, f"no known vulnerabilities in {_plural(report.packages_audited, 'package')}"
@@ -124,7 +124,7 @@ def render_text(
     lines: list[str] = []
     targets = ", ".join(report.targets) or "nothing"
     lines.append(s(f"{title} — {redact_text(targets)}", "bold"))
-    ok, headline = _headline(report)
+    ok, headline = verdict_line(report)
     mark = (
         s("✓", "green")
         if ok and not report.findings
@@ -306,7 +306,7 @@ def _md(text: str) -> str:
 
 
 def render_markdown(report: AuditReport, *, title: str = "pipwarden audit") -> str:
-    ok, headline = _headline(report)
+    ok, headline = verdict_line(report)
     lines = [
         f"## {'✅' if ok else '❌'} {title}",
         "",

@@ -175,9 +175,9 @@ def _tree_from_audit(report: AuditReport, levels: Mapping[str, Level]) -> h.Html
 
 
 def render_audit_html(report: AuditReport) -> str:
-    from pipwarden.report.audit import _headline
+    from pipwarden.report.audit import verdict_line
 
-    ok, headline = _headline(report)
+    ok, headline = verdict_line(report)
     levels = _levels(report, None)
     tree = _tree_from_audit(report, levels)
     sections = _audit_sections(report)
