@@ -20,6 +20,8 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 
+from pipwarden.models import canonical_name
+
 __all__ = [
     "KINDS",
     "StdlibAlternative",
@@ -32,7 +34,6 @@ __all__ = [
 KINDS = ("backport", "replacement", "partial", "obsolete")
 _COLUMNS = ("package", "replacement", "min_python", "kind", "note", "source")
 _VERSION_RE = re.compile(r"^([0-9])\.([0-9]{1,2})$")
-_NORMALISE_RE = re.compile(r"[-_.]+")
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ class StdlibAlternative:
 
 
 def _normalise(name: str) -> str:
-    return _NORMALISE_RE.sub("-", name).lower().strip()
+    return canonical_name(name.strip())
 
 
 def parse_python_version(text: str) -> tuple[int, int]:

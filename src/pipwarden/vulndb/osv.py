@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 from packaging.version import InvalidVersion, Version
 
 from pipwarden.errors import InputError
-from pipwarden.models import Severity
+from pipwarden.models import Severity, canonical_name
 
 if TYPE_CHECKING:
     from pipwarden.vulndb.cvss import CvssScore
@@ -47,7 +47,6 @@ EVENT_KINDS: tuple[EventKind, ...] = ("introduced", "fixed", "last_affected", "l
 _KIND_SET = frozenset(EVENT_KINDS)
 _DICT = frozenset({dict})
 _SEVERITIES = {int(s): s for s in Severity}
-_NAME_RE = re.compile(r"[-_.]+")
 _WHITESPACE = re.compile(r"\s")
 _OSV_URL = "https://osv.dev/vulnerability/"
 _ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_circular=False).encode
@@ -55,7 +54,7 @@ _ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_circ
 
 def normalize_name(name: str) -> str:
     """PEP 503 normalised project name: lower case, runs of ``-_.`` become one ``-``."""
-    return _NAME_RE.sub("-", name).lower()
+    return canonical_name(name)
 
 
 @dataclass(frozen=True)
