@@ -10,7 +10,7 @@ from pipwarden import __version__
 from pipwarden.audit import AuditReport, Finding, Skipped
 from pipwarden.models import Severity
 from pipwarden.redact import redact_text
-from pipwarden.report.output import Style, json_text
+from pipwarden.report.output import Style, json_text, plural
 
 __all__ = ["SCHEMA", "data_line", "render", "to_dict", "to_sarif", "verdict_line"]
 
@@ -50,18 +50,15 @@ def _ids(f: Finding, limit: int = 4) -> str:
     return shown + (f" (+{len(ids) - limit})" if len(ids) > limit else "")
 
 
-def _plural(n: int, word: str, many: str | None = None) -> str:
-    return f"{n} {word if n == 1 else (many or word + 's')}"
-
 
 def _vulns(n: int) -> str:
-    return _plural(n, "known vulnerability", "known vulnerabilities")
+    return plural(n, "known vulnerability", "known vulnerabilities")
 
 
 def verdict_line(report: AuditReport) -> tuple[bool, str]:
     findings = report.findings
     if not findings:
-        return True, f"no known vulnerabilities in {_plural(report.packages_audited, 'package')}"
+        return True, f"no known vulnerabilities in {plural(report.packages_audited, 'package')}"
     packages = {(f.package, f.version, f.specifier) for f in findings}
     by_sev: dict[str, int] = {}
     for f in findings:
@@ -74,7 +71,7 @@ def verdict_line(report: AuditReport) -> tuple[bool, str]:
         below = f"; {len(findings) - failing} below fail-on={report.policy.fail_on.label}"
     return (
         failing == 0,
-        f"{_vulns(len(findings))} in {_plural(len(packages), 'package')} ({detail}){below}",
+        f"{_vulns(len(findings))} in {plural(len(packages), 'package')} ({detail}){below}",
     )
 
 

@@ -12,7 +12,7 @@ from pipwarden import __version__
 from pipwarden.check import CheckReport
 from pipwarden.models import Level
 from pipwarden.report import audit as audit_report
-from pipwarden.report.output import Style, json_text
+from pipwarden.report.output import Style, json_text, plural
 
 __all__ = ["SCHEMA", "render", "to_dict"]
 
@@ -27,9 +27,6 @@ _LEVEL_MARK = {
 }
 
 
-def _plural(n: int, word: str, many: str | None = None) -> str:
-    return f"{n} {word if n == 1 else (many or word + 's')}"
-
 
 def _header(report: CheckReport, s: Style) -> list[str]:
     inputs = ", ".join(report.inputs) or "no requirement files"
@@ -41,13 +38,13 @@ def _header(report: CheckReport, s: Style) -> list[str]:
     data = audit_report.data_line(report.audit) if report.audit else "no vulnerability data"
     if problems:
         verdict = s(
-            f"✗ {_plural(problems, 'problem')} need{'s' if problems == 1 else ''} action",
+            f"✗ {plural(problems, 'problem')} need{'s' if problems == 1 else ''} action",
             "red",
             "bold",
         )
     else:
         verdict = s("✓ no problems", "green", "bold")
-    tail = f" · {_plural(warnings, 'warning')}" if warnings else ""
+    tail = f" · {plural(warnings, 'warning')}" if warnings else ""
     return [
         s(f"pipwarden check — {report.name} ({inputs}, {env})", "bold"),
         f"{verdict}{tail} · {data}",
@@ -63,7 +60,7 @@ def _audit_section(report: CheckReport, s: Style) -> list[str]:
     if not audit.findings:
         lines.append(
             f"  {s('✓', 'green')} no known vulnerabilities in "
-            f"{_plural(audit.packages_audited, 'package')}"
+            f"{plural(audit.packages_audited, 'package')}"
         )
     body = audit_report.render_text(audit, style=s).splitlines()[2:]  # skip title + verdict
     lines.extend("  " + line for line in body if line.strip())
@@ -77,7 +74,7 @@ def _lint_section(report: CheckReport, s: Style) -> list[str]:
     lines = ["", s("Requirements hygiene", "bold")]
     if not lint.findings and not lint.errors:
         lines.append(
-            f"  {s('✓', 'green')} {_plural(len(lint.files), 'file')} follow the rules "
+            f"  {s('✓', 'green')} {plural(len(lint.files), 'file')} follow the rules "
             "(floors, no pins, one trusted index)"
         )
         return lines
@@ -113,7 +110,7 @@ def _vet_section(report: CheckReport, s: Style) -> list[str]:
         note = f" ({'; '.join(notes)})" if notes else ""
         lines.append(
             f"  {s('✓', 'green')} "
-            f"{_plural(rest, other + 'direct dependency', other + 'direct dependencies')}"
+            f"{plural(rest, other + 'direct dependency', other + 'direct dependencies')}"
             f": no warning{note}"
         )
     if flagged:
@@ -152,7 +149,7 @@ def _slim_section(report: CheckReport, s: Style) -> list[str]:
     for w in heavy:
         if w.brings:
             lines.append(
-                f"  · heaviest: {w.name} brings {_plural(len(w.brings), 'package')}, "
+                f"  · heaviest: {w.name} brings {plural(len(w.brings), 'package')}, "
                 f"{len(w.only_through)} only through it"
             )
     if items:
@@ -261,8 +258,8 @@ def render_markdown(report: CheckReport) -> str:
     lines = [
         f"# {'✅' if ok else '❌'} pipwarden check — {report.name}",
         "",
-        f"**{_plural(problems, 'problem')} need{'s' if problems == 1 else ''} action**"
-        f" · {_plural(warnings, 'warning')}",
+        f"**{plural(problems, 'problem')} need{'s' if problems == 1 else ''} action**"
+        f" · {plural(warnings, 'warning')}",
         "",
     ]
     for err in report.errors:

@@ -22,7 +22,7 @@ from typing import Any
 from pipwarden.fleet import FleetReport, package_level
 from pipwarden.models import Level
 from pipwarden.report import html as h
-from pipwarden.report.output import Style, json_text
+from pipwarden.report.output import Style, json_text, plural
 
 __all__ = [
     "JSON_SCHEMA",
@@ -39,9 +39,6 @@ JSON_SCHEMA = "pipwarden.fleet/1"
 TEXT_MATRIX_MAX_PROJECTS = 8
 
 
-def _plural(count: int, word: str, plural: str | None = None) -> str:
-    return f"{count} {word if count == 1 else (plural or word + 's')}"
-
 
 def _count(value: int | None) -> str:
     return "n/a" if value is None else str(value)
@@ -51,16 +48,16 @@ def verdict(report: FleetReport) -> str:
     """The one line at the top: is the fleet consistent, and what is wrong."""
     parts: list[str] = []
     if report.divergences:
-        parts.append(_plural(len(report.divergences), "divergent package"))
+        parts.append(plural(len(report.divergences), "divergent package"))
     if report.overlaps:
-        parts.append(_plural(len(report.overlaps), "job done by different libraries",
+        parts.append(plural(len(report.overlaps), "job done by different libraries",
                              "jobs done by different libraries"))
     if report.single_uses:
-        parts.append(_plural(len(report.single_uses), "single-use package"))
+        parts.append(plural(len(report.single_uses), "single-use package"))
     parts.append(f"lint: {_count(report.lint_total)}")
     parts.append(f"audit: {_count(report.audit_total)}")
     if report.errors:
-        parts.append(_plural(len(report.errors), "unreadable file"))
+        parts.append(plural(len(report.errors), "unreadable file"))
     if not (report.divergences or report.overlaps):
         parts.insert(0, "same dependencies everywhere")
     return " · ".join(parts)
@@ -69,8 +66,8 @@ def verdict(report: FleetReport) -> str:
 def _heading(report: FleetReport) -> str:
     roots = ", ".join(report.roots)
     return (
-        f"pipwarden fleet — {_plural(len(report.projects), 'project')} under {roots} "
-        f"({_plural(len(report.packages), 'package')})"
+        f"pipwarden fleet — {plural(len(report.projects), 'project')} under {roots} "
+        f"({plural(len(report.packages), 'package')})"
     )
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from pipwarden import __version__
 from pipwarden.lint.engine import RULES, LintReport
-from pipwarden.report.output import Style, json_text
+from pipwarden.report.output import Style, json_text, plural
 
 __all__ = ["JSON_VERSION", "render_json", "render_sarif", "render_text"]
 
@@ -34,20 +34,17 @@ def render_text(report: LintReport, *, style: Style | None = None, fix_command: 
     return "\n".join(lines) + "\n"
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
 
 def _summary(report: LintReport, style: Style, fix_command: str) -> str:
-    files = _plural(len(report.files), "file")
-    fixed = f"Fixed {_plural(report.fixed, 'problem')}. " if report.fixed else ""
+    files = plural(len(report.files), "file")
+    fixed = f"Fixed {plural(report.fixed, 'problem')}. " if report.fixed else ""
     if not report.findings and not report.errors:
         return style(f"✓ {fixed}No problems in {files}.", "green")
     parts: list[str] = []
     if report.findings:
-        parts.append(_plural(len(report.findings), "problem"))
+        parts.append(plural(len(report.findings), "problem"))
     if report.errors:
-        parts.append(_plural(len(report.errors), "unreadable line") + " or file")
+        parts.append(plural(len(report.errors), "unreadable line") + " or file")
     text = f"✗ {fixed}{' and '.join(parts)} in {files}."
     if report.fixable:
         text += f" `{fix_command}` fixes {report.fixable} of them."

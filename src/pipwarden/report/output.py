@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar, TextIO
 
-__all__ = ["Progress", "Style", "color_enabled", "json_text", "write_report"]
+__all__ = ["Progress", "Style", "color_enabled", "json_text", "plural", "write_report"]
 
 
 def color_enabled(stream: TextIO, *, no_color: bool = False) -> bool:
@@ -44,6 +44,11 @@ class Style:
             return text
         codes = ";".join(self._CODES[s] for s in styles)
         return f"\x1b[{codes}m{text}\x1b[0m"
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """``1 package``, ``3 packages``; ``many`` for irregular plurals."""
+    return f"{count} {word if count == 1 else (many or word + 's')}"
 
 
 def json_text(data: object, *, default: Callable[[object], object] | None = None) -> str:

@@ -5,16 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from pipwarden.models import Location
-from pipwarden.report.output import Style, json_text
+from pipwarden.report.output import Style, json_text, plural
 from pipwarden.slim import SlimReport
 
 __all__ = ["JSON_SCHEMA", "render", "render_json", "render_markdown", "render_text", "to_dict"]
 
 JSON_SCHEMA = "pipwarden.slim/1"
 
-
-def _plural(count: int, word: str, plural: str | None = None) -> str:
-    return f"{count} {word if count == 1 else (plural or word + 's')}"
 
 
 def _where(locations: tuple[Location, ...], limit: int = 3) -> str:
@@ -26,15 +23,15 @@ def _where(locations: tuple[Location, ...], limit: int = 3) -> str:
 def _summary(report: SlimReport) -> tuple[bool, str]:
     parts: list[str] = []
     if report.unused:
-        parts.append(f"{_plural(len(report.unused), 'unused dependency', 'unused dependencies')}")
+        parts.append(f"{plural(len(report.unused), 'unused dependency', 'unused dependencies')}")
     if report.undeclared:
-        parts.append(f"{_plural(len(report.undeclared), 'undeclared import')}")
+        parts.append(f"{plural(len(report.undeclared), 'undeclared import')}")
     if report.stdlib:
-        parts.append(_plural(len(report.stdlib), "stdlib alternative"))
+        parts.append(plural(len(report.stdlib), "stdlib alternative"))
     if report.overlaps:
-        parts.append(_plural(len(report.overlaps), "overlap"))
+        parts.append(plural(len(report.overlaps), "overlap"))
     if report.problems:
-        parts.append(_plural(len(report.problems), "file") + " could not be checked")
+        parts.append(plural(len(report.problems), "file") + " could not be checked")
     ok = not (report.unused or report.undeclared or report.problems)
     if not parts and not report.declared:
         return True, "no declared dependencies found (requirements*.txt, pyproject.toml)"
@@ -121,7 +118,7 @@ def render_text(report: SlimReport, style: Style | None = None) -> str:
                 lines.append(f"  {label:<{width}}  {where}")
                 continue
             lines.append(
-                f"  {label:<{width}}  brings {_plural(len(w.brings), 'package')}, "
+                f"  {label:<{width}}  brings {plural(len(w.brings), 'package')}, "
                 f"{len(w.only_through)} only through it"
             )
     else:
