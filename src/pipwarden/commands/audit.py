@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from pipwarden.commands import settings_from_args
+from pipwarden.commands import settings_from_args, use_color
 from pipwarden.errors import UsageError
 
 __all__ = ["run"]
@@ -16,7 +15,7 @@ def run(args: argparse.Namespace) -> int:
     from pipwarden.audit import AuditRequest, audit, ensure_paths_exist, pypi_release_provider
     from pipwarden.policy import load_policy, parse_severity_threshold
     from pipwarden.report.audit import render
-    from pipwarden.report.output import Style, color_enabled, write_report
+    from pipwarden.report.output import Style, write_report
 
     settings = settings_from_args(args)
     project = Path(args.project or ".")
@@ -41,14 +40,12 @@ def run(args: argparse.Namespace) -> int:
     report = audit(
         request, settings=settings, policy=policy, releases=pypi_release_provider(settings)
     )
-    use_color = args.output is None and color_enabled(
-        sys.stdout, no_color=bool(getattr(args, "no_color", False))
-    )
+
     if args.format == "html":
         from pipwarden.report.html_pages import render_audit_html
 
         text = render_audit_html(report)
     else:
-        text = render(report, args.format, style=Style(use_color))
+        text = render(report, args.format, style=Style(use_color(args)))
     write_report(text, args.output)
     return report.exit_code

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from dataclasses import replace
 from pathlib import Path
 
-from pipwarden.commands import settings_from_args
+from pipwarden.commands import settings_from_args, use_color
 from pipwarden.errors import UsageError
 
 __all__ = ["run"]
@@ -17,7 +16,7 @@ def run(args: argparse.Namespace) -> int:
     from pipwarden.check import run_check
     from pipwarden.policy import load_policy, parse_severity_threshold
     from pipwarden.report.check import render
-    from pipwarden.report.output import Style, color_enabled, write_report
+    from pipwarden.report.output import Style, write_report
 
     project = Path(args.path)
     if not project.is_dir():
@@ -27,8 +26,5 @@ def run(args: argparse.Namespace) -> int:
     if args.fail_on:
         policy = replace(policy, fail_on=parse_severity_threshold(args.fail_on, "--fail-on"))
     report = run_check(project, settings=settings, policy=policy)
-    use_color = args.output is None and color_enabled(
-        sys.stdout, no_color=bool(getattr(args, "no_color", False))
-    )
-    write_report(render(report, args.format, style=Style(use_color)), args.output)
+    write_report(render(report, args.format, style=Style(use_color(args))), args.output)
     return report.exit_code

@@ -9,11 +9,12 @@ import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from pipwarden.commands import use_color
 from pipwarden.doctor import enable_pip_guard, pip_guard_source, run_doctor, user_pip_config
 from pipwarden.doctor.models import DoctorReport
 from pipwarden.errors import ExitCode, UsageError
 from pipwarden.report.doctor import render_json, render_markdown, render_text
-from pipwarden.report.output import Style, color_enabled, write_report
+from pipwarden.report.output import Style, write_report
 
 __all__ = ["apply_fix", "render", "run"]
 
@@ -78,8 +79,6 @@ def run(args: argparse.Namespace) -> int:
     if args.fix:
         apply_fix(environ, home, yes=args.yes, interactive=sys.stdin.isatty())
     report = run_doctor(project, environ=environ, home=home)
-    color = args.output is None and color_enabled(
-        sys.stdout, no_color=bool(getattr(args, "no_color", False))
-    )
+    color = use_color(args)
     write_report(render(report, args.format, color=color), args.output)
     return int(ExitCode.FINDINGS if report.failed else ExitCode.OK)

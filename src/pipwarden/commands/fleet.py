@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sys
 from pathlib import Path
 
-from pipwarden.commands import settings_from_args
+from pipwarden.commands import settings_from_args, use_color
 from pipwarden.errors import ExitCode
 from pipwarden.fleet import AuditCounter, run_fleet
 from pipwarden.report.fleet import render
-from pipwarden.report.output import Progress, Style, color_enabled, write_report
+from pipwarden.report.output import Progress, Style, write_report
 from pipwarden.settings import Settings
 
 __all__ = ["audit_counter", "run"]
@@ -80,11 +79,7 @@ def run(args: argparse.Namespace) -> int:
             progress=progress.advance,
             on_total=on_total,
         )
-    style = Style(
-        args.format == "text"
-        and args.output in (None, "-")
-        and color_enabled(sys.stdout, no_color=bool(getattr(args, "no_color", False)))
-    )
+    style = Style(args.format == "text" and use_color(args))
     write_report(render(report, args.format, style), args.output)
     if report.errors:
         return int(ExitCode.USAGE)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
-from pipwarden.commands import settings_from_args
+from pipwarden.commands import settings_from_args, use_color
 from pipwarden.errors import ExitCode
 from pipwarden.lint import LintConfig, run_lint
 from pipwarden.report.lint import render_json, render_sarif, render_text
-from pipwarden.report.output import Style, color_enabled, write_report
+from pipwarden.report.output import Style, write_report
 
 __all__ = ["run"]
 
@@ -28,11 +27,7 @@ def run(args: argparse.Namespace) -> int:
     elif args.format == "sarif":
         text = render_sarif(report)
     else:
-        to_terminal = args.output in (None, "-")
-        style = Style(
-            to_terminal
-            and color_enabled(sys.stdout, no_color=bool(getattr(args, "no_color", False)))
-        )
+        style = Style(use_color(args))
         text = render_text(report, style=style)
     write_report(text, args.output)
     if report.errors:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from pipwarden.commands import settings_from_args
+from pipwarden.commands import settings_from_args, use_color
 from pipwarden.errors import UsageError
-from pipwarden.report.output import Style, color_enabled, write_report
+from pipwarden.report.output import Style, write_report
 from pipwarden.report.slim import render
 from pipwarden.slim import run_slim
 
@@ -25,9 +24,6 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     report = run_slim(project, settings=settings, offline=settings.offline)
     output = getattr(args, "output", None)
-    to_terminal = output in (None, "-")
-    style = Style(
-        to_terminal and color_enabled(sys.stdout, no_color=bool(getattr(args, "no_color", False)))
-    )
+    style = Style(use_color(args))
     write_report(render(report, args.format, style), output)
     return report.exit_code

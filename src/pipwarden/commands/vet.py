@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from pipwarden.checks import VetThresholds
-from pipwarden.commands import settings_from_args
+from pipwarden.commands import settings_from_args, use_color
 from pipwarden.errors import UsageError
-from pipwarden.report.output import color_enabled, write_report
+from pipwarden.report.output import write_report
 
 __all__ = ["parse_python", "run", "thresholds_from_policy"]
 
@@ -47,9 +46,7 @@ def run(args: argparse.Namespace) -> int:
         settings, python=parse_python(args.python), thresholds=thresholds_from_policy()
     )
     report = vetter.vet(requests, tree=args.tree)
-    color = args.output is None and color_enabled(
-        sys.stdout, no_color=bool(getattr(args, "no_color", False))
-    )
+    color = use_color(args)
     if fmt == "html":
         from pipwarden.report.html_pages import render_vet_html
 
