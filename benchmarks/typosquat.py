@@ -12,9 +12,12 @@
   named and inferred targets, over the pairs whose target is ranked and over all pairs.
 * false positives: every top-15,000 name checked against the others with the same rules
   (a name is flagged only when a much more popular name looks like it). Same-owner pairs
-  are excluded where PyPI data is known (../shared/data/pypi, when present); documented
-  legitimate families are listed separately. Target ≤ 1 %. The last block shows, for each
-  rule, the pairs it catches per half and the popular names it flags.
+  are excluded, as ``vet`` does online: PyPI ``ownership`` (maintainers, organisation) of
+  every name in a flagged pair is recorded in benchmarks/data/pypi-owners.tsv
+  (``--fetch-owners`` refreshes it from PyPI's JSON API, for the pairs the current rules
+  flag); ../shared/data/pypi adds more when present. Documented legitimate families are
+  listed separately. Target ≤ 1 %. The last block shows, for each rule, the pairs it
+  catches per half and the popular names it flags.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from pipwarden.checks.typosquat import TyposquatIndex, owners_of  # noqa: E402
 from pipwarden.toplist import load_toplist  # noqa: E402
 
 PAIRS = Path(__file__).parent / "data" / "typosquats.tsv"
+OWNERS = Path(__file__).parent / "data" / "pypi-owners.tsv"
 SHARED_PYPI = ROOT.parent / "shared" / "data" / "pypi"
 
 # Flagged pairs that are one project family under one owner (renamed or versioned
@@ -85,14 +89,70 @@ def generate_names(top: list[str], count: int, seed: int = 42) -> list[str]:
 
 
 def load_owned() -> dict[str, dict[str, object]]:
-    if not SHARED_PYPI.is_dir():
-        return {}
+    """PyPI ``ownership`` by name: the recorded snapshot, then ../shared/data/pypi."""
     data: dict[str, dict[str, object]] = {}
-    for f in SHARED_PYPI.glob("*.json.gz"):
-        data[canonicalize_name(f.name[: -len(".json.gz")])] = json.loads(
-            gzip.decompress(f.read_bytes())
-        )
+    if OWNERS.is_file():
+        for line in OWNERS.read_text(encoding="utf-8").splitlines():
+            if not line or line.startswith("#"):
+                continue
+            name, users, org = [*line.split("\t"), "", ""][:3]
+            roles = [{"role": "Owner", "user": u} for u in users.split(",") if u]
+            data[canonicalize_name(name)] = {
+                "ownership": {"roles": roles, "organization": org or None}
+            }
+    if SHARED_PYPI.is_dir():
+        for f in SHARED_PYPI.glob("*.json.gz"):
+            data[canonicalize_name(f.name[: -len(".json.gz")])] = json.loads(
+                gzip.decompress(f.read_bytes())
+            )
     return data
+
+
+def fetch_owners(names: set[str]) -> None:
+    """Record PyPI ``ownership`` of ``names`` (and keep what is recorded for others)."""
+    import os
+    import urllib.error
+    import urllib.request
+    from concurrent.futures import ThreadPoolExecutor
+
+    base = os.environ.get("PIPWARDEN_PYPI_URL", "https://pypi.org").rstrip("/")
+
+    def one(name: str) -> tuple[str, str, str] | None:
+        url = f"{base}/pypi/{name}/json"
+        for attempt in range(4):
+            try:
+                with urllib.request.urlopen(url, timeout=30) as resp:
+                    own = json.load(resp).get("ownership") or {}
+                users = sorted({str(r["user"]).lower() for r in own.get("roles") or []
+                                if isinstance(r, dict) and r.get("user")})
+                org = str(own.get("organization") or "").lower()
+                return name, ",".join(users), org
+            except urllib.error.HTTPError as exc:
+                if exc.code == 404:
+                    return None
+            except OSError:
+                pass
+            time.sleep(1 + 2 * attempt)
+        return None
+
+    rows: dict[str, tuple[str, str, str]] = {}
+    if OWNERS.is_file():
+        for line in OWNERS.read_text(encoding="utf-8").splitlines():
+            if line and not line.startswith("#"):
+                name, users, org = [*line.split("\t"), "", ""][:3]
+                rows[name] = (name, users, org)
+    with ThreadPoolExecutor(16) as pool:
+        for row in pool.map(one, sorted(names)):
+            if row is not None:
+                rows[row[0]] = row
+    header = (f"# PyPI ownership (maintainer user names, organisation) of the names in pairs "
+              f"the typosquat rules flag among the top 15,000; from {base}/pypi/<name>/json, "
+              f"{time.strftime('%Y-%m-%d')}.\n")
+    tmp = OWNERS.with_suffix(".tmp")
+    tmp.write_text(header + "".join("\t".join(r) + "\n" for _, r in sorted(rows.items())),
+                   encoding="utf-8")
+    tmp.replace(OWNERS)
+    print(f"recorded ownership of {len(names)} names in {OWNERS}")
 
 
 def half_of(name: str) -> str:
@@ -132,6 +192,8 @@ def main() -> int:
     parser.add_argument("--show", type=int, default=40, help="flagged popular names to list")
     parser.add_argument("--misses", choices=("dev", "held-out", "all"), default=None,
                         help="list the missed pairs of one half (tune on dev only)")
+    parser.add_argument("--fetch-owners", action="store_true",
+                        help="record PyPI ownership of the flagged popular pairs (network)")
     args = parser.parse_args()
     top = load_toplist()
     names = generate_names(list(top.names), args.names)
@@ -166,6 +228,13 @@ def main() -> int:
                       f"{row['typosquat']} → {'|'.join(row['targets'])}{said}")
 
     # -- false positives --------------------------------------------------------------------
+    if args.fetch_owners:
+        involved: set[str] = set()
+        for name in top.names:
+            match = index.check(name)
+            if match is not None:
+                involved |= {canonicalize_name(name), match.target}
+        fetch_owners(involved)
     owned = load_owned()
     hits = []
     same_owner = families = 0
@@ -183,8 +252,8 @@ def main() -> int:
         hits.append(match)
     raw = len(hits) + same_owner + families
     print(f"false positives: {raw} of {len(top):,} popular names flagged = {raw / len(top):.2%}"
-          f"; excluding {same_owner} same-owner pairs (PyPI data for {len(owned)} projects"
-          f"{'' if owned else ': ../shared/data/pypi absent'}) and {families} documented "
+          f"; excluding {same_owner} same-owner pairs (PyPI ownership of {len(owned)} "
+          f"projects) and {families} documented "
           f"families: {len(hits)} = {len(hits) / len(top):.2%}   (target ≤ 1 %)")
     risk = [m for m in hits if m.level == "risk"]
     print(f"  of which at level risk: {len(risk)} = {len(risk) / len(top):.2%}; "

@@ -200,11 +200,31 @@ def test_second_stage_rules(
         "dotenv",  # python-dotenv without its affix: a legitimate short name
         "willow",  # pillow with another first letter
         "grequests",  # a letter put in front of requests
-        "fabric2",  # a version digit appended to fabric
+        "pygraphviz",  # bindings: py put in front of a name outside the most popular
+        "python-fire",
     ],
 )
 def test_second_stage_neighbours_not_flagged(index: TyposquatIndex, name: str) -> None:
     assert index.check(name) is None, index.check(name)
+
+
+@pytest.mark.parametrize(
+    ("name", "target"),
+    [("fabric2", "fabric"), ("requests1", "requests"), ("2022-requests", "requests")],
+)
+def test_a_version_number_added_is_a_warning(
+    index: TyposquatIndex, name: str, target: str
+) -> None:
+    match = index.check(name)
+    assert match is not None and (match.target, match.level) == (target, "warn")
+    assert "version number" in match.kind
+
+
+def test_vowels_left_out(index: TyposquatIndex) -> None:
+    match = index.check("rqsts")
+    assert match is not None and (match.target, match.level) == ("requests", "risk")
+    assert "vowels" in match.kind
+    assert index.check("rqstz") is None  # not the vowel-less spelling of a ranked name
 
 
 def test_combosquat_is_a_warning_with_advice(index: TyposquatIndex) -> None:
@@ -231,6 +251,7 @@ def test_second_stage_bulk_and_lazy_paths_agree(
         "reqesst", "matpllotib", "colorona", "beautifilsoop", "requests-darwin-lite",
         "httpxhelp", "requestss2", "niquests", "google-cloud-dns", "dbus-python",
         "fastapi-utils", "willow", "grequests", "fabric2", "numpy-plus", "pandsa-dev",
+        "requests1", "2022-requests", "rqsts", "pygraphviz", "pyrequests",
     ]
     expected = {p: index.check(p) for p in probes}
     got = bulk_index.check_many(probes)

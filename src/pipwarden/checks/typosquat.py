@@ -20,6 +20,9 @@ When those find nothing, a second stage looks for
 * *combosquats*: one of the ``COMBO_RANK`` most popular names plus generic words
   (``requests-darwin-lite``; level warn, it may be a genuine add-on) or a misspelling of
   it plus generic words or digits (``requestss2``; level risk);
+* a ranked name plus a version number (``requests1``, ``2022-requests``; level warn: a
+  versioned copy may be the owner's own, and same-owner pairs are cleared);
+* a ranked name with its vowels left out (``rqsts``);
 * *two-edit typos* of the ``FAR_RANK`` most popular names and of long one-word names
   (``matpllotib``, ``beautifilsoop``), through a symmetric-delete dictionary of depth two
   over those names only, with the same first letter and no short word rewritten.
@@ -54,6 +57,7 @@ _AFFIX_WORDS = frozenset({"py", "python", "python3", "py3", "pypi", "lib"})
 _PREFIXES = ("python3", "python", "py3", "py", "lib")
 _SUFFIXES = ("python3", "python", "py3", "py", "lib")
 _LOOKALIKE_CHARS = str.maketrans({"1": "l", "i": "l", "0": "o"})
+_NO_VOWELS = str.maketrans("", "", "aeiou")
 
 _ROWS = ("1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm")
 
@@ -65,6 +69,8 @@ LONG_LENGTH = 12
 COMBO_TYPO_MIN_LENGTH = 6
 TWO_EDIT_MIN_WORD = 6  # a word changed by two edits must be at least this long
 COMBO_RANK = 50  # combosquats are matched against this many most popular names only
+VERSION_BASE_MIN_LENGTH = 4  # a name plus a version number: the name has this many letters
+VOWELLESS_MIN_LENGTH = 6  # names this long are matched with their vowels left out
 
 # Generic words attackers add to a popular name (``requests-dev``, ``numpy-utils``); chosen
 # as a vocabulary, not from any list of attacks.
@@ -157,6 +163,21 @@ def _order_key(name: str) -> str | None:
     return _forms(canonicalize_name(name))[2]
 
 
+def _bindings_name(name: str, target: str) -> bool:
+    """Is ``name`` the target with a ``py``/``python``/``lib`` prefix put in front, the
+    target having no affix of its own (``pygraphviz``, ``python-fire``)?
+
+    That is how Python bindings and wrappers are named: measured on the top-15,000 list,
+    such names of targets outside the ``COMBO_RANK`` most popular are legitimate packages,
+    and no real typosquat in the benchmark has that shape; of the most popular names
+    (``pyrequests``) they are still reported, like the other affixes, as is an affix moved
+    or swapped (``pythonkafka`` for ``kafka-python``) or added at the end (``stripepy``).
+    """
+    if target.startswith(("py", "lib")) or target.endswith(_SUFFIXES):
+        return False
+    return any(name == prefix + target for prefix in _PREFIXES)
+
+
 def _deletions(text: str) -> set[str]:
     return {text[:i] + text[i + 1 :] for i in range(len(text))}
 
@@ -203,10 +224,24 @@ def _combo_bases(norm: str) -> list[tuple[str, bool]]:
                 out.append((collapsed[: -len(word)], True))
             if collapsed.startswith(word):
                 out.append((collapsed[len(word) :], True))
-    stripped = collapsed.rstrip("0123456789")
+    stripped = collapsed.strip("0123456789")
     if stripped != collapsed and len(stripped) >= 4:
         out.append((stripped, False))
     return [(b, ok) for b, ok in out if len(b) >= 4]
+
+
+def _version_base(norm: str) -> str | None:
+    """The name without a version number on either end (``requests1``, ``2022-requests``)."""
+    collapsed = norm.replace("-", "")
+    stripped = collapsed.strip("0123456789")
+    if stripped == collapsed or len(stripped) < VERSION_BASE_MIN_LENGTH:
+        return None
+    return stripped
+
+
+def _vowelless(text: str) -> str:
+    """``text`` without its vowels after the first letter (``requests`` → ``rqsts``)."""
+    return text[0] + text[1:].translate(_NO_VOWELS) if text else text
 
 
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
@@ -396,6 +431,7 @@ class TyposquatIndex:
         self._by_order: dict[str, list[int]] = {}
         self._by_delete: dict[str, list[int]] = {}
         self._by_raw: dict[str, list[int]] = {}
+        self._by_vowelless: dict[str, list[int]] = {}
         # two-edit targets by (first letter, length), known once the first query needs them;
         # their deletions are indexed one shape at a time, only for shapes a query can reach
         self._far_groups: dict[tuple[str, int], list[int]] | None = None
@@ -412,6 +448,7 @@ class TyposquatIndex:
         """Index the names ranked up to ``upto`` (the index grows lazily, in rank order)."""
         upto = min(upto, len(self.names))
         by_core, by_order, by_raw = self._by_core, self._by_order, self._by_raw
+        by_vowelless = self._by_vowelless
         names, all_cores = self.names, self._cores
         for idx in range(self._built, upto):
             norm = names[idx]
@@ -419,6 +456,8 @@ class TyposquatIndex:
             all_cores[norm] = cores
             for raw in _raw_forms(norm):
                 by_raw.setdefault(raw, []).append(idx)
+                if len(raw) >= VOWELLESS_MIN_LENGTH:
+                    by_vowelless.setdefault(_vowelless(raw), []).append(idx)
             for core in cores:
                 by_core.setdefault(core, []).append(idx)
             if order is not None:
@@ -519,9 +558,12 @@ class TyposquatIndex:
             return "look-alike characters"
         t_cores = self._cores.get(target) or core_forms(target)[1]
         if cores & t_cores:
-            if len("".join(words)) < len("".join(t_words)):
+            mine, theirs = "".join(words), "".join(t_words)
+            if len(mine) < len(theirs):
                 # the name lacks an affix the target has (dotenv, python-dotenv): measured
                 # on the top-15,000 list these are legitimate short names, not attacks
+                return None
+            if self.rank[target] > self.combo_rank and _bindings_name(mine, theirs):
                 return None
             return "an added or moved py/python/lib prefix or suffix"
         if hint:
@@ -580,6 +622,14 @@ class TyposquatIndex:
         found: dict[int, tuple[str, str]] = {}
         raw = _raw_forms(norm)[0]
 
+        # a ranked name plus a version number (requests1, 2022-requests): a renamed or
+        # versioned copy, sometimes the owner's own, so a warning (same owners are cleared)
+        version = _version_base(norm)
+        if version is not None:
+            for idx in self._by_raw.get(version, ()):
+                if idx < upto:
+                    found.setdefault(idx, ("its name plus a version number", "warn"))
+
         # one of the most popular names (exact, or one edit away) plus generic words or digits
         combo_upto = min(upto, self.combo_rank)
         for base, exact_ok in _combo_bases(norm):
@@ -589,6 +639,11 @@ class TyposquatIndex:
             if len(base) >= COMBO_TYPO_MIN_LENGTH:
                 for idx in self._one_edit(base, combo_upto):
                     found.setdefault(idx, (_COMBO_TYPO, "risk"))
+        if far and not found and len(raw) >= 4 and raw == _vowelless(raw):
+            # a ranked name with its vowels left out (rqsts)
+            for idx in self._by_vowelless.get(raw, ()):
+                if idx < upto:
+                    found.setdefault(idx, ("its vowels left out", "risk"))
         if far and not found and self.far_min_length - 2 <= len(raw) <= self._far_max + 2:
             # two edits from a very popular or a long name
             for idx in self._two_edits(raw, upto, _words(norm)):
