@@ -218,6 +218,8 @@ def test_a_version_number_added_is_a_warning(
     match = index.check(name)
     assert match is not None and (match.target, match.level) == (target, "warn")
     assert "version number" in match.kind
+    signal = check_typosquat(index, name)
+    assert signal.level is Level.WARN and f"versioned copy of {target}" in signal.message
 
 
 def test_vowels_left_out(index: TyposquatIndex) -> None:
@@ -225,6 +227,22 @@ def test_vowels_left_out(index: TyposquatIndex) -> None:
     assert match is not None and (match.target, match.level) == ("requests", "risk")
     assert "vowels" in match.kind
     assert index.check("rqstz") is None  # not the vowel-less spelling of a ranked name
+
+
+@pytest.mark.parametrize(
+    ("name", "target", "how"),
+    [
+        ("torchs-visions", "torchvision", "plural or singular"),
+        ("importlibs-resource", "importlib-resources", "plural or singular"),
+        ("fflask", "flask", "doubled"),
+    ],
+)
+def test_plural_games_and_a_doubled_first_letter(
+    index: TyposquatIndex, name: str, target: str, how: str
+) -> None:
+    match = index.check(name)
+    assert match is not None and (match.target, match.level) == (target, "risk")
+    assert how in match.kind
 
 
 def test_combosquat_is_a_warning_with_advice(index: TyposquatIndex) -> None:
@@ -252,6 +270,7 @@ def test_second_stage_bulk_and_lazy_paths_agree(
         "httpxhelp", "requestss2", "niquests", "google-cloud-dns", "dbus-python",
         "fastapi-utils", "willow", "grequests", "fabric2", "numpy-plus", "pandsa-dev",
         "requests1", "2022-requests", "rqsts", "pygraphviz", "pyrequests",
+        "torchs-visions", "fflask",
     ]
     expected = {p: index.check(p) for p in probes}
     got = bulk_index.check_many(probes)

@@ -22,7 +22,8 @@ When those find nothing, a second stage looks for
   it plus generic words or digits (``requestss2``; level risk);
 * a ranked name plus a version number (``requests1``, ``2022-requests``; level warn: a
   versioned copy may be the owner's own, and same-owner pairs are cleared);
-* a ranked name with its vowels left out (``rqsts``);
+* a ranked name with its vowels left out (``rqsts``) or with words made plural or
+  singular (``torchs-visions``);
 * *two-edit typos* of the ``FAR_RANK`` most popular names and of long one-word names
   (``matpllotib``, ``beautifilsoop``), through a symmetric-delete dictionary of depth two
   over those names only, with the same first letter and no short word rewritten.
@@ -239,6 +240,16 @@ def _version_base(norm: str) -> str | None:
     return stripped
 
 
+def _singular(norm: str) -> str:
+    """The collapsed name with a plural ``s`` dropped from each word longer than four
+    letters (``importlibs-resource`` and ``importlib-resources`` both give
+    ``importlibresource``)."""
+    return "".join(
+        w[:-1] if len(w) > 4 and w.endswith("s") and not w.endswith("ss") else w
+        for w in norm.split("-")
+    )
+
+
 def _vowelless(text: str) -> str:
     """``text`` without its vowels after the first letter (``requests`` → ``rqsts``)."""
     return text[0] + text[1:].translate(_NO_VOWELS) if text else text
@@ -292,8 +303,9 @@ def _plausible_typo(a: str, b: str) -> bool:
     Measured on the top-15,000 list, these one-edit shapes flag far more legitimate names
     than they catch and are left out: another first letter (``willow``/``pillow``), a
     second letter that is not a keyboard neighbour (``ipython``/``bpython`` style), a letter
-    put in front (``grequests``, ``x-transformers``) and a version digit appended
-    (``fabric2``, ``pypdf3``).
+    other than the first one put in front (``grequests``, ``x-transformers``; ``fflask`` is
+    reported) and a version digit appended (``fabric2``, ``pypdf3``: the second stage
+    reports those as a warning).
     """
     if len(a) == len(b):
         diffs = [i for i in range(len(a)) if a[i] != b[i]]
@@ -305,8 +317,8 @@ def _plausible_typo(a: str, b: str) -> bool:
                 return False
         return True
     if len(a) == len(b) + 1:
-        if a[1:] == b and not a[0].isdigit():
-            return False
+        if a[1:] == b and not a[0].isdigit() and a[0] != a[1]:
+            return False  # a letter put in front; a doubled first letter (fflask) counts
         if a[:-1] == b and a[-1].isdigit():
             return False
     return True
@@ -432,6 +444,7 @@ class TyposquatIndex:
         self._by_delete: dict[str, list[int]] = {}
         self._by_raw: dict[str, list[int]] = {}
         self._by_vowelless: dict[str, list[int]] = {}
+        self._by_singular: dict[str, list[int]] = {}
         # two-edit targets by (first letter, length), known once the first query needs them;
         # their deletions are indexed one shape at a time, only for shapes a query can reach
         self._far_groups: dict[tuple[str, int], list[int]] | None = None
@@ -448,7 +461,7 @@ class TyposquatIndex:
         """Index the names ranked up to ``upto`` (the index grows lazily, in rank order)."""
         upto = min(upto, len(self.names))
         by_core, by_order, by_raw = self._by_core, self._by_order, self._by_raw
-        by_vowelless = self._by_vowelless
+        by_vowelless, by_singular = self._by_vowelless, self._by_singular
         names, all_cores = self.names, self._cores
         for idx in range(self._built, upto):
             norm = names[idx]
@@ -458,6 +471,7 @@ class TyposquatIndex:
                 by_raw.setdefault(raw, []).append(idx)
                 if len(raw) >= VOWELLESS_MIN_LENGTH:
                     by_vowelless.setdefault(_vowelless(raw), []).append(idx)
+            by_singular.setdefault(_singular(norm), []).append(idx)
             for core in cores:
                 by_core.setdefault(core, []).append(idx)
             if order is not None:
@@ -639,6 +653,12 @@ class TyposquatIndex:
             if len(base) >= COMBO_TYPO_MIN_LENGTH:
                 for idx in self._one_edit(base, combo_upto):
                     found.setdefault(idx, (_COMBO_TYPO, "risk"))
+        singular = _singular(norm)
+        if far and not found and singular != raw and len(singular) >= 6:
+            # a word made plural or singular (torchs-visions, importlibs-resource)
+            for idx in self._by_singular.get(singular, ()):
+                if idx < upto and _raw_forms(self.names[idx])[0] != raw:
+                    found.setdefault(idx, ("a word made plural or singular", "risk"))
         if far and not found and len(raw) >= 4 and raw == _vowelless(raw):
             # a ranked name with its vowels left out (rqsts)
             for idx in self._by_vowelless.get(raw, ()):
@@ -814,10 +834,11 @@ def check_typosquat(
                 match.target,
             )
     if match.level == "warn":
+        looks = "a versioned copy of" if "version" in match.kind else "an add-on to"
         return Signal(
             "typosquat",
             Level.WARN,
-            f"The name looks like an add-on to {match.target} (rank {match.target_rank}): "
+            f"The name looks like {looks} {match.target} (rank {match.target_rank}): "
             f"{match.kind}. Check that it comes from {match.target}'s maintainers.",
             evidence,
             match.target,
