@@ -445,6 +445,7 @@ class TyposquatIndex:
         self._by_raw: dict[str, list[int]] = {}
         self._by_vowelless: dict[str, list[int]] = {}
         self._by_singular: dict[str, list[int]] = {}
+        self._shapes_built = 0  # names indexed by their vowel-less and singular spellings
         # two-edit targets by (first letter, length), known once the first query needs them;
         # their deletions are indexed one shape at a time, only for shapes a query can reach
         self._far_groups: dict[tuple[str, int], list[int]] | None = None
@@ -461,7 +462,6 @@ class TyposquatIndex:
         """Index the names ranked up to ``upto`` (the index grows lazily, in rank order)."""
         upto = min(upto, len(self.names))
         by_core, by_order, by_raw = self._by_core, self._by_order, self._by_raw
-        by_vowelless, by_singular = self._by_vowelless, self._by_singular
         names, all_cores = self.names, self._cores
         for idx in range(self._built, upto):
             norm = names[idx]
@@ -469,9 +469,6 @@ class TyposquatIndex:
             all_cores[norm] = cores
             for raw in _raw_forms(norm):
                 by_raw.setdefault(raw, []).append(idx)
-                if len(raw) >= VOWELLESS_MIN_LENGTH:
-                    by_vowelless.setdefault(_vowelless(raw), []).append(idx)
-            by_singular.setdefault(_singular(norm), []).append(idx)
             for core in cores:
                 by_core.setdefault(core, []).append(idx)
             if order is not None:
@@ -654,6 +651,8 @@ class TyposquatIndex:
                 for idx in self._one_edit(base, combo_upto):
                     found.setdefault(idx, (_COMBO_TYPO, "risk"))
         singular = _singular(norm)
+        if far and not found:
+            self._index_shapes(upto)
         if far and not found and singular != raw and len(singular) >= 6:
             # a word made plural or singular (torchs-visions, importlibs-resource)
             for idx in self._by_singular.get(singular, ()):
@@ -677,6 +676,19 @@ class TyposquatIndex:
             kind, level = found[idx]
             out.append(TyposquatMatch(norm, target, idx + 1, name_rank, kind, level))
         return out
+
+    def _index_shapes(self, upto: int) -> None:
+        """Index the names ranked up to ``upto`` by their vowel-less and singular spellings
+        (only once a query reaches the rules that use them)."""
+        by_vowelless, by_singular = self._by_vowelless, self._by_singular
+        names = self.names
+        for idx in range(self._shapes_built, min(upto, len(names))):
+            norm = names[idx]
+            raw = _raw_forms(norm)[0]
+            if len(raw) >= VOWELLESS_MIN_LENGTH:
+                by_vowelless.setdefault(_vowelless(raw), []).append(idx)
+            by_singular.setdefault(_singular(norm), []).append(idx)
+        self._shapes_built = max(self._shapes_built, min(upto, len(names)))
 
     def _one_edit(self, text: str, upto: int) -> list[int]:
         """Ranked names (below ``upto``) exactly one edit from ``text``."""
