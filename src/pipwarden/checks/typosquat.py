@@ -445,7 +445,8 @@ class TyposquatIndex:
         self._by_raw: dict[str, list[int]] = {}
         self._by_vowelless: dict[str, list[int]] = {}
         self._by_singular: dict[str, list[int]] = {}
-        self._shapes_built = 0  # names indexed by their vowel-less and singular spellings
+        # names indexed by their vowel-less and their singular spellings, so far
+        self._shapes_built = {"vowelless": 0, "singular": 0}
         # two-edit targets by (first letter, length), known once the first query needs them;
         # their deletions are indexed one shape at a time, only for shapes a query can reach
         self._far_groups: dict[tuple[str, int], list[int]] | None = None
@@ -651,16 +652,14 @@ class TyposquatIndex:
                 for idx in self._one_edit(base, combo_upto):
                     found.setdefault(idx, (_COMBO_TYPO, "risk"))
         singular = _singular(norm)
-        if far and not found:
-            self._index_shapes(upto)
         if far and not found and singular != raw and len(singular) >= 6:
             # a word made plural or singular (torchs-visions, importlibs-resource)
-            for idx in self._by_singular.get(singular, ()):
+            for idx in self._shape_index("singular", upto).get(singular, ()):
                 if idx < upto and _raw_forms(self.names[idx])[0] != raw:
                     found.setdefault(idx, ("a word made plural or singular", "risk"))
         if far and not found and len(raw) >= 4 and raw == _vowelless(raw):
             # a ranked name with its vowels left out (rqsts)
-            for idx in self._by_vowelless.get(raw, ()):
+            for idx in self._shape_index("vowelless", upto).get(raw, ()):
                 if idx < upto:
                     found.setdefault(idx, ("its vowels left out", "risk"))
         if far and not found and self.far_min_length - 2 <= len(raw) <= self._far_max + 2:
@@ -677,18 +676,23 @@ class TyposquatIndex:
             out.append(TyposquatMatch(norm, target, idx + 1, name_rank, kind, level))
         return out
 
-    def _index_shapes(self, upto: int) -> None:
-        """Index the names ranked up to ``upto`` by their vowel-less and singular spellings
-        (only once a query reaches the rules that use them)."""
-        by_vowelless, by_singular = self._by_vowelless, self._by_singular
-        names = self.names
-        for idx in range(self._shapes_built, min(upto, len(names))):
-            norm = names[idx]
-            raw = _raw_forms(norm)[0]
-            if len(raw) >= VOWELLESS_MIN_LENGTH:
-                by_vowelless.setdefault(_vowelless(raw), []).append(idx)
-            by_singular.setdefault(_singular(norm), []).append(idx)
-        self._shapes_built = max(self._shapes_built, min(upto, len(names)))
+    def _shape_index(self, shape: str, upto: int) -> dict[str, list[int]]:
+        """The names ranked up to ``upto`` by their vowel-less or singular spelling, indexed
+        only once a query of that shape needs them."""
+        names, start = self.names, self._shapes_built[shape]
+        upto = min(upto, len(names))
+        if shape == "vowelless":
+            index = self._by_vowelless
+            for idx in range(start, upto):
+                raw = _raw_forms(names[idx])[0]
+                if len(raw) >= VOWELLESS_MIN_LENGTH:
+                    index.setdefault(_vowelless(raw), []).append(idx)
+        else:
+            index = self._by_singular
+            for idx in range(start, upto):
+                index.setdefault(_singular(names[idx]), []).append(idx)
+        self._shapes_built[shape] = max(start, upto)
+        return index
 
     def _one_edit(self, text: str, upto: int) -> list[int]:
         """Ranked names (below ``upto``) exactly one edit from ``text``."""
