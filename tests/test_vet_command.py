@@ -341,3 +341,44 @@ def test_offline_uses_the_cache(
     assert "maintainers" not in by_id(flask)  # not cached: only the no-network checks
     assert {"typosquat", "popularity", "vulnerabilities"} <= set(by_id(flask))
     assert doc["offline"] is True and code == 0
+
+
+def _addon_project(name: str, first_upload: str, owners: list[str]) -> dict[str, object]:
+    files = [{"filename": f"{name}-0.1.tar.gz", "packagetype": "sdist",
+              "upload_time_iso_8601": first_upload, "yanked": False, "requires_python": None}]
+    return {
+        "info": {"name": name, "version": "0.1", "requires_dist": [], "project_urls": {},
+                 "requires_python": None, "yanked": False},
+        "ownership": {"organization": None,
+                      "roles": [{"role": "Owner", "user": u} for u in owners]},
+        "releases": {"0.1": files},
+        "urls": files,
+        "vulnerabilities": [],
+    }
+
+
+@pytest.mark.parametrize(
+    ("first_upload", "owners", "level", "words"),
+    [
+        # new, by a stranger: the combosquat shape of most real attacks
+        ("2026-11-20T10:00:00Z", ["mallory"], Level.WARN, "first appeared 5 days ago"),
+        # new, but published by one of requests' owners: their own add-on
+        ("2026-11-20T10:00:00Z", ["nateprewitt"], Level.OK, "published by nateprewitt"),
+        # established for years: an add-on like requests-toolbelt, nothing to say
+        ("2019-03-01T10:00:00Z", ["mallory"], Level.OK, "not a near-copy"),
+    ],
+)
+def test_a_new_package_built_on_a_popular_name(
+    http_server: LoopbackServer, tmp_path: Path, first_upload: str, owners: list[str],
+    level: Level, words: str,
+) -> None:
+    install_pypi(http_server, DATA)
+    http_server.add("/pypi/requests-os/json", json.dumps(
+        _addon_project("requests-os", first_upload, owners)))
+    (package,) = vetter(http_server, tmp_path).vet([VetRequest("requests-os")]).packages
+    typo = package.signal("typosquat")
+    assert typo is not None and typo.level is level, typo
+    assert words in typo.message
+    if level is not Level.OK or "published by" in words:
+        assert typo.target == "requests"
+        assert typo.evidence["first_release_days"] == 5

@@ -25,8 +25,14 @@ from packaging.version import InvalidVersion, Version
 
 from pipwarden.checks import PackageContext, VetThresholds, project_urls
 from pipwarden.checks.registry import run_checks
+from pipwarden.checks.releases import first_release_age
 from pipwarden.checks.source_repo import find_repository
-from pipwarden.checks.typosquat import TyposquatIndex, check_typosquat
+from pipwarden.checks.typosquat import (
+    TyposquatIndex,
+    TyposquatMatch,
+    check_addon,
+    check_typosquat,
+)
 from pipwarden.checks.vulnerabilities import NO_DATABASE
 from pipwarden.errors import DatabaseError, InputError, PipwardenError
 from pipwarden.models import Level, Signal
@@ -456,13 +462,26 @@ class Vetter:
             for dep in each.requires or {}:
                 parents.setdefault(dep, set()).add(each.name)
 
-        # typosquat targets' owners (same-owner pairs are not typosquats)
+        # typosquat targets' owners (same-owner pairs are not typosquats); names built on
+        # a popular name (telebot-info) count only when the package is new
+        now = self.now()
         matches = {n: self.index.check(n) for n in reported}
-        targets = sorted({m.target for m in matches.values() if m is not None})
+        addons: dict[str, tuple[TyposquatMatch, int]] = {}
+        for n in reported:
+            if matches[n] is not None or n not in nodes:
+                continue
+            age = first_release_age(nodes[n].project.data, now)
+            if age is not None and age < self.thresholds.new_package_days:
+                addon = self.index.builds_on(n)
+                if addon is not None:
+                    addons[n] = (addon, age)
+        targets = sorted(
+            {m.target for m in matches.values() if m is not None}
+            | {m.target for m, _age in addons.values()}
+        )
         target_data = self.client.fetch_many(targets) if targets else {}
         advisories, vuln_note = self._advisories(reported)
 
-        now = self.now()
         packages: list[PackageReport] = []
         for name in reported:
             node: _Node | None = nodes.get(name)
@@ -505,6 +524,16 @@ class Vetter:
                 else None,
                 match=match,
             )
+            if name in addons:
+                addon, age = addons[name]
+                got = target_data.get(addon.target)
+                typo = check_addon(
+                    addon,
+                    age_days=age,
+                    new_days=self.thresholds.new_package_days,
+                    project=project,
+                    target_project=got.data if got is not None else None,
+                ) or typo
             # without PyPI data: offline or not on PyPI → only the no-network checks;
             # a network fault → every check runs and says "unknown" with the reason
             offline_only = project is None and (

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pipwarden.checks import PackageContext
 from pipwarden.models import Level, Signal
 
-__all__ = ["check", "release_times"]
+__all__ = ["check", "first_release_age", "release_times"]
 
 
 def _parse(value: object) -> datetime | None:
@@ -50,6 +50,15 @@ def release_times(releases: Mapping[str, object]) -> list[tuple[datetime, str, b
         out.append((first, version, yanked))
     out.sort()
     return out
+
+
+def first_release_age(project: Mapping[str, object] | None, now: datetime) -> int | None:
+    """Days since the project's first upload, from its PyPI JSON; ``None`` when unknown."""
+    releases = project.get("releases") if project is not None else None
+    if not isinstance(releases, Mapping):
+        return None
+    history = release_times(releases)
+    return (now - history[0][0]).days if history else None
 
 
 def check(ctx: PackageContext) -> Signal:
@@ -96,10 +105,9 @@ def check(ctx: PackageContext) -> Signal:
             f"Maybe abandoned: last release {years:.1f} years ago ({last.date()}).",
             evidence,
         )
-    times = "once" if year == 1 else f"{year} times"
-    return Signal(
-        "releases",
-        Level.OK,
-        f"Released {times} in the last 12 months, last on {last.date()}.",
-        evidence,
-    )
+    if year == 0:
+        message = f"No release in the last 12 months; the last was on {last.date()}."
+    else:
+        times = "once" if year == 1 else f"{year} times"
+        message = f"Released {times} in the last 12 months, last on {last.date()}."
+    return Signal("releases", Level.OK, message, evidence)

@@ -47,6 +47,7 @@ __all__ = [
     "KEYBOARD_NEIGHBOURS",
     "TyposquatIndex",
     "TyposquatMatch",
+    "check_addon",
     "check_typosquat",
     "core_forms",
     "one_edit_apart",
@@ -72,6 +73,7 @@ TWO_EDIT_MIN_WORD = 6  # a word changed by two edits must be at least this long
 COMBO_RANK = 50  # combosquats are matched against this many most popular names only
 VERSION_BASE_MIN_LENGTH = 4  # a name plus a version number: the name has this many letters
 VOWELLESS_MIN_LENGTH = 6  # names this long are matched with their vowels left out
+ADDON_BASE_MIN_LENGTH = 4  # a name built on a ranked name: that name has this many letters
 
 # Generic words attackers add to a popular name (``requests-dev``, ``numpy-utils``); chosen
 # as a vocabulary, not from any list of attacks.
@@ -782,6 +784,42 @@ class TyposquatIndex:
             hits.append(i)
         return hits
 
+    def builds_on(self, name: str) -> TyposquatMatch | None:
+        """The most popular eligible ranked name that ``name`` starts or ends with, other
+        letters or words added (``telebot-info``, ``pydantickits``, ``nflx-metaflow``).
+
+        Legitimate add-ons have this shape as often as attacks (``requests-toolbelt``), so
+        the name alone is no evidence; ``vet`` reports it only with the package's age and
+        owners (:func:`check_addon`).
+        """
+        norm = canonicalize_name(name)
+        needed = self._needed(self.rank.get(norm))
+        if needed <= 0:
+            return None
+        self._extend(needed, deletes=self._bulk)
+        words = [w for w in norm.split("-") if w]
+        if len(words) > 1:  # whole words: telebot-info, nflx-metaflow
+            parts = ["".join(words[:k]) for k in range(1, len(words))]
+            parts += ["".join(words[k:]) for k in range(1, len(words))]
+        else:  # glued on: pydantickits, richx
+            raw = norm
+            parts = [raw[:k] for k in range(ADDON_BASE_MIN_LENGTH, len(raw))]
+            parts += [raw[-k:] for k in range(ADDON_BASE_MIN_LENGTH, len(raw))]
+        best: int | None = None
+        for part in parts:
+            if len(part) < ADDON_BASE_MIN_LENGTH or part in GENERIC_WORDS:
+                continue  # a generic word (utils, tools) is nobody's name to imitate
+            for idx in self._by_raw.get(part, ()):
+                if idx < needed and (best is None or idx < best):
+                    best = idx
+        if best is None:
+            return None
+        match = TyposquatMatch(
+            norm, self.names[best], best + 1, self.rank.get(norm),
+            "its name with other letters or words added", "warn",
+        )
+        return match if self._eligible(match.name_rank, match.target_rank) else None
+
     def check_many(self, names: Iterable[str]) -> dict[str, TyposquatMatch]:
         """:meth:`check` for many names; only the flagged ones are returned."""
         self.prepare_bulk()
@@ -810,6 +848,63 @@ def owners_of(project: Mapping[str, Any] | None) -> tuple[frozenset[str], str | 
     return users, (str(org).lower() if org else None)
 
 
+def _shared_owner(
+    project: Mapping[str, Any] | None, target_project: Mapping[str, Any] | None
+) -> str | None:
+    """Who publishes both projects (an organisation or user names), if anyone."""
+    mine, theirs = owners_of(project), owners_of(target_project)
+    if mine is None or theirs is None:
+        return None
+    if mine[1] is not None and mine[1] == theirs[1]:
+        return f"organisation {mine[1]}"
+    shared = sorted(mine[0] & theirs[0])
+    return ", ".join(shared) if shared else None
+
+
+def check_addon(
+    match: TyposquatMatch,
+    *,
+    age_days: int | None,
+    new_days: int,
+    project: Mapping[str, Any] | None = None,
+    target_project: Mapping[str, Any] | None = None,
+) -> Signal | None:
+    """The ``typosquat`` signal for a name built on a popular one (:meth:`TyposquatIndex.
+    builds_on`): a warning when the package is new and not published by the target's
+    owners, the way most combosquats are caught (``telebot-info``, ``requests-os``);
+    ``None`` (nothing to say) for an established add-on or when its age is unknown.
+    """
+    if age_days is None or age_days >= new_days:
+        return None
+    evidence: dict[str, object] = {
+        "target": match.target,
+        "target_rank": match.target_rank,
+        "name_rank": match.name_rank,
+        "how": match.kind,
+        "first_release_days": age_days,
+    }
+    who = _shared_owner(project, target_project)
+    if who is not None:
+        evidence["shared_owner"] = who
+        return Signal(
+            "typosquat",
+            Level.OK,
+            f"The name builds on {match.target}, and both are published by {who}.",
+            evidence,
+            match.target,
+        )
+    days = "today" if age_days == 0 else f"{age_days} day{'s' if age_days != 1 else ''} ago"
+    return Signal(
+        "typosquat",
+        Level.WARN,
+        f"The name builds on {match.target} (rank {match.target_rank}) and the package "
+        f"first appeared {days}: check that it comes from {match.target}'s maintainers "
+        "before you depend on it.",
+        evidence,
+        match.target,
+    )
+
+
 def check_typosquat(
     index: TyposquatIndex,
     name: str,
@@ -835,20 +930,16 @@ def check_typosquat(
         "name_rank": match.name_rank,
         "how": match.kind,
     }
-    mine, theirs = owners_of(project), owners_of(target_project)
-    if mine is not None and theirs is not None:
-        shared = sorted(mine[0] & theirs[0])
-        same_org = mine[1] is not None and mine[1] == theirs[1]
-        if shared or same_org:
-            who = f"organisation {mine[1]}" if same_org else ", ".join(shared)
-            evidence["shared_owner"] = who
-            return Signal(
-                "typosquat",
-                Level.OK,
-                f"The name is close to {match.target}, but both are published by {who}.",
-                evidence,
-                match.target,
-            )
+    who = _shared_owner(project, target_project)
+    if who is not None:
+        evidence["shared_owner"] = who
+        return Signal(
+            "typosquat",
+            Level.OK,
+            f"The name is close to {match.target}, but both are published by {who}.",
+            evidence,
+            match.target,
+        )
     if match.level == "warn":
         looks = "a versioned copy of" if "version" in match.kind else "an add-on to"
         return Signal(
