@@ -470,10 +470,10 @@ class Vetter:
         for n in reported:
             if matches[n] is not None or n not in nodes:
                 continue
-            age = first_release_age(nodes[n].project.data, now)
-            if age is not None and age < self.thresholds.new_package_days:
-                addon = self.index.builds_on(n)
-                if addon is not None:
+            addon = self.index.builds_on(n)
+            if addon is not None:
+                age = first_release_age(nodes[n].project.data, now)
+                if age is not None and age < self.thresholds.new_package_days:
                     addons[n] = (addon, age)
         targets = sorted(
             {m.target for m in matches.values() if m is not None}
