@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import string
 import time
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -283,3 +284,35 @@ def test_second_stage_bulk_and_lazy_paths_agree(
 @given(st.text("abc", max_size=7), st.text("abc", max_size=7))
 def test_one_edit_apart_matches_osa(a: str, b: str) -> None:
     assert one_edit_apart(a, b) == (osa_distance(a, b) == 1)
+
+
+def test_saved_tables_answer_like_fresh_ones(tmp_path: Path) -> None:
+    names = load_toplist().names
+    built = TyposquatIndex(names)
+    assert not built.load_state(tmp_path)  # nothing saved yet
+    built.save_state(tmp_path)
+    (saved,) = tmp_path.glob("typosquat-*.json")
+    loaded = TyposquatIndex(names)
+    assert loaded.load_state(tmp_path) and loaded.complete
+    fresh = TyposquatIndex(names)
+    probes = ["reqeusts", "requests-darwin-lite", "pyyml", "matpllotib", "rqsts",
+              "dateutil-python", "extensions-typing", "flask", "somethingunrelated"]
+    assert [loaded.check(p) for p in probes] == [fresh.check(p) for p in probes]
+    # another ranking does not take these tables, and saving replaces the old file
+    other = TyposquatIndex(["requests", *names[:100]])
+    assert not other.load_state(tmp_path)
+    other.save_state(tmp_path)
+    assert not saved.exists() and len(list(tmp_path.glob("typosquat-*.json"))) == 1
+
+
+def test_damaged_saved_tables_are_ignored(tmp_path: Path) -> None:
+    names = load_toplist().names
+    TyposquatIndex(names).save_state(tmp_path)
+    (saved,) = tmp_path.glob("typosquat-*.json")
+    saved.write_text('{"not": "the tables"}', encoding="utf-8")
+    index = TyposquatIndex(names)
+    assert not index.load_state(tmp_path)
+    saved.write_bytes(b"\x00\xff garbage")
+    assert not index.load_state(tmp_path)
+    match = index.check("reqeusts")  # still built the usual way
+    assert match is not None and match.target == "requests"

@@ -382,3 +382,18 @@ def test_a_new_package_built_on_a_popular_name(
     if level is not Level.OK or "published by" in words:
         assert typo.target == "requests"
         assert typo.evidence["first_release_days"] == 5
+
+
+def test_typosquat_tables_are_saved_once_and_reused(
+    http_server: LoopbackServer, tmp_path: Path
+) -> None:
+    install_pypi(http_server, DATA)
+    first = vetter(http_server, tmp_path)
+    assert not first._index_loaded
+    first.vet([VetRequest("dbt-core-experimental-parser")])  # unranked: every name is a target
+    assert len(list(tmp_path.glob("typosquat-*.json"))) == 1
+    again = vetter(http_server, tmp_path)
+    assert again._index_loaded and again.index.complete
+    (package,) = again.vet([VetRequest("reqeusts")]).packages
+    typo = package.signal("typosquat")
+    assert typo is not None and typo.target == "requests"

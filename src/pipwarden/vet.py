@@ -278,6 +278,7 @@ class Vetter:
             trusted_rank=self.thresholds.typosquat_trusted_rank,
             rank_ratio=self.thresholds.typosquat_rank_ratio,
         )
+        self._index_loaded = self.index.load_state(settings.cache_dir)
         self._advisory_source = advisory_source
         self.progress = progress
 
@@ -556,6 +557,12 @@ class Vetter:
         ranking = f"{self.toplist.source}" + (
             f" ({self.toplist.last_update})" if self.toplist.last_update else ""
         )
+        if self.index.complete and not self._index_loaded:
+            try:  # the next run loads the tables instead of rebuilding them (~0.1 s)
+                self.index.save_state(self.settings.cache_dir)
+                self._index_loaded = True
+            except OSError as exc:
+                log.debug("typosquat tables not saved: %s", exc)
         return VetReport(
             tuple(packages),
             offline=self.offline,

@@ -35,8 +35,13 @@ organisation match the target's.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from packaging.utils import canonicalize_name
@@ -73,6 +78,7 @@ TWO_EDIT_MIN_WORD = 6  # a word changed by two edits must be at least this long
 COMBO_RANK = 50  # combosquats are matched against this many most popular names only
 VERSION_BASE_MIN_LENGTH = 4  # a name plus a version number: the name has this many letters
 VOWELLESS_MIN_LENGTH = 6  # names this long are matched with their vowels left out
+_STATE_FORMAT = 1  # bump when _forms, _raw_forms or the saved tables change
 ADDON_BASE_MIN_LENGTH = 4  # a name built on a ranked name: that name has this many letters
 
 # Generic words attackers add to a popular name (``requests-dev``, ``numpy-utils``); chosen
@@ -819,6 +825,63 @@ class TyposquatIndex:
             "its name with other letters or words added", "warn",
         )
         return match if self._eligible(match.name_rank, match.target_rank) else None
+
+    # -- a saved copy of the look-up tables, so that each run need not rebuild them -------
+
+    def _state_path(self, folder: Path) -> Path:
+        digest = hashlib.sha256(f"{_STATE_FORMAT}\n".encode())
+        digest.update("\n".join(self.names).encode())
+        return folder / f"typosquat-{digest.hexdigest()[:24]}.json"
+
+    def load_state(self, folder: Path) -> bool:
+        """Take the look-up tables saved by :meth:`save_state` for this very ranking.
+
+        A missing, stale or damaged file is ignored (``False``): the tables are then built
+        as usual.
+        """
+        path = self._state_path(folder)
+        try:
+            loaded = json.loads(path.read_bytes())
+        except (OSError, ValueError):
+            return False
+        if (
+            not isinstance(loaded, list)
+            or len(loaded) != 5
+            or loaded[0] != _STATE_FORMAT
+            or loaded[1] != path.name
+            or not all(isinstance(table, dict) for table in loaded[2:])
+        ):
+            return False
+        self._by_core, self._by_order, self._by_raw = loaded[2], loaded[3], loaded[4]
+        self._built = len(self.names)
+        return True
+
+    def save_state(self, folder: Path) -> None:
+        """Save the complete look-up tables next to the cache (atomically), replacing the
+        tables of older rankings. Raises ``OSError`` when the folder is not writable."""
+        self._extend(len(self.names))
+        path = self._state_path(folder)
+        data = json.dumps(
+            [_STATE_FORMAT, path.name, self._by_core, self._by_order, self._by_raw],
+            separators=(",", ":"),
+        ).encode()
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".typosquat-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            Path(tmp).replace(path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        for old in folder.glob("typosquat-*.json"):
+            if old != path:
+                old.unlink(missing_ok=True)
+
+    @property
+    def complete(self) -> bool:
+        """Are the look-up tables built over the whole ranking?"""
+        return self._built >= len(self.names)
 
     def check_many(self, names: Iterable[str]) -> dict[str, TyposquatMatch]:
         """:meth:`check` for many names; only the flagged ones are returned."""
