@@ -117,6 +117,7 @@ def _pypi_project(client: PyPIClient) -> ProjectLookup:
 def typosquat_lookup(settings: Settings) -> TyposquatLookup:
     """The typosquat index of ``vet`` over the top-packages ranking."""
     index = TyposquatIndex(load_toplist(settings.cache_dir).names)
+    index.load_state(settings.cache_dir)  # the tables `vet` saved, when there are any
 
     def lookup(name: str) -> str | None:
         # Only typosquat suspects; an add-on-like name (a warn-level combosquat) is for
