@@ -397,3 +397,30 @@ def test_typosquat_tables_are_saved_once_and_reused(
     (package,) = again.vet([VetRequest("reqeusts")]).packages
     typo = package.signal("typosquat")
     assert typo is not None and typo.target == "requests"
+
+
+@pytest.mark.parametrize(("until", "ignored"), [("2099-01-01", True), ("2020-01-01", False)])
+def test_policy_ignores_apply_to_vet(
+    pypi: LoopbackServer,
+    vulndb: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    until: str,
+    ignored: bool,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".pipwarden.toml").write_text(
+        f'[[ignore]]\nid = "PYSEC-2099-2"\nreason = "not reachable here"\nuntil = {until}\n',
+        encoding="utf-8",
+    )
+    code, doc = run_json(capsys, "idna==3.6", "--db", str(vulndb), "--python", "3.12")
+    signal = by_id(doc["packages"][0])["vulnerabilities"]  # type: ignore[index]
+    message = str(signal["message"])
+    if ignored:  # an unexpired ignore: not counted, but said
+        assert signal["level"] == "ok" and code == 0
+        assert "1 ignored by your policy: PYSEC-2099-2" in message
+        assert signal["evidence"]["ignored"] == ["PYSEC-2099-2"]  # type: ignore[index]
+    else:  # an expired ignore no longer hides it
+        assert signal["level"] in {"warn", "risk"} and "PYSEC-2099-2" in message
+        assert "ignored" not in message

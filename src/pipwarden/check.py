@@ -154,7 +154,7 @@ def _vet_direct(found: Project, settings: Settings, policy: Policy) -> VetReport
     if not requests:
         return None
     thresholds = VetThresholds.from_policy(policy.vet, policy.source)
-    vetter = Vetter(settings, thresholds=thresholds, progress=False)
+    vetter = Vetter(settings, thresholds=thresholds, progress=False, ignores=policy.ignores)
     return vetter.vet(list(requests.values()))
 
 

@@ -36,6 +36,7 @@ from pipwarden.checks.typosquat import (
 from pipwarden.checks.vulnerabilities import NO_DATABASE
 from pipwarden.errors import DatabaseError, InputError, PipwardenError
 from pipwarden.models import Level, Signal
+from pipwarden.policy import IgnoreEntry, apply_ignores
 from pipwarden.pypi.client import FetchResult, PyPIClient
 from pipwarden.settings import Settings
 from pipwarden.toplist import TopList, load_toplist
@@ -251,6 +252,10 @@ class _Node:
     error: str | None = None
 
 
+def _advisory_ids(advisory: Any) -> tuple[str, ...]:
+    return (str(getattr(advisory, "id", "")), *getattr(advisory, "aliases", ()))
+
+
 class Vetter:
     """Assess packages. Every collaborator is injectable: client, ranking, advisories, clock."""
 
@@ -265,6 +270,7 @@ class Vetter:
         toplist: TopList | None = None,
         advisory_source: Any | None = None,
         progress: bool = True,
+        ignores: Sequence[IgnoreEntry] = (),
     ) -> None:
         self.settings = settings
         self.offline = settings.offline
@@ -280,6 +286,7 @@ class Vetter:
         )
         self._index_loaded = self.index.load_state(settings.cache_dir)
         self._advisory_source = advisory_source
+        self.ignores = tuple(ignores)  # the project's policy ignores (expiring)
         self.progress = progress
 
     # -- data gathering ------------------------------------------------------------------
@@ -482,6 +489,14 @@ class Vetter:
         )
         target_data = self.client.fetch_many(targets) if targets else {}
         advisories, vuln_note = self._advisories(reported)
+        ignored: dict[str, list[Any]] = {}
+        if advisories is not None and self.ignores:
+            for key, found in advisories.items():
+                outcome = apply_ignores(
+                    found, self.ignores, today=now.date(), ids_of=_advisory_ids
+                )
+                advisories[key] = list(outcome.kept)
+                ignored[key] = [a for a, _entry in outcome.ignored]
 
         packages: list[PackageReport] = []
         for name in reported:
@@ -508,6 +523,7 @@ class Vetter:
                 ranking_size=len(self.toplist),
                 advisories=advisories.get(name, []) if advisories is not None else None,
                 advisories_error=None if advisories is not None else vuln_note,
+                ignored_advisories=ignored.get(name, ()),
                 dependencies=deps,
                 dependencies_error=deps_note or (node.error if node else None),
                 github=github,

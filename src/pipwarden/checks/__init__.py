@@ -83,6 +83,8 @@ class PackageContext:
     ranking_size: int = 15000
     advisories: Sequence[Any] | None = None
     advisories_error: str | None = None
+    # advisories the project's policy ignores (unexpired): "ID (until DATE: reason)"
+    ignored_advisories: Sequence[Any] = ()
     dependencies: Sequence[str] | None = None
     dependencies_error: str | None = None
     github: Mapping[str, Any] | None = None

@@ -7,7 +7,7 @@ looks them up and puts them in the context. Version matching uses
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from packaging.utils import canonicalize_name
@@ -56,8 +56,14 @@ def _affects(advisory: Any, name: str, version: str, match: Callable[..., bool])
     return any(match(version, e, record_id=record_id) for e in entries)
 
 
-def _ids(advisories: list[Any]) -> list[str]:
+def _ids(advisories: Sequence[Any]) -> list[str]:
     return [str(getattr(a, "id", "?")) for a in advisories]
+
+
+def _ignored_note(ignored: Sequence[Any]) -> str:
+    ids = _ids(ignored)
+    more = " …" if len(ids) > 3 else ""
+    return f"{len(ids)} ignored by your policy: {', '.join(ids[:3])}{more}"
 
 
 def check(ctx: PackageContext) -> Signal:
@@ -75,11 +81,18 @@ def check(ctx: PackageContext) -> Signal:
             "Do not install it.",
             {"malicious": ids},
         )
-    if not advisories:
+    if not advisories and not ctx.ignored_advisories:
         return Signal("vulnerabilities", Level.OK, "No known vulnerabilities.", {"advisories": []})
     match = _matcher()
     if ctx.version is None or match is None:
         ids = _ids(advisories)
+        if not ids:
+            return Signal(
+                "vulnerabilities",
+                Level.OK,
+                f"No known vulnerabilities ({_ignored_note(ctx.ignored_advisories)}).",
+                {"advisories": [], "ignored": _ids(ctx.ignored_advisories)},
+            )
         return Signal(
             "vulnerabilities",
             Level.INFO,
@@ -88,13 +101,18 @@ def check(ctx: PackageContext) -> Signal:
             {"advisories": ids},
         )
     hits = [a for a in advisories if _affects(a, ctx.name, ctx.version, match)]
+    ignored = [a for a in ctx.ignored_advisories if _affects(a, ctx.name, ctx.version, match)]
+    note = f"; {_ignored_note(ignored)}" if ignored else ""
     if not hits:
+        parts = [f"{len(advisories)} fixed in earlier versions"] if advisories else []
+        if ignored:
+            parts.append(_ignored_note(ignored))
+        suffix = f" ({'; '.join(parts)})" if parts else ""
         return Signal(
             "vulnerabilities",
             Level.OK,
-            f"No known vulnerabilities in {ctx.version} "
-            f"({len(advisories)} fixed in earlier versions).",
-            {"advisories": [], "past": _ids(advisories)},
+            f"No known vulnerabilities in {ctx.version}{suffix}.",
+            {"advisories": [], "past": _ids(advisories), "ignored": _ids(ignored)},
         )
     worst = max(severity_of(a) for a in hits)
     ids = _ids(hits)
@@ -103,6 +121,6 @@ def check(ctx: PackageContext) -> Signal:
         "vulnerabilities",
         level,
         f"{len(ids)} known vulnerabilit{'y' if len(ids) == 1 else 'ies'} in {ctx.version} "
-        f"(worst: {worst.label}): {', '.join(ids[:3])}{' …' if len(ids) > 3 else ''}.",
-        {"advisories": ids, "worst": worst.label},
+        f"(worst: {worst.label}): {', '.join(ids[:3])}{' …' if len(ids) > 3 else ''}{note}.",
+        {"advisories": ids, "worst": worst.label, "ignored": _ids(ignored)},
     )

@@ -12,7 +12,7 @@ from pathlib import Path
 from packaging.utils import canonicalize_name
 
 from pipwarden.commands import settings_from_args
-from pipwarden.commands.vet import thresholds_from_policy
+from pipwarden.commands.vet import vet_policy
 from pipwarden.errors import ExitCode, InputError, UsageError
 from pipwarden.models import Level
 from pipwarden.report.output import write_report
@@ -76,9 +76,8 @@ def run(args: argparse.Namespace) -> int:
                 raise UsageError(f"{existing.name} is already required ({where})")
 
     settings = settings_from_args(args)
-    vetter = Vetter(
-        settings, progress=False, thresholds=thresholds_from_policy(path.resolve().parent)
-    )
+    thresholds, ignores = vet_policy(path.resolve().parent)
+    vetter = Vetter(settings, progress=False, thresholds=thresholds, ignores=ignores)
     report = vetter.vet([request])
     package = report.packages[0]
     typo = package.signal("typosquat")

@@ -8,17 +8,18 @@ from pathlib import Path
 from pipwarden.checks import VetThresholds
 from pipwarden.commands import settings_from_args, use_color
 from pipwarden.errors import UsageError
+from pipwarden.policy import IgnoreEntry
 from pipwarden.report.output import write_report
 
-__all__ = ["parse_python", "run", "thresholds_from_policy"]
+__all__ = ["parse_python", "run", "vet_policy"]
 
 
-def thresholds_from_policy(project: Path | None = None) -> VetThresholds:
-    """Thresholds from the project's policy file (``[vet]`` table), else the defaults."""
+def vet_policy(project: Path | None = None) -> tuple[VetThresholds, tuple[IgnoreEntry, ...]]:
+    """The project's ``[vet]`` thresholds and its (expiring) advisory ignores."""
     from pipwarden.policy import load_policy
 
     policy = load_policy(project if project is not None else Path.cwd())
-    return VetThresholds.from_policy(policy.vet, policy.source)
+    return VetThresholds.from_policy(policy.vet, policy.source), policy.ignores
 
 
 def parse_python(text: str | None) -> tuple[int, int] | None:
@@ -42,8 +43,9 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("nothing to vet: give package names or -r requirements.txt")
     fmt = args.format
     settings = settings_from_args(args)
+    thresholds, ignores = vet_policy()
     vetter = Vetter(
-        settings, python=parse_python(args.python), thresholds=thresholds_from_policy()
+        settings, python=parse_python(args.python), thresholds=thresholds, ignores=ignores
     )
     report = vetter.vet(requests, tree=args.tree)
     color = use_color(args)
