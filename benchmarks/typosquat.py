@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import datetime
 import gzip
 import hashlib
 import json
@@ -47,6 +48,7 @@ from pipwarden.toplist import load_toplist  # noqa: E402
 
 PAIRS = Path(__file__).parent / "data" / "typosquats.tsv"
 OWNERS = Path(__file__).parent / "data" / "pypi-owners.tsv"
+NEW_PACKAGE_DAYS = 90  # vet's default new-package threshold
 SHARED_PYPI = ROOT.parent / "shared" / "data" / "pypi"
 
 # Flagged pairs that are one project family under one owner (renamed or versioned
@@ -97,10 +99,11 @@ def load_owned() -> dict[str, dict[str, object]]:
         for line in OWNERS.read_text(encoding="utf-8").splitlines():
             if not line or line.startswith("#"):
                 continue
-            name, users, org = [*line.split("\t"), "", ""][:3]
+            name, users, org, first = [*line.split("\t"), "", "", ""][:4]
             roles = [{"role": "Owner", "user": u} for u in users.split(",") if u]
             data[canonicalize_name(name)] = {
-                "ownership": {"roles": roles, "organization": org or None}
+                "ownership": {"roles": roles, "organization": org or None},
+                "first_upload": first or None,
             }
     if SHARED_PYPI.is_dir():
         for f in SHARED_PYPI.glob("*.json.gz"):
@@ -111,7 +114,8 @@ def load_owned() -> dict[str, dict[str, object]]:
 
 
 def fetch_owners(names: set[str]) -> None:
-    """Record PyPI ``ownership`` of ``names`` (and keep what is recorded for others)."""
+    """Record PyPI ``ownership`` and first upload date of ``names`` (keeping what is
+    recorded for others)."""
     import os
     import urllib.error
     import urllib.request
@@ -119,16 +123,21 @@ def fetch_owners(names: set[str]) -> None:
 
     base = os.environ.get("PIPWARDEN_PYPI_URL", "https://pypi.org").rstrip("/")
 
-    def one(name: str) -> tuple[str, str, str] | None:
+    def one(name: str) -> tuple[str, str, str, str] | None:
         url = f"{base}/pypi/{name}/json"
         for attempt in range(4):
             try:
-                with urllib.request.urlopen(url, timeout=30) as resp:
-                    own = json.load(resp).get("ownership") or {}
+                with urllib.request.urlopen(url, timeout=60) as resp:
+                    data = json.load(resp)
+                own = data.get("ownership") or {}
                 users = sorted({str(r["user"]).lower() for r in own.get("roles") or []
                                 if isinstance(r, dict) and r.get("user")})
                 org = str(own.get("organization") or "").lower()
-                return name, ",".join(users), org
+                uploads = [f.get("upload_time_iso_8601") or f.get("upload_time") or ""
+                           for files in (data.get("releases") or {}).values()
+                           for f in files or [] if isinstance(f, dict)]
+                first = min((u for u in uploads if u), default="")[:10]
+                return name, ",".join(users), org, first
             except urllib.error.HTTPError as exc:
                 if exc.code == 404:
                     return None
@@ -137,19 +146,21 @@ def fetch_owners(names: set[str]) -> None:
             time.sleep(1 + 2 * attempt)
         return None
 
-    rows: dict[str, tuple[str, str, str]] = {}
+    rows: dict[str, tuple[str, str, str, str]] = {}
     if OWNERS.is_file():
         for line in OWNERS.read_text(encoding="utf-8").splitlines():
             if line and not line.startswith("#"):
-                name, users, org = [*line.split("\t"), "", ""][:3]
-                rows[name] = (name, users, org)
+                name, users, org, first = [*line.split("\t"), "", "", ""][:4]
+                rows[name] = (name, users, org, first)
+    names = {n for n in names if n not in rows or not rows[n][3]}
     with ThreadPoolExecutor(16) as pool:
         for row in pool.map(one, sorted(names)):
             if row is not None:
                 rows[row[0]] = row
-    header = (f"# PyPI ownership (maintainer user names, organisation) of the names in pairs "
-              f"the typosquat rules flag among the top 15,000; from {base}/pypi/<name>/json, "
-              f"{time.strftime('%Y-%m-%d')}.\n")
+    header = (f"# PyPI ownership (maintainer user names, organisation) and first upload date "
+              f"of the names in pairs the typosquat rules flag among the top 15,000, and of "
+              f"the popular names built on another ranked name; from "
+              f"{base}/pypi/<name>/json, {time.strftime('%Y-%m-%d')}.\n")
     tmp = OWNERS.with_suffix(".tmp")
     tmp.write_text(header + "".join("\t".join(r) + "\n" for _, r in sorted(rows.items())),
                    encoding="utf-8")
@@ -237,7 +248,7 @@ def main() -> int:
     if args.fetch_owners:
         involved: set[str] = set()
         for name in top.names:
-            match = index.check(name)
+            match = index.check(name) or index.builds_on(name)
             if match is not None:
                 involved |= {canonicalize_name(name), match.target}
         fetch_owners(involved)
@@ -274,6 +285,46 @@ def main() -> int:
         if match is not None and match.target in row["targets"]:
             caught[(row["half"], match.kind)] += 1
     cost = Counter(m.kind for m in hits)
+    # -- names built on a popular one: vet reports them only when the package is new ------
+    when = (top.last_update or "")[:10]
+    if when:
+        snapshot = datetime.date.fromisoformat(when)
+        shaped = flagged_new = undated = 0
+        examples = []
+        for name in top.names:
+            if index.check(name) is not None:
+                continue
+            addon = index.builds_on(name)
+            if addon is None:
+                continue
+            shaped += 1
+            first = (owned.get(canonicalize_name(name)) or {}).get("first_upload")
+            if not first:
+                undated += 1
+                continue
+            age = (snapshot - datetime.date.fromisoformat(str(first))).days
+            a, b = owners_of(owned.get(name)), owners_of(owned.get(addon.target))
+            if a is not None and b is not None and ((a[0] & b[0]) or (a[1] and a[1] == b[1])):
+                continue
+            if age < NEW_PACKAGE_DAYS:
+                flagged_new += 1
+                examples.append(f"{name} ~ {addon.target} ({age} days)")
+        print(f"vet's new-package rule: {shaped:,} popular names are built on a more popular "
+              f"one; {flagged_new} of them were under {NEW_PACKAGE_DAYS} days old at the "
+              f"ranking date ({when}) and not published by the target's owners "
+              f"({undated} without a recorded first upload): {flagged_new / len(top):.2%}")
+        if examples:
+            print("  " + ", ".join(examples[: args.show]))
+        ranked_rows = [(r, m) for r, m in results if any(t in top for t in r["targets"])]
+        both = sum(
+            1 for r, m in ranked_rows
+            if (m is not None and m.target in r["targets"])
+            or ((b := index.builds_on(r["typosquat"])) is not None and b.target in r["targets"])
+        )
+        print(f"recall with that rule, if every real typosquat is vetted within "
+              f"{NEW_PACKAGE_DAYS} days of its first upload (an assumption, not a "
+              f"measurement): {both}/{len(ranked_rows)} = {both / len(ranked_rows):.1%}")
+
     print("by rule: pairs caught (development / held-out) and popular names flagged")
     for kind in sorted({k for _, k in caught} | set(cost)):
         print(f"  {kind:58s} {caught[('dev', kind)]:3d} / {caught[('held-out', kind)]:3d}"

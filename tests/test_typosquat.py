@@ -316,3 +316,25 @@ def test_damaged_saved_tables_are_ignored(tmp_path: Path) -> None:
     assert not index.load_state(tmp_path)
     match = index.check("reqeusts")  # still built the usual way
     assert match is not None and match.target == "requests"
+
+
+def test_names_built_on_a_ranked_name() -> None:
+    ranking = ["requests", "utils", "telebot", *[f"filler{i}" for i in range(2000)],
+               "telebot-api", "requests-toolbelt"]
+    index = TyposquatIndex(ranking)
+    found = {n: index.builds_on(n) for n in (
+        "telebot-info", "telebot-api-extra", "requests-os", "pydanticrequests", "richx",
+        "myproject-utils", "requests-toolbelt",
+    )}
+    assert found["telebot-info"] is not None and found["telebot-info"].target == "telebot"
+    # the longest ranked name inside wins: an add-on of telebot-api, not of telebot
+    assert found["telebot-api-extra"] is not None
+    assert found["telebot-api-extra"].target == "telebot-api"
+    assert found["requests-os"] is not None and found["requests-os"].level == "warn"
+    assert found["pydanticrequests"] is not None  # glued on
+    assert found["richx"] is None  # rich is not in this ranking
+    assert found["myproject-utils"] is None  # a generic word is nobody's name
+    # the shape alone says nothing: a genuine add-on has it too (vet adds age and owners)
+    assert found["requests-toolbelt"] is not None
+    assert found["requests-toolbelt"].target == "requests"
+    assert index.builds_on("telebot") is None  # the name itself adds nothing

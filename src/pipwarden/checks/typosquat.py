@@ -791,8 +791,9 @@ class TyposquatIndex:
         return hits
 
     def builds_on(self, name: str) -> TyposquatMatch | None:
-        """The most popular eligible ranked name that ``name`` starts or ends with, other
-        letters or words added (``telebot-info``, ``pydantickits``, ``nflx-metaflow``).
+        """The longest (then most popular) eligible ranked name that ``name`` starts or
+        ends with, other letters or words added (``telebot-info``, ``pydantickits``,
+        ``nflx-metaflow``; ``mypy-boto3-signer`` builds on ``mypy-boto3``, not ``mypy``).
 
         Legitimate add-ons have this shape as often as attacks (``requests-toolbelt``), so
         the name alone is no evidence; ``vet`` reports it only with the package's age and
@@ -811,12 +812,15 @@ class TyposquatIndex:
             raw = norm
             parts = [raw[:k] for k in range(ADDON_BASE_MIN_LENGTH, len(raw))]
             parts += [raw[-k:] for k in range(ADDON_BASE_MIN_LENGTH, len(raw))]
-        best: int | None = None
+        best: int | None = None  # the longest ranked name inside, then the most popular
         for part in parts:
             if len(part) < ADDON_BASE_MIN_LENGTH or part in GENERIC_WORDS:
                 continue  # a generic word (utils, tools) is nobody's name to imitate
             for idx in self._by_raw.get(part, ()):
-                if idx < needed and (best is None or idx < best):
+                if idx < needed and (
+                    best is None
+                    or (len(part), -idx) > (len(_raw_forms(self.names[best])[0]), -best)
+                ):
                     best = idx
         if best is None:
             return None
