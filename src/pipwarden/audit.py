@@ -230,15 +230,6 @@ def _merge(
     )
 
 
-def _sorted_versions(texts: Iterable[str]) -> tuple[str, ...]:
-    """Ascending by PEP 440 order; strings that are not versions last, as given."""
-    from pipwarden.vulndb.ranges import parse_version
-
-    items = list(dict.fromkeys(texts))
-    good = sorted((v, t) for t in items if (v := parse_version(t)) is not None)
-    return tuple(t for _, t in good) + tuple(t for t in items if parse_version(t) is None)
-
-
 def _relevant_fixes(
     group: Sequence[Advisory],
     package: str,
@@ -261,9 +252,9 @@ def _relevant_fixes(
 
 
 def _group_fixes(group: Sequence[Advisory], package: str) -> tuple[str, ...]:
-    from pipwarden.vulndb.ranges import fixed_versions
+    from pipwarden.vulndb.ranges import fixed_versions, sort_versions
 
-    return _sorted_versions({f for adv in group for f in fixed_versions(adv, package)})
+    return sort_versions({f for adv in group for f in fixed_versions(adv, package)})
 
 
 # -- auditing ------------------------------------------------------------------------------
@@ -327,7 +318,7 @@ def audit_floors(
     from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
     from pipwarden.vulndb.osv import group_by_alias
-    from pipwarden.vulndb.ranges import admitted_affected, lowest_safe_floor
+    from pipwarden.vulndb.ranges import admitted_affected, lowest_safe_floor, sort_versions
 
     known = advisories if advisories is not None else store.advisories_for({d.name for d in deps})
     findings: list[Finding] = []
@@ -354,13 +345,13 @@ def audit_floors(
                     admits = admits or got
             if admits:
                 hits.append(adv)
-                admitted_by[adv.id] = _sorted_versions(set(versions))
+                admitted_by[adv.id] = sort_versions(set(versions))
         if not hits:
             continue
         floor = lowest_safe_floor(spec, hits, releases=rel, package=dep.name)
         safe = floor.floor if floor.status == "raise" else None
         for group in group_by_alias(hits):
-            admitted = _sorted_versions({v for a in group for v in admitted_by.get(a.id, ())})
+            admitted = sort_versions({v for a in group for v in admitted_by.get(a.id, ())})
             findings.append(
                 _merge(
                     group,

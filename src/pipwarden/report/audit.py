@@ -76,15 +76,12 @@ def verdict_line(report: AuditReport) -> tuple[bool, str]:
 
 
 def _highest(versions: Sequence[str]) -> str:
-    from packaging.version import InvalidVersion, Version
+    """The highest PEP 440 version among ``versions`` (another string only if none is)."""
+    from pipwarden.vulndb.ranges import parse_version, sort_versions
 
-    def key(text: str) -> Version:
-        try:
-            return Version(text)
-        except InvalidVersion:
-            return Version("0")
-
-    return max(versions, key=key)
+    ordered = sort_versions(versions)
+    valid = [v for v in ordered if parse_version(v) is not None]
+    return valid[-1] if valid else ordered[0]
 
 
 def _next_step(report: AuditReport) -> str | None:

@@ -60,6 +60,7 @@ __all__ = [
     "match_entries",
     "parse_version",
     "sort_events",
+    "sort_versions",
     "spec_intervals",
 ]
 
@@ -70,6 +71,14 @@ _warned: set[str] = set()
 
 # A parsed event: kind and version; ``None`` stands for ``introduced: "0"`` (minus infinity).
 _Parsed = tuple[str, Version | None]
+
+
+def sort_versions(texts: Iterable[str]) -> tuple[str, ...]:
+    """Distinct ``texts`` in ascending PEP 440 order; strings that are not versions last, as
+    given."""
+    items = list(dict.fromkeys(texts))
+    good = sorted((v, t) for t in items if (v := parse_version(t)) is not None)
+    return tuple(t for _, t in good) + tuple(t for t in items if parse_version(t) is None)
 
 
 @lru_cache(maxsize=16384)
