@@ -83,7 +83,7 @@ class PackageContext:
     ranking_size: int = 15000
     advisories: Sequence[Any] | None = None
     advisories_error: str | None = None
-    # advisories the project's policy ignores (unexpired): "ID (until DATE: reason)"
+    # advisories of this package that the project's policy ignores (unexpired ignores)
     ignored_advisories: Sequence[Any] = ()
     dependencies: Sequence[str] | None = None
     dependencies_error: str | None = None

@@ -793,7 +793,7 @@ class TyposquatIndex:
     def builds_on(self, name: str) -> TyposquatMatch | None:
         """The longest (then most popular) eligible ranked name that ``name`` starts or
         ends with, other letters or words added (``telebot-info``, ``pydantickits``,
-        ``nflx-metaflow``; ``mypy-boto3-signer`` builds on ``mypy-boto3``, not ``mypy``).
+        ``nflx-metaflow``; with both ranked, ``telebot-api-extra`` builds on ``telebot-api``).
 
         Legitimate add-ons have this shape as often as attacks (``requests-toolbelt``), so
         the name alone is no evidence; ``vet`` reports it only with the package's age and
