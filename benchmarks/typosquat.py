@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from packaging.utils import canonicalize_name  # noqa: E402
 
-from pipwarden.checks.typosquat import TyposquatIndex, owners_of  # noqa: E402
+from pipwarden.checks.typosquat import TyposquatIndex, shared_owner  # noqa: E402
 from pipwarden.toplist import load_toplist  # noqa: E402
 
 PAIRS = Path(__file__).parent / "data" / "typosquats.tsv"
@@ -92,19 +92,26 @@ def generate_names(top: list[str], count: int, seed: int = 42) -> list[str]:
     return [n or "x" for n in out]
 
 
+def owner_rows() -> dict[str, tuple[str, str, str, str]]:
+    """The recorded rows (name, user names, organisation, first upload) by name."""
+    rows: dict[str, tuple[str, str, str, str]] = {}
+    if OWNERS.is_file():
+        for line in OWNERS.read_text(encoding="utf-8").splitlines():
+            if line and not line.startswith("#"):
+                name, users, org, first = [*line.split("\t"), "", "", ""][:4]
+                rows[name] = (name, users, org, first)
+    return rows
+
+
 def load_owned() -> dict[str, dict[str, object]]:
     """PyPI ``ownership`` by name: the recorded snapshot, then ../shared/data/pypi."""
     data: dict[str, dict[str, object]] = {}
-    if OWNERS.is_file():
-        for line in OWNERS.read_text(encoding="utf-8").splitlines():
-            if not line or line.startswith("#"):
-                continue
-            name, users, org, first = [*line.split("\t"), "", "", ""][:4]
-            roles = [{"role": "Owner", "user": u} for u in users.split(",") if u]
-            data[canonicalize_name(name)] = {
-                "ownership": {"roles": roles, "organization": org or None},
-                "first_upload": first or None,
-            }
+    for name, users, org, first in owner_rows().values():
+        roles = [{"role": "Owner", "user": u} for u in users.split(",") if u]
+        data[canonicalize_name(name)] = {
+            "ownership": {"roles": roles, "organization": org or None},
+            "first_upload": first or None,
+        }
     if SHARED_PYPI.is_dir():
         for f in SHARED_PYPI.glob("*.json.gz"):
             data[canonicalize_name(f.name[: -len(".json.gz")])] = json.loads(
@@ -146,12 +153,7 @@ def fetch_owners(names: set[str]) -> None:
             time.sleep(1 + 2 * attempt)
         return None
 
-    rows: dict[str, tuple[str, str, str, str]] = {}
-    if OWNERS.is_file():
-        for line in OWNERS.read_text(encoding="utf-8").splitlines():
-            if line and not line.startswith("#"):
-                name, users, org, first = [*line.split("\t"), "", "", ""][:4]
-                rows[name] = (name, users, org, first)
+    rows = owner_rows()
     names = {n for n in names if n not in rows or not rows[n][3]}
     with ThreadPoolExecutor(16) as pool:
         for row in pool.map(one, sorted(names)):
@@ -259,8 +261,7 @@ def main() -> int:
         match = index.check(name)
         if match is None:
             continue
-        a, b = owners_of(owned.get(name)), owners_of(owned.get(match.target))
-        if a is not None and b is not None and ((a[0] & b[0]) or (a[1] and a[1] == b[1])):
+        if shared_owner(owned.get(name), owned.get(match.target)):
             same_owner += 1
             continue
         if (name, match.target) in LEGIT_FAMILIES:
@@ -303,8 +304,7 @@ def main() -> int:
                 undated += 1
                 continue
             age = (snapshot - datetime.date.fromisoformat(str(first))).days
-            a, b = owners_of(owned.get(name)), owners_of(owned.get(addon.target))
-            if a is not None and b is not None and ((a[0] & b[0]) or (a[1] and a[1] == b[1])):
+            if shared_owner(owned.get(name), owned.get(addon.target)):
                 continue
             if age < NEW_PACKAGE_DAYS:
                 flagged_new += 1

@@ -58,6 +58,7 @@ __all__ = [
     "one_edit_apart",
     "osa_distance",
     "owners_of",
+    "shared_owner",
 ]
 
 _AFFIX_WORDS = frozenset({"py", "python", "python3", "py3", "pypi", "lib"})
@@ -915,7 +916,16 @@ def owners_of(project: Mapping[str, Any] | None) -> tuple[frozenset[str], str | 
     return users, (str(org).lower() if org else None)
 
 
-def _shared_owner(
+def _evidence(match: TyposquatMatch) -> dict[str, object]:
+    return {
+        "target": match.target,
+        "target_rank": match.target_rank,
+        "name_rank": match.name_rank,
+        "how": match.kind,
+    }
+
+
+def shared_owner(
     project: Mapping[str, Any] | None, target_project: Mapping[str, Any] | None
 ) -> str | None:
     """Who publishes both projects (an organisation or user names), if anyone."""
@@ -943,14 +953,9 @@ def check_addon(
     """
     if age_days is None or age_days >= new_days:
         return None
-    evidence: dict[str, object] = {
-        "target": match.target,
-        "target_rank": match.target_rank,
-        "name_rank": match.name_rank,
-        "how": match.kind,
-        "first_release_days": age_days,
-    }
-    who = _shared_owner(project, target_project)
+    evidence = _evidence(match)
+    evidence["first_release_days"] = age_days
+    who = shared_owner(project, target_project)
     if who is not None:
         evidence["shared_owner"] = who
         return Signal(
@@ -991,13 +996,8 @@ def check_typosquat(
         return Signal(
             "typosquat", Level.OK, "The name is not a near-copy of a more popular package."
         )
-    evidence: dict[str, object] = {
-        "target": match.target,
-        "target_rank": match.target_rank,
-        "name_rank": match.name_rank,
-        "how": match.kind,
-    }
-    who = _shared_owner(project, target_project)
+    evidence = _evidence(match)
+    who = shared_owner(project, target_project)
     if who is not None:
         evidence["shared_owner"] = who
         return Signal(
