@@ -11,7 +11,7 @@ from pipwarden.lint.engine import Edit, Finding, LintContext, rule
 from pipwarden.lint.inputs import ReqEntry
 from pipwarden.sources.requirements import OptionLine
 
-__all__ = ["check_pins", "check_pre_option"]
+__all__ = ["check_pins", "check_pre_option", "floor_version"]
 
 PINNED = rule(
     "PW101",
@@ -51,18 +51,16 @@ def check_pins(path: str, entries: Iterable[ReqEntry], ctx: LintContext) -> Iter
         if pins and ctx.on("PW101"):
             edits: tuple[Edit, ...] = ()
             version = pins[0].version
-            fixed = f"{entry.raw_name}>={version}"
-            if (
-                len(specs) == 1
-                and not entry.hashes
-                and entry.spec_start >= 0
-                and _is_version(version)
-            ):
+            floor = floor_version(version)
+            fixed = f"{entry.raw_name}>={floor or version}"
+            if len(specs) == 1 and not entry.hashes and entry.spec_start >= 0 and floor:
                 old = entry.written(entry.spec_start, entry.spec_end)
                 if old is not None and old.startswith(pins[0].operator):
-                    new = ">=" + old[len(pins[0].operator) :].lstrip()
-                    edits = (Edit(entry.spec_start, entry.spec_end, old, new),)
+                    edits = (Edit(entry.spec_start, entry.spec_end, old, f">={floor}"),)
             why = " (hash-checked: pins stay until you drop the hashes)" if entry.hashes else ""
+            if floor and floor != version and not entry.hashes:
+                local = version[len(floor):]
+                why += f" (the local label {local} comes from the index you install from)"
             yield Finding(
                 "PW101",
                 f"{shown} is pinned: use {fixed} so updates reach you{why}",
@@ -104,10 +102,10 @@ def check_pins(path: str, entries: Iterable[ReqEntry], ctx: LintContext) -> Iter
 
 
 def _no_floor(path: str, entry: ReqEntry, specs: list[Specifier], ctx: LintContext) -> Finding:
-    version = ctx.installed.get(entry.name or "")
+    version = floor_version(ctx.installed.get(entry.name or "") or "")
     source = "installed"
     if version is None:
-        version = ctx.latest.get(entry.name or "")
+        version = floor_version(ctx.latest.get(entry.name or "") or "")
         source = "latest on PyPI"
     edits: tuple[Edit, ...] = ()
     if version is not None and not specs and entry.spec_start >= 0:
@@ -142,12 +140,16 @@ def check_pre_option(
             )
 
 
-def _is_version(text: str) -> bool:
+def floor_version(text: str) -> str | None:
+    """The version to write after ``>=``: the public part (``2.8.0+cpu`` → ``2.8.0``).
+
+    A local label is only valid with ``==`` and ``!=`` (PEP 440), so a floor drops it;
+    ``None`` when ``text`` is not a PEP 440 version (then nothing is written).
+    """
     try:
-        Version(text)
+        return Version(text).public if text else None
     except InvalidVersion:
-        return False
-    return True
+        return None
 
 
 def _is_pre(text: str) -> bool:

@@ -92,7 +92,8 @@ def check_script(path: str, text: str, ctx: LintContext) -> Iterator[Finding]:
             if install is None or not ctx.on("PW702"):
                 continue
             cmd, args = install.group("cmd"), install.group("args")
-            if re.search(r"\buv\s+pip\s*$", seg_text[: install.start()]) and "--system" not in args:
+            uv_pip = cmd == "pip" and re.search(r"\buv\s+$", seg_text[: install.start()])
+            if uv_pip and "--system" not in args:
                 continue  # uv pip refuses to install outside a venv unless told --system
             user = re.search(r"(^|\s)--user\b", args) is not None
             if user:

@@ -92,7 +92,8 @@ def check_duplicates(
         for path, entry in items:
             if entry.name is None or entry.constraint:
                 continue
-            key = (entry.name, entry.marker, ())
+            # One list per extra / dependency group: the same package in two groups is normal.
+            key = (entry.name, entry.marker, (entry.dependency.group or "",))
             seen = first.get(key)
             if seen is None:
                 first[key] = (path, entry)
