@@ -31,7 +31,7 @@ def _summary(report: SlimReport) -> tuple[bool, str]:
     if report.overlaps:
         parts.append(plural(len(report.overlaps), "overlap"))
     if report.problems:
-        parts.append(plural(len(report.problems), "file") + " could not be checked")
+        parts.append(plural(len(report.problems), "file") + " not checked")
     ok = not (report.unused or report.undeclared or report.problems)
     if not parts and not report.declared:
         return True, "no declared dependencies found (requirements*.txt, pyproject.toml)"
@@ -123,10 +123,16 @@ def render_text(report: SlimReport, style: Style | None = None) -> str:
             )
     else:
         lines.append(f"  {report.weight_note or 'unknown'}")
+    if report.partial:
+        lines += ["", s("Partly analysed (did not parse; imports found line by line)", "bold")]
+        lines += [f"  · {p}" for p in report.partial]
     if report.problems:
-        lines += ["", s("Could not check", "bold")]
-        lines += [f"  {s('✗', 'red')} {p}" for p in report.problems]
-        lines.append("  → fix these files and run pipwarden slim again")
+        lines += ["", s("Not checked", "bold")]
+        lines += [f"  {s('?', 'yellow')} {p}" for p in report.problems]
+        lines.append(
+            "  → the rest of the project was analysed; fix or remove these files and run "
+            "pipwarden slim again"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -202,6 +208,9 @@ def to_dict(report: SlimReport) -> dict[str, Any]:
         "problems": [
             {"path": p.path, "line": p.line, "message": p.message} for p in report.problems
         ],
+        "partial": [
+            {"path": p.path, "line": p.line, "message": p.message} for p in report.partial
+        ],
         "exit_code": report.exit_code,
     }
 
@@ -243,7 +252,9 @@ def render_markdown(report: SlimReport) -> str:
           [[w.name, str(len(w.brings)), str(len(w.only_through))] for w in report.weights])
     if not report.weights:
         out.extend([f"Subtree weight: {report.weight_note or 'unknown'}", ""])
-    table("Could not check", ["file", "problem"],
+    table("Partly analysed (imports found line by line)", ["file", "why"],
+          [[f"{p.path}:{p.line}" if p.line else p.path, p.message] for p in report.partial])
+    table("Not checked", ["file", "problem"],
           [[f"{p.path}:{p.line}" if p.line else p.path, p.message] for p in report.problems])
     return "\n".join(out).rstrip() + "\n"
 

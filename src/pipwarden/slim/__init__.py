@@ -149,15 +149,21 @@ class SlimReport:
     weight_note: str | None = None
     overlaps: tuple[Overlap, ...] = ()
     problems: tuple[FileProblem, ...] = field(default=())
+    partial: tuple[FileProblem, ...] = field(default=())
+
+    bad_input: bool = False  # a dependency file (requirements, pyproject) did not parse
 
     @property
     def exit_code(self) -> int:
-        """2 when a file could not be checked, 1 for unused/undeclared, else 0."""
-        if self.problems:
+        """2 when a dependency file is malformed; 1 for unused/undeclared dependencies or a
+        source file not checked (fail closed); else 0.
+
+        A source file that cannot be read is "not checked": the rest of the project is still
+        analysed, and the run fails so that nobody reads the result as complete.
+        """
+        if self.bad_input:
             return 2
-        if self.unused or self.undeclared:
-            return 1
-        return 0
+        return 1 if self.problems or self.unused or self.undeclared else 0
 
 
 def _first_by_name(deps: Iterable[Dependency]) -> dict[str, Dependency]:
@@ -376,5 +382,7 @@ def run_slim(
         weight_note=weight_note,
         overlaps=overlaps,
         problems=tuple(problems),
+        partial=scan.partial,
+        bad_input=bool(declared.problems or env_problems),
     )
 

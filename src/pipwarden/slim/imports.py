@@ -90,6 +90,7 @@ class ImportScan:
     imports: tuple[ImportUse, ...] = ()
     shell_lines: tuple[ShellLine, ...] = ()
     problems: tuple[FileProblem, ...] = ()
+    partial: tuple[FileProblem, ...] = ()  # read by a line scan: the file did not parse
     files: tuple[str, ...] = ()
     local_modules: frozenset[str] = field(default_factory=frozenset)
 
@@ -129,17 +130,50 @@ class _Visitor(ast.NodeVisitor):
         self.generic_visit(node)
 
 
+_LINE_IMPORT_RE = re.compile(
+    r"^[ \t]*(?:import[ \t]+(?P<names>[\w.]+(?:[ \t]*,[ \t]*[\w.]+)*)"
+    r"|from[ \t]+(?P<module>[\w.]+)[ \t]+import\b)"
+)
+
+
+def imports_by_lines(source: str, path: str, *, line_offset: int = 0) -> list[ImportUse]:
+    """Import statements found line by line, for a file the running Python cannot parse.
+
+    Used as a fallback (newer syntax than this interpreter, a stray magic) so that the
+    imports of such a file still count: without them every dependency it uses would be
+    called unused.
+    """
+    uses: list[ImportUse] = []
+    for index, line in enumerate(source.splitlines(), start=1):
+        match = _LINE_IMPORT_RE.match(line)
+        if match is None:
+            continue
+        names = match.group("names")
+        modules = [m.strip() for m in names.split(",")] if names else [match.group("module")]
+        column = len(line) - len(line.lstrip()) + 1
+        for module in modules:
+            if module and not module.startswith(".") and module.partition(".")[0] != "__future__":
+                uses.append(ImportUse(module, Location(path, index + line_offset, column)))
+    return uses
+
+
+def _parse(source: str, path: str) -> ast.Module | SyntaxError | ValueError:
+    try:
+        return ast.parse(source, filename=path)
+    except (SyntaxError, ValueError) as exc:  # ValueError: null bytes
+        return exc
+
+
 def imports_in_source(
     source: str, path: str, *, line_offset: int = 0
 ) -> tuple[list[ImportUse], FileProblem | None]:
     """Absolute imports in Python ``source``; a syntax error gives a problem instead."""
-    try:
-        tree = ast.parse(source, filename=path)
-    except SyntaxError as exc:
-        line = (exc.lineno or 1) + line_offset
-        return [], FileProblem(path, line, f"cannot parse Python: {exc.msg}")
-    except ValueError as exc:  # null bytes
-        return [], FileProblem(path, None, f"cannot parse Python: {exc}")
+    tree = _parse(source, path)
+    if isinstance(tree, SyntaxError):
+        line = (tree.lineno or 1) + line_offset
+        return [], FileProblem(path, line, f"cannot parse Python: {tree.msg}")
+    if isinstance(tree, ValueError):
+        return [], FileProblem(path, None, f"cannot parse Python: {tree}")
     visitor = _Visitor()
     visitor.visit(tree)
     uses = [
@@ -192,6 +226,19 @@ def _clean_cell(lines: list[str]) -> tuple[str, list[tuple[int, str]]]:
     return "\n".join(out), shell
 
 
+def _notebook_language(data: dict[str, object]) -> str | None:
+    """The notebook's kernel language (``python``, ``R``, ``julia``…), lower case, if stated."""
+    meta = data.get("metadata")
+    if not isinstance(meta, dict):
+        return None
+    for key, field_name in (("kernelspec", "language"), ("language_info", "name")):
+        section = meta.get(key)
+        value = section.get(field_name) if isinstance(section, dict) else None
+        if isinstance(value, str) and value.strip():
+            return value.strip().lower()
+    return None
+
+
 def scan_notebook(
     text: str, path: str
 ) -> tuple[list[ImportUse], list[ShellLine], list[FileProblem]]:
@@ -208,6 +255,8 @@ def scan_notebook(
     cells = data.get("cells") if isinstance(data, dict) else None
     if not isinstance(cells, list):
         return [], [], [FileProblem(path, None, "notebook has no list of cells")]
+    if _notebook_language(data) not in {None, "python"}:
+        return [], [], []  # an R or Julia notebook imports no Python package
     imports: list[ImportUse] = []
     shell: list[ShellLine] = []
     problems: list[FileProblem] = []
@@ -236,6 +285,8 @@ def iter_project_files(root: Path, suffixes: Iterable[str] = (".py", ".ipynb")) 
     """Files under ``root`` with these suffixes, skipping venvs, caches and build folders.
 
     Any folder holding a ``pyvenv.cfg`` (a virtual environment, whatever its name) is skipped.
+    Symbolic links to files are skipped (os.walk does not follow linked folders either): a
+    dangling link reads as nothing, and a link may lead outside the project.
     """
     wanted = tuple(suffixes)
     for dirpath, dirnames, filenames in os.walk(root):
@@ -247,8 +298,9 @@ def iter_project_files(root: Path, suffixes: Iterable[str] = (".py", ".ipynb")) 
             and not (Path(dirpath) / d / "pyvenv.cfg").exists()
         )
         for name in sorted(filenames):
-            if name.endswith(wanted):
-                yield Path(dirpath) / name
+            path = Path(dirpath) / name
+            if name.endswith(wanted) and not path.is_symlink():
+                yield path
 
 
 def local_module_names(root: Path, files: Iterable[Path]) -> frozenset[str]:
@@ -270,13 +322,17 @@ def scan_imports(root: Path) -> ImportScan:
     imports: list[ImportUse] = []
     shell: list[ShellLine] = []
     problems: list[FileProblem] = []
+    partial: list[FileProblem] = []
     files = list(iter_project_files(root))
     for file in files:
         rel = file.relative_to(root).as_posix()
         try:
-            text = file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            problems.append(FileProblem(rel, None, f"cannot read: {exc}"))
+            text = file.read_text(encoding="utf-8-sig")  # a UTF-8 BOM is legal Python
+        except UnicodeDecodeError:
+            problems.append(FileProblem(rel, None, "cannot read: not UTF-8 text"))
+            continue
+        except OSError as exc:
+            problems.append(FileProblem(rel, None, f"cannot read: {exc.strerror or exc}"))
             continue
         if file.suffix == ".ipynb":
             found, found_shell, found_problems = scan_notebook(text, rel)
@@ -284,17 +340,40 @@ def scan_imports(root: Path) -> ImportScan:
             shell.extend(found_shell)
             problems.extend(found_problems)
         else:
-            found, problem = imports_in_source(text, rel)
+            found, found_shell, note = _scan_python_file(text, rel)
             imports.extend(found)
-            if problem is not None:
-                problems.append(problem)
+            shell.extend(found_shell)
+            if note is not None:
+                partial.append(note)
     return ImportScan(
         imports=tuple(sorted(imports)),
         shell_lines=tuple(shell),
         problems=tuple(problems),
+        partial=tuple(partial),
         files=tuple(f.relative_to(root).as_posix() for f in files),
         local_modules=local_module_names(root, files),
     )
+
+
+def _scan_python_file(
+    text: str, rel: str
+) -> tuple[list[ImportUse], list[ShellLine], FileProblem | None]:
+    """A ``.py`` file's imports: parsed; else parsed with IPython lines neutralised (a
+    notebook saved as a script); else found line by line and noted as partly analysed."""
+    found, problem = imports_in_source(text, rel)
+    if problem is None:
+        return found, [], None
+    lines = text.splitlines()
+    code, shell_lines = _clean_cell(["", *lines])  # a leading blank: no %%cell magic here
+    if not isinstance(_parse(code, rel), Exception):
+        cleaned, _ = imports_in_source(code, rel, line_offset=-1)
+        shell = [ShellLine(cmd, Location(rel, i)) for i, cmd in shell_lines]
+        return cleaned, shell, None
+    note = FileProblem(
+        rel, problem.line, f"{problem.message.removeprefix('cannot parse Python: ')} "
+        f"(newer syntax or a magic?): imports found by a line scan"
+    )
+    return imports_by_lines(text, rel), [], note
 
 
 def is_stdlib(module: str) -> bool:
