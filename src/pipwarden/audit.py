@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AuditReport",
     "AuditRequest",
+    "Component",
     "Finding",
     "Skipped",
     "audit",
@@ -87,6 +88,22 @@ class Skipped:
 
 
 @dataclass(frozen=True)
+class Component:
+    """One package the audit looked at: installed, pinned (``version`` set) or a range.
+
+    ``requires`` names the components it depends on, where the input says so (an installed
+    environment's metadata); SBOM formats use it for the dependency graph.
+    """
+
+    name: str
+    version: str | None
+    source: str
+    kind: str  # "installed" | "pinned" | "floor"
+    specifier: str | None = None
+    requires: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class AuditRequest:
     """What to audit. Empty request → the project's venv, else its requirement files."""
 
@@ -111,6 +128,7 @@ class AuditReport:
     database: DbMeta | None
     policy: Policy = field(default_factory=Policy)
     releases_used: bool = False
+    components: tuple[Component, ...] = ()
 
     @property
     def failing(self) -> tuple[Finding, ...]:
@@ -465,18 +483,23 @@ def resolve_request(
 def _environment_items(
     env: Environment, label: str
 ) -> tuple[
-    list[tuple[str, str, str, Location | None, str]], dict[str, tuple[tuple[str, ...], ...]]
+    list[tuple[str, str, str, Location | None, str]],
+    dict[str, tuple[tuple[str, ...], ...]],
+    list[Component],
 ]:
     from pipwarden.sources.graph import DependencyGraph
 
     graph = DependencyGraph.from_environment(env)
     items: list[tuple[str, str, str, Location | None, str]] = []
     paths: dict[str, tuple[tuple[str, ...], ...]] = {}
+    components: list[Component] = []
     for pkg in env.packages:
         items.append((pkg.name, pkg.version, label, None, "installed"))
+        requires = tuple(sorted(graph.edges.get(pkg.name, ())))
+        components.append(Component(pkg.name, pkg.version, label, "installed", None, requires))
         if pkg.name not in paths:
             paths[pkg.name] = tuple(tuple(p) for p in graph.paths_to(pkg.name, limit=3))
-    return items, paths
+    return items, paths, components
 
 
 def pypi_release_provider(settings: Settings) -> ReleaseProvider:
@@ -511,6 +534,7 @@ def audit(
     db = store if store is not None else open_database(settings, policy)
     try:
         targets: list[str] = []
+        components: list[Component] = []
         items: list[tuple[str, str, str, Location | None, str]] = []
         dep_paths: dict[tuple[str, str], tuple[tuple[str, ...], ...]] = {}
         for env_path in resolved.environments:
@@ -518,8 +542,9 @@ def audit(
 
             env = read_environment(env_path)
             label = str(env_path)
-            env_items, paths = _environment_items(env, label)
+            env_items, paths, env_components = _environment_items(env, label)
             items.extend(env_items)
+            components.extend(env_components)
             for name, p in paths.items():
                 dep_paths[(label, name)] = p
             targets.append(f"{label} ({len(env.packages)} packages)")
@@ -530,6 +555,10 @@ def audit(
             version = dep.pinned_version
             assert version is not None
             items.append((dep.name, version, str(dep.location), dep.location, "pinned"))
+            components.append(Component(dep.name, version, str(dep.location), "pinned"))
+        components.extend(
+            Component(d.name, None, str(d.location), "floor", d.specifier) for d in ranged
+        )
         known = db.advisories_for({d.name for d in ranged}) if ranged else {}
         release_lists: Mapping[str, Sequence[str] | None] = {}
         floor_deps = [d for d in ranged if known.get(d.name)]
@@ -558,6 +587,7 @@ def audit(
         database=meta,
         policy=policy,
         releases_used=any(v is not None for v in release_lists.values()),
+        components=tuple(components),
     )
 
 

@@ -17,7 +17,7 @@ from pipwarden.errors import ExitCode, PipwardenError
 __all__ = ["build_parser", "main"]
 
 TEXT_FORMATS = ("text", "json", "markdown")
-AUDIT_FORMATS = ("text", "json", "markdown", "sarif", "html")
+AUDIT_FORMATS = ("text", "json", "markdown", "sarif", "html", "cyclonedx")
 
 # command name -> "module:function"; the function takes the parsed namespace, returns an int.
 _HANDLERS: dict[str, str] = {

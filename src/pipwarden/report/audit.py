@@ -428,7 +428,11 @@ def to_sarif(report: AuditReport) -> dict[str, Any]:
 
 
 def render(report: AuditReport, fmt: str, *, style: Style | None = None) -> str:
-    """Render ``report`` in ``fmt`` (text, json, markdown, sarif)."""
+    """Render ``report`` in ``fmt`` (text, json, markdown, sarif, cyclonedx)."""
+    if fmt == "cyclonedx":
+        from pipwarden.report.cyclonedx import render_cyclonedx
+
+        return render_cyclonedx(report)
     if fmt == "json":  # compact: the C encoder; `| python -m json.tool` to read it
         return json_text(to_dict(report))
     if fmt == "markdown":

@@ -10,6 +10,7 @@ from typing import Any
 
 from pipwarden import __version__
 from pipwarden.check import CheckReport
+from pipwarden.errors import UsageError
 from pipwarden.models import Level
 from pipwarden.report import audit as audit_report
 from pipwarden.report.output import Style, json_text, plural
@@ -298,6 +299,16 @@ def render_markdown(report: CheckReport) -> str:
 
 
 def render(report: CheckReport, fmt: str, *, style: Style | None = None) -> str:
+    if fmt == "cyclonedx":
+        from pipwarden.report.cyclonedx import render_cyclonedx
+
+        if report.audit is None:
+            raise UsageError(
+                f"{report.project}: no dependencies were audited, so there is no bill of "
+                "materials to write",
+                hint="Run `pipwarden check` without --format cyclonedx to see why.",
+            )
+        return render_cyclonedx(report.audit, project=report.name)
     if fmt == "json":
         return json_text(to_dict(report))
     if fmt == "markdown":
