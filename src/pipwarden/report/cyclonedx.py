@@ -114,15 +114,15 @@ def to_cyclonedx(
     """The CycloneDX 1.6 document for ``report`` (``project`` names the described folder)."""
     refs = _refs(report.components)
     by_name: dict[tuple[str, str], str] = {}
-    for (name, _version, source), ref in refs.items():
-        by_name.setdefault((name, source), ref)
+    for (name, _version, source), item_ref in refs.items():
+        by_name.setdefault((name, source), item_ref)
     components = []
     seen: set[str] = set()
     for item in report.components:
-        ref = refs[(item.name, item.version, item.source)]
-        if ref not in seen:
-            seen.add(ref)
-            components.append(_component(item, ref))
+        item_ref = refs[(item.name, item.version, item.source)]
+        if item_ref not in seen:
+            seen.add(item_ref)
+            components.append(_component(item, item_ref))
     dependencies = [
         {
             "ref": refs[(item.name, item.version, item.source)],
