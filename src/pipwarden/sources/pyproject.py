@@ -244,6 +244,15 @@ def read_pyproject(
 
     deps.extend(_dependency_groups(data.get("dependency-groups", {}), name, locator,
                                    errors=errors, expand=expand_includes))
+    # Poetry's and PDM's own tables. Poetry 2 lets [tool.poetry.dependencies] refine a
+    # [project].dependencies list; then the PEP 621 list is the declaration that counts.
+    from pipwarden.sources.poetry import pdm_dependencies, poetry_dependencies
+
+    tool_deps = poetry_dependencies(data, name, locator, errors)
+    if "dependencies" in project:
+        tool_deps = [d for d in tool_deps if d.group is not None]
+    deps.extend(tool_deps)
+    deps.extend(pdm_dependencies(data, name, locator, errors))
 
     build = data.get("build-system", {})
     build_deps: list[Dependency | None] = []
