@@ -73,3 +73,21 @@ def test_pw303_compares_within_one_extra_or_group(
     findings = [line for line in out.splitlines() if "PW303" in line]
     assert len(findings) == 1, out
     assert "pytest>=7 conflicts with pytest>=8" in findings[0]
+
+
+def test_vulnerability_floor_rule_reads_a_local_version_pin(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """PW403 judges a pin as the floor it should become: +xpu must not crash it."""
+    from pipwarden.vulndb.update import import_source
+
+    db = tmp_path / "db.sqlite3"
+    import_source(Path(__file__).parent / "data" / "osv" / "pypa-advisory-database-20241010.zip",
+                  db)
+    project = tmp_path / "p"
+    project.mkdir()
+    (project / "requirements.txt").write_text("torch==2.1.0+xpu\njinja2==2.10.1+local\n")
+    code = main(["lint", str(project), "--offline", "--db", str(db)])
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err and code == 1
+    assert "PW403" in captured.out and "jinja2" in captured.out

@@ -19,6 +19,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from pipwarden.checks.typosquat import TyposquatIndex
 from pipwarden.lint.engine import Edit, Finding, LintContext, rule
 from pipwarden.lint.inputs import ReqEntry
+from pipwarden.lint.pins import floor_version
 from pipwarden.pypi.client import PyPIClient
 from pipwarden.settings import Settings
 from pipwarden.toplist import load_toplist
@@ -146,8 +147,12 @@ def floor_lookup(settings: Settings) -> tuple[FloorLookup, Callable[[], None]]:
             return None
         pins = [s for s in spec if s.operator in {"==", "==="} and not s.version.endswith(".*")]
         if len(pins) == 1 and len(spec) == 1:
-            # A pin cannot be narrowed: the routine's answer is a floor, so judge ">=pin".
-            spec = SpecifierSet(f">={pins[0].version}")
+            # A pin cannot be narrowed: the routine's answer is a floor, so judge ">=pin"
+            # (a local label such as +cpu is not allowed in a floor: its public version).
+            floor = floor_version(pins[0].version)
+            if floor is None:
+                return None
+            spec = SpecifierSet(f">={floor}")
         answer = lowest_safe_floor(spec, cache[name], releases=None, package=name)
         if answer.status == "safe":
             return None
