@@ -112,3 +112,29 @@ def test_check_sbom_validates(tmp_path: Path, db: Path, capsys: pytest.CaptureFi
 def test_purl_encoding() -> None:
     assert purl("Foo_Bar", "1.0+cu118") == "pkg:pypi/foo-bar@1.0%2Bcu118"
     assert purl("requests", None) == "pkg:pypi/requests"
+
+
+def test_several_formats_in_one_run(
+    tmp_path: Path, db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    req = tmp_path / "requirements.txt"
+    req.write_text("jinja2==2.10.1\n")
+    a_json, a_sarif = tmp_path / "a.json", tmp_path / "a.sarif"
+    code = main(["audit", "-r", str(req), "--db", str(db), "--offline", "--project",
+                 str(tmp_path), "-f", "json", "-o", str(a_json), "-f", "sarif", "-o",
+                 str(a_sarif), "-f", "cyclonedx"])
+    assert code == 1
+    assert json.loads(a_json.read_text())["schema"].startswith("pipwarden.audit/")
+    assert json.loads(a_sarif.read_text())["version"] == "2.1.0"
+    _validate(json.loads(capsys.readouterr().out))  # the last format went to stdout
+
+
+def test_formats_and_files_must_pair(
+    tmp_path: Path, db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    req = tmp_path / "requirements.txt"
+    req.write_text("jinja2==2.10.1\n")
+    code = main(["audit", "-r", str(req), "--db", str(db), "--offline", "-f", "json",
+                 "-f", "sarif", "-f", "markdown", "-o", str(tmp_path / "x")])
+    assert code == 2
+    assert "one -o FILE per --format" in capsys.readouterr().err

@@ -64,9 +64,33 @@ def _common(*, db: bool = False, offline: bool = False) -> argparse.ArgumentPars
     return parent
 
 
+class _Repeatable(argparse.Action):
+    """``--format``/``--output`` may repeat: every value is kept in ``<dest>s`` (in order)
+    and the first one stays in ``<dest>`` for the commands that write one report."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[object] | None,
+        option_string: str | None = None,
+    ) -> None:
+        seen = list(getattr(namespace, f"{self.dest}s", None) or [])
+        seen.append(values)
+        setattr(namespace, f"{self.dest}s", seen)
+        setattr(namespace, self.dest, seen[0])
+
+
 def _format(parser: argparse.ArgumentParser, choices: Sequence[str]) -> None:
-    parser.add_argument("--format", "-f", choices=choices, default="text", help="report format")
-    parser.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
+    parser.add_argument(
+        "--format", "-f", choices=choices, default="text", action=_Repeatable,
+        help="report format; repeat it with one -o FILE each to write several formats in "
+        "one run (one of them may go to stdout)",
+    )
+    parser.add_argument(
+        "--output", "-o", metavar="FILE", action=_Repeatable,
+        help="write the report to FILE (one per --format)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:

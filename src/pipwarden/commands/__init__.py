@@ -10,10 +10,11 @@ import argparse
 import sys
 from pathlib import Path
 
+from pipwarden.errors import UsageError
 from pipwarden.report.output import color_enabled
 from pipwarden.settings import Settings
 
-__all__ = ["settings_from_args", "use_color"]
+__all__ = ["outputs", "settings_from_args", "use_color"]
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
@@ -29,9 +30,38 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     )
 
 
-def use_color(args: argparse.Namespace) -> bool:
+def use_color(args: argparse.Namespace, output: str | None = "") -> bool:
     """Colour only when the report goes to stdout and that is a terminal (and neither
-    ``--no-color`` nor ``NO_COLOR`` says otherwise)."""
-    return getattr(args, "output", None) in (None, "-") and color_enabled(
+    ``--no-color`` nor ``NO_COLOR`` says otherwise). ``output`` is the file this report
+    goes to (default: ``--output``)."""
+    target = getattr(args, "output", None) if output == "" else output
+    return target in (None, "-") and color_enabled(
         sys.stdout, no_color=bool(getattr(args, "no_color", False))
     )
+
+
+def outputs(args: argparse.Namespace) -> list[tuple[str, str | None]]:
+    """The (format, file) pairs to write: ``-f json -o a.json -f sarif -o a.sarif``.
+
+    Formats and files pair in order; when there is one file fewer than formats, the last
+    format goes to stdout. ``None`` (or ``-``) as the file means stdout.
+    """
+    formats: list[str] = list(getattr(args, "formats", None) or [getattr(args, "format", "text")])
+    files: list[str] = list(getattr(args, "outputs", None) or [])
+    if not files and getattr(args, "output", None):
+        files = [args.output]
+    if len(formats) == 1 and len(files) <= 1:
+        return [(formats[0], files[0] if files else None)]
+    if len(files) not in (len(formats), len(formats) - 1):
+        raise UsageError(
+            f"{len(formats)} formats and {len(files)} output files: give one -o FILE per "
+            "--format (the last format may go to stdout)",
+            hint="e.g. -f json -o audit.json -f sarif -o audit.sarif",
+        )
+    paired: list[tuple[str, str | None]] = list(zip(formats, files, strict=False))
+    if len(files) < len(formats):
+        paired.append((formats[-1], None))
+    to_stdout = [f for f, out in paired if out in (None, "-")]
+    if len(to_stdout) > 1:
+        raise UsageError("only one format can go to stdout: give the others -o FILE")
+    return paired

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from pipwarden.commands import settings_from_args, use_color
+from pipwarden.commands import outputs, settings_from_args, use_color
 from pipwarden.errors import UsageError
 
 __all__ = ["run"]
@@ -41,11 +41,12 @@ def run(args: argparse.Namespace) -> int:
         request, settings=settings, policy=policy, releases=pypi_release_provider(settings)
     )
 
-    if args.format == "html":
-        from pipwarden.report.html_pages import render_audit_html
+    for fmt, output in outputs(args):
+        if fmt == "html":
+            from pipwarden.report.html_pages import render_audit_html
 
-        text = render_audit_html(report)
-    else:
-        text = render(report, args.format, style=Style(use_color(args)))
-    write_report(text, args.output)
+            text = render_audit_html(report)
+        else:
+            text = render(report, fmt, style=Style(use_color(args, output)))
+        write_report(text, output)
     return report.exit_code

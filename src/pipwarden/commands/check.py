@@ -6,7 +6,7 @@ import argparse
 from dataclasses import replace
 from pathlib import Path
 
-from pipwarden.commands import settings_from_args, use_color
+from pipwarden.commands import outputs, settings_from_args, use_color
 from pipwarden.errors import UsageError
 
 __all__ = ["run"]
@@ -26,5 +26,6 @@ def run(args: argparse.Namespace) -> int:
     if args.fail_on:
         policy = replace(policy, fail_on=parse_severity_threshold(args.fail_on, "--fail-on"))
     report = run_check(project, settings=settings, policy=policy)
-    write_report(render(report, args.format, style=Style(use_color(args))), args.output)
+    for fmt, output in outputs(args):
+        write_report(render(report, fmt, style=Style(use_color(args, output))), output)
     return report.exit_code

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from pipwarden.commands import use_color
+from pipwarden.commands import outputs, use_color
 from pipwarden.doctor import enable_pip_guard, pip_guard_source, run_doctor, user_pip_config
 from pipwarden.doctor.models import DoctorReport
 from pipwarden.errors import ExitCode, UsageError
@@ -79,6 +79,6 @@ def run(args: argparse.Namespace) -> int:
     if args.fix:
         apply_fix(environ, home, yes=args.yes, interactive=sys.stdin.isatty())
     report = run_doctor(project, environ=environ, home=home)
-    color = use_color(args)
-    write_report(render(report, args.format, color=color), args.output)
+    for fmt, output in outputs(args):
+        write_report(render(report, fmt, color=use_color(args, output)), output)
     return int(ExitCode.FINDINGS if report.failed else ExitCode.OK)

@@ -6,7 +6,7 @@ import argparse
 import logging
 from pathlib import Path
 
-from pipwarden.commands import settings_from_args, use_color
+from pipwarden.commands import outputs, settings_from_args, use_color
 from pipwarden.errors import ExitCode
 from pipwarden.fleet import AuditCounter, run_fleet
 from pipwarden.report.fleet import render
@@ -79,8 +79,9 @@ def run(args: argparse.Namespace) -> int:
             progress=progress.advance,
             on_total=on_total,
         )
-    style = Style(args.format == "text" and use_color(args))
-    write_report(render(report, args.format, style), args.output)
+    for fmt, output in outputs(args):
+        style = Style(fmt == "text" and use_color(args, output))
+        write_report(render(report, fmt, style), output)
     if report.errors:
         return int(ExitCode.USAGE)
     if report.divergences or report.overlaps or report.lint_total or report.audit_total:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from pipwarden.commands import settings_from_args, use_color
+from pipwarden.commands import outputs, settings_from_args, use_color
 from pipwarden.errors import ExitCode
 from pipwarden.lint import LintConfig, run_lint
+from pipwarden.lint.engine import LintReport
 from pipwarden.report.lint import render_json, render_sarif, render_text
 from pipwarden.report.output import Style, write_report
 
@@ -17,19 +18,21 @@ def _codes(value: str | None) -> tuple[str, ...]:
     return tuple(v.strip() for v in (value or "").split(",") if v.strip())
 
 
+def _render(report: LintReport, fmt: str, style: Style) -> str:
+    if fmt == "json":
+        return render_json(report)
+    if fmt == "sarif":
+        return render_sarif(report)
+    return render_text(report, style=style)
+
+
 def run(args: argparse.Namespace) -> int:
     """Lint, render, and return 0 (clean), 1 (findings) or 2 (a file could not be read)."""
     settings = settings_from_args(args)
     config = LintConfig(select=_codes(args.select), ignore=_codes(args.ignore), fix=bool(args.fix))
     report = run_lint(list(args.paths), config, settings=settings, offline=settings.offline)
-    if args.format == "json":
-        text = render_json(report)
-    elif args.format == "sarif":
-        text = render_sarif(report)
-    else:
-        style = Style(use_color(args))
-        text = render_text(report, style=style)
-    write_report(text, args.output)
+    for fmt, output in outputs(args):
+        write_report(_render(report, fmt, Style(use_color(args, output))), output)
     if report.errors:
         return int(ExitCode.USAGE)
     return int(ExitCode.FINDINGS if report.findings else ExitCode.OK)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from pipwarden.commands import settings_from_args, use_color
+from pipwarden.commands import outputs, settings_from_args, use_color
 from pipwarden.errors import UsageError
 from pipwarden.report.output import Style, write_report
 from pipwarden.report.slim import render
@@ -23,7 +23,6 @@ def run(args: argparse.Namespace) -> int:
         )
     settings = settings_from_args(args)
     report = run_slim(project, settings=settings, offline=settings.offline)
-    output = getattr(args, "output", None)
-    style = Style(use_color(args))
-    write_report(render(report, args.format, style), output)
+    for fmt, output in outputs(args):
+        write_report(render(report, fmt, Style(use_color(args, output))), output)
     return report.exit_code

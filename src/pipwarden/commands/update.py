@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from pipwarden.commands import settings_from_args
+from pipwarden.commands import outputs, settings_from_args
 from pipwarden.errors import UsageError
 from pipwarden.policy import load_policy, parse_duration_days
 from pipwarden.report.output import write_report
@@ -36,5 +36,6 @@ def run(args: argparse.Namespace) -> int:
         offline=settings.offline,
     )
     report = run_update(options, settings=settings, policy=policy)
-    write_report(render(report, args.format), args.output)
+    for fmt, output in outputs(args):
+        write_report(render(report, fmt), output)
     return report.exit_code

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from pipwarden.checks import VetThresholds
-from pipwarden.commands import settings_from_args, use_color
+from pipwarden.commands import outputs, settings_from_args, use_color
 from pipwarden.errors import UsageError
 from pipwarden.policy import IgnoreEntry
 from pipwarden.report.output import write_report
@@ -41,18 +41,17 @@ def run(args: argparse.Namespace) -> int:
         requests.extend(requests_from_file(Path(path)))
     if not requests:
         raise UsageError("nothing to vet: give package names or -r requirements.txt")
-    fmt = args.format
     settings = settings_from_args(args)
     thresholds, ignores = vet_policy()
     vetter = Vetter(
         settings, python=parse_python(args.python), thresholds=thresholds, ignores=ignores
     )
     report = vetter.vet(requests, tree=args.tree)
-    color = use_color(args)
-    if fmt == "html":
-        from pipwarden.report.html_pages import render_vet_html
+    for fmt, output in outputs(args):
+        if fmt == "html":
+            from pipwarden.report.html_pages import render_vet_html
 
-        write_report(render_vet_html(report), args.output)
-    else:
-        write_report(render(report, fmt, color=color), args.output)
+            write_report(render_vet_html(report), output)
+        else:
+            write_report(render(report, fmt, color=use_color(args, output)), output)
     return report.exit_code()
