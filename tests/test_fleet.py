@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import sys
-import time
 from pathlib import Path
 from types import ModuleType
 
@@ -264,13 +263,10 @@ def test_fifty_generated_projects_report_what_was_planted(tmp_path: Path) -> Non
     bench = _load_benchmark()
     base = tmp_path / "fleet"
     planted = bench.generate(base, 50)
-    start = time.perf_counter()
     report = run_fleet([base], settings=offline_settings(tmp_path), offline=True)
-    elapsed = time.perf_counter() - start
     assert len(report.projects) == 50
     assert bench.check(planted, report) == []
     assert len(planted.divergent) == 5 and len(planted.single) == 10
-    assert elapsed < 10  # the benchmark's target is 2 s; this only catches blow-ups
 
 
 def test_project_labels_are_relative_and_unique(tmp_path: Path) -> None:
