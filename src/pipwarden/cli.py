@@ -235,7 +235,26 @@ def build_parser() -> argparse.ArgumentParser:
         help="passed to pip (local wheel folders)",
     )
     p.add_argument("--index-url", default=None, metavar="URL", help="passed to pip")
+    p.add_argument(
+        "--extra-index-url", dest="extra_index_urls", action="append", default=[],
+        metavar="URL", help="passed to pip (repeatable)",
+    )
     p.add_argument("--no-index", action="store_true", help="passed to pip")
+    p.add_argument(
+        "--run-hooks", action="store_true",
+        help="run the [update] after commands of the project's config (otherwise listed, "
+        "not run; on a terminal pipwarden asks)",
+    )
+    p.add_argument(
+        "--no-audit", action="store_true",
+        help="skip the audit after the update (otherwise an audit that cannot run, e.g. "
+        "no vulnerability data, fails the update with exit 3)",
+    )
+    p.add_argument(
+        "--deadline", default=None, metavar="TIME",
+        help="stop pip after this long, e.g. 15m (default 15m, PIPWARDEN_UPDATE_DEADLINE); "
+        "an unreachable index or a stopped pip is exit 3, a rejected requirement exit 2",
+    )
     _format(p, TEXT_FORMATS)
 
     # -- doctor --------------------------------------------------------------------------

@@ -35,12 +35,14 @@ import os
 import re
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -76,6 +78,7 @@ if TYPE_CHECKING:
     from pipwarden.audit import AuditReport
 
 __all__ = [
+    "DEFAULT_DEADLINE",
     "UPLOADED_PRIOR_TO_PIP",
     "AuditSummary",
     "Change",
@@ -89,6 +92,8 @@ __all__ = [
     "UpdateReport",
     "YankedInstall",
     "available_versions",
+    "configured_hooks",
+    "display_text",
     "find_held_back",
     "is_major_bump",
     "release_notes_url",
@@ -105,11 +110,24 @@ UPLOADED_PRIOR_TO_PIP = Version("26.0")
 #: the first pip with ``install --dry-run --report``
 DRY_RUN_REPORT_PIP = Version("22.2")
 
+#: pip's own network settings for every install: ``--retries`` keeps an unreachable index
+#: from costing minutes of back-off; ``--timeout`` (seconds) comes from the settings
+PIP_RETRIES = 2
+#: the whole pip run (self-upgrade + install) must finish within this many seconds
+DEFAULT_DEADLINE = 15 * 60.0
+
 
 class PipFailedError(PipwardenError):
-    """pip exited non-zero: the log file and the way back are in the message and hint."""
+    """pip failed: exit 3 when an index could not be reached (or the deadline passed),
+    exit 2 when pip rejected the requirements; the message says what pip said and what
+    became of the venv, the hint names the log (and, when needed, the way back)."""
 
     exit_code = ExitCode.DATA_UNAVAILABLE
+
+    def __init__(self, message: str, *, hint: str | None = None,
+                 exit_code: ExitCode = ExitCode.DATA_UNAVAILABLE) -> None:
+        super().__init__(message, hint=hint)
+        self.exit_code = exit_code
 
 
 # ---------------------------------------------------------------------------------------
@@ -352,8 +370,15 @@ class AuditSummary:
 
 @dataclass(frozen=True)
 class HookResult:
+    """An ``after`` hook: its exit code, or ``None`` when it was not run (it came from the
+    project's config and the user did not pass ``--run-hooks``)."""
+
     command: str
-    returncode: int
+    returncode: int | None
+
+    @property
+    def ran(self) -> bool:
+        return self.returncode is not None
 
 
 @dataclass(frozen=True)
@@ -384,13 +409,16 @@ class UpdateReport:
     pypi_reachable: bool = True
     package_count: int = 0
     notes: tuple[str, ...] = ()
+    project_index_options: tuple[str, ...] = ()  # "file:line: --option value" (redacted)
 
     @property
     def exit_code(self) -> int:
-        """1 for audit findings at the policy threshold or a failed hook, else 0."""
+        """The audit's code (1 for findings at the policy threshold, 3 or 2 when the audit
+        could not run: "not checked" fails the run unless ``--no-audit`` skipped it), else 1
+        for a failed hook, else 0."""
         if self.audit is not None and self.audit.exit_code:
             return int(self.audit.exit_code)
-        if any(h.returncode != 0 for h in self.hooks):
+        if any(h.returncode for h in self.hooks):
             return int(ExitCode.FINDINGS)
         return int(ExitCode.OK)
 
@@ -406,9 +434,13 @@ class UpdateOptions:
     rebuild: bool = False
     find_links: tuple[str, ...] = ()
     index_url: str | None = None
+    extra_index_urls: tuple[str, ...] = ()
     no_index: bool = False
     offline: bool = False
     hooks: tuple[str, ...] | None = None  # None: from policy [update] after
+    run_hooks: bool = False  # run the policy's hooks (the user said so: --run-hooks)
+    deadline: float = DEFAULT_DEADLINE  # seconds for the whole pip run
+    pip_timeout: float | None = None  # pip --timeout; None: the settings' timeout
     base_python: str = field(default_factory=lambda: sys.executable)
     audit: bool = True
     vet: bool = True
@@ -558,40 +590,145 @@ def verify_cooldown(
 # ---------------------------------------------------------------------------------------
 # running pip
 
+#: what pip's debug log says when it skips an index page it could not fetch; a 404 is the
+#: normal answer of an index that does not have the project and is not counted
+_UNREACHABLE = re.compile(r"Could not fetch URL (\S+?): (.*?)(?: - skipping)?$")
+#: network trouble in pip's error output (a download that failed after the index answered)
+_NETWORK_ERRORS = (
+    "Max retries exceeded", "NewConnectionError", "ConnectTimeoutError", "ReadTimeoutError",
+    "Connection refused", "Name or service not known", "Temporary failure in name resolution",
+    "ProxyError", "SSLError", "ConnectionResetError", "IncompleteRead",
+)
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def display_text(text: str, limit: int = 300) -> str:
+    """Text from pip or the project for a message: redacted, no control characters or
+    bidi overrides, bounded."""
+    text = _CONTROL.sub("", redact_text(text)).strip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _unreachable_lines(debug_log: str) -> list[str]:
+    """``url: reason`` for every index page pip could not fetch (not for a 404)."""
+    out: list[str] = []
+    for line in debug_log.splitlines():
+        match = _UNREACHABLE.search(line)
+        if match is None or "404 Client Error" in match.group(2):
+            continue
+        reason = match.group(2)
+        cause = re.search(r"\[Errno [^\]]+\] [^'\")]+|timed out|Max retries exceeded", reason)
+        out.append(f"{match.group(1)}: {cause.group(0) if cause else reason}")
+    return list(dict.fromkeys(out))
+
+
+def _error_lines(stderr: str, stdout: str) -> list[str]:
+    """The lines that say why pip failed: its last ``ERROR:`` lines, else the last line."""
+    lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
+    errors = [ln for ln in lines if ln.startswith("ERROR:")]
+    if errors:
+        return errors[-3:]
+    if lines:
+        return lines[-1:]
+    rest = [ln.strip() for ln in stdout.splitlines() if ln.strip()]
+    return rest[-1:] if rest else ["no output"]
+
+
+def _seconds(value: float) -> str:
+    return f"{value / 60:g} min" if value >= 60 else f"{value:g} s"
+
 
 class _Pip:
-    """Runs ``<venv>/bin/python -m pip`` with the guard exported, output to the log."""
+    """Runs ``<venv>/bin/python -m pip`` (an argument list, never a shell) with the guard
+    exported, no prompts, its output in the update log, within one total deadline.
 
-    def __init__(self, venv: Path, log_path: Path, cwd: Path) -> None:
+    A run fails (:class:`PipFailedError`) when pip exits non-zero, when the deadline
+    passes (pip is stopped) or when pip's debug log shows an index it could not reach:
+    pip itself shrugs that off ("Requirement already satisfied") and exits 0.
+    """
+
+    def __init__(self, venv: Path, log_path: Path, cwd: Path, *, deadline: float,
+                 timeout: float, retries: int = PIP_RETRIES) -> None:
         self.python = venv_python(venv)
         self.log_path = log_path
+        self.debug_log = log_path.with_name(log_path.stem + "-pip-debug.log")
         self.cwd = cwd
+        self.deadline = deadline
+        self.ends_at = time.monotonic() + deadline
+        self.network = ["--timeout", f"{timeout:g}", "--retries", str(retries),
+                        "--log", str(self.debug_log)]
         self.env = dict(os.environ)
         self.env["PIP_REQUIRE_VIRTUALENV"] = "true"
         self.env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
-        self.env.pop("PYTHONPATH", None)
-        self.env.pop("PYTHONHOME", None)
+        self.env["PIP_NO_INPUT"] = "1"
+        for key in ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONINSPECT"):
+            self.env.pop(key, None)
 
     def run(self, args: Sequence[str], *, check: bool = True) -> subprocess.CompletedProcess[str]:
-        command = [str(self.python), "-m", "pip", *args]
+        """``pip <args>``; the network options are added to every command but ``--version``."""
+        extra = [] if args[:1] == ["--version"] else self.network
+        command = [str(self.python), "-m", "pip", *args[:1], *extra, *args[1:]]
         shown = redact_text(shlex.join(command))
         log.info("running %s", shown)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        start = self.debug_log.stat().st_size if self.debug_log.is_file() else 0
         with self.log_path.open("a", encoding="utf-8") as fh:
             fh.write(f"$ {shown}\n")
             fh.flush()
-            result = subprocess.run(
-                command, cwd=self.cwd, env=self.env, stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT, text=True, check=False,
-            )
-            fh.write(result.stdout)
-            fh.write(f"[exit {result.returncode}]\n\n")
-        if check and result.returncode != 0:
-            lines = [ln for ln in result.stdout.splitlines() if ln.strip()]
-            last = redact_text(lines[-1].strip()) if lines else "no output"
-            raise PipFailedError(f"pip failed (exit {result.returncode}): {last}",
-                                 hint=f"full pip output: {self.log_path}")
+            code, stdout, stderr = self._spawn(command)
+            fh.write(stdout)
+            fh.write(stderr)
+            fh.write(f"[exit {code}]\n\n")
+        if code is None:
+            raise PipFailedError(
+                f"pip did not finish within the {_seconds(self.deadline)} deadline and was "
+                "stopped", hint=f"full pip output: {self.log_path} (raise the limit with "
+                "--deadline or PIPWARDEN_UPDATE_DEADLINE)")
+        result = subprocess.CompletedProcess(command, code, stdout, stderr)
+        if not check:
+            return result
+        unreachable = _unreachable_lines(self._debug_since(start)) if extra else []
+        if unreachable:
+            raise PipFailedError(
+                "pip could not reach the package index: "
+                + "; ".join(display_text(x, 200) for x in unreachable[:3]),
+                hint=f"full pip output: {self.log_path}")
+        if code != 0:
+            reason = " / ".join(display_text(x) for x in _error_lines(stderr, stdout))
+            network = any(marker in stderr for marker in _NETWORK_ERRORS)
+            raise PipFailedError(
+                f"pip failed (exit {code}): {reason}", hint=f"full pip output: {self.log_path}",
+                exit_code=ExitCode.DATA_UNAVAILABLE if network else ExitCode.USAGE)
         return result
+
+    def _spawn(self, command: list[str]) -> tuple[int | None, str, str]:
+        """(exit code or ``None`` when the deadline passed, stdout, stderr). pip runs in a
+        session of its own so that stopping it also stops what it started."""
+        remaining = max(self.ends_at - time.monotonic(), 0.1)
+        process = subprocess.Popen(
+            command, cwd=self.cwd, env=self.env, stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            encoding="utf-8", errors="replace", start_new_session=True,
+        )
+        try:
+            stdout, stderr = process.communicate(timeout=remaining)
+        except subprocess.TimeoutExpired:
+            _stop(process)
+            stdout, stderr = process.communicate()
+            return None, stdout, stderr
+        except BaseException:
+            _stop(process)
+            process.communicate()
+            raise
+        return process.returncode, stdout, stderr
+
+    def _debug_since(self, offset: int) -> str:
+        try:
+            with self.debug_log.open("r", encoding="utf-8", errors="replace") as fh:
+                fh.seek(offset)
+                return fh.read(16 * 1024 * 1024)
+        except OSError:
+            return ""
 
     def version(self) -> Version:
         result = self.run(["--version"])
@@ -602,12 +739,24 @@ class _Pip:
             return Version("0")
 
 
+def _stop(process: subprocess.Popen[str]) -> None:
+    """Kill pip and everything it started (its own session)."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError, AttributeError):
+        process.kill()
+
+
 def _index_args(options: UpdateOptions) -> list[str]:
+    """The index options the user gave on the command line, for every pip command of the
+    run (the restore included: it must find the versions where the update found them)."""
     args: list[str] = []
     for link in options.find_links:
         args += ["--find-links", link]
     if options.index_url:
         args += ["--index-url", options.index_url]
+    for url in options.extra_index_urls:
+        args += ["--extra-index-url", url]
     if options.no_index:
         args.append("--no-index")
     return args
@@ -632,11 +781,24 @@ def _create_venv(base_python: str, venv: Path, log_path: Path) -> None:
 # the update itself
 
 
+#: requirement-file options that tell pip where to download from
+_INDEX_OPTIONS = ("--index-url", "--extra-index-url", "--find-links", "--no-index",
+                  "--trusted-host")
+
+
 @dataclass
 class _Sources:
     req_args: list[str]
     names: dict[str, tuple[str, str]]  # canonical name -> (location, specifier)
     labels: list[str]
+    #: index options written in the project's requirement files: (where, option, value
+    #: as written); pip obeys them, so the report names them and the restore reuses them
+    index_options: list[tuple[str, str, str | None]] = field(default_factory=list)
+
+    def shown_index_options(self) -> tuple[str, ...]:
+        """``file:line: --option value`` with credentials masked, for the report."""
+        return tuple(display_text(f"{where}: {name}" + (f" {value}" if value else ""))
+                     for where, name, value in self.index_options)
 
 
 def _collect_sources(project: Path, policy: Policy, state: Path) -> _Sources:
@@ -651,11 +813,14 @@ def _collect_sources(project: Path, policy: Policy, state: Path) -> _Sources:
     args: list[str] = []
     names: dict[str, tuple[str, str]] = {}
     labels: list[str] = []
+    index_options: list[tuple[str, str, str | None]] = []
     for file in files:
         parsed = parse_requirements(file)
         for dep in parsed.dependencies:
             if not dep.constraint:
                 names.setdefault(dep.name, (str(dep.location), dep.specifier))
+        index_options += [(str(o.location), o.name, o.raw_value if o.raw_value is not None
+                           else o.value) for o in parsed.options if o.name in _INDEX_OPTIONS]
         args += ["-r", str(file)]
         labels.append(file.name)
     pyproject = project / "pyproject.toml"
@@ -678,18 +843,51 @@ def _collect_sources(project: Path, policy: Policy, state: Path) -> _Sources:
     if not args:
         raise UsageError(f"{project}: nothing to update: no requirements.txt and no "
                          "[project].dependencies in pyproject.toml")
-    return _Sources(args, names, labels)
+    return _Sources(args, names, labels, index_options)
 
 
-def _hooks(options: UpdateOptions, policy: Policy) -> tuple[str, ...]:
-    if options.hooks is not None:
-        return options.hooks
+def configured_hooks(policy: Policy) -> tuple[str, ...]:
+    """The ``[update] after`` commands of the project's config (not run by themselves)."""
     after = policy.update.get("after", [])
     if isinstance(after, str):
         after = [after]
     if not isinstance(after, list) or not all(isinstance(x, str) for x in after):
         raise InputError("[update] after must be a list of commands", path=policy.source)
     return tuple(after)
+
+
+def _hooks(options: UpdateOptions, policy: Policy) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(hooks to run, hooks listed but not run). Hooks from the project's config are
+    commands written by whoever wrote the project: they run only when the user said so
+    (``--run-hooks``, or yes at the prompt); hooks given by the caller always run."""
+    if options.hooks is not None:
+        return options.hooks, ()
+    after = configured_hooks(policy)
+    return (after, ()) if options.run_hooks else ((), after)
+
+
+def _venv_path(options: UpdateOptions, policy: Policy, project: Path) -> Path:
+    """The venv to update: ``--venv`` (the user's word, anywhere), else ``[update] venv``
+    of the project's config or ``.venv``, which must stay inside the project once symlinks
+    are resolved: a cloned project must not point pip at another venv of the machine."""
+    if options.venv is not None:
+        return options.venv if options.venv.is_absolute() else project / options.venv
+    configured = policy.update.get("venv")
+    if configured is not None and not isinstance(configured, str):
+        raise InputError("[update] venv must be a folder name", path=policy.source)
+    venv = project / (configured or ".venv")
+    try:
+        venv.resolve().relative_to(project.resolve())
+    except (ValueError, OSError, RuntimeError):
+        where = (f"[update] venv = {configured!r} in {policy.source}" if configured
+                 else f"{venv} is a symlink that")
+        target = display_text(str(venv.resolve()))
+        raise UsageError(
+            f"{display_text(where)} points outside the project ({target}): refused, project "
+            "config may not pick a venv elsewhere",
+            hint=f"to update it anyway, say so: pipwarden update --venv {target}",
+        ) from None
+    return venv
 
 
 def _run_hooks(hooks: Sequence[str], venv: Path, project: Path, log_path: Path
@@ -817,7 +1015,8 @@ def _vet_new(names: Sequence[str], settings: Settings) -> dict[str, str]:
 
 def _audit(venv: Path, project: Path, settings: Settings, policy: Policy) -> AuditSummary:
     """The upgraded venv through :func:`pipwarden.audit.audit`; a summary with the reason
-    when it cannot run (no database and offline, data too old, an unreadable venv …)."""
+    and a non-zero exit code when it cannot run (no database and offline, data too old, an
+    unreadable venv …)."""
     from pipwarden.audit import AuditRequest, audit
     from pipwarden.report.audit import render
 
@@ -826,8 +1025,10 @@ def _audit(venv: Path, project: Path, settings: Settings, policy: Policy) -> Aud
             AuditRequest(project=project, environments=(venv,)), settings=settings, policy=policy
         )
     except PipwardenError as exc:
+        # "not checked" is not clean: the update fails with the audit's own exit code
+        # (3 when the vulnerability data is unavailable) unless --no-audit skipped it
         log.warning("audit not run: %s", exc.message)
-        return AuditSummary(ran=False, reason=exc.message)
+        return AuditSummary(ran=False, reason=exc.message, exit_code=int(exc.exit_code))
     return AuditSummary(
         ran=True,
         text=render(result, "text"),
@@ -838,12 +1039,86 @@ def _audit(venv: Path, project: Path, settings: Settings, policy: Policy) -> Aud
     )
 
 
-def _restore_file(state: Path, before: Snapshot, stamp: str) -> Path:
+#: installers the restore leaves alone: update upgrades pip on purpose, and an offline
+#: wheel folder rarely holds the old pip
+_INSTALLERS = frozenset({"pip", "setuptools", "wheel"})
+#: a distribution name that pip cannot mistake for an option (names come from metadata)
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$")
+
+
+def _pins(snapshot: Snapshot) -> dict[str, tuple[str, str]]:
+    """canonical name → (name, version) of what a restore puts back: no installers, and
+    only names and versions that are valid (they are read from metadata on disk)."""
+    out: dict[str, tuple[str, str]] = {}
+    for package in snapshot.packages:
+        if package.name in _INSTALLERS or not _SAFE_NAME.match(package.display_name):
+            continue
+        try:
+            Version(package.version)
+        except InvalidVersion:
+            continue
+        out[package.name] = (package.display_name, package.version)
+    return out
+
+
+def _restore_file(state: Path, before: Snapshot, stamp: str, sources: _Sources) -> Path:
+    """``restore-<time>.txt``: the index options the update used from the project's
+    requirement files, then ``name==version`` of every package the venv held."""
     path = state / "logs" / f"restore-{stamp}.txt"
-    lines = [f"{p.display_name}=={p.version}" for p in before.packages
-             if p.name not in {"pip", "setuptools", "wheel"}]
-    atomic_write_text(path, "# the venv before pipwarden update\n" + "\n".join(lines) + "\n")
+    lines = ["# the venv before pipwarden update"]
+    for where, name, value in sources.index_options:
+        lines.append(f"# {display_text(where)}")
+        lines.append(f"{name} {shlex.quote(value)}" if value else name)
+    lines += [f"{display}=={version}" for display, version in _pins(before).values()]
+    atomic_write_text(path, "\n".join(lines) + "\n")
     return path
+
+
+def _restore_venv(pip: _Pip, venv: Path, before: Snapshot, restore: Path | None,
+                  index_args: Sequence[str]) -> tuple[bool, str]:
+    """Put the venv back as ``before`` after a failed pip run: reinstall the versions it
+    held (``--no-deps``, the same index options), uninstall what the run added.
+    Returns (the venv is as it was, what happened in words)."""
+    wanted = _pins(before)
+    try:
+        found = _pins(take_snapshot(venv, label="failed"))
+    except PipwardenError as exc:
+        return False, f"its state after the failure is unreadable ({exc.message})"
+    if found == wanted:
+        return True, "the venv is unchanged"
+    added = sorted(n for n in found if n not in wanted)
+    changed = sorted(n for n in wanted if found.get(n) != wanted[n])
+    try:
+        if changed and restore is not None:
+            pip.run(["install", "--no-deps", *index_args, "-r", str(restore)])
+        if added:
+            pip.run(["uninstall", "--yes", *(found[n][0] for n in added)])
+        now = _pins(take_snapshot(venv, label="restored"))
+    except PipwardenError as exc:
+        return False, f"restoring failed: {exc.message}"
+    differ = sorted(n for n in set(now) | set(wanted) if now.get(n) != wanted.get(n))
+    if differ:
+        return False, "still different after restoring: " + ", ".join(differ[:5])
+    done = ([f"{wanted[n][0]} {wanted[n][1]}" for n in changed]
+            + [f"{found[n][0]} removed" for n in added])
+    return True, "the venv is restored to what it was before (" + ", ".join(done) + ")"
+
+
+def _failure(exc: PipFailedError, outcome: tuple[bool, str], venv: Path,
+             restore: Path | None, index_args: Sequence[str]) -> PipFailedError:
+    """The error to show: pip's reason, what became of the venv and, when it could not be
+    put back, the command that does it by hand (with the same index options)."""
+    back, what = outcome
+    if back:
+        return PipFailedError(f"{exc.message}; {what}", hint=exc.hint, exit_code=exc.exit_code)
+    manual = (redact_text(shlex.join([str(venv_python(venv)), "-m", "pip", "install",
+                                      "--no-deps", *index_args, "-r", str(restore)]))
+              if restore is not None else f"rm -r {shlex.quote(str(venv))} and run again")
+    return PipFailedError(
+        f"{exc.message}; the venv could NOT be put back: {what}",
+        hint=f"{exc.hint}\nto get the previous versions back: {manual}",
+        exit_code=exc.exit_code,
+    )
 
 
 def _prepare_venv(options: UpdateOptions, project: Path, venv: Path, log_path: Path
@@ -896,14 +1171,13 @@ def run_update(
         raise UsageError(f"{options.project}: not a folder")
     now = options.now or datetime.now(UTC)
     stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-    venv_opt = options.venv or (Path(str(policy.update["venv"])) if "venv" in policy.update
-                                else None)
-    venv = (venv_opt if venv_opt is not None and venv_opt.is_absolute()
-            else project / (venv_opt or Path(".venv")))
+    venv = _venv_path(options, policy, project)
     state = ensure_state_dir(project)
     log_path = state / "logs" / f"update-{stamp}.log"
     sources = _collect_sources(project, policy, state)
-    hooks = _hooks(options, policy)
+    for shown in sources.shown_index_options():
+        log.warning("pip will use an index option from the project: %s", shown)
+    hooks, held_hooks = _hooks(options, policy)
     source = project_data or default_project_data(settings.with_overrides(
         offline=options.offline or settings.offline))
     notes: list[str] = []
@@ -914,14 +1188,19 @@ def run_update(
     created, previous = _prepare_venv(options, project, venv, log_path)
     if options.dry_run and options.rebuild:
         notes.append("--rebuild ignored with --dry-run")
+
+    def new_pip() -> _Pip:
+        timeout = options.pip_timeout if options.pip_timeout is not None else settings.timeout
+        return _Pip(venv, log_path, project, deadline=options.deadline, timeout=timeout)
+
     try:
         before = (take_snapshot(venv, now=now, label="before") if not created
                   else Snapshot(now, str(venv), None, (), "before"))
         if previous is not None:
             before = take_snapshot(previous, now=now, label="before")
-        pip = _Pip(venv, log_path, project)
+        pip = new_pip()
         pip_version = pip.version()
-        restore = _restore_file(state, before, stamp) if before.packages else None
+        restore = _restore_file(state, before, stamp, sources) if before.packages else None
         index_args = _index_args(options)
 
         cooldown_args: list[str] = []
@@ -976,6 +1255,7 @@ def run_update(
                 cooldown=cooldown, log_path=str(log_path),
                 previous_run=last.taken_at if last else None,
                 package_count=len(before.packages), notes=tuple(notes),
+                project_index_options=sources.shown_index_options(),
             )
 
         try:
@@ -987,11 +1267,16 @@ def run_update(
                 _restore_previous(venv, previous)
                 previous = None
                 raise PipFailedError(
-                    f"{exc.message}; the previous venv is back in place", hint=exc.hint
+                    f"{exc.message}; the previous venv is back in place", hint=exc.hint,
+                    exit_code=exc.exit_code,
                 ) from None
-            back = (f"\nto get the previous versions back: {venv_python(venv)} -m pip install "
-                    f"-r {restore}" if restore else "")
-            raise PipFailedError(exc.message, hint=f"{exc.hint}{back}") from None
+            outcome = _restore_venv(new_pip(), venv, before, restore, index_args)
+            raise _failure(exc, outcome, venv, restore, index_args) from None
+        except BaseException:  # interrupted while pip was changing the venv
+            if previous is None:
+                back, what = _restore_venv(new_pip(), venv, before, restore, index_args)
+                (log.warning if back else log.error)("update interrupted: %s", what)
+            raise
     except BaseException:
         _restore_previous(venv, previous)
         raise
@@ -999,9 +1284,11 @@ def run_update(
         shutil.rmtree(previous, ignore_errors=True)
 
     after = take_snapshot(venv, now=now, label="after")
-    return _finish(options, project, venv, now, sources, before, after, last, source,
-                   settings, policy, hooks, cooldown, log_path, created,
-                   str(pip_version), notes)
+    report = _finish(options, project, venv, now, sources, before, after, last, source,
+                     settings, policy, hooks, cooldown, log_path, created,
+                     str(pip_version), notes)
+    return replace(report, hooks=report.hooks + tuple(HookResult(h, None) for h in held_hooks),
+                   project_index_options=sources.shown_index_options())
 
 
 def _finish(
@@ -1110,7 +1397,7 @@ def _finish(
     hook_results = _run_hooks(hooks, venv, project, log_path) if hooks else ()
     audit_settings = settings.with_overrides(offline=options.offline or settings.offline)
     audit = (_audit(venv, project, audit_settings, policy) if options.audit
-             else AuditSummary(ran=False, reason="audit disabled"))
+             else AuditSummary(ran=False, reason="skipped with --no-audit"))
     return UpdateReport(
         project=str(project), venv=str(venv), started_at=now, sources=tuple(sources.labels),
         created=created, rebuilt=options.rebuild, pip_version=pip_version,

@@ -5,15 +5,21 @@ JSON schema (``"schema": 1``): ``project``, ``venv``, ``started_at``, ``sources`
 ``added``/``removed``/``no_longer_needed`` (lists of ``{name, old, new, major,
 release_notes, via, vetted}``), ``held_back`` (``{name, installed, available, capper,
 specifier, reason}``), ``yanked``, ``ownership``, ``cooldown``, ``audit``, ``hooks``,
-``log``, ``previous_run``, ``pypi_reachable``, ``packages``, ``notes``, ``exit_code``.
+``log``, ``previous_run``, ``pypi_reachable``, ``packages``, ``notes``,
+``project_index_options`` (index options pip took from the project's requirement files,
+``"file:line: --option value"`` with credentials masked), ``exit_code``. A hook is
+``{command, ran, exit_code}``; ``ran`` is false (and ``exit_code`` null) for a hook from
+the project's config that was not run because ``--run-hooks`` was not given. ``audit.ran``
+false with a non-zero ``audit.exit_code`` means "not checked": the update fails with it.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from pipwarden.redact import redact_text
 from pipwarden.report.output import json_text
-from pipwarden.update import Change, UpdateReport
+from pipwarden.update import Change, HookResult, UpdateReport, display_text
 
 __all__ = ["render", "to_json"]
 
@@ -78,14 +84,23 @@ def to_json(report: UpdateReport) -> dict[str, Any]:
                       for o in report.ownership],
         "cooldown": cooldown,
         "audit": audit,
-        "hooks": [{"command": h.command, "exit_code": h.returncode} for h in report.hooks],
+        "hooks": [{"command": redact_text(h.command), "ran": h.ran, "exit_code": h.returncode}
+                  for h in report.hooks],
         "log": report.log_path,
         "previous_run": report.previous_run.isoformat() if report.previous_run else None,
         "pypi_reachable": report.pypi_reachable,
         "packages": report.package_count,
         "notes": list(report.notes),
+        "project_index_options": list(report.project_index_options),
         "exit_code": report.exit_code,
     }
+
+
+def _hook_line(hook: HookResult, command: str) -> str:
+    if not hook.ran:
+        return f"· after: not run (pass --run-hooks to run: {command})"
+    mark = "✓" if hook.returncode == 0 else f"✗ (exit {hook.returncode})"
+    return f"{mark} after: {command}"
 
 
 def _held_line(h: Any) -> str:
@@ -162,8 +177,9 @@ def _lines(report: UpdateReport, md: bool) -> list[str]:
             out.append(f"{bullet}✓ cooldown: {checked} installed version(s) released before "
                        f"{cutoff} ({cd.method})")
     for hook in report.hooks:
-        mark = "✓" if hook.returncode == 0 else f"✗ (exit {hook.returncode})"
-        out.append(f"{bullet}{mark} after: {code(hook.command)}")
+        out.append(f"{bullet}{_hook_line(hook, code(display_text(hook.command)))}")
+    for option in report.project_index_options:  # already redacted and cleaned
+        out.append(f"{bullet}⚠ pip used an index option from the project: {code(option)}")
     for note in report.notes:
         out.append(f"{bullet}· {note}")
     if report.audit is not None and not report.dry_run:
@@ -173,6 +189,9 @@ def _lines(report: UpdateReport, md: bool) -> list[str]:
         elif report.audit.ran:
             out.append(f"Then: {report.audit.vulnerabilities} known vulnerabilities in "
                        f"{report.audit.packages} packages.")
+        elif report.audit.exit_code:
+            out.append(f"Then: ? audit not run ({report.audit.reason}): the upgraded venv is "
+                       f"not checked (exit {report.audit.exit_code}).")
         else:
             out.append(f"Then: audit not run ({report.audit.reason}).")
     if report.log_path:
