@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 __all__ = ["make_wheel"]
@@ -23,8 +23,12 @@ def make_wheel(
     *,
     requires: Sequence[str] = (),
     project_urls: Sequence[tuple[str, str]] = (),
+    extra_files: Mapping[str, bytes] | None = None,
 ) -> Path:
-    """Write ``<name>-<version>-py3-none-any.whl`` into ``folder`` and return its path."""
+    """Write ``<name>-<version>-py3-none-any.whl`` into ``folder`` and return its path.
+
+    ``extra_files`` are added after the listed files and left out of RECORD: e.g. a path
+    with ``../`` that pip refuses in the middle of installing the wheel."""
     folder.mkdir(parents=True, exist_ok=True)
     module = name.replace("-", "_").lower()
     dist_info = f"{module}-{version}.dist-info"
@@ -50,5 +54,7 @@ def make_wheel(
     path = folder / f"{module}-{version}-py3-none-any.whl"
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for arcname, data in files.items():
+            zf.writestr(arcname, data)
+        for arcname, data in (extra_files or {}).items():
             zf.writestr(arcname, data)
     return path

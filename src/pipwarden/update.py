@@ -617,8 +617,10 @@ def _unreachable_lines(debug_log: str) -> list[str]:
         if match is None or "404 Client Error" in match.group(2):
             continue
         reason = match.group(2)
-        cause = re.search(r"\[Errno [^\]]+\] [^'\")]+|timed out|Max retries exceeded", reason)
-        out.append(f"{match.group(1)}: {cause.group(0) if cause else reason}")
+        causes = (re.search(pattern, reason) for pattern in (
+            r"\[Errno [^\]]+\] [^'\")]+", r"[Tt]imed out", r"\d{3} (?:Client|Server) Error[^(]*"))
+        cause = next((c.group(0).strip() for c in causes if c), reason)
+        out.append(f"{match.group(1)}: {cause}")
     return list(dict.fromkeys(out))
 
 
@@ -694,7 +696,7 @@ class _Pip:
                 + "; ".join(display_text(x, 200) for x in unreachable[:3]),
                 hint=f"full pip output: {self.log_path}")
         if code != 0:
-            reason = " / ".join(display_text(x) for x in _error_lines(stderr, stdout))
+            reason = " / ".join(display_text(x, 600) for x in _error_lines(stderr, stdout))
             network = any(marker in stderr for marker in _NETWORK_ERRORS)
             raise PipFailedError(
                 f"pip failed (exit {code}): {reason}", hint=f"full pip output: {self.log_path}",
@@ -1061,6 +1063,21 @@ def _pins(snapshot: Snapshot) -> dict[str, tuple[str, str]]:
     return out
 
 
+def _installed(venv: Path) -> dict[str, tuple[str, str]]:
+    """Like :func:`_pins` for the venv as it is now; a package with two ``.dist-info``
+    folders (pip stopped in the middle of replacing it) shows both versions, so that it
+    never compares equal to a single version."""
+    seen: dict[str, list[str]] = {}
+    names: dict[str, str] = {}
+    for package in read_environment(venv).packages:
+        if package.name in _INSTALLERS or not _SAFE_NAME.match(package.display_name):
+            continue
+        names.setdefault(package.name, package.display_name)
+        seen.setdefault(package.name, []).append(package.version)
+    return {name: (names[name], " + ".join(sorted(set(versions))))
+            for name, versions in seen.items()}
+
+
 def _restore_file(state: Path, before: Snapshot, stamp: str, sources: _Sources) -> Path:
     """``restore-<time>.txt``: the index options the update used from the project's
     requirement files, then ``name==version`` of every package the venv held."""
@@ -1081,7 +1098,7 @@ def _restore_venv(pip: _Pip, venv: Path, before: Snapshot, restore: Path | None,
     Returns (the venv is as it was, what happened in words)."""
     wanted = _pins(before)
     try:
-        found = _pins(take_snapshot(venv, label="failed"))
+        found = _installed(venv)
     except PipwardenError as exc:
         return False, f"its state after the failure is unreadable ({exc.message})"
     if found == wanted:
@@ -1093,7 +1110,7 @@ def _restore_venv(pip: _Pip, venv: Path, before: Snapshot, restore: Path | None,
             pip.run(["install", "--no-deps", *index_args, "-r", str(restore)])
         if added:
             pip.run(["uninstall", "--yes", *(found[n][0] for n in added)])
-        now = _pins(take_snapshot(venv, label="restored"))
+        now = _installed(venv)
     except PipwardenError as exc:
         return False, f"restoring failed: {exc.message}"
     differ = sorted(n for n in set(now) | set(wanted) if now.get(n) != wanted.get(n))
