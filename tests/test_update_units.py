@@ -162,3 +162,18 @@ def test_orphans_and_uncapped_installers_are_not_reported_as_held_back() -> None
         [orphan],
     )
     assert [h.name for h in kept] == ["setuptools", "protobuf"]
+
+
+def test_pip_runs_without_prompts_and_with_its_own_network_limits(tmp_path: Path) -> None:
+    """pip never waits for input (PIP_NO_INPUT), never sees PYTHONPATH, gets --timeout,
+    --retries and a debug --log on every command but --version; a venv without an
+    interpreter is a one-line error (exit 2), not a traceback."""
+    from pipwarden.update import PipFailedError, _Pip
+
+    pip = _Pip(tmp_path / "venv", tmp_path / "update.log", tmp_path, deadline=5, timeout=7)
+    assert pip.env["PIP_NO_INPUT"] == "1" and pip.env["PIP_REQUIRE_VIRTUALENV"] == "true"
+    assert "PYTHONPATH" not in pip.env
+    assert pip.network[:4] == ["--timeout", "7", "--retries", "2"]
+    with pytest.raises(PipFailedError, match="cannot run") as info:
+        pip.run(["install", "x"])
+    assert info.value.exit_code == 2

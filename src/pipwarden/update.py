@@ -707,11 +707,15 @@ class _Pip:
         """(exit code or ``None`` when the deadline passed, stdout, stderr). pip runs in a
         session of its own so that stopping it also stops what it started."""
         remaining = max(self.ends_at - time.monotonic(), 0.1)
-        process = subprocess.Popen(
-            command, cwd=self.cwd, env=self.env, stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            encoding="utf-8", errors="replace", start_new_session=True,
-        )
+        try:
+            process = subprocess.Popen(
+                command, cwd=self.cwd, env=self.env, stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                encoding="utf-8", errors="replace", start_new_session=True,
+            )
+        except OSError as exc:
+            raise PipFailedError(f"cannot run {self.python}: {exc.strerror or exc}",
+                                 exit_code=ExitCode.USAGE) from None
         try:
             stdout, stderr = process.communicate(timeout=remaining)
         except subprocess.TimeoutExpired:
