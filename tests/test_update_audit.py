@@ -127,12 +127,13 @@ def test_update_json_carries_the_audit_counts_and_exit_code(
 
 
 def test_audit_step_reports_why_it_did_not_run(tmp_path: Path) -> None:
-    """No database and offline: the summary says so, update's exit code is untouched."""
+    """No database and offline: the summary says so and carries exit 3 ("not checked"
+    fails the update; it used to leave the update's exit code at 0)."""
     venv = tmp_path / ".venv"
     venv.mkdir()
     (venv / "pyvenv.cfg").write_text("home = /usr\n", encoding="utf-8")
     summary = _audit(venv, tmp_path, offline_settings(tmp_path), Policy())
-    assert not summary.ran and summary.exit_code == 0
+    assert not summary.ran and summary.exit_code == 3
     assert summary.reason is not None and "--offline forbids downloading" in summary.reason
 
 

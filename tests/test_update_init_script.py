@@ -3,10 +3,12 @@ the generated script creates .venv, runs ``pipwarden update`` and leaves a worki
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -49,6 +51,17 @@ def test_generated_script_runs_against_the_local_index(
     env["PATH"] = f"{bindir}{os.pathsep}{env['PATH']}"
     env["PIPWARDEN_OFFLINE"] = "1"
     env.pop("PIP_REQUIRE_VIRTUALENV", None)
+    # the audit after the update needs vulnerability data (without it update exits 3):
+    # a fresh one-record database, imported offline
+    records = tmp_path / "osv"
+    records.mkdir()
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    (records / "PYSEC-2099-9.json").write_text(json.dumps({
+        "id": "PYSEC-2099-9", "modified": now, "published": now, "summary": "unrelated",
+        "affected": [{"package": {"ecosystem": "PyPI", "name": "pwt-unrelated"},
+                      "versions": ["1.0"]}]}), encoding="utf-8")
+    env["PIPWARDEN_DB"] = str(tmp_path / "osv.sqlite3")
+    assert cli.main(["db", "import", str(records), "--db", env["PIPWARDEN_DB"]]) == 0
 
     done = subprocess.run(["bash", str(script)], cwd=tmp_path, env=env, capture_output=True,
                           text=True, check=False, timeout=240)

@@ -17,13 +17,22 @@ The flow, in order:
    transitive package, computed from PyPI upload times; afterwards every installed version is
    checked against the cutoff;
 5. snapshot again, diff, look up PyPI data (held back, yanked, maintainers), vet packages that
-   are new in the tree, run the ``[update] after`` hooks, audit the venv.
+   are new in the tree, run the ``[update] after`` hooks (with ``--run-hooks``), audit the
+   venv.
 
-pip's output goes to ``.pipwarden/logs/update-<time>.log``. A failed pip run raises
-:class:`PipFailedError` naming the log and how to get the previous set back (a
-``restore-<time>.txt`` of ``name==version`` lines is written before pip runs). ``--rebuild``
-moves the old venv aside to ``<venv>.previous``, creates a new one in place and puts the old
-one back when anything fails.
+pip's output goes to ``.pipwarden/logs/update-<time>.log`` (its ``--log`` debug log next to
+it). pip runs with ``--timeout``/``--retries`` and one total deadline for the run. A failed
+pip run raises :class:`PipFailedError` (exit 3 for an index pip could not reach, which pip
+itself only logs at debug level and otherwise ignores, or for the deadline; exit 2 when pip
+rejects the requirements) after putting the venv back as it was: ``restore-<time>.txt``
+(``name==version`` lines and the project's index options) is written before pip runs and
+reinstalled ``--no-deps`` with the same index options; what the run added is uninstalled.
+``--rebuild`` moves the old venv aside to ``<venv>.previous``, creates a new one in place
+and puts the old one back when anything fails.
+
+Trust: the project's config may not pick a venv outside the project (``--venv`` from the
+user may), its ``after`` hooks run only with ``--run-hooks``, and the index options of its
+requirement files are reported. An audit that cannot run fails the update ("not checked").
 """
 
 from __future__ import annotations
