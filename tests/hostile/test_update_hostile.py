@@ -4,6 +4,8 @@ are named (credentials masked) in the report."""
 
 from __future__ import annotations
 
+import argparse
+import io
 import json
 from pathlib import Path
 
@@ -92,3 +94,34 @@ def test_after_hooks_and_index_options_from_the_project(
     assert (project / "hook-ran").read_text(encoding="utf-8") == "pwned"
     assert data["hooks"] == [{"command": HOOK, "ran": True, "exit_code": 0}]
     assert len(data["project_index_options"]) == 1
+
+
+class _Terminal(io.StringIO):
+    """stdin/stderr that claim to be a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(("tty", "answer", "runs"),
+                         [(False, "y\n", False), (True, "n\n", False), (True, "", False),
+                          (True, "yes\n", True)],
+                         ids=["no-terminal", "no", "eof", "yes"])
+def test_hooks_from_config_run_only_after_a_yes_on_a_terminal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tty: bool, answer: str, runs: bool
+) -> None:
+    """Without --run-hooks, the project's hooks need a yes typed at a terminal; the prompt
+    shows the commands (control characters stripped) before asking."""
+    from pipwarden.commands.update import _confirm_hooks
+    from pipwarden.policy import load_policy
+
+    project = _project(tmp_path, '[update]\nafter = ["make deploy\\u001b[2K"]\n')
+    stdin = _Terminal(answer) if tty else io.StringIO(answer)
+    stderr = _Terminal() if tty else io.StringIO()
+    monkeypatch.setattr("sys.stdin", stdin)
+    monkeypatch.setattr("sys.stderr", stderr)
+    args = argparse.Namespace(run_hooks=False)
+    assert _confirm_hooks(load_policy(project), args) is runs
+    if tty:
+        assert "  make deploy[2K\n" in stderr.getvalue() and "\x1b" not in stderr.getvalue()
+    assert _confirm_hooks(load_policy(project), argparse.Namespace(run_hooks=True))
