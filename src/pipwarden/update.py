@@ -37,6 +37,7 @@ requirement files are reported. An audit that cannot run fails the update ("not 
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import logging
@@ -47,10 +48,11 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -726,7 +728,8 @@ class _Pip:
             raise PipFailedError(f"cannot run {self.python}: {exc.strerror or exc}",
                                  exit_code=ExitCode.USAGE) from None
         try:
-            stdout, stderr = process.communicate(timeout=remaining)
+            with _sigterm_interrupts():
+                stdout, stderr = process.communicate(timeout=remaining)
         except subprocess.TimeoutExpired:
             _stop(process)
             stdout, stderr = process.communicate()
@@ -752,6 +755,25 @@ class _Pip:
             return Version(match.group(1)) if match else Version("0")
         except InvalidVersion:
             return Version("0")
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """While pip runs, SIGTERM (what CI sends on cancel) raises KeyboardInterrupt like
+    Ctrl-C: pip, in a session of its own, would not get either signal, so pipwarden stops
+    it and puts the venv back before it exits."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _stop(process: subprocess.Popen[str]) -> None:
