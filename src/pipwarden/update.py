@@ -35,7 +35,6 @@ import os
 import re
 import shlex
 import shutil
-import subprocess
 import sys
 import urllib.error
 import urllib.request
@@ -55,6 +54,7 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
+from pipwarden import subproc as subprocess  # the one door to child processes
 from pipwarden.errors import ExitCode, InputError, PipwardenError, UsageError
 from pipwarden.policy import Policy
 from pipwarden.redact import redact_text
