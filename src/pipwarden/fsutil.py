@@ -22,7 +22,7 @@ from pipwarden.errors import InputError
 # os.path.abspath on purpose: it is lexical (``a/link/..`` stays ``a``), Path.resolve is not
 _abspath = os.path.abspath
 
-__all__ = ["OutsideRootError", "UnsafeWriteError", "is_inside", "safe_write"]
+__all__ = ["OutsideRootError", "UnsafeWriteError", "is_below", "is_inside", "safe_write"]
 
 
 class UnsafeWriteError(InputError):
@@ -31,6 +31,13 @@ class UnsafeWriteError(InputError):
 
 class OutsideRootError(UnsafeWriteError):
     """The file is not under the project root (an include such as ``-r ../common.txt``)."""
+
+
+def is_below(path: str | os.PathLike[str], root: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is ``root`` or below it as written (``..`` counted, links not
+    followed): which root a file belongs to. :func:`safe_write` then checks the links."""
+    base = _abspath(root)
+    return os.path.commonpath([_abspath(path), base]) == base
 
 
 def is_inside(path: str | os.PathLike[str], root: str | os.PathLike[str]) -> bool:
@@ -78,7 +85,10 @@ def _check_target(path: Path, root: str | os.PathLike[str], shown: str) -> int |
             "them; edit it by hand",
             path=shown,
         )
-    if not os.access(path, os.W_OK):
+    # the mode bits too: root may write anything, but a 0444 file says "do not edit me"
+    if not info.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) or not os.access(
+        path, os.W_OK
+    ):
         raise UnsafeWriteError("not written: the file is read-only", path=shown)
     return stat.S_IMODE(info.st_mode)
 

@@ -17,7 +17,7 @@ from pipwarden.commands.vet import vet_policy
 from pipwarden.errors import DataUnavailableError, ExitCode, InputError, UsageError
 from pipwarden.fsutil import safe_write
 from pipwarden.models import Level
-from pipwarden.report.output import write_report
+from pipwarden.report.output import safe_text, write_report
 
 __all__ = ["append_requirement", "checked_line", "find_venv_python", "run"]
 
@@ -94,6 +94,11 @@ def find_venv_python(project: Path) -> Path | None:
     return None
 
 
+def _say(message: str) -> None:
+    """A message on stderr; it quotes index data, so it is neutralised and redacted."""
+    sys.stderr.write(safe_text(message))
+
+
 def run(args: argparse.Namespace) -> int:
     from pipwarden.report.vet import render_text
     from pipwarden.vet import Vetter, parse_request, requests_from_file
@@ -121,18 +126,18 @@ def run(args: argparse.Namespace) -> int:
         if typo is not None and typo.target and typo.level >= Level.WARN:
             hint = f" Did you mean {typo.target}?"
         write_report(render_text(report))
-        sys.stderr.write(f"pipwarden: not added: {request.name}: {package.error}.{hint}\n")
+        _say(f"pipwarden: not added: {request.name}: {package.error}.{hint}\n")
         return int(ExitCode.FINDINGS)
     if typo is not None and typo.level >= Level.RISK and not args.yes:
         write_report(render_text(report))
-        sys.stderr.write(
+        _say(
             f"pipwarden: not added: {request.name} looks like a typosquat of {typo.target}. "
             f"Did you mean `pipwarden add {typo.target}`? (--yes adds it anyway)\n"
         )
         return int(ExitCode.FINDINGS)
     if package.verdict >= report.thresholds.fail_level and not args.yes:
         write_report(render_text(report))
-        sys.stderr.write(
+        _say(
             f"pipwarden: not added: {package.display_name} is {package.verdict_label}: "
             + "; ".join(package.reasons)
             + " (--yes adds it anyway)\n"

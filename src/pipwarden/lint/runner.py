@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from pipwarden.errors import InputError
-from pipwarden.fsutil import OutsideRootError, UnsafeWriteError, is_inside, safe_write
+from pipwarden.fsutil import OutsideRootError, UnsafeWriteError, is_below, safe_write
 from pipwarden.lint import (
     dbt,
     indexes,
@@ -400,7 +400,7 @@ def _apply(
         new_text, count = apply_edits(text, fixes)
         if not count or new_text == text:
             continue
-        root = next((r for r in roots if is_inside(path, r)), None)
+        root = next((r for r in roots if is_below(path, r)), None)
         try:
             if root is None:
                 raise OutsideRootError("outside the project folder", path=path)

@@ -10,7 +10,7 @@ from pipwarden import __version__
 from pipwarden.audit import AuditReport, Finding, Skipped
 from pipwarden.models import Severity
 from pipwarden.redact import redact_text
-from pipwarden.report.output import Style, json_text, plural
+from pipwarden.report.output import Style, json_text, md_text, plural
 
 __all__ = ["SCHEMA", "data_line", "render", "to_dict", "to_sarif", "verdict_line"]
 
@@ -296,7 +296,7 @@ def to_dict(report: AuditReport) -> dict[str, Any]:
 
 
 def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return md_text(text)
 
 
 def render_markdown(report: AuditReport, *, title: str = "pipwarden audit") -> str:
