@@ -301,7 +301,11 @@ def _configure_logging(verbose: int, quiet: bool) -> None:
         def filter(self, record: logging.LogRecord) -> bool:
             from pipwarden.report.output import safe_text
 
-            record.msg = safe_text(record.getMessage())
+            try:
+                message = record.getMessage()
+            except (TypeError, ValueError):  # a bad format string: logging reports it later
+                return True
+            record.msg = safe_text(message)
             record.args = None
             return True
 

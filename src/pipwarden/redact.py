@@ -33,7 +33,7 @@ _SECRET_PARAM_RE = re.compile(
     r"auth|jwt|session))=(?P<value>[^&#;\s\"'<>`\\]+)",
     re.IGNORECASE,
 )
-_AUTHORITY_END = "/?#"
+_AUTHORITY_END_RE = re.compile(r"[/?#]")
 # urllib's error for ``https://user:pa/ss@host`` quotes the password's first part
 _PORT_ERROR_RE = re.compile(r"(nonnumeric port: )'[^']*'")
 
@@ -47,7 +47,8 @@ def _mask_userinfo(userinfo: str, keep_user: bool) -> str:
 
 def _userinfo_end(rest: str) -> int:
     """Index of the ``@`` that ends the user info of ``rest`` (after ``://``), or -1."""
-    end = next((i for i, ch in enumerate(rest) if ch in _AUTHORITY_END), len(rest))
+    found = _AUTHORITY_END_RE.search(rest)
+    end = found.start() if found else len(rest)
     authority = rest[:end]
     if "@" in authority:
         return authority.rfind("@")
@@ -61,8 +62,8 @@ def _userinfo_end(rest: str) -> int:
         return end if authority[colon + 1 :] else -1
     # ``user:p/a@s@host``: the host part is what follows the last "@" before the next "/"
     while True:
-        seg_end = next((i for i in range(at + 1, len(rest)) if rest[i] in _AUTHORITY_END),
-                       len(rest))
+        found = _AUTHORITY_END_RE.search(rest, at + 1)
+        seg_end = found.start() if found else len(rest)
         nxt = rest.find("@", at + 1, seg_end)
         if nxt < 0:
             return at
