@@ -19,7 +19,9 @@ needs_git = pytest.mark.skipif(GIT is None, reason="git builds the fixture repos
 
 
 def _git(repo: Path, *args: str) -> str:
-    env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull}
+    empty = repo.parent / ".gitconfig-empty"  # not os.devnull: a test elsewhere may break it
+    empty.touch()
+    env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": str(empty)}
     done = subprocess.run(
         [GIT or "git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t", *args],
         check=True, capture_output=True, env=env,

@@ -34,7 +34,9 @@ GIT = shutil.which("git")
 
 
 def _git(repo: Path, *args: str) -> None:
-    env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull}
+    empty = repo.parent / ".gitconfig-empty"  # not os.devnull: a test elsewhere may break it
+    empty.touch()
+    env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": str(empty)}
     subprocess.run(
         [GIT or "git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t", *args],
         check=True, capture_output=True, env=env,
