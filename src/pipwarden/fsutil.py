@@ -12,9 +12,12 @@ removed whatever goes wrong.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
+import re
 import stat
 import tempfile
+import time
 from pathlib import Path
 
 from pipwarden.errors import InputError
@@ -23,6 +26,10 @@ from pipwarden.errors import InputError
 _abspath = os.path.abspath
 
 __all__ = ["OutsideRootError", "UnsafeWriteError", "is_below", "is_inside", "safe_write"]
+
+log = logging.getLogger(__name__)
+
+STALE_TEMP_SECONDS = 3600  # a temp file this old is left by a killed run, not a running one
 
 
 class UnsafeWriteError(InputError):
@@ -93,6 +100,27 @@ def _check_target(path: Path, root: str | os.PathLike[str], shown: str) -> int |
     return stat.S_IMODE(info.st_mode)
 
 
+def _remove_stale_temps(target: Path) -> None:
+    """Remove our own temp files for ``target`` left by a run that was killed (SIGKILL
+    cannot be caught): ``.<name>.<8 random chars>.tmp``, regular, older than an hour."""
+    pattern = re.compile(rf"\.{re.escape(target.name)}\.[a-z0-9_]{{8}}\.tmp")
+    cutoff = time.time() - STALE_TEMP_SECONDS
+    try:
+        siblings = list(os.scandir(target.parent))
+    except OSError:
+        return
+    for entry in siblings:
+        if not pattern.fullmatch(entry.name):
+            continue
+        try:
+            info = entry.stat(follow_symlinks=False)
+            if stat.S_ISREG(info.st_mode) and info.st_mtime < cutoff:
+                Path(entry.path).unlink()
+                log.info("removed %s, left by an interrupted run", entry.path)
+        except OSError:
+            continue
+
+
 def safe_write(
     path: str | os.PathLike[str],
     text: str,
@@ -117,6 +145,7 @@ def safe_write(
             raise UnsafeWriteError(f"not written: {exc.strerror or exc}", path=shown) from None
         if not is_inside(target.parent, root):
             raise OutsideRootError("not written: outside the project folder", path=shown)
+    _remove_stale_temps(target)
     try:
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     except OSError as exc:

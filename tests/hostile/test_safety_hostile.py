@@ -485,3 +485,21 @@ def test_sigterm_during_a_fix_exits_143_and_leaves_no_temp_file(tmp_path: Path) 
     assert "terminated" in done.stderr and "Traceback" not in done.stderr
     assert (project / "requirements.txt").read_text(encoding="utf-8") == PINNED
     assert sorted(p.name for p in project.iterdir()) == ["requirements.txt"]
+
+
+def test_temp_files_of_a_killed_fix_are_removed_next_time(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """SIGKILL cannot be caught: the next fix of the same file removes what it left."""
+    req = tmp_path / "requirements.txt"
+    req.write_text(PINNED, encoding="utf-8")
+    stale = tmp_path / ".requirements.txt.k1ll3d_x.tmp"
+    fresh = tmp_path / ".requirements.txt.runn1ng_.tmp"
+    mine = tmp_path / ".requirements.txt.notours.bak"
+    for path in (stale, fresh, mine):
+        path.write_text("partial", encoding="utf-8")
+    two_hours_ago = stale.stat().st_mtime - 7200
+    os.utime(stale, (two_hours_ago, two_hours_ago))
+    os.utime(mine, (two_hours_ago, two_hours_ago))
+    assert _lint_fix(tmp_path, capsys)[0] == 0
+    assert not stale.exists() and fresh.exists() and mine.exists()
