@@ -114,3 +114,19 @@ def test_neutral_keeps_own_colours_and_drops_the_rest() -> None:
     assert escape_json_controls('"\x9b\u202e"') == '"\\u009b\\u202e"'
     assert md_text("<img src=x>|&") == "&lt;img src=x&gt;\\|&amp;"
     assert md_code("a`b|c") == "`a'b\\|c`"
+
+
+def test_index_reader_never_reads_devices_or_fifos(tmp_path: Path) -> None:
+    """A hostile ``.git`` points the reader at /dev/zero and a FIFO: refused, not read."""
+    project = tmp_path / "proj"
+    gitdir = tmp_path / "gd"
+    (gitdir / "common").mkdir(parents=True)
+    project.mkdir()
+    (project / ".git").write_text(f"gitdir: {gitdir}\n", encoding="utf-8")
+    (gitdir / "commondir").write_text("common\n", encoding="utf-8")
+    os.mkfifo(gitdir / "common" / "config")
+    (gitdir / "index").symlink_to("/dev/zero")
+    assert gitindex.tracked_files(project) is None
+    (gitdir / "index").unlink()
+    os.mkfifo(gitdir / "index")
+    assert gitindex.tracked_files(project) is None

@@ -53,7 +53,7 @@ def find_git_dir(start: Path) -> tuple[Path, Path] | None:
             if dotgit.is_dir():
                 return top, dotgit
             if dotgit.is_file():
-                text = dotgit.read_text(encoding="utf-8", errors="replace")[:4096]
+                text = _small_text(dotgit, 4096) or ""
                 match = re.match(r"gitdir:\s*(.+?)\s*$", text, re.MULTILINE)
                 if match is None:
                     return None
@@ -66,18 +66,26 @@ def find_git_dir(start: Path) -> tuple[Path, Path] | None:
     return None
 
 
+def _small_text(path: Path, limit: int = 1_000_000) -> str | None:
+    """The start of a regular file (never a FIFO or device the project points at)."""
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            return None
+        with path.open("rb") as fh:
+            return fh.read(limit).decode("utf-8", "replace")
+    except OSError:
+        return None
+
+
 def _hash_size(git_dir: Path) -> int:
     """20 (SHA-1) unless the repository says ``objectFormat = sha256``; worktrees ask commondir."""
     candidates = [git_dir / "config"]
-    try:
-        common = (git_dir / "commondir").read_text(encoding="utf-8").strip()
-        candidates.insert(0, (git_dir / common) / "config")
-    except OSError:
-        pass
+    common = _small_text(git_dir / "commondir", 4096)
+    if common and common.strip():
+        candidates.insert(0, git_dir / common.strip() / "config")
     for config in candidates:
-        try:
-            text = config.read_text(encoding="utf-8", errors="replace")[:1_000_000]
-        except OSError:
+        text = _small_text(config)
+        if text is None:
             continue
         if re.search(r"^\s*objectformat\s*=\s*sha256\s*$", text, re.IGNORECASE | re.MULTILINE):
             return 32
