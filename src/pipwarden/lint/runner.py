@@ -365,8 +365,16 @@ def _run(
             if applied == 0:
                 break
     result = _lint_once(targets, folders, ctx, lookups, extra)
+    # a fix --fix will not write is not offered: outside the roots, hash-checked, refused
+    findings = [
+        replace(f, edits=())
+        if f.edits and (f.path in refused or f.path in result.hashed
+                        or not any(is_below(f.path, r) for r in roots))
+        else f
+        for f in result.findings
+    ]
     return LintReport(
-        tuple(result.findings),
+        tuple(findings),
         (*result.errors, *(e for e in refused.values() if e is not None)),
         fixed,
         tuple(result.files),
