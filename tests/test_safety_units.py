@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from pipwarden import gitindex, subproc
 from pipwarden.fsutil import OutsideRootError, UnsafeWriteError, safe_write
 from pipwarden.neutral import escape_json_controls, neutral, neutral_output
+from pipwarden.redact import redact_text, redact_url
 from pipwarden.report.output import Style, md_code, md_text
 
 GIT = shutil.which("git")
@@ -130,3 +134,34 @@ def test_index_reader_never_reads_devices_or_fifos(tmp_path: Path) -> None:
     (gitdir / "index").unlink()
     os.mkfifo(gitdir / "index")
     assert gitindex.tracked_files(project) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    user=st.from_regex(r"[a-z_]{1,8}", fullmatch=True),
+    password=st.text(alphabet="abcXYZ019-_.~!$%&+/#?@:", min_size=4, max_size=24),
+)
+def test_an_unencoded_password_never_survives(user: str, password: str) -> None:
+    """Passwords pasted without URL-encoding: ``/``, ``#``, ``?``, ``@``, ``:`` inside.
+
+    Two shapes are out of reach because they read exactly like ordinary URLs, and the
+    ordinary reading wins: an ``@`` followed later by ``/``, ``?`` or ``#``
+    (``git+https://user:token@host/repo@ref``) and digits then ``/``, ``?`` or ``#``
+    (``http://host:8080/repo@ref``).
+    """
+    assume(not re.search(r"@.*[/?#]", password) and not re.match(r"\d+[/?#]", password))
+    url = f"https://{user}:{password}@idx.example/simple"
+    for shown in (redact_url(url), redact_text(f'{{"u":"{url}","n":1}}')):
+        assert password not in shown
+        assert f"{user}:****@idx.example/simple" in shown
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=200))
+def test_redact_and_neutral_never_fail(text: str) -> None:
+    assert redact_text(redact_text(text)) == redact_text(text)
+    cleaned = neutral_output(text)
+    assert neutral_output(cleaned) == cleaned
+    rest = re.sub(r"\x1b\[[0-9;]*m", "", cleaned)
+    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", rest)
+    assert not re.search(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e]", neutral(text))

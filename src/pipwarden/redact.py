@@ -10,7 +10,7 @@ Query parameters named like a secret (``?token=``, ``private_token``, ``X-Amz-Si
 Passwords are not always URL-encoded: ``https://user:pa/ss@host``, ``https://user:p#w@host``
 and ``https://user:p@ss@host`` are what people paste. A ``user:`` followed by something
 that is not a port, and an ``@`` later in the URL, is read as a password that runs up to
-that ``@`` (erring towards hiding too much).
+the last ``@`` (erring towards hiding too much).
 
 :func:`redact_text` is what every output path applies (``report.output.write_report``,
 the logging filter and the error printer in ``cli``), so a renderer that forgets cannot leak.
@@ -55,19 +55,14 @@ def _userinfo_end(rest: str) -> int:
     colon = authority.find(":")
     if colon < 0 or authority[colon + 1 :].isdigit():
         return -1  # no user info, or host:port
-    at = rest.find("@", end)
+    at = rest.rfind("@", end)
     if at < 0:
         # ``http://user:pa`` is what urllib leaves of ``http://user:pa/ss@host``: no host
         # has a port that is not a number, so the rest is a password fragment
         return end if authority[colon + 1 :] else -1
-    # ``user:p/a@s@host``: the host part is what follows the last "@" before the next "/"
-    while True:
-        found = _AUTHORITY_END_RE.search(rest, at + 1)
-        seg_end = found.start() if found else len(rest)
-        nxt = rest.find("@", at + 1, seg_end)
-        if nxt < 0:
-            return at
-        at = nxt
+    # the password holds "/", "?" or "#": it runs to the last "@" (for a VCS URL with an
+    # ``@ref`` that hides the host too: too much hidden beats a password shown)
+    return at
 
 
 def _redact_body(body: str, keep_user: bool) -> str:
