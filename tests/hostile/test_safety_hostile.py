@@ -443,7 +443,7 @@ def _hostile_project(server: LoopbackServer) -> None:
     server.add("/pypi/idna/3.4/json", json.dumps(data))
 
 
-@pytest.mark.parametrize("fmt", ["text", "markdown", "json"])
+@pytest.mark.parametrize("fmt", ["text", "markdown", "json", "html"])
 def test_pypi_metadata_cannot_drive_the_terminal(
     fmt: str, index: LoopbackServer, monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
@@ -454,7 +454,7 @@ def test_pypi_metadata_cannot_drive_the_terminal(
     out, err = capsys.readouterr()
     assert "idna" in out
     _assert_neutral(out + err)
-    if fmt == "markdown":
+    if fmt in {"markdown", "html"}:
         assert "<img" not in out and "<b>" not in out
 
 
