@@ -503,3 +503,15 @@ def test_temp_files_of_a_killed_fix_are_removed_next_time(
     os.utime(mine, (two_hours_ago, two_hours_ago))
     assert _lint_fix(tmp_path, capsys)[0] == 0
     assert not stale.exists() and fresh.exists() and mine.exists()
+
+
+def test_add_never_loosens_a_hash_checked_file(
+    index: LoopbackServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _answer(index, "idna", "idna", "3.4")
+    req = tmp_path / "requirements.txt"
+    text = "requests==2.31.0 --hash=sha256:" + "a" * 64 + "\n"
+    req.write_text(text, encoding="utf-8")
+    assert main(["add", "idna", "--yes", "-r", str(req)]) == 2
+    assert "hash-checked" in capsys.readouterr().err
+    assert req.read_text(encoding="utf-8") == text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import sys
@@ -19,7 +20,13 @@ from pipwarden.fsutil import safe_write
 from pipwarden.models import Level
 from pipwarden.report.output import safe_text, write_report
 
-__all__ = ["append_requirement", "checked_line", "find_venv_python", "run"]
+__all__ = [
+    "append_requirement",
+    "checked_line",
+    "find_venv_python",
+    "refuse_hash_checked",
+    "run",
+]
 
 
 # PEP 508 names (PEP 503 normalises them): letters, digits, ``.``, ``_``, ``-`` inside
@@ -56,6 +63,23 @@ def checked_line(wanted: str, name: str, version: str, extras: tuple[str, ...] =
     return f"{name}{shown}>={parsed}"
 
 
+def refuse_hash_checked(path: Path, text: str) -> None:
+    """A hash-checked file (``--hash``, ``--require-hashes``) takes no bare ``name>=x``:
+    pip would refuse the whole file, and the hashes belong to the lock tool."""
+    from pipwarden.sources.requirements import parse_requirements_text
+
+    parsed = parse_requirements_text(text, str(path), environ={}, collect_errors=True)
+    if any(d.hashes for d in parsed.dependencies) or any(
+        o.name == "--require-hashes" for o in parsed.options
+    ):
+        raise UsageError(
+            f"not added: {path} is hash-checked (--hash); a line without hashes would make "
+            "pip refuse the whole file",
+            hint="add the package to your lock tool's input (e.g. requirements.in) and "
+            "regenerate the hashes",
+        )
+
+
 def append_requirement(path: Path, line: str, *, root: Path | None = None) -> None:
     """Append ``line`` keeping the file's newline style and trailing-newline habit.
 
@@ -72,6 +96,7 @@ def append_requirement(path: Path, line: str, *, root: Path | None = None) -> No
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(f"not UTF-8 text ({exc.reason})", path=str(path)) from None
+    refuse_hash_checked(path, text)
     newline = "\r\n" if "\r\n" in text else "\n"
     ends_clean = text == "" or text.endswith(("\n", "\r"))
     # a file without a trailing newline keeps having none
@@ -110,6 +135,9 @@ def run(args: argparse.Namespace) -> int:
         )
     path = Path(args.requirements)
     if path.exists():
+        # before asking the index; an unreadable file is reported by append_requirement
+        with contextlib.suppress(OSError, UnicodeDecodeError):
+            refuse_hash_checked(path, path.read_text(encoding="utf-8"))
         for existing in requests_from_file(path):
             if canonicalize_name(existing.name) == request.key:
                 where = existing.location or str(path)
