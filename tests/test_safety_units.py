@@ -100,6 +100,9 @@ def test_subproc_refuses_version_control_tools() -> None:
 def test_safe_write_creates_replaces_and_refuses(tmp_path: Path) -> None:
     safe_write(tmp_path / "sub" / "new.txt", "a\r\n", root=tmp_path)
     assert (tmp_path / "sub" / "new.txt").read_bytes() == b"a\r\n"
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert (tmp_path / "sub" / "new.txt").stat().st_mode & 0o777 == 0o666 & ~umask
     with pytest.raises(OutsideRootError):
         safe_write(tmp_path / "sub" / ".." / ".." / "x.txt", "a", root=tmp_path)
     with pytest.raises(OutsideRootError):

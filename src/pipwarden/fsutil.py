@@ -100,6 +100,14 @@ def _check_target(path: Path, root: str | os.PathLike[str], shown: str) -> int |
     return stat.S_IMODE(info.st_mode)
 
 
+def _new_file_mode() -> int:
+    """What ``open(path, "w")`` would give a new file (0666 less the umask); mkstemp's own
+    0600 would hide a new requirements file from the rest of the team."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def _remove_stale_temps(target: Path) -> None:
     """Remove our own temp files for ``target`` left by a run that was killed (SIGKILL
     cannot be caught): ``.<name>.<8 random chars>.tmp``, regular, older than an hour."""
@@ -155,8 +163,7 @@ def safe_write(
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
-        if mode is not None:
-            Path(tmp).chmod(mode)
+        Path(tmp).chmod(mode if mode is not None else _new_file_mode())
         Path(tmp).replace(target)
     except BaseException as exc:
         with contextlib.suppress(OSError):
