@@ -314,7 +314,22 @@ def _configure_logging(verbose: int, quiet: bool) -> None:
         def stream(self, value: object) -> None:
             return
 
+    class SafeFilter(logging.Filter):
+        """Log messages lose terminal escapes from data and URL credentials, like reports."""
+
+        def filter(self, record: logging.LogRecord) -> bool:
+            from pipwarden.report.output import safe_text
+
+            try:
+                message = record.getMessage()
+            except (TypeError, ValueError):  # a bad format string: logging reports it later
+                return True
+            record.msg = safe_text(message)
+            record.args = None
+            return True
+
     handler = StderrHandler()
+    handler.addFilter(SafeFilter())
     handler.setFormatter(logging.Formatter("pipwarden: %(levelname)s: %(message)s"))
     logger = logging.getLogger("pipwarden")
     logger.handlers[:] = [handler]
@@ -324,6 +339,32 @@ def _configure_logging(verbose: int, quiet: bool) -> None:
         logger.setLevel(logging.DEBUG)
     else:
         logger.setLevel(logging.WARNING)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (what CI sends on cancel) as an exception: ``finally`` blocks and temp-file
+    cleanup run on the way out, as for Ctrl-C; the exit code is 143 (128 + 15)."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated
+
+
+def _on_sigterm() -> object:
+    """Install the SIGTERM handler (main thread only); return the one it replaces."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, _raise_terminated)
+
+
+def _restore_sigterm(previous: object) -> None:
+    import signal
+
+    if previous is not None:
+        signal.signal(signal.SIGTERM, previous)  # type: ignore[arg-type]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -336,18 +377,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     verbose = int(getattr(args, "verbose", 0) or 0)
     _configure_logging(verbose, bool(getattr(args, "quiet", False)))
     module_name, _, func_name = _HANDLERS[args.command].partition(":")
+    previous = _on_sigterm()
     try:
         handler = getattr(importlib.import_module(module_name), func_name)
         return int(handler(args))
     except PipwardenError as exc:
         if verbose >= 2:
             raise
-        sys.stderr.write(f"pipwarden: {exc}\n")
+        from pipwarden.report.output import safe_text
+
+        sys.stderr.write(safe_text(f"pipwarden: {exc}\n"))
         if exc.hint:
-            sys.stderr.write("".join(f"           {line}\n" for line in exc.hint.splitlines()))
+            sys.stderr.write(
+                safe_text("".join(f"           {line}\n" for line in exc.hint.splitlines()))
+            )
         return int(exc.exit_code)
+    except Terminated:
+        sys.stderr.write("pipwarden: terminated\n")
+        return 143
     except KeyboardInterrupt:
         sys.stderr.write("pipwarden: interrupted\n")
         return 130
     except BrokenPipeError:
         return int(ExitCode.OK)
+    finally:
+        _restore_sigterm(previous)

@@ -46,7 +46,6 @@ import re
 import shlex
 import shutil
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -68,6 +67,7 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
+from pipwarden import subproc as subprocess  # the one door to child processes
 from pipwarden.errors import ExitCode, InputError, PipwardenError, UsageError
 from pipwarden.policy import Policy
 from pipwarden.redact import redact_text
@@ -776,7 +776,7 @@ def _sigterm_interrupts() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _stop(process: subprocess.Popen[str]) -> None:
+def _stop(process: subprocess.Popen) -> None:
     """Kill pip and everything it started (its own session)."""
     try:
         os.killpg(process.pid, signal.SIGKILL)

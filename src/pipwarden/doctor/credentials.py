@@ -16,13 +16,13 @@ import logging
 import os
 import re
 import sqlite3
-import subprocess
 import tomllib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pipwarden import gitindex
 from pipwarden.doctor.checks import pip_config_files
 from pipwarden.doctor.models import CredentialFinding, Lifetime, Status
 from pipwarden.yamlscan import scan_yaml
@@ -881,19 +881,10 @@ def _env_secret_lines(text: str) -> int:
 def _find_tracked_env(ctx: Context) -> Iterator[CredentialFinding]:
     if ctx.project is None:
         return
-    try:
-        proc = subprocess.run(
-            ["git", "-C", str(ctx.project), "ls-files", "-z"],
-            capture_output=True,
-            timeout=20,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        log.debug("git ls-files failed in %s: %s", ctx.project, exc)
+    tracked = gitindex.tracked_files(ctx.project)  # never runs git: see gitindex
+    if tracked is None:
         return
-    if proc.returncode != 0:
-        return
-    for name in proc.stdout.decode("utf-8", errors="replace").split("\0"):
+    for name in tracked:
         if not name or not _is_env_file(name):
             continue
         text = _read(ctx.project / name) or ""

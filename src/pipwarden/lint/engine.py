@@ -8,8 +8,6 @@ Rule families live in their own modules (``pins``, ``indexes``, ``urls``, ``name
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +26,6 @@ __all__ = [
     "apply_edits",
     "read_text",
     "rule",
-    "write_text_atomic",
 ]
 
 
@@ -164,24 +161,6 @@ def read_text(path: str) -> str:
         raise InputError(f"not UTF-8 text ({exc.reason})", path=path) from None
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", path=path) from None
-
-
-def write_text_atomic(path: str, text: str) -> None:
-    """Replace ``path`` by ``text`` atomically (temp file in the same folder, then replace)."""
-    target = Path(path)
-    mode = target.stat().st_mode & 0o7777 if target.exists() else None
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if mode is not None:
-            Path(tmp).chmod(mode)
-        Path(tmp).replace(target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def apply_edits(text: str, fixes: Iterable[tuple[Edit, ...]]) -> tuple[str, int]:

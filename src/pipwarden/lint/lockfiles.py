@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import fnmatch
 import logging
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
+from pipwarden import gitindex
 from pipwarden.lint.engine import Finding, LintContext, rule
 
 __all__ = ["LOCKFILE_PATTERNS", "check_lockfiles", "is_lockfile", "tracked_files"]
@@ -36,20 +36,11 @@ def is_lockfile(name: str) -> bool:
 
 
 def tracked_files(root: Path) -> list[str] | None:
-    """Paths (relative to ``root``) that git tracks under ``root``; None outside a repository."""
-    try:
-        proc = subprocess.run(
-            ["git", "-C", str(root), "ls-files", "-z", "--", "."],
-            capture_output=True,
-            check=False,
-            timeout=30,
-        )
-    except (OSError, subprocess.SubprocessError) as exc:
-        log.debug("git ls-files failed: %s", exc)
-        return None
-    if proc.returncode != 0:
-        return None
-    return [p for p in proc.stdout.decode("utf-8", "replace").split("\0") if p]
+    """Paths (relative to ``root``) that git tracks under ``root``; None outside a repository.
+
+    Read from the index file, never by running git (see :mod:`pipwarden.gitindex`).
+    """
+    return gitindex.tracked_files(root)
 
 
 def check_lockfiles(root: Path, display: str, ctx: LintContext) -> Iterator[Finding]:

@@ -6,10 +6,11 @@ import fnmatch
 import logging
 import os
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from pipwarden.errors import InputError
+from pipwarden.fsutil import OutsideRootError, UnsafeWriteError, is_below, safe_write
 from pipwarden.lint import (
     dbt,
     indexes,
@@ -29,7 +30,6 @@ from pipwarden.lint.engine import (
     Selection,
     apply_edits,
     read_text,
-    write_text_atomic,
 )
 from pipwarden.lint.inputs import ReqEntry, Scanned, scan_pyproject, scan_requirements
 from pipwarden.settings import Settings
@@ -159,6 +159,7 @@ class _Pass:
     errors: list[InputError]
     broken: set[str]  # files with input errors: never rewritten
     files: list[str]
+    hashed: set[str] = field(default_factory=set)  # hash-checked files: never loosened
 
 
 def _lint_once(
@@ -172,6 +173,7 @@ def _lint_once(
     findings: list[Finding] = []
     errors: list[InputError] = []
     broken: set[str] = set()
+    hashed: set[str] = set()
     req_files: dict[str, Scanned] = {}
     constraint_files: set[str] = set()
     queue = list(targets)
@@ -201,6 +203,8 @@ def _lint_once(
             continue
         if scanned is not None:
             req_files[target.path] = scanned
+            if _hash_checked(scanned):
+                hashed.add(target.path)
             if scanned.errors:
                 errors.extend(scanned.errors)
                 broken.add(target.path)
@@ -267,7 +271,14 @@ def _lint_once(
     for folder in folders:
         findings.extend(lockfiles.check_lockfiles(folder, _shown(folder), ctx))
     findings.sort(key=lambda f: (f.path, f.line or 0, f.column or 0, f.code))
-    return _Pass(findings, errors, broken, files)
+    return _Pass(findings, errors, broken, files, hashed)
+
+
+def _hash_checked(scanned: Scanned) -> bool:
+    """pip's hash-checking mode: any ``--hash`` or ``--require-hashes`` turns it on."""
+    return any(e.hashes for e in scanned.entries) or any(
+        o.name == "--require-hashes" for o in scanned.options
+    )
 
 
 def _groups(
@@ -319,8 +330,12 @@ def run_lint(
     own_lookups = lookups is None
     if lookups is None:
         lookups = supplychain.default_lookups(settings, offline=offline)
+    # fixes write only under what the user named: the folders given, the folders of the
+    # files given; an include that leaves them (``-r ../common.txt``) is read, never written
+    roots = [*folders, *(Path(t.path).parent for t in targets if t.kind != "missing")]
     try:
-        return _run(targets, folders, config, selection, root, installed, lookups, offline)
+        return _run(targets, folders, config, selection, root, installed, lookups, offline,
+                    roots)
     finally:
         if own_lookups and lookups.close is not None:
             lookups.close()
@@ -335,37 +350,75 @@ def _run(
     installed: dict[str, str],
     lookups: supplychain.Lookups,
     offline: bool,
+    roots: Sequence[Path] = (),
 ) -> LintReport:
     skipped = [s for s in lookups.skipped if selection.enabled(s.split(":", 1)[0])]
     ctx = LintContext(config, selection, root, installed, offline=offline)
     fixed = 0
+    extra: list[str] = []
+    refused: dict[str, InputError | None] = {}  # path -> why not written (None: a note)
     if config.fix:
         for _ in range(_MAX_FIX_PASSES):
-            applied = _apply(_lint_once(targets, folders, ctx, lookups, []))
+            applied = _apply(_lint_once(targets, folders, ctx, lookups, []), roots, refused,
+                             extra)
             fixed += applied
             if applied == 0:
                 break
-    extra: list[str] = []
     result = _lint_once(targets, folders, ctx, lookups, extra)
+    # a fix --fix will not write is not offered: outside the roots, hash-checked, refused
+    findings = [
+        replace(f, edits=())
+        if f.edits and (f.path in refused or f.path in result.hashed
+                        or not any(is_below(f.path, r) for r in roots))
+        else f
+        for f in result.findings
+    ]
     return LintReport(
-        tuple(result.findings),
-        tuple(result.errors),
+        tuple(findings),
+        (*result.errors, *(e for e in refused.values() if e is not None)),
         fixed,
         tuple(result.files),
         tuple(dict.fromkeys([*skipped, *extra])),
     )
 
 
-def _apply(result: _Pass) -> int:
+def _apply(
+    result: _Pass,
+    roots: Sequence[Path],
+    refused: dict[str, InputError | None],
+    notes: list[str],
+) -> int:
+    """Write the fixes of one pass through :func:`safe_write`; count the fixes written.
+
+    Not written, the findings staying in the report: files outside the roots (a note),
+    hash-checked files (a note: a new floor would not match the hashes), and files
+    :func:`safe_write` refuses (links, hard links, read-only: an error, exit 2).
+    """
     by_path: dict[str, list[tuple[Edit, ...]]] = {}
     for finding in result.findings:
-        if finding.edits and finding.path not in result.broken:
+        if finding.edits and finding.path not in result.broken and finding.path not in refused:
             by_path.setdefault(finding.path, []).append(finding.edits)
     applied = 0
     for path, fixes in by_path.items():
+        if path in result.hashed:
+            notes.append(f"fixes not applied to {path}: hash-checked (--hash) requirements "
+                         "are regenerated by your lock tool, never loosened")
+            continue
         text = read_text(path)
         new_text, count = apply_edits(text, fixes)
-        if count and new_text != text:
-            write_text_atomic(path, new_text)
-            applied += count
+        if not count or new_text == text:
+            continue
+        root = next((r for r in roots if is_below(path, r)), None)
+        try:
+            if root is None:
+                raise OutsideRootError("outside the project folder", path=path)
+            safe_write(path, new_text, root=root)
+        except OutsideRootError:
+            notes.append(f"fixes not applied to {path}: outside the project folder")
+            refused[path] = None
+            continue
+        except UnsafeWriteError as exc:
+            refused[path] = exc
+            continue
+        applied += count
     return applied

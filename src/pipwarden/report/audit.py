@@ -9,8 +9,9 @@ from typing import Any
 from pipwarden import __version__
 from pipwarden.audit import AuditReport, Finding, Skipped
 from pipwarden.models import Severity
+from pipwarden.neutral import neutral
 from pipwarden.redact import redact_text
-from pipwarden.report.output import Style, json_text, plural
+from pipwarden.report.output import Style, json_text, md_text, plural
 
 __all__ = ["SCHEMA", "data_line", "render", "to_dict", "to_sarif", "verdict_line"]
 
@@ -147,7 +148,7 @@ def _text_findings(findings: Sequence[Finding], s: Style) -> list[str]:
             head = f"{f.package} {f.version}".ljust(width)
             lines.append(f"  {s(head, 'bold')}   {_ids(f)}   {s(_sev(f), color)}")
             pad = " " * (width + 5)
-            detail = f.summary or "(no summary)"
+            detail = neutral(f.summary) or "(no summary)"  # not even a colour code from data
             fix = f" · fixed in {', '.join(f.fixed_in)}" if f.fixed_in else " · no fix released yet"
             lines.append(f"{pad}{detail}{fix}")
             where = f.source
@@ -296,7 +297,7 @@ def to_dict(report: AuditReport) -> dict[str, Any]:
 
 
 def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return md_text(text)
 
 
 def render_markdown(report: AuditReport, *, title: str = "pipwarden audit") -> str:

@@ -13,7 +13,7 @@ from pipwarden.check import CheckReport
 from pipwarden.errors import UsageError
 from pipwarden.models import Level
 from pipwarden.report import audit as audit_report
-from pipwarden.report.output import Style, json_text, plural
+from pipwarden.report.output import Style, json_text, md_code, md_text, plural
 
 __all__ = ["SCHEMA", "render", "to_dict"]
 
@@ -257,14 +257,14 @@ def render_markdown(report: CheckReport) -> str:
     problems, warnings = report.counts()
     ok = problems == 0
     lines = [
-        f"# {'✅' if ok else '❌'} pipwarden check — {report.name}",
+        f"# {'✅' if ok else '❌'} pipwarden check — {md_text(report.name)}",
         "",
         f"**{plural(problems, 'problem')} need{'s' if problems == 1 else ''} action**"
         f" · {plural(warnings, 'warning')}",
         "",
     ]
     for err in report.errors:
-        lines.append(f"- ❌ {err.part}: {err.message}")
+        lines.append(f"- ❌ {err.part}: {md_text(err.message)}")
     if report.audit is not None:
         body = audit_report.render_markdown(report.audit, title="Vulnerabilities")
         lines += ["", body.replace("## ", "### ", 1).rstrip()]
@@ -273,7 +273,7 @@ def render_markdown(report: CheckReport) -> str:
         if not report.lint.findings:
             lines.append("✅ all rules pass")
         for f in report.lint.findings[:30]:
-            lines.append(f"- `{f.where}` **{f.code}** {f.message}")
+            lines.append(f"- {md_code(f.where)} **{f.code}** {md_text(f.message)}")
     if report.vet is not None:
         lines += ["", "### Dependency risk", ""]
         flagged = [p for p in report.vet.packages if p.verdict >= Level.WARN]
@@ -281,14 +281,15 @@ def render_markdown(report: CheckReport) -> str:
             lines.append("✅ no direct dependency raises a warning")
         for pkg in flagged:
             lines.append(
-                f"- **{pkg.display_name}** ({pkg.verdict.label}): " + "; ".join(pkg.reasons[:3])
+                f"- **{md_text(pkg.display_name)}** ({pkg.verdict.label}): "
+                + md_text("; ".join(pkg.reasons[:3]))
             )
     if report.slim is not None:
         lines += ["", "### Dependencies you may not need", ""]
         for u in report.slim.unused:
-            lines.append(f"- `{u.dependency.raw_name}` is declared but never used")
+            lines.append(f"- {md_code(u.dependency.raw_name)} is declared but never used")
         for und in report.slim.undeclared:
-            lines.append(f"- `{und.distribution}` is imported but not declared")
+            lines.append(f"- {md_code(und.distribution)} is imported but not declared")
         if not (report.slim.unused or report.slim.undeclared):
             lines.append("✅ every declared dependency is used")
     if report.doctor is not None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from pipwarden.doctor.models import CheckResult, CredentialFinding, DoctorReport, Status
-from pipwarden.report.output import Style, json_text
+from pipwarden.report.output import Style, json_text, md_text
 
 __all__ = ["JSON_SCHEMA_VERSION", "render_json", "render_markdown", "render_text", "to_dict"]
 
@@ -117,7 +117,7 @@ def render_json(report: DoctorReport) -> str:
 
 
 def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return md_text(text)
 
 
 def render_markdown(report: DoctorReport) -> str:

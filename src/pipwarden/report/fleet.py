@@ -22,7 +22,7 @@ from typing import Any
 from pipwarden.fleet import FleetReport, package_level
 from pipwarden.models import Level
 from pipwarden.report import html as h
-from pipwarden.report.output import Style, json_text, plural
+from pipwarden.report.output import Style, json_text, md_code, md_text, plural
 
 __all__ = [
     "JSON_SCHEMA",
@@ -211,12 +211,12 @@ def render_text(report: FleetReport, style: Style | None = None) -> str:
 
 
 def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+    return md_text(text)
 
 
 def _code(text: str) -> str:
     """A Markdown code span (entities are not decoded there: only ``|`` is escaped)."""
-    return "`" + text.replace("`", "'").replace("|", "\\|") + "`" if text else ""
+    return md_code(text)
 
 
 def render_markdown(report: FleetReport) -> str:

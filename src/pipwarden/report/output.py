@@ -11,7 +11,20 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar, TextIO
 
-__all__ = ["Progress", "Style", "color_enabled", "json_text", "plural", "write_report"]
+from pipwarden.neutral import escape_json_controls, neutral, neutral_output
+from pipwarden.redact import redact_text
+
+__all__ = [
+    "Progress",
+    "Style",
+    "color_enabled",
+    "json_text",
+    "md_code",
+    "md_text",
+    "plural",
+    "safe_text",
+    "write_report",
+]
 
 
 def color_enabled(stream: TextIO, *, no_color: bool = False) -> bool:
@@ -53,12 +66,43 @@ def plural(count: int, word: str, many: str | None = None) -> str:
 
 def json_text(data: object, *, default: Callable[[object], object] | None = None) -> str:
     """Every command's JSON: compact (the C encoder: fast on large reports), UTF-8 kept,
-    one trailing newline. Pipe it through ``python -m json.tool`` to read it."""
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False, default=default) + "\n"
+    one trailing newline. Pipe it through ``python -m json.tool`` to read it.
+
+    Raw C1 and bidi characters are written as ``\\uXXXX`` (the JSON encoder already escapes
+    C0 controls such as ESC), so the file is safe to ``cat`` and decodes to the same data."""
+    text = json.dumps(data, separators=(",", ":"), ensure_ascii=False, default=default)
+    return escape_json_controls(text) + "\n"
+
+
+def safe_text(text: str) -> str:
+    """What every report, message and log line goes through before it is written: terminal
+    escapes and controls from data removed (pipwarden's colours kept), then URL credentials
+    and token-like query values masked (TRUST.md §2: neutral output, never echo a secret)."""
+    return redact_text(neutral_output(text))
+
+
+def md_text(text: str) -> str:
+    """One data value for a Markdown table or paragraph: controls stripped, HTML escaped
+    (a project name cannot open a ``<details>`` or an ``<img>``), ``|`` escaped, one line."""
+    cleaned = neutral(text)
+    return (
+        cleaned.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        .replace("|", "\\|")
+    )
+
+
+def md_code(text: str) -> str:
+    """One data value as a Markdown code span (entities are not decoded there: only the
+    backtick, which would end the span, and ``|`` are replaced)."""
+    return "`" + neutral(text).replace("`", "'").replace("|", "\\|") + "`" if text else ""
 
 
 def write_report(text: str, output: str | None = None, *, stream: TextIO | None = None) -> None:
-    """Write ``text`` to ``output`` atomically, or to stdout when no file is given."""
+    """Write ``text`` to ``output`` atomically, or to stdout when no file is given.
+
+    Every command's report passes here, so this is where :func:`safe_text` is applied to
+    every format (text, JSON, SARIF, Markdown, HTML): a renderer cannot forget it."""
+    text = safe_text(text)
     if not text.endswith("\n"):
         text += "\n"
     if output is None or output == "-":

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pipwarden.models import Location
-from pipwarden.report.output import Style, json_text, plural
+from pipwarden.report.output import Style, json_text, md_text, plural
 from pipwarden.slim import SlimReport
 
 __all__ = ["JSON_SCHEMA", "render", "render_json", "render_markdown", "render_text", "to_dict"]
@@ -220,7 +220,7 @@ def render_json(report: SlimReport) -> str:
 
 
 def _md_escape(text: str) -> str:
-    return text.replace("|", "\\|")
+    return md_text(text)
 
 
 def render_markdown(report: SlimReport) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from pipwarden.models import Level, Signal
-from pipwarden.report.output import Style, json_text
+from pipwarden.report.output import Style, json_text, md_text
 from pipwarden.vet import PackageReport, VetReport
 
 __all__ = ["SCHEMA_VERSION", "render", "render_json", "render_markdown", "render_text", "to_dict"]
@@ -126,7 +126,7 @@ def render_text(report: VetReport, *, color: bool = False) -> str:
 
 
 def _md_escape(text: str) -> str:
-    return text.replace("|", "\\|")
+    return md_text(text)
 
 
 def render_markdown(report: VetReport) -> str:
@@ -136,15 +136,16 @@ def render_markdown(report: VetReport) -> str:
     for p in report.packages:
         why = "; ".join(p.reasons) if p.reasons else "—"
         lines.append(
-            f"| {_md_escape(p.display_name)} | {p.version or '?'} | "
+            f"| {_md_escape(p.display_name)} | {_md_escape(p.version or '?')} | "
             f"{_MARKS[p.verdict][0]} {p.verdict_label} | {_md_escape(why)} |"
         )
     lines.append("")
     for p in report.packages:
-        lines.append(f"<details><summary>{p.display_name}: {p.verdict_label}</summary>")
+        lines.append(f"<details><summary>{_md_escape(p.display_name)}: {p.verdict_label}</summary>")
         lines.append("")
         for s in sorted(p.signals, key=lambda s: _ORDER[s.level]):
-            lines.append(f"- {_MARKS[s.level][0]} **{s.id}** ({s.level.label}): {s.message}")
+            mark = _MARKS[s.level][0]
+            lines.append(f"- {mark} **{s.id}** ({s.level.label}): {_md_escape(s.message)}")
         lines.append("")
         lines.append("</details>")
     return "\n".join(lines)
