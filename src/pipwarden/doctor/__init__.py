@@ -93,6 +93,9 @@ def run_doctor(
             check_base_writable(info),
         ]
     findings = find_credentials(ctx, include_machine=include_machine)
+    from pipwarden.doctor.project_secrets import merge_project_secrets, project_secret_findings
+
+    findings = merge_project_secrets(findings, project_secret_findings(project))
     checks.append(_credentials_summary(findings, include_machine))
     if include_machine:
         checks.append(check_partitioning(findings))

@@ -1,0 +1,199 @@
+"""Secrets committed into a project: every file git would track, plus notebooks' cells and
+outputs, plus key files lying in the folder even when git ignores them.
+
+Nothing is executed and no value leaves this package: a finding is a path, a line, a kind
+and a severity. ``scan_project`` is what ``check`` and ``doctor`` call; it reads files the
+same way for both, so the two commands agree on what they find.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipwarden.secretscan.detectors import (
+    PROBLEM,
+    WARNING,
+    Hit,
+    is_placeholder,
+    scan_text,
+    secret_assignments,
+)
+from pipwarden.secretscan.files import ProjectFile, is_key_file, walk_project
+
+__all__ = ["SecretFinding", "SecretScan", "scan_files", "scan_project"]
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+_BINARY_SUFFIXES = frozenset({
+    ".png", ".jpg", ".jpeg", ".gif", ".webp", ".ico", ".pdf", ".zip", ".gz", ".bz2", ".xz",
+    ".tar", ".whl", ".parquet", ".feather", ".arrow", ".pkl", ".pickle", ".npy", ".npz",
+    ".h5", ".hdf5", ".onnx", ".pt", ".pth", ".ckpt", ".safetensors", ".bin", ".so", ".dll",
+    ".exe", ".pyc", ".db", ".sqlite", ".sqlite3", ".duckdb", ".xlsx", ".xls", ".docx",
+    ".pptx", ".mp3", ".mp4", ".wav", ".avro", ".orc",
+})
+_KEY_STORES = frozenset({".p12", ".pfx", ".jks", ".keystore"})
+_NETRC_PASSWORD = re.compile(r"(?:^|\s)password\s+(\S+)")
+# where a generic "secret-named key = literal value" is worth reporting
+_CONFIG_LIKE = frozenset({
+    ".env", ".py", ".ipynb", ".sh", ".bash", ".zsh", ".yml", ".yaml", ".toml", ".ini",
+    ".cfg", ".conf", ".json", ".tfvars", ".tf", ".properties", ".r", ".sql", ".js", ".ts",
+})
+
+
+# source code: only a quoted string is a literal value
+_SOURCE_CODE = frozenset({".py", ".ipynb", ".js", ".ts", ".r", ".sql"})
+
+
+@dataclass(frozen=True, order=True)
+class SecretFinding:
+    """One secret: where (path relative to the project, line), what kind, how bad.
+
+    ``ignored`` is True for a key file git ignores (present in the folder, not committed).
+    """
+
+    path: str
+    line: int | None
+    kind: str
+    severity: str
+    ignored: bool = False
+
+    @property
+    def where(self) -> str:
+        return self.path if self.line is None else f"{self.path}:{self.line}"
+
+
+@dataclass(frozen=True)
+class SecretScan:
+    """What a scan found and how much it read."""
+
+    findings: tuple[SecretFinding, ...]
+    files: int
+    bytes_read: int
+    skipped: tuple[str, ...] = ()  # files too large to read (paths)
+
+
+def _service_account(text: str) -> int | None:
+    """The line of a Google service-account key's ``private_key`` (``None`` if not one)."""
+    if '"service_account"' not in text or '"private_key"' not in text:
+        return None
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or data.get("type") != "service_account":
+        return None
+    key = data.get("private_key")
+    if not isinstance(key, str) or "PRIVATE KEY" not in key:
+        return None
+    return next((n for n, line in enumerate(text.splitlines(), 1) if '"private_key"' in line), 1)
+
+
+def _kaggle(text: str) -> int | None:
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    key = data.get("key") if isinstance(data, dict) else None
+    if isinstance(key, str) and not is_placeholder(key) and len(key) >= 20:
+        return next((n for n, line in enumerate(text.splitlines(), 1) if '"key"' in line), 1)
+    return None
+
+
+def _structured(name: str, text: str) -> Iterator[Hit]:
+    lower = name.lower()
+    if lower.endswith(".json"):
+        line = _service_account(text)
+        if line is not None:
+            yield Hit(line, "gcp-service-account-key", PROBLEM)
+        if lower == "kaggle.json":
+            line = _kaggle(text)
+            if line is not None:
+                yield Hit(line, "kaggle-api-key", PROBLEM)
+    if lower in {".netrc", "_netrc"}:
+        for number, raw in enumerate(text.splitlines(), start=1):
+            match = _NETRC_PASSWORD.search(raw)
+            if match and not is_placeholder(match.group(1)):
+                yield Hit(number, "netrc-password", PROBLEM)
+
+
+def _suffix(name: str) -> str:
+    lower = name.lower()
+    if lower == ".env" or lower.startswith(".env.") or lower.endswith(".env"):
+        return ".env"
+    if lower in {".pypirc", ".netrc", "_netrc"}:
+        return ".ini"
+    dot = lower.rfind(".")
+    return lower[dot:] if dot > 0 else ""
+
+
+def _template(name: str) -> bool:
+    lower = name.lower()
+    return any(w in lower for w in ("example", "template", "sample", ".dist"))
+
+
+def scan_file(file: ProjectFile) -> tuple[list[SecretFinding], int, bool]:
+    """Findings of one file, the bytes read, and whether it was too large to read."""
+    name = file.path.name
+    suffix = _suffix(name)
+    if suffix in _KEY_STORES:
+        return [SecretFinding(file.rel, None, "key-store-file", PROBLEM, file.ignored)], 0, False
+    if suffix in _BINARY_SUFFIXES:
+        return [], 0, False
+    try:
+        size = file.path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return [], 0, True
+        with file.path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except OSError:
+        return [], 0, False
+    if b"\0" in data[:8192]:
+        return [], len(data), False
+    # a notebook is read as its JSON text: tokens appear verbatim, and the assignment
+    # detector accepts the JSON-escaped quotes of code cells (\"…\")
+    text = data.decode("utf-8", errors="replace")
+    hits: list[Hit] = list(_structured(name, text))
+    structured_lines = {h.line for h in hits}
+    hits += [h for h in scan_text(text) if h.line not in structured_lines]
+    if suffix in _CONFIG_LIKE or name.lower() in {"dockerfile", "makefile", "procfile"}:
+        token_lines = {h.line for h in hits}
+        kind = "env-file-secret" if suffix == ".env" else "secret-assignment"
+        severity = PROBLEM if suffix == ".env" else WARNING
+        if name.lower() in {"profiles.yml", "profiles.yaml"}:
+            kind, severity = "dbt-profile-secret", PROBLEM
+        quoted = suffix in _SOURCE_CODE
+        hits += [
+            Hit(line, kind, severity)
+            for line, _key in secret_assignments(text, quoted_only=quoted)
+            if line not in token_lines
+        ]
+    if _template(name):
+        hits = [h for h in hits if h.severity == PROBLEM and h.kind != "secret-assignment"]
+    findings = [SecretFinding(file.rel, h.line, h.kind, h.severity, file.ignored) for h in hits]
+    if not findings and file.ignored and is_key_file(name) and suffix in {".pem", ".key"}:
+        pass  # an ignored .pem that holds no private key (a certificate) is fine
+    return findings, len(data), False
+
+
+def scan_files(files: Iterable[ProjectFile]) -> SecretScan:
+    """Scan these files (see :func:`scan_project`)."""
+    findings: list[SecretFinding] = []
+    count = total = 0
+    skipped: list[str] = []
+    for file in files:
+        found, size, too_big = scan_file(file)
+        count += 1
+        total += size
+        findings.extend(found)
+        if too_big:
+            skipped.append(file.rel)
+    findings.sort(key=lambda f: (f.severity != PROBLEM, f.path, f.line or 0, f.kind))
+    return SecretScan(tuple(findings), count, total, tuple(skipped))
+
+
+def scan_project(root: Path) -> SecretScan:
+    """Every committed-looking secret under ``root`` (see the module docstring)."""
+    return scan_files(walk_project(root))

@@ -1,0 +1,185 @@
+"""Which files of a project a secret scan reads: what git would track, found without git.
+
+The project's ``.gitignore`` files (and ``.git/info/exclude``) are read and applied the
+way git applies them (``*``, ``**``, ``?``, ``[…]``, a leading or inner ``/`` anchors, a
+trailing ``/`` matches folders, ``!`` re-includes). git itself is never run: a hostile
+repository's config could make it run commands. Ignored files are skipped, except key files
+(private keys, service-account JSON, ``kaggle.json``, ``.pypirc``/``.netrc``): those are
+reported even when ignored, since they sit in the folder that gets zipped, copied and shared.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["GitIgnore", "ProjectFile", "is_key_file", "walk_project"]
+
+SKIP_DIRS = frozenset({
+    ".git", ".hg", ".svn", "node_modules", "__pycache__", ".mypy_cache", ".pytest_cache",
+    ".ruff_cache", ".tox", ".nox", ".ipynb_checkpoints", "site-packages", ".eggs",
+})
+_KEY_NAMES = re.compile(
+    r"^(id_(rsa|dsa|ecdsa|ed25519)|.*\.(pem|key|p12|pfx|jks|keystore|ppk)|kaggle\.json|"
+    r"\.pypirc|\.netrc|_netrc|credentials\.json|service[-_]?account.*\.json|"
+    r".*-[0-9a-f]{12}\.json)$",
+    re.IGNORECASE,
+)
+
+
+def is_key_file(name: str) -> bool:
+    """A file whose very presence may be a credential (reported even when git-ignored)."""
+    return bool(_KEY_NAMES.match(name)) and not name.lower().endswith(".pub")
+
+
+@dataclass(frozen=True)
+class _Rule:
+    base: str  # folder of the .gitignore, relative to the root ("" at the top), "/"-joined
+    regex: re.Pattern[str]
+    negate: bool
+    dir_only: bool
+
+
+def _translate(pattern: str) -> str:
+    """A gitignore glob as a regex over a "/"-separated path relative to its base."""
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("/**", i) and i + 3 == len(pattern):
+            out.append("/.*")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif pattern[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            out.append("[^/]")
+            i += 1
+        elif pattern[i] == "[":
+            end = pattern.find("]", i + 1)
+            if end < 0:
+                out.append(re.escape("["))
+                i += 1
+            else:
+                body = pattern[i + 1 : end].replace("\\", "\\\\")
+                if body.startswith("!"):
+                    body = "^" + body[1:]
+                out.append(f"[{body}]")
+                i = end + 1
+        elif pattern[i] == "\\" and i + 1 < len(pattern):
+            out.append(re.escape(pattern[i + 1]))
+            i += 2
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    return "".join(out)
+
+
+class GitIgnore:
+    """The ignore rules of one project, applied to paths relative to its root."""
+
+    def __init__(self) -> None:
+        self.rules: list[_Rule] = []
+
+    def add_file(self, path: Path, base: str) -> None:
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")[:1_000_000]
+        except OSError:
+            return
+        for raw in text.splitlines():
+            line = raw.rstrip()
+            if not line or line.startswith("#"):
+                continue
+            negate = line.startswith("!")
+            if negate:
+                line = line[1:]
+            dir_only = line.endswith("/")
+            line = line.rstrip("/")
+            if not line:
+                continue
+            anchored = "/" in line
+            line = line.lstrip("/")
+            body = _translate(line)
+            regex = f"^{body}$" if anchored else f"^(?:.*/)?{body}$"
+            try:
+                compiled = re.compile(regex)
+            except re.error:
+                continue
+            self.rules.append(_Rule(base, compiled, negate, dir_only))
+
+    def ignored(self, rel: str, *, is_dir: bool) -> bool:
+        """Whether git would ignore ``rel`` (last matching rule wins)."""
+        result = False
+        for rule in self.rules:
+            if rule.dir_only and not is_dir:
+                continue
+            if rule.base:
+                if not rel.startswith(rule.base + "/"):
+                    continue
+                sub = rel[len(rule.base) + 1 :]
+            else:
+                sub = rel
+            if rule.regex.match(sub):
+                result = not rule.negate
+        return result
+
+
+@dataclass(frozen=True)
+class ProjectFile:
+    """A file to scan: its path, its path relative to the root, whether git ignores it."""
+
+    path: Path
+    rel: str
+    ignored: bool
+
+
+def walk_project(root: Path) -> Iterator[ProjectFile]:
+    """Files under ``root`` that git would track, plus ignored key files; never a symlink,
+    never inside a virtual environment or a tool cache."""
+    ignore = GitIgnore()
+    exclude = root / ".git" / "info" / "exclude"
+    if exclude.is_file():
+        ignore.add_file(exclude, "")
+    for dirpath, dirnames, filenames in os.walk(root):
+        here = Path(dirpath)
+        rel_dir = "" if here == root else here.relative_to(root).as_posix()
+        if ".gitignore" in filenames:
+            ignore.add_file(here / ".gitignore", rel_dir)
+        kept = []
+        for name in sorted(dirnames):
+            child = here / name
+            rel = f"{rel_dir}/{name}" if rel_dir else name
+            if name in SKIP_DIRS or child.is_symlink() or (child / "pyvenv.cfg").exists():
+                continue
+            if ignore.ignored(rel, is_dir=True):
+                # an ignored folder is not walked, but key files straight inside it count
+                for inner in sorted(_files_in(child)):
+                    if is_key_file(inner):
+                        yield ProjectFile(child / inner, f"{rel}/{inner}", True)
+                continue
+            kept.append(name)
+        dirnames[:] = kept
+        for name in sorted(filenames):
+            path = here / name
+            if path.is_symlink() or name == ".gitignore":
+                continue
+            rel = f"{rel_dir}/{name}" if rel_dir else name
+            ignored = ignore.ignored(rel, is_dir=False)
+            if ignored and not is_key_file(name):
+                continue
+            yield ProjectFile(path, rel, ignored)
+
+
+def _files_in(folder: Path) -> list[str]:
+    try:
+        return [e.name for e in os.scandir(folder) if e.is_file(follow_symlinks=False)]
+    except OSError:
+        return []
