@@ -17,6 +17,7 @@ __all__ = [
     "InstalledPackage",
     "Level",
     "Location",
+    "NotChecked",
     "Severity",
     "Signal",
     "canonical_name",
@@ -161,3 +162,32 @@ class Signal:
     message: str
     evidence: dict[str, object] = field(default_factory=dict)
     target: str | None = None
+
+
+@dataclass(frozen=True)
+class NotChecked:
+    """Something pipwarden was asked to check, or found, but could not read or judge.
+
+    The third state next to clean and finding (see TRUST.md §1): reports show it as ``?``
+    with ``reason`` and ``next`` (the command that would check it), and it fails the run
+    unless it is ``accepted`` — by the policy (``allow-unread``) or because the thing does
+    not apply here (``accepted`` then says why). ``what`` is the file or requirement,
+    ``where`` the file (and line) it was found in.
+    """
+
+    what: str
+    where: str
+    reason: str
+    next: str = ""
+    location: Location | None = None
+    accepted: str | None = None
+
+    @property
+    def blocking(self) -> bool:
+        """Does it fail the run? (Everything not explicitly accepted does.)"""
+        return self.accepted is None
+
+    @property
+    def source(self) -> str:
+        """Former name of :attr:`where` (the audit's ``Skipped`` records had ``source``)."""
+        return self.where
