@@ -188,6 +188,11 @@ class NotChecked:
         return self.accepted is None
 
     @property
+    def by_policy(self) -> bool:
+        """Accepted by the policy's ``allow-unread`` (still not read: never shown as ✓)."""
+        return self.accepted is not None and self.accepted.startswith("allow-unread")
+
+    @property
     def source(self) -> str:
         """Former name of :attr:`where` (the audit's ``Skipped`` records had ``source``)."""
         return self.where

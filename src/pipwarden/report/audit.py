@@ -86,12 +86,16 @@ def verdict_line(report: AuditReport) -> tuple[bool, str]:
 
 
 def headline(report: AuditReport) -> tuple[str, str]:
-    """The verdict mark (``✓``, ``✗`` or ``?``) and line. ``✓`` only when everything was
-    read and checked: anything not checked turns it into ``?`` (or adds to a ``✗``), and
-    an audit that read no package never says "0 packages"."""
+    """The verdict mark (``✓``, ``✗``, ``?`` or ``·``) and line. ``✓`` only when everything
+    was read and checked: anything not checked turns it into ``?`` (or adds to a ``✗``), an
+    audit that read nothing but files the policy lets go unread is ``·``, and an audit
+    that read no package never says "0 packages"."""
     ok, line = verdict_line(report)
     unread = report.unread
     if not unread:
+        accepted = [n for n in report.not_checked if n.by_policy]
+        if ok and accepted and report.packages_audited == 0 and not report.findings:
+            return "·", f"nothing audited; {len(accepted)} not read (accepted by the policy)"
         return ("✓" if ok else "✗"), line
     names = ", ".join(redact_text(n.what) for n in unread[:3])
     more = f" (+{len(unread) - 3} more)" if len(unread) > 3 else ""
@@ -162,7 +166,7 @@ def render_text(
     targets = ", ".join(report.targets) or "nothing read"
     lines.append(s(f"{title} — {redact_text(targets)}", "bold"))
     mark, text = headline(report)
-    color = {"✓": "green", "✗": "red", "?": "yellow"}[mark]
+    color = {"✓": "green", "✗": "red", "?": "yellow", "·": "dim"}[mark]
     lines.append(f"{s(mark, color)} {text} · {data_line(report)}")
     lines.extend(_text_findings(report.findings, s))
     lines.extend(_text_extras(report, s))
@@ -356,7 +360,7 @@ def _md(text: str) -> str:
 
 def render_markdown(report: AuditReport, *, title: str = "pipwarden audit") -> str:
     mark, text = headline(report)
-    icon = {"✓": "✅", "✗": "❌", "?": "❔"}[mark]
+    icon = {"✓": "✅", "✗": "❌", "?": "❔", "·": "➖"}[mark]
     lines = [
         f"## {icon} {title}",
         "",

@@ -46,6 +46,8 @@ def _header(report: CheckReport, s: Style) -> list[str]:
         )
     elif unread:  # never ✓ while any part is not checked
         verdict = s(f"? {unread} not checked", "yellow", "bold")
+    elif accepted := sum(1 for n in report.all_not_checked if n.by_policy):
+        verdict = s(f"· no problems; {accepted} not read (accepted by the policy)", "bold")
     else:
         verdict = s("✓ no problems", "green", "bold")
     tail = f" · {plural(warnings, 'warning')}" if warnings else ""
@@ -65,7 +67,7 @@ def _audit_section(report: CheckReport, s: Style) -> list[str]:
     lines = ["", s(f"Vulnerabilities ({where or 'nothing read'})", "bold")]
     if not audit.findings:
         mark, text = audit_report.headline(audit)
-        color = {"✓": "green", "✗": "red", "?": "yellow"}[mark]
+        color = {"✓": "green", "✗": "red", "?": "yellow", "·": "dim"}[mark]
         lines.append(f"  {s(mark, color)} {text}")
     body = audit_report.render_text(audit, style=s).splitlines()[2:]  # skip title + verdict
     lines.extend("  " + line for line in body if line.strip())

@@ -192,7 +192,7 @@ def render_audit_html(report: AuditReport) -> str:
     if tree is not None:
         sections.append(h.section("Where the vulnerable packages come from", tree))
     worst = max(levels.values(), default=Level.OK)
-    level = worst if not ok else (Level.UNKNOWN if mark == "?" else Level.OK)
+    level = worst if not ok else (Level.UNKNOWN if mark in ("?", "·") else Level.OK)
     return h.page("pipwarden audit", headline, sections, level=level)
 
 
@@ -323,6 +323,9 @@ def render_check_html(report: CheckReport) -> str:
         )
     worst = Level.RISK if problems else (Level.WARN if warnings else Level.OK)
     unread = report.unread
+    if worst is Level.OK and any(n.by_policy for n in report.all_not_checked):
+        verdict += " · files not read (accepted by the policy)"
+        worst = Level.UNKNOWN  # never ✓ over something not read
     if unread:
         verdict += f" · {len(unread)} not checked"
         if not problems:
