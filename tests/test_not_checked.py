@@ -27,6 +27,7 @@ HOOKS = ROOT / ".pre-commit-hooks.yaml"
 # The recorded data is from 2024: the test projects accept data of any age.
 POLICY = 'max-db-age = "100000d"\n'
 VULNERABLE_PIN = "jinja2==2.10.1\n"  # PYSEC-2021-66
+PYPROJECT = '[project]\nname = "p"\nversion = "1"\ndependencies = ["requests>=2.32.0"]\n'
 
 # One file of each kind pipwarden has no reader for, with content that would be vulnerable.
 UNREADABLE: dict[str, str] = {
@@ -165,8 +166,7 @@ def test_unreadable_file_next_to_a_read_one_still_fails(
 ) -> None:
     project = _project(
         tmp_path / "p",
-        {"pyproject.toml": '[project]\nname = "p"\nversion = "1"\ndependencies = ["requests>=2.32.0"]\n',
-         "uv.lock": UNREADABLE["uv.lock"]},
+        {"pyproject.toml": PYPROJECT, "uv.lock": UNREADABLE["uv.lock"]},
     )
     code, out, _ = _run(["audit", "--project", str(project), "--offline", "--db", str(db)], capsys)
     assert code == 1, out
@@ -178,7 +178,7 @@ def test_setup_cfg_without_install_requires_is_not_a_dependency_file(
 ) -> None:
     project = _project(
         tmp_path / "p",
-        {"requirements.txt": "requests>=2.32.0\n", "setup.cfg": "[flake8]\nmax-line-length = 100\n"},
+        {"requirements.txt": "requests>=2.32.0\n", "setup.cfg": "[flake8]\nmax-line-length = 9\n"},
     )
     code, out, _ = _run(["audit", "--project", str(project), "--offline", "--db", str(db)], capsys)
     assert code == 0, out
@@ -245,6 +245,7 @@ def test_allow_unread_must_be_a_list_of_relative_globs(
                           capsys)
     assert code == 2 and out == ""
     assert "allow-unread" in err and ".pipwarden.toml:1" in err and "Traceback" not in err
+    assert "unknown policy key" not in err and "relative to the project root" in err
 
 
 # -- URL and path requirements ---------------------------------------------------------------
@@ -267,8 +268,7 @@ def test_editable_project_itself_is_covered_by_its_pyproject(
 ) -> None:
     project = _project(
         tmp_path / "p",
-        {"requirements.txt": "-e .\n",
-         "pyproject.toml": '[project]\nname = "p"\nversion = "1"\ndependencies = ["requests>=2.32.0"]\n'},
+        {"requirements.txt": "-e .\n", "pyproject.toml": PYPROJECT},
     )
     code, out, _ = _run(["audit", "--project", str(project), "--offline", "--db", str(db)], capsys)
     assert code == 0, out
