@@ -500,3 +500,15 @@ def test_every_help_ends_with_the_exit_codes(
     for number in "01234":
         assert re.search(rf"^  {number}  ", tail, re.MULTILINE), number
     assert "not checked" in tail and "internal error" in tail
+
+
+def test_an_empty_environment_is_never_a_tick_over_0_packages(
+    tmp_path: Path, db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The pre-commit failure mode: the hook's venv, read and empty, said "✓ … 0 packages"."""
+    empty = tmp_path / "env"
+    venv_module.create(empty, with_pip=False)
+    code, out, _ = _run(["audit", "--path", str(empty), "--offline", "--db", str(db)], capsys)
+    assert code == 0  # read and nothing wrong, but nothing to call clean either
+    assert "✓" not in out and "0 packages" not in out
+    assert "no packages to audit" in out

@@ -641,7 +641,9 @@ def audit(
             components.extend(env_components)
             for name, p in paths.items():
                 dep_paths[(label, name)] = p
-            targets.append(f"{label} ({len(env.packages)} packages)")
+            count = len(env.packages)
+            held = "no packages" if not count else f"{count} package{'s' if count != 1 else ''}"
+            targets.append(f"{label} ({held})")
         deps, dep_targets, unread = collect_inputs(resolved)
         targets.extend(dep_targets)
         pinned, ranged, skipped = _split_dependencies(

@@ -164,6 +164,14 @@ class Signal:
     target: str | None = None
 
 
+def _neutral(text: str) -> str:
+    """``text`` with URL credentials masked and control, escape and bidi characters (all
+    non-printable) replaced by U+FFFD."""
+    from pipwarden.redact import redact_text
+
+    return "".join(c if c.isprintable() else "\ufffd" for c in redact_text(text))
+
+
 @dataclass(frozen=True)
 class NotChecked:
     """Something pipwarden was asked to check, or found, but could not read or judge.
@@ -181,6 +189,12 @@ class NotChecked:
     next: str = ""
     location: Location | None = None
     accepted: str | None = None
+
+    def __post_init__(self) -> None:
+        """File names, requirement text and markers come from the scanned project: keep
+        their credentials and terminal control characters out of every report."""
+        for name in ("what", "where", "reason", "next"):
+            object.__setattr__(self, name, _neutral(getattr(self, name)))
 
     @property
     def blocking(self) -> bool:

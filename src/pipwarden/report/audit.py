@@ -96,6 +96,8 @@ def headline(report: AuditReport) -> tuple[str, str]:
         accepted = [n for n in report.not_checked if n.by_policy]
         if ok and accepted and report.packages_audited == 0 and not report.findings:
             return "·", f"nothing audited; {len(accepted)} not read (accepted by the policy)"
+        if ok and report.packages_audited == 0 and not report.findings:
+            return "·", "no packages to audit in what was read"  # read, but empty: no ✓
         return ("✓" if ok else "✗"), line
     names = ", ".join(redact_text(n.what) for n in unread[:3])
     more = f" (+{len(unread) - 3} more)" if len(unread) > 3 else ""
