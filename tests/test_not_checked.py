@@ -512,3 +512,15 @@ def test_an_empty_environment_is_never_a_tick_over_0_packages(
     assert code == 0  # read and nothing wrong, but nothing to call clean either
     assert "✓" not in out and "0 packages" not in out
     assert "no packages to audit" in out
+
+
+def test_check_never_ticks_slim_when_a_source_file_was_not_read(
+    tmp_path: Path, db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = _project(
+        tmp_path / "p", {"requirements.txt": "requests>=2.32.0\n", "job.py": "import requests\n"}
+    )
+    (project / "broken.py").write_bytes(b"\xff\xfe\x00not utf-8\x00")
+    code, out, _ = _run(["check", str(project), "--offline", "--db", str(db)], capsys)
+    section = out.split("Dependencies you may not need\n", 1)[1].split("\n\n", 1)[0]
+    assert "✓" not in section and "? 1 source file not checked" in section

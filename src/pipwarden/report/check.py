@@ -149,9 +149,15 @@ def _slim_section(report: CheckReport, s: Style) -> list[str]:
         )
     for ov in slim.overlaps:
         items.append(f"{' + '.join(ov.names)} do the same job ({ov.job})")
+    unread = getattr(slim, "problems", ())
+    if unread:  # a warning-only part: shown as ?, never ✓, without failing the check
+        lines.append(
+            f"  {s('?', 'yellow')} {plural(len(unread), 'source file')} not checked "
+            f"(e.g. {unread[0]}): → pipwarden slim"
+        )
     if not items and not slim.declared:  # nothing declared was read: no ✓
         lines.append("  · no declared dependencies read")
-    elif not items:
+    elif not items and not unread:
         lines.append(f"  {s('✓', 'green')} every declared dependency is used")
     for item in items[:8]:
         lines.append(f"  · {item}")
