@@ -521,6 +521,27 @@ def test_check_never_ticks_slim_when_a_source_file_was_not_read(
         tmp_path / "p", {"requirements.txt": "requests>=2.32.0\n", "job.py": "import requests\n"}
     )
     (project / "broken.py").write_bytes(b"\xff\xfe\x00not utf-8\x00")
-    code, out, _ = _run(["check", str(project), "--offline", "--db", str(db)], capsys)
+    _, out, _ = _run(["check", str(project), "--offline", "--db", str(db)], capsys)
     section = out.split("Dependencies you may not need\n", 1)[1].split("\n\n", 1)[0]
     assert "✓" not in section and "? 1 source file not checked" in section
+
+
+def test_cyclonedx_sbom_says_what_was_not_read(
+    tmp_path: Path, db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from test_report_cyclonedx import _validate
+
+    project = _project(
+        tmp_path / "p", {"requirements.txt": "requests>=2.32.0\n", "uv.lock": UNREADABLE["uv.lock"]}
+    )
+    code, out, _ = _run(
+        ["audit", "--project", str(project), "--offline", "--db", str(db), "-f", "cyclonedx"],
+        capsys,
+    )
+    doc = json.loads(out)
+    assert code == 1
+    _validate(doc)
+    props = {p["name"]: p["value"] for p in doc["metadata"]["properties"]}
+    assert props["pipwarden:status"] == "not_checked"
+    assert "uv.lock" in props["pipwarden:not-checked"] and "fails the run" in props[
+        "pipwarden:not-checked"]
