@@ -545,3 +545,12 @@ def test_cyclonedx_sbom_says_what_was_not_read(
     assert props["pipwarden:status"] == "not_checked"
     assert "uv.lock" in props["pipwarden:not-checked"] and "fails the run" in props[
         "pipwarden:not-checked"]
+
+
+@pytest.mark.parametrize("command", ["lint", "slim"])
+def test_lint_and_slim_never_tick_a_project_they_could_not_read(
+    command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = _project(tmp_path / "p", {"uv.lock": UNREADABLE["uv.lock"]})
+    _, out, _ = _run([command, str(project), "--offline"], capsys)
+    assert "✓" not in out and "0 files" not in out
