@@ -75,3 +75,31 @@ def test_a_lock_file_named_like_a_pylock_is_read_as_one_and_a_uv_lock_never_is(
         ["audit", "--pylock", str(project / "uv.lock"), "--offline", "--db", str(db)], capsys
     )
     assert code == 1 and "0 packages" not in out and "✓" not in out
+
+
+def test_a_fifo_named_setup_cfg_never_blocks_discovery(tmp_path: Path) -> None:
+    """setup.cfg is recognised by its content: a FIFO with that name must not be opened."""
+    import os
+    import threading
+
+    from pipwarden.fleet import find_projects
+    from pipwarden.sources.project import discover
+
+    project = tmp_path / "p"
+    project.mkdir()
+    os.mkfifo(project / "setup.cfg")  # alone: nothing else makes the folder a project
+    done: list[object] = []
+
+    def work() -> None:
+        done.append(find_projects([tmp_path]))
+        done.append(discover(project))
+
+    thread = threading.Thread(target=work, daemon=True)
+    thread.start()
+    thread.join(timeout=10)
+    if thread.is_alive():  # unblock the reader so the test process can end
+        fd = os.open(project / "setup.cfg", os.O_WRONLY | os.O_NONBLOCK)
+        os.close(fd)
+        thread.join(timeout=5)
+        pytest.fail("discovery blocked on a FIFO")
+    assert done[0] == [] and len(done) == 2

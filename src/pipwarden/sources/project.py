@@ -81,6 +81,8 @@ class FileKind:
             return False
         if self.content is None:
             return True
+        if not path.is_file():  # a FIFO or device would block or never end: not read
+            return False
         try:
             with path.open("rb") as fh:
                 head = fh.read(_CONTENT_CAP)
