@@ -145,6 +145,11 @@ def test_fleet_shows_a_project_with_only_unreadable_files(
     )
     doc = json.loads(out)
     assert doc["status"] == "not_checked"
+    code, out, _ = _run(
+        ["fleet", str(tmp_path / "fleet"), "--offline", "--db", str(db), "--format", "markdown"],
+        capsys,
+    )
+    assert code == 1 and "✅" not in out and "### Not checked" in out and "uv export" in out
     by_name = {p["name"]: p for p in doc["projects"]}
     assert [n["blocking"] for n in by_name["uvonly"]["not_checked"]] == [True]
 

@@ -286,6 +286,13 @@ def render_markdown(report: FleetReport) -> str:
         for p in report.projects
     ]
     out.append("")
+    unread = [(p, n) for p in report.projects for n in p.not_checked]
+    if unread:
+        out += ["### Not checked", ""]
+        for p, n in unread:
+            state = f"accepted: {_md(n.accepted)}" if n.accepted else f"next: {_code(n.next)}"
+            out.append(f"- ❔ {_md(p.name)}: {_code(n.what)}: {_md(n.reason)} ({state})")
+        out.append("")
     if report.packages:
         out += ["<details><summary>Matrix (package × project)</summary>", ""]
         out.append("| package | " + " | ".join(_md(p.name) for p in report.projects) + " |")
