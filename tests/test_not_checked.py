@@ -559,3 +559,15 @@ def test_lint_and_slim_never_tick_a_project_they_could_not_read(
     project = _project(tmp_path / "p", {"uv.lock": UNREADABLE["uv.lock"]})
     _, out, _ = _run([command, str(project), "--offline"], capsys)
     assert "✓" not in out and "0 files" not in out
+
+
+def test_check_on_an_empty_venv_is_not_a_tick(
+    tmp_path: Path, db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = _project(tmp_path / "p", {})
+    empty = project / ".venv"
+    venv_module.create(empty, with_pip=False)
+    code, out, _ = _run(["check", str(empty), "--offline", "--db", str(db)], capsys)
+    assert code == 0, out
+    assert out.splitlines()[0].endswith(f"(environment {empty})")
+    assert "✓" not in out and "0 packages" not in out

@@ -48,13 +48,18 @@ def _header(report: CheckReport, s: Style) -> list[str]:
         verdict = s(f"? {unread} not checked", "yellow", "bold")
     elif accepted := sum(1 for n in report.all_not_checked if n.by_policy):
         verdict = s(f"· no problems; {accepted} not read (accepted by the policy)", "bold")
+    elif report.audit is not None and audit_report.headline(report.audit)[0] == "·":
+        verdict = s("· no problems; no packages to audit", "bold")  # read, but empty
     else:
         verdict = s("✓ no problems", "green", "bold")
     tail = f" · {plural(warnings, 'warning')}" if warnings else ""
     if problems and unread:
         tail += f" · {unread} not checked"
+    title = f"{inputs}, {env}"
+    if report.venv is not None and str(report.project) == report.venv:  # check path/to/.venv
+        title = f"environment {report.venv}"
     return [
-        s(f"pipwarden check — {report.name} ({inputs}, {env})", "bold"),
+        s(f"pipwarden check — {report.name} ({title})", "bold"),
         f"{verdict}{tail} · {data}",
     ]
 
