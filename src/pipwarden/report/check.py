@@ -15,7 +15,7 @@ from pipwarden.models import Level
 from pipwarden.report import audit as audit_report
 from pipwarden.report.output import Style, json_text, plural
 
-__all__ = ["SCHEMA", "render", "to_dict"]
+__all__ = ["SCHEMA", "render", "to_dict", "verdict"]
 
 SCHEMA = "pipwarden.check/1"
 
@@ -29,6 +29,24 @@ _LEVEL_MARK = {
 
 
 
+def verdict(report: CheckReport) -> tuple[str, str]:
+    """The headline mark and text: ``✗`` problems, ``?`` something not checked, ``·`` clean
+    but not everything was read (accepted by the policy, or nothing to audit), ``✓`` only
+    when every part read its input and found nothing."""
+    problems, _ = report.counts()
+    unread = len(report.unread)
+    if problems:
+        return "✗", f"{plural(problems, 'problem')} need{'s' if problems == 1 else ''} action"
+    if unread:  # never ✓ while any part is not checked
+        return "?", f"{unread} not checked"
+    accepted = sum(1 for n in report.all_not_checked if n.by_policy)
+    if accepted:
+        return "·", f"no problems; {accepted} not read (accepted by the policy)"
+    if report.audit is not None and audit_report.headline(report.audit)[0] == "·":
+        return "·", "no problems; no packages to audit"  # read, but empty
+    return "✓", "no problems"
+
+
 def _header(report: CheckReport, s: Style) -> list[str]:
     inputs = ", ".join(report.inputs) or "no requirement files"
     if report.venv is not None:
@@ -38,20 +56,9 @@ def _header(report: CheckReport, s: Style) -> list[str]:
     problems, warnings = report.counts()
     data = audit_report.data_line(report.audit) if report.audit else "no vulnerability data"
     unread = len(report.unread)
-    if problems:
-        verdict = s(
-            f"✗ {plural(problems, 'problem')} need{'s' if problems == 1 else ''} action",
-            "red",
-            "bold",
-        )
-    elif unread:  # never ✓ while any part is not checked
-        verdict = s(f"? {unread} not checked", "yellow", "bold")
-    elif accepted := sum(1 for n in report.all_not_checked if n.by_policy):
-        verdict = s(f"· no problems; {accepted} not read (accepted by the policy)", "bold")
-    elif report.audit is not None and audit_report.headline(report.audit)[0] == "·":
-        verdict = s("· no problems; no packages to audit", "bold")  # read, but empty
-    else:
-        verdict = s("✓ no problems", "green", "bold")
+    mark, text = verdict(report)
+    color = {"✗": "red", "?": "yellow", "✓": "green"}.get(mark)
+    verdict_text = s(f"{mark} {text}", *((color,) if color else ()), "bold")
     tail = f" · {plural(warnings, 'warning')}" if warnings else ""
     if problems and unread:
         tail += f" · {unread} not checked"
@@ -60,7 +67,7 @@ def _header(report: CheckReport, s: Style) -> list[str]:
         title = f"environment {report.venv}"
     return [
         s(f"pipwarden check — {report.name} ({title})", "bold"),
-        f"{verdict}{tail} · {data}",
+        f"{verdict_text}{tail} · {data}",
     ]
 
 
@@ -289,7 +296,7 @@ def to_dict(report: CheckReport) -> dict[str, Any]:
 def render_markdown(report: CheckReport) -> str:
     problems, warnings = report.counts()
     unread = len(report.unread)
-    icon = "❌" if problems else ("❔" if unread else "✅")
+    icon = {"✗": "❌", "?": "❔", "·": "➖", "✓": "✅"}[verdict(report)[0]]
     tail = f" · {unread} not checked" if unread else ""
     lines = [
         f"# {icon} pipwarden check — {report.name}",

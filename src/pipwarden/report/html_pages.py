@@ -323,8 +323,11 @@ def render_check_html(report: CheckReport) -> str:
         )
     worst = Level.RISK if problems else (Level.WARN if warnings else Level.OK)
     unread = report.unread
-    if worst is Level.OK and any(n.by_policy for n in report.all_not_checked):
-        verdict += " · files not read (accepted by the policy)"
+    from pipwarden.report.check import verdict as check_verdict
+
+    mark, headline = check_verdict(report)
+    if worst is Level.OK and mark == "·":
+        verdict += f" · {headline.removeprefix('no problems; ')}"
         worst = Level.UNKNOWN  # never ✓ over something not read
     if unread:
         verdict += f" · {len(unread)} not checked"
