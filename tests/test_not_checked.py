@@ -511,9 +511,13 @@ def test_an_empty_environment_is_never_a_tick_over_0_packages(
     tmp_path: Path, db: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The pre-commit failure mode: the hook's venv, read and empty, said "✓ … 0 packages"."""
+    project = _project(tmp_path / "p", {})
     empty = tmp_path / "env"
     venv_module.create(empty, with_pip=False)
-    code, out, _ = _run(["audit", "--path", str(empty), "--offline", "--db", str(db)], capsys)
+    code, out, _ = _run(
+        ["audit", "--path", str(empty), "--project", str(project), "--offline", "--db", str(db)],
+        capsys,
+    )
     assert code == 0  # read and nothing wrong, but nothing to call clean either
     assert "✓" not in out and "0 packages" not in out
     assert "no packages to audit" in out

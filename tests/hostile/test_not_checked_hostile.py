@@ -70,9 +70,12 @@ def test_a_lock_file_named_like_a_pylock_is_read_as_one_and_a_uv_lock_never_is(
     read as an empty pylock (which would be "0 packages")."""
     project = tmp_path / "p"
     project.mkdir()
+    (project / ".pipwarden.toml").write_text('max-db-age = "100000d"\n')
     (project / "uv.lock").write_text('lock-version = "1.0"\n')  # pretends to be a pylock
     code, out = _run(
-        ["audit", "--pylock", str(project / "uv.lock"), "--offline", "--db", str(db)], capsys
+        ["audit", "--pylock", str(project / "uv.lock"), "--project", str(project), "--offline",
+         "--db", str(db)],
+        capsys,
     )
     assert code == 1 and "0 packages" not in out and "✓" not in out
 
