@@ -178,12 +178,19 @@ def test_unreadable_file_next_to_a_read_one_still_fails(
     assert out.splitlines()[1].startswith("? no known vulnerabilities in 1 package; 1 not checked")
 
 
-def test_setup_cfg_without_install_requires_is_not_a_dependency_file(
+def test_files_that_declare_no_dependencies_are_not_dependency_files(
     tmp_path: Path, db: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """A setup.cfg of tool settings, a bare setup() shim next to pyproject.toml, an
+    environment.yml of some other tool: nothing to read, nothing not checked."""
     project = _project(
         tmp_path / "p",
-        {"requirements.txt": "requests>=2.32.0\n", "setup.cfg": "[flake8]\nmax-line-length = 9\n"},
+        {
+            "requirements.txt": "requests>=2.32.0\n",
+            "setup.cfg": "[flake8]\nmax-line-length = 9\n",
+            "setup.py": "from setuptools import setup\nsetup()\n",
+            "environment.yml": "stage: prod\nregion: eu\n",
+        },
     )
     code, out, _ = _run(["audit", "--project", str(project), "--offline", "--db", str(db)], capsys)
     assert code == 0, out

@@ -65,7 +65,9 @@ class FileKind:
     """One kind of dependency file: how to recognise it, how to read it, what to do today.
 
     ``pattern`` matches the file name; ``content`` (when set) must also occur in the first
-    MiB of the file (``setup.cfg`` declares dependencies only with ``install_requires``).
+    MiB of the file: a ``setup.py`` or ``setup.cfg`` declares dependencies only with
+    ``install_requires`` (a bare ``setup()`` shim does not), a conda file with
+    ``dependencies:`` (other tools name their settings ``environment.yml`` too).
     ``reader`` is ``None`` while pipwarden cannot read the format; ``next`` is the command
     that checks the file's dependencies meanwhile.
     """
@@ -130,11 +132,13 @@ DEPENDENCY_FILES: tuple[FileKind, ...] = (
     FileKind(
         "environment.yml", re.compile(r"^environment([-_.][^/]*)?\.ya?ml$", re.IGNORECASE),
         None, "conda env create -p ./env -f FILE && pipwarden audit --path ./env",
+        content=re.compile(rb"^\s*dependencies\s*:", re.MULTILINE),
     ),
     FileKind(
         "setup.py", re.compile(r"^setup\.py$"), None,
         "pipwarden never runs setup.py: declare the dependencies in pyproject.toml, or "
         "pip install . into .venv && pipwarden audit --path .venv",
+        content=re.compile(rb"install_requires|extras_require"),
     ),
     FileKind(
         "setup.cfg", re.compile(r"^setup\.cfg$"), None,
