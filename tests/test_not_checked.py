@@ -11,7 +11,6 @@ import json
 import os
 import re
 import subprocess
-import sys
 import venv as venv_module
 from collections.abc import Sequence
 from pathlib import Path
@@ -405,10 +404,16 @@ def test_audit_hook_audits_the_project_files_inside_a_real_hook_venv(
         PIPWARDEN_OFFLINE="1",
         PATH=f"{hook_venv / 'bin'}{os.pathsep}{env.get('PATH', '')}",
     )
-    src = str(ROOT / "src")
-    env["PYTHONPATH"] = src + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    # pipwarden runs on the hook venv's own interpreter, as pre-commit runs it (its code and
+    # its one dependency, packaging, on the path instead of pip-installed: no network here).
+    import packaging
+
+    deps = Path(packaging.__file__).resolve().parent.parent
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), str(deps)])
+    hook_python = hook_venv / "bin" / "python"
+    assert hook_python.exists()
     proc = subprocess.run(
-        [sys.executable, "-m", "pipwarden", *entry[1:]],
+        [str(hook_python), "-m", "pipwarden", *entry[1:]],
         cwd=project, env=env, capture_output=True, text=True, timeout=120, check=False,
     )
     assert proc.returncode == 1, (proc.stdout, proc.stderr)
