@@ -152,9 +152,13 @@ def test_pre_commit_hooks_declare_lint_and_audit() -> None:
             "constraints.txt",
         ):
             assert files.search(name), (hook["id"], name)
-        for name in ("setup.py", "README.md", "requirements.txt.orig", "src/app.py"):
+        for name in ("README.md", "requirements.txt.orig", "src/app.py"):
             assert not files.search(name), (hook["id"], name)
     assert re.search(audit["files"], "pylock.toml")
+    # lint reads requirements and pyproject only; the audit also runs when a dependency
+    # file it cannot read changes (setup.py, uv.lock …), to report it as not checked
+    assert not re.search(lint["files"], "setup.py")
+    assert re.search(audit["files"], "setup.py") and re.search(audit["files"], "uv.lock")
 
 
 def test_lint_hook_runs_on_the_staged_files_it_selects(

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipwarden.errors import DataUnavailableError, InputError, UsageError
-from pipwarden.models import Dependency, Environment, Location, Severity
+from pipwarden.models import Dependency, Environment, Location, NotChecked, Severity
 from pipwarden.policy import IgnoreEntry, Policy, apply_ignores
 from pipwarden.settings import Settings
 
@@ -35,6 +36,7 @@ __all__ = [
     "AuditRequest",
     "Component",
     "Finding",
+    "NotChecked",
     "Skipped",
     "audit",
     "open_database",
@@ -77,14 +79,8 @@ class Finding:
         return self.severity is Severity.MALICIOUS
 
 
-@dataclass(frozen=True)
-class Skipped:
-    """Something we were asked to audit but could not, and why (never dropped silently)."""
-
-    what: str
-    source: str
-    reason: str
-    location: Location | None = None
+#: Former name of :class:`~pipwarden.models.NotChecked` (one concept: what was not checked).
+Skipped = NotChecked
 
 
 @dataclass(frozen=True)
@@ -105,7 +101,10 @@ class Component:
 
 @dataclass(frozen=True)
 class AuditRequest:
-    """What to audit. Empty request → the project's venv, else its requirement files."""
+    """What to audit. Empty request → the project's dependency files or its venv (see
+    :func:`resolve_request`). ``pylocks``: lock files and the other dependency files of
+    :data:`pipwarden.sources.project.DEPENDENCY_FILES`, each read by the reader of its kind
+    (a name of no known kind is read as a pylock.toml) or reported as not checked."""
 
     project: Path = Path()
     requirements: tuple[Path, ...] = ()
@@ -116,7 +115,11 @@ class AuditRequest:
 
 @dataclass(frozen=True)
 class AuditReport:
-    """Everything an audit found, ignored and skipped; the report layer renders it."""
+    """Everything an audit found, ignored and could not check; the report layer renders it.
+
+    ``skipped`` holds the :class:`NotChecked` entries (also as :attr:`not_checked`): the
+    blocking ones fail the run like a finding at the threshold does.
+    """
 
     findings: tuple[Finding, ...]
     ignored: tuple[tuple[Finding, IgnoreEntry], ...]
@@ -136,8 +139,27 @@ class AuditReport:
         return tuple(f for f in self.findings if self.policy.fails(f.severity))
 
     @property
+    def not_checked(self) -> tuple[NotChecked, ...]:
+        return self.skipped
+
+    @property
+    def unread(self) -> tuple[NotChecked, ...]:
+        """Not-checked entries that fail the run (not accepted by the policy)."""
+        return tuple(n for n in self.skipped if n.blocking)
+
+    @property
+    def status(self) -> str:
+        """``findings`` (something fails the threshold), else ``not_checked`` (something
+        could not be read or judged), else ``clean``."""
+        if self.failing:
+            return "findings"
+        if self.unread:
+            return "not_checked"
+        return "clean"
+
+    @property
     def exit_code(self) -> int:
-        return 1 if self.failing else 0
+        return 1 if self.failing or self.unread else 0
 
 
 # -- database ------------------------------------------------------------------------------
@@ -398,31 +420,57 @@ def _marker_applies(dep: Dependency) -> bool:
         return True
 
 
+def _local_folder(dep: Dependency) -> Path | None:
+    """The folder a local-path requirement (``-e .``, ``./lib``, ``file:///…``) points to."""
+    url = dep.url or ""
+    if url.startswith("file://"):
+        from urllib.parse import unquote, urlsplit
+
+        return Path(unquote(urlsplit(url).path))
+    if "://" in url or "+" in url.split(":", 1)[0] or "@" in url:
+        return None
+    return Path(dep.location.path).parent / url
+
+
 def _split_dependencies(
-    deps: Iterable[Dependency],
-) -> tuple[list[Dependency], list[Dependency], list[Skipped]]:
-    """Pinned, ranged (floor audit), and skipped (URL/VCS/path, markers not for this Python)."""
+    deps: Iterable[Dependency], read_projects: Iterable[Path] = ()
+) -> tuple[list[Dependency], list[Dependency], list[NotChecked]]:
+    """Pinned, ranged (floor audit), and not checked (URL/VCS/path requirements; markers not
+    for this Python are listed as accepted). ``read_projects``: folders whose pyproject.toml
+    this audit reads, so that ``-e .`` pointing at one of them is covered, not unread."""
+    covered = {p.resolve() for p in read_projects}
     pinned: list[Dependency] = []
     ranged: list[Dependency] = []
-    skipped: list[Skipped] = []
+    skipped: list[NotChecked] = []
     for dep in deps:
         where = str(dep.location)
         if dep.url is not None:
             kind = "VCS" if "+" in dep.url.split(":", 1)[0] else "URL or local path"
+            folder = _local_folder(dep)
+            accepted = None
+            if folder is not None and folder.resolve() in covered:
+                accepted = f"its dependencies are read from {folder / 'pyproject.toml'}"
             skipped.append(
-                Skipped(
-                    dep.raw_name or dep.url,
-                    where,
-                    f"{kind} requirement: not auditable by version; pin a release from PyPI "
-                    "to have it audited",
-                    dep.location,
+                NotChecked(
+                    what=dep.raw_name or dep.url,
+                    where=where,
+                    reason=f"{kind} requirement: not auditable by version; pin a release "
+                    "from PyPI to have it audited",
+                    next="pipwarden audit --path .venv   (audits the version installed from it)",
+                    location=dep.location,
+                    accepted=accepted,
                 )
             )
             continue
         if not _marker_applies(dep):
             skipped.append(
-                Skipped(
-                    dep.raw_name, where, f"marker `{dep.marker}` excludes this Python", dep.location
+                NotChecked(
+                    what=dep.raw_name,
+                    where=where,
+                    reason=f"marker `{dep.marker}` excludes this Python",
+                    next="run pipwarden with a Python the marker selects",
+                    location=dep.location,
+                    accepted="does not apply to this Python",
                 )
             )
             continue
@@ -431,52 +479,98 @@ def _split_dependencies(
 
 
 def collect_dependencies(request: AuditRequest) -> tuple[list[Dependency], list[str]]:
-    """Read every requirements, pyproject and pylock file of the request."""
+    """Read every requirements, pyproject and lock file of the request."""
+    deps, targets, _ = collect_inputs(request)
+    return deps, targets
+
+
+def collect_inputs(
+    request: AuditRequest,
+) -> tuple[list[Dependency], list[str], list[NotChecked]]:
+    """Read every file of the request: its dependencies, the files read, and the files
+    that could not be read (a kind pipwarden has no reader for: never "0 packages")."""
+    from pipwarden.sources.project import DEPENDENCY_FILES, kind_of, not_checked_file
+
     deps: list[Dependency] = []
     targets: list[str] = []
-    for path in request.requirements:
-        from pipwarden.sources.requirements import parse_requirements
-
-        deps.extend(parse_requirements(path).dependencies)
+    unread: list[NotChecked] = []
+    by_name = {k.name: k for k in DEPENDENCY_FILES}
+    planned = [
+        *((p, by_name["requirements"]) for p in request.requirements),
+        *((p, by_name["pyproject"]) for p in request.pyprojects),
+        *((p, kind_of(p) or by_name["pylock"]) for p in request.pylocks),
+    ]
+    for path, kind in planned:
+        if kind.reader is None:
+            unread.append(not_checked_file(path, kind, root=request.project))
+            continue
+        deps.extend(kind.reader(path))
         targets.append(str(path))
-    for path in request.pyprojects:
-        from pipwarden.sources.pyproject import read_pyproject
+    return deps, targets, unread
 
-        deps.extend(d for d in read_pyproject(path).dependencies if d.group != "build")
-        targets.append(str(path))
-    for path in request.pylocks:
-        from pipwarden.sources.pylock import read_pylock
 
-        deps.extend(read_pylock(path))
-        targets.append(str(path))
-    return deps, targets
+def _accept_unread(
+    items: Iterable[NotChecked], policy: Policy, project: Path
+) -> list[NotChecked]:
+    """Mark the entries whose file the policy's ``allow-unread`` globs accept."""
+    from dataclasses import replace
+
+    out: list[NotChecked] = []
+    for item in items:
+        if item.blocking and policy.allow_unread:
+            path = Path(item.location.path if item.location is not None else item.where)
+            try:
+                rel = path.resolve().relative_to(project.resolve()).as_posix()
+            except (ValueError, OSError):
+                rel = path.as_posix()
+            glob = policy.accepts_unread(rel)
+            if glob is not None:
+                item = replace(item, accepted=f"allow-unread = {glob!r} in the policy")
+        out.append(item)
+    return out
 
 
 def resolve_request(
     request: AuditRequest, environ: Mapping[str, str] | None = None
 ) -> AuditRequest:
-    """Fill an empty request from the project: its venv if any, else its requirement files."""
+    """Fill an empty request from the project.
+
+    Normally: the project's own venv if it has one, else its dependency files. In a hook
+    context (``PRE_COMMIT`` set, or ``VIRTUAL_ENV`` outside the project) the dependency
+    files always win: the active venv is the hook's, and the project's .venv may not match
+    what is being committed. An active venv outside the project is audited only when the
+    project has no dependency file at all and no hook is running.
+    """
     if request.requirements or request.pyprojects or request.pylocks or request.environments:
         return request
     from pipwarden.sources.environment import find_environment
-    from pipwarden.sources.project import discover
+    from pipwarden.sources.project import discover, hook_context, project_environment
 
-    venv = find_environment(request.project, dict(environ) if environ is not None else None)
-    if venv is not None:
-        return AuditRequest(project=request.project, environments=(venv,))
-    project = discover(request.project)
-    pyprojects = (project.pyproject,) if project.pyproject is not None else ()
-    if not (project.requirements or pyprojects or project.pylock):
-        raise UsageError(
-            f"nothing to audit in {request.project}: no .venv, requirements*.txt, "
-            "pyproject.toml or pylock.toml",
-            hint="Pass -r requirements.txt, --path VENV, or run it in a project folder.",
+    hook = hook_context(request.project, environ)
+    own_venv = project_environment(request.project, environ)
+    if own_venv is not None and not hook:
+        return AuditRequest(project=request.project, environments=(own_venv,))
+    project = discover(request.project, environ={})
+    if project.has_dependency_files:
+        pyprojects = (project.pyproject,) if project.pyproject is not None else ()
+        return AuditRequest(
+            project=request.project,
+            requirements=project.requirements,
+            pyprojects=pyprojects,
+            pylocks=project.lockfiles,
         )
-    return AuditRequest(
-        project=request.project,
-        requirements=project.requirements,
-        pyprojects=pyprojects,
-        pylocks=project.pylock,
+    if own_venv is not None:
+        return AuditRequest(project=request.project, environments=(own_venv,))
+    env = dict(os.environ if environ is None else environ)
+    active = find_environment(request.project, env) if not env.get("PRE_COMMIT") else None
+    if active is not None:
+        log.info("no dependency files in %s: auditing the active venv %s", request.project,
+                 active)
+        return AuditRequest(project=request.project, environments=(active,))
+    raise UsageError(
+        f"nothing to audit in {request.project}: no .venv and no dependency file "
+        "(requirements*.txt, pyproject.toml, pylock.toml, lock files)",
+        hint="Pass -r requirements.txt, --path VENV, or run it in a project folder.",
     )
 
 
@@ -547,10 +641,15 @@ def audit(
             components.extend(env_components)
             for name, p in paths.items():
                 dep_paths[(label, name)] = p
-            targets.append(f"{label} ({len(env.packages)} packages)")
-        deps, dep_targets = collect_dependencies(resolved)
+            count = len(env.packages)
+            held = "no packages" if not count else f"{count} package{'s' if count != 1 else ''}"
+            targets.append(f"{label} ({held})")
+        deps, dep_targets, unread = collect_inputs(resolved)
         targets.extend(dep_targets)
-        pinned, ranged, skipped = _split_dependencies(deps)
+        pinned, ranged, skipped = _split_dependencies(
+            deps, (p.parent for p in resolved.pyprojects)
+        )
+        skipped = _accept_unread([*unread, *skipped], policy, resolved.project)
         for dep in pinned:
             version = dep.pinned_version
             assert version is not None

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipwarden.errors import ExitCode, PipwardenError
+from pipwarden.models import NotChecked
 from pipwarden.policy import Policy
 from pipwarden.settings import Settings
 
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from pipwarden.sources.project import Project
     from pipwarden.vet import VetReport
 
-__all__ = ["CheckReport", "PartError", "run_check"]
+__all__ = ["CheckReport", "PartError", "check_environment", "run_check"]
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,29 @@ class CheckReport:
     vet: VetReport | None = None
     errors: tuple[PartError, ...] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)
+    not_checked: tuple[NotChecked, ...] = ()
+
+    @property
+    def all_not_checked(self) -> tuple[NotChecked, ...]:
+        """What the check could not read or judge: its own entries and the audit's."""
+        own = self.not_checked
+        return own + (self.audit.not_checked if self.audit is not None else ())
+
+    @property
+    def unread(self) -> tuple[NotChecked, ...]:
+        """Not-checked entries that fail the run (the policy does not accept them)."""
+        return tuple(n for n in self.all_not_checked if n.blocking)
+
+    @property
+    def status(self) -> str:
+        """``findings`` (problems need action, or a part could not run), else
+        ``not_checked``, else ``clean``."""
+        problems, _ = self.counts()
+        if problems:
+            return "findings"
+        if self.unread:
+            return "not_checked"
+        return "clean"
 
     def counts(self) -> tuple[int, int]:
         """(problems that need action, warnings)."""
@@ -96,7 +120,7 @@ class CheckReport:
         if ExitCode.DATA_UNAVAILABLE in codes:
             return int(ExitCode.DATA_UNAVAILABLE)
         problems, _ = self.counts()
-        return int(ExitCode.FINDINGS) if problems else int(ExitCode.OK)
+        return int(ExitCode.FINDINGS) if problems or self.unread else int(ExitCode.OK)
 
 
 def lint_config(policy: Policy) -> LintConfig:
@@ -167,15 +191,26 @@ def run_check(
     today: dt.date | None = None,
 ) -> CheckReport:
     """Run every part of the check on ``project``; never raises for a part's failure."""
-    from pipwarden.sources.environment import find_environment
-    from pipwarden.sources.project import discover
+    from pipwarden.sources.project import discover, project_environment
 
-    found = discover(project)
-    venv = find_environment(project, dict(environ) if environ is not None else None)
+    found = discover(project, environ={})
+    # The project's own venv only: an active venv outside it (a hook's) is not the project's.
+    venv = project_environment(project, environ)
     inputs = [p.name if p.parent == project else str(p) for p in found.requirements]
     if found.pyproject is not None:
         inputs.append(found.pyproject.name)
-    inputs.extend(p.name for p in found.pylock)
+    inputs.extend(p.name for p in found.lockfiles)
+    not_checked: list[NotChecked] = []
+    if venv is None and not found.has_dependency_files:
+        not_checked.append(
+            NotChecked(
+                what="dependencies",
+                where=str(project),
+                reason="no dependency file (requirements*.txt, pyproject.toml, lock file) "
+                "and no .venv: nothing was audited",
+                next="pipwarden audit -r FILE   or   pipwarden check path/to/.venv",
+            )
+        )
     errors: list[PartError] = []
     parts: dict[str, Any] = {}
 
@@ -213,7 +248,7 @@ def run_check(
                 environments=(venv,) if venv is not None else (),
                 requirements=found.requirements,
                 pyprojects=(found.pyproject,) if found.pyproject is not None else (),
-                pylocks=found.pylock,
+                pylocks=found.lockfiles,
             )
             parts["audit"] = audit(
                 request,
@@ -245,6 +280,41 @@ def run_check(
         name=project.resolve().name,
         inputs=tuple(inputs),
         venv=str(venv) if venv is not None else None,
+        policy=policy,
+        errors=tuple(errors),
+        not_checked=tuple(not_checked),
+        **parts,
+    )
+
+
+def check_environment(
+    venv: Path,
+    *,
+    settings: Settings,
+    policy: Policy,
+    today: dt.date | None = None,
+) -> CheckReport:
+    """``pipwarden check path/to/.venv``: the venv audited as an installed environment
+    (the project-level parts — lint, slim, doctor — need the project folder, not its venv)."""
+    from pipwarden.audit import AuditRequest, audit, pypi_release_provider
+
+    errors: list[PartError] = []
+    parts: dict[str, Any] = {}
+    try:
+        parts["audit"] = audit(
+            AuditRequest(project=venv.parent, environments=(venv,)),
+            settings=settings,
+            policy=policy,
+            releases=pypi_release_provider(settings),
+            today=today,
+        )
+    except PipwardenError as exc:
+        errors.append(_part_error("vulnerabilities", exc))
+    return CheckReport(
+        project=venv,
+        name=venv.resolve().name,
+        inputs=(),
+        venv=str(venv),
         policy=policy,
         errors=tuple(errors),
         **parts,

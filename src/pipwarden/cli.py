@@ -36,6 +36,28 @@ _HANDLERS: dict[str, str] = {
 }
 
 
+#: The exit code table, shown at the end of every ``--help`` (and in the README).
+EXIT_CODES_EPILOG = """\
+exit codes:
+  0  clean: everything was read and checked, nothing at or above fail-on
+  1  findings, or something not checked (a file pipwarden cannot read, a package it
+     cannot judge) that the policy does not accept (allow-unread = [globs])
+  2  bad input or usage: a malformed file (named, with its line), a wrong argument
+  3  data unavailable: no network, missing or stale vulnerability database
+  4  internal error: a bug in pipwarden (one line on stderr; -vv shows the traceback)
+"""
+
+
+def _with_exit_codes(parser: argparse.ArgumentParser) -> None:
+    """End the help of ``parser`` and of every subcommand under it with the exit codes."""
+    parser.epilog = EXIT_CODES_EPILOG
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in dict.fromkeys(action.choices.values()):
+                _with_exit_codes(child)
+
+
 def _common(*, db: bool = False, offline: bool = False) -> argparse.ArgumentParser:
     """Options every subcommand accepts, so they work after the subcommand name too."""
     parent = argparse.ArgumentParser(add_help=False)
@@ -112,7 +134,11 @@ def build_parser() -> argparse.ArgumentParser:
         "check", parents=[_common(db=True, offline=True)],
         help="the main job: doctor + lint + audit + vet summary of a project",
     )
-    p.add_argument("path", nargs="?", default=".", help="project folder (default: .)")
+    p.add_argument(
+        "path", nargs="?", default=".",
+        help="project folder (default: .); a venv (holding pyvenv.cfg) is audited as an "
+        "installed environment",
+    )
     p.add_argument(
         "--fail-on", metavar="SEVERITY", default=None,
         help="lowest vulnerability severity that fails the check (default from policy: any)",
@@ -293,6 +319,7 @@ def build_parser() -> argparse.ArgumentParser:
         "update", parents=[_common()], help="refresh the top-PyPI download ranking",
     )
     q.add_argument("--url", default=None, help="ranking URL (default: PIPWARDEN_TOP_PACKAGES_URL)")
+    _with_exit_codes(parser)
     return parser
 
 
@@ -383,7 +410,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(handler(args))
     except PipwardenError as exc:
         if verbose >= 2:
-            raise
+            _print_traceback()
         from pipwarden.report.output import safe_text
 
         sys.stderr.write(safe_text(f"pipwarden: {exc}\n"))
@@ -400,5 +427,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return int(ExitCode.OK)
+    except Exception as exc:  # a bug: exit 4, never 1 (findings) and never a bare traceback
+        return _internal_error(exc, verbose)
     finally:
         _restore_sigterm(previous)
+
+
+def _one_line(text: str) -> str:
+    """``text`` redacted, on one line, without control characters (it may quote a file)."""
+    from pipwarden.report.output import safe_text
+
+    flat = " ".join(safe_text(text).split())
+    return "".join(c for c in flat if c.isprintable())
+
+
+def _print_traceback() -> None:
+    import traceback
+
+    traceback.print_exc(file=sys.stderr)
+
+
+def _internal_error(exc: Exception, verbose: int) -> int:
+    """One line on stderr (``-vv``: the traceback first) and exit code 4."""
+    if verbose >= 2:
+        _print_traceback()
+    message = _one_line(str(exc))
+    detail = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+    hint = "" if verbose >= 2 else " (run with -vv for the traceback)"
+    sys.stderr.write(f"pipwarden: internal error: {detail}{hint}\n")
+    return int(ExitCode.INTERNAL)

@@ -20,12 +20,18 @@ __all__ = [
 
 
 class ExitCode(enum.IntEnum):
-    """Process exit codes, documented in the README."""
+    """Process exit codes, documented in the README and in ``pipwarden --help``.
+
+    ``FINDINGS`` also covers "not checked": something pipwarden could not read or judge
+    fails the run unless the policy accepts it (``allow-unread``). ``INTERNAL`` is a bug in
+    pipwarden, never a verdict about the project.
+    """
 
     OK = 0
     FINDINGS = 1
     USAGE = 2
     DATA_UNAVAILABLE = 3
+    INTERNAL = 4
 
 
 class PipwardenError(Exception):

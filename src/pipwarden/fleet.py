@@ -23,10 +23,10 @@ from packaging.version import InvalidVersion, Version
 from pipwarden.errors import InputError
 from pipwarden.lint import LintConfig, run_lint
 from pipwarden.lint.supplychain import Lookups, default_lookups
-from pipwarden.models import Dependency, Level
+from pipwarden.models import Dependency, Level, NotChecked
 from pipwarden.settings import Settings
 from pipwarden.slim.overlap import CATEGORIES
-from pipwarden.sources.project import discover
+from pipwarden.sources.project import DependencyFile, discover, kind_of, not_checked_file
 from pipwarden.sources.pyproject import read_pyproject
 from pipwarden.sources.requirements import parse_requirements
 
@@ -102,6 +102,13 @@ class FleetProject:
     lint_findings: int | None = None
     audit_findings: int | None = None
     errors: tuple[str, ...] = ()
+    not_checked: tuple[NotChecked, ...] = ()
+
+    @property
+    def unread(self) -> tuple[NotChecked, ...]:
+        """Dependency files of this project pipwarden could not read (and its policy does
+        not accept): its audit count, if any, covers only the other files."""
+        return tuple(n for n in self.not_checked if n.blocking)
 
     def get(self, package: str) -> Declaration | None:
         for declaration in self.declarations:
@@ -169,12 +176,20 @@ class FleetReport:
         return tuple(e for p in self.projects for e in p.errors)
 
     @property
+    def unread(self) -> tuple[NotChecked, ...]:
+        """Every project's dependency files that were not read (they fail the run)."""
+        return tuple(n for p in self.projects for n in p.unread)
+
+    @property
     def level(self) -> Level:
-        """RISK for known vulnerabilities, WARN for divergence/overlap/lint, else OK."""
+        """RISK for known vulnerabilities, WARN for divergence/overlap/lint, UNKNOWN when a
+        dependency file was not read, else OK."""
         if self.audit_total:
             return Level.RISK
         if self.divergences or self.overlaps or self.lint_total or self.errors:
             return Level.WARN
+        if self.unread:
+            return Level.UNKNOWN
         return Level.OK
 
     def cell(self, project: FleetProject, package: str) -> str | None:
@@ -188,18 +203,17 @@ class FleetReport:
 # finding projects
 
 
-def _is_project(filenames: Iterable[str]) -> bool:
-    for name in filenames:
-        lower = name.lower()
-        if lower == "pyproject.toml" or (
-            lower.startswith("requirements") and lower.endswith(".txt")
-        ):
-            return True
-    return False
+def _is_project(base: Path, filenames: Iterable[str]) -> bool:
+    """Does the folder hold a dependency file of a known kind (readable or not)?"""
+    return any(kind_of(base / name) is not None for name in filenames)
 
 
 def find_projects(dirs: Sequence[Path | str]) -> list[Path]:
     """Project folders under ``dirs`` (each given folder may itself be one), sorted.
+
+    A project is a folder holding a dependency file of a kind in
+    :data:`pipwarden.sources.project.DEPENDENCY_FILES`, readable or not (a folder with only
+    ``uv.lock`` is a project whose dependencies are not checked, never skipped).
 
     Virtual environments (any folder with ``pyvenv.cfg``), ``node_modules``, VCS folders and
     ``site-packages`` are never entered; a project's own ``requirements/`` folder is part of
@@ -212,7 +226,7 @@ def find_projects(dirs: Sequence[Path | str]) -> list[Path]:
             raise InputError("not a folder", path=str(top))
         for dirpath, dirnames, filenames in os.walk(top):
             base = Path(dirpath)
-            project = _is_project(filenames)
+            project = _is_project(base, filenames)
             dirnames[:] = sorted(
                 d
                 for d in dirnames
@@ -333,6 +347,9 @@ def read_project(root: Path, *, name: str | None = None) -> FleetProject:
             deps.extend(read_pyproject(project.pyproject).dependencies)
         except InputError as exc:
             errors.append(str(exc))
+    not_checked = _unread_files(root, project.unread, errors)
+    for unread in project.unread:
+        files.append(str(unread.path))
     by_name: dict[str, list[Dependency]] = {}
     seen: set[tuple[str, str]] = set()
     for dep in deps:
@@ -348,7 +365,32 @@ def read_project(root: Path, *, name: str | None = None) -> FleetProject:
         files=tuple(files),
         declarations=declarations,
         errors=tuple(dict.fromkeys(errors)),
+        not_checked=not_checked,
     )
+
+
+def _unread_files(
+    root: Path, unread: Sequence[DependencyFile], errors: list[str]
+) -> tuple[NotChecked, ...]:
+    """A not-checked entry per unreadable dependency file, accepted where the project's
+    policy (``allow-unread``) says so."""
+    if not unread:
+        return ()
+    from pipwarden.policy import Policy, load_policy
+
+    try:
+        policy = load_policy(root)
+    except InputError as exc:
+        errors.append(str(exc))
+        policy = Policy()
+    out: list[NotChecked] = []
+    for item in unread:
+        entry = not_checked_file(item.path, item.kind, root=root)
+        glob = policy.accepts_unread(item.path.relative_to(root).as_posix())
+        if glob is not None:
+            entry = replace(entry, accepted=f"allow-unread = {glob!r} in the policy")
+        out.append(entry)
+    return tuple(out)
 
 
 # ---------------------------------------------------------------------------------------

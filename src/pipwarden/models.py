@@ -17,6 +17,7 @@ __all__ = [
     "InstalledPackage",
     "Level",
     "Location",
+    "NotChecked",
     "Severity",
     "Signal",
     "canonical_name",
@@ -161,3 +162,51 @@ class Signal:
     message: str
     evidence: dict[str, object] = field(default_factory=dict)
     target: str | None = None
+
+
+def _neutral(text: str) -> str:
+    """``text`` with URL credentials masked and control, escape and bidi characters (all
+    non-printable) replaced by U+FFFD."""
+    from pipwarden.redact import redact_text
+
+    return "".join(c if c.isprintable() else "\ufffd" for c in redact_text(text))
+
+
+@dataclass(frozen=True)
+class NotChecked:
+    """Something pipwarden was asked to check, or found, but could not read or judge.
+
+    The third state next to clean and finding (see TRUST.md §1): reports show it as ``?``
+    with ``reason`` and ``next`` (the command that would check it), and it fails the run
+    unless it is ``accepted`` — by the policy (``allow-unread``) or because the thing does
+    not apply here (``accepted`` then says why). ``what`` is the file or requirement,
+    ``where`` the file (and line) it was found in.
+    """
+
+    what: str
+    where: str
+    reason: str
+    next: str = ""
+    location: Location | None = None
+    accepted: str | None = None
+
+    def __post_init__(self) -> None:
+        """File names, requirement text and markers come from the scanned project: keep
+        their credentials and terminal control characters out of every report."""
+        for name in ("what", "where", "reason", "next"):
+            object.__setattr__(self, name, _neutral(getattr(self, name)))
+
+    @property
+    def blocking(self) -> bool:
+        """Does it fail the run? (Everything not explicitly accepted does.)"""
+        return self.accepted is None
+
+    @property
+    def by_policy(self) -> bool:
+        """Accepted by the policy's ``allow-unread`` (still not read: never shown as ✓)."""
+        return self.accepted is not None and self.accepted.startswith("allow-unread")
+
+    @property
+    def source(self) -> str:
+        """Former name of :attr:`where` (the audit's ``Skipped`` records had ``source``)."""
+        return self.where

@@ -32,6 +32,7 @@ __all__ = [
 POLICY_FILENAME = ".pipwarden.toml"
 
 _KNOWN_KEYS = {
+    "allow-unread",
     "fail-on",
     "max-db-age",
     "ignore",
@@ -74,6 +75,22 @@ class Policy:
     update: Mapping[str, Any] = field(default_factory=dict)
     fleet: Mapping[str, Any] = field(default_factory=dict)
     source: str | None = None
+    allow_unread: tuple[str, ...] = ()
+
+    def accepts_unread(self, relative_path: str) -> str | None:
+        """The ``allow-unread`` glob that accepts a file pipwarden could not read, if any.
+
+        ``relative_path`` is relative to the project root, with ``/`` separators; globs are
+        matched with :func:`fnmatch.fnmatchcase` (``*`` also matches ``/``), so
+        ``"docs/*.txt"`` and ``"uv.lock"`` work as written.
+        """
+        from fnmatch import fnmatchcase
+
+        path = relative_path.replace("\\", "/").removeprefix("./")
+        for glob in self.allow_unread:
+            if fnmatchcase(path, glob.removeprefix("./")):
+                return glob
+        return None
 
     def fails(self, severity: Severity) -> bool:
         """Does a finding of this severity make the exit code 1?"""
@@ -180,6 +197,26 @@ def _parse_ignores(raw: object, path: str, text: str) -> tuple[IgnoreEntry, ...]
     return tuple(entries)
 
 
+def _parse_allow_unread(raw: object, path: str, text: str) -> tuple[str, ...]:
+    """``allow-unread = ["docs/*.txt", "uv.lock"]``: globs relative to the project root."""
+    if raw is None:
+        return ()
+    line = _line_of(text, "allow-unread")
+    if not isinstance(raw, list) or not all(isinstance(g, str) and g.strip() for g in raw):
+        raise InputError(
+            "allow-unread must be a list of path globs relative to the project root, "
+            'e.g. ["uv.lock", "docs/*.txt"]',
+            path=path,
+            line=line,
+        )
+    for glob in raw:
+        if glob.startswith("/") or ".." in glob.split("/"):
+            raise InputError(
+                f"allow-unread: {glob!r} must be relative to the project root", path=path, line=line
+            )
+    return tuple(g.strip() for g in raw)
+
+
 def _table(raw: dict[str, Any], key: str, path: str) -> dict[str, Any]:
     value = raw.get(key, {})
     if not isinstance(value, dict):
@@ -209,6 +246,7 @@ def policy_from_mapping(raw: dict[str, Any], path: str, text: str = "") -> Polic
     if "cooldown" in raw:
         cooldown = parse_duration_days(raw["cooldown"], path, "cooldown")
     return Policy(
+        allow_unread=_parse_allow_unread(raw.get("allow-unread"), path, text),
         fail_on=fail_on,
         max_db_age_days=max_age,
         ignores=_parse_ignores(raw.get("ignore"), path, text),

@@ -13,7 +13,7 @@ __all__ = ["run"]
 
 
 def run(args: argparse.Namespace) -> int:
-    from pipwarden.check import run_check
+    from pipwarden.check import check_environment, run_check
     from pipwarden.policy import load_policy, parse_severity_threshold
     from pipwarden.report.check import render
     from pipwarden.report.output import Style, write_report
@@ -21,11 +21,18 @@ def run(args: argparse.Namespace) -> int:
     project = Path(args.path)
     if not project.is_dir():
         raise UsageError(f"{project}: not a folder", hint="pipwarden check [PROJECT_FOLDER]")
+    from pipwarden.sources.project import is_environment
+
     settings = settings_from_args(args)
-    policy = load_policy(project)
+    venv = is_environment(project)
+    # A venv is audited as an installed environment, with the policy of the folder holding it.
+    policy = load_policy(project.resolve().parent if venv else project)
     if args.fail_on:
         policy = replace(policy, fail_on=parse_severity_threshold(args.fail_on, "--fail-on"))
-    report = run_check(project, settings=settings, policy=policy)
+    if venv:
+        report = check_environment(project, settings=settings, policy=policy)
+    else:
+        report = run_check(project, settings=settings, policy=policy)
     for fmt, output in outputs(args):
         write_report(render(report, fmt, style=Style(use_color(args, output))), output)
     return report.exit_code

@@ -48,7 +48,13 @@ def audit_counter(settings: Settings, *, offline: bool) -> AuditCounter | None:
                 project=root,
                 requirements=found.requirements,
                 pyprojects=(found.pyproject,) if found.pyproject is not None else (),
+                # readable lock files; unreadable ones are the project's not_checked entries
+                pylocks=tuple(
+                    f.path for f in found.files if f.kind.readable and f.path in found.lockfiles
+                ),
             )
+            if not (request.requirements or request.pyprojects or request.pylocks):
+                return None  # nothing readable: reported as not checked, never "0"
             report = audit(
                 request, settings=local, policy=load_policy(root), store=store,
                 releases=releases,
@@ -63,7 +69,8 @@ def audit_counter(settings: Settings, *, offline: bool) -> AuditCounter | None:
 
 def run(args: argparse.Namespace) -> int:
     """Compare the projects under the folders; 0 consistent and clean, 1 divergence,
-    overlaps or findings, 2 a file could not be read (the report is still written)."""
+    overlaps, findings or a dependency file not checked, 2 a file could not be parsed (the
+    report is still written)."""
     settings = settings_from_args(args)
     offline = settings.offline
     with Progress("fleet") as progress:
@@ -85,5 +92,7 @@ def run(args: argparse.Namespace) -> int:
     if report.errors:
         return int(ExitCode.USAGE)
     if report.divergences or report.overlaps or report.lint_total or report.audit_total:
+        return int(ExitCode.FINDINGS)
+    if report.unread:  # a project's dependency file was not read: never a clean fleet
         return int(ExitCode.FINDINGS)
     return int(ExitCode.OK)

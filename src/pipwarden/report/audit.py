@@ -7,13 +7,23 @@ from collections.abc import Sequence
 from typing import Any
 
 from pipwarden import __version__
-from pipwarden.audit import AuditReport, Finding, Skipped
-from pipwarden.models import Severity
+from pipwarden.audit import AuditReport, Finding
+from pipwarden.models import NotChecked, Severity
 from pipwarden.neutral import neutral
 from pipwarden.redact import redact_text
 from pipwarden.report.output import Style, json_text, md_text, plural
 
-__all__ = ["SCHEMA", "data_line", "render", "to_dict", "to_sarif", "verdict_line"]
+__all__ = [
+    "SCHEMA",
+    "data_line",
+    "headline",
+    "not_checked_dict",
+    "not_checked_lines",
+    "render",
+    "to_dict",
+    "to_sarif",
+    "verdict_line",
+]
 
 SCHEMA = "pipwarden.audit/1"
 
@@ -76,6 +86,45 @@ def verdict_line(report: AuditReport) -> tuple[bool, str]:
     )
 
 
+def headline(report: AuditReport) -> tuple[str, str]:
+    """The verdict mark (``✓``, ``✗``, ``?`` or ``·``) and line. ``✓`` only when everything
+    was read and checked: anything not checked turns it into ``?`` (or adds to a ``✗``), an
+    audit that read nothing but files the policy lets go unread is ``·``, and an audit
+    that read no package never says "0 packages"."""
+    ok, line = verdict_line(report)
+    unread = report.unread
+    if not unread:
+        accepted = [n for n in report.not_checked if n.by_policy]
+        if ok and accepted and report.packages_audited == 0 and not report.findings:
+            return "·", f"nothing audited; {len(accepted)} not read (accepted by the policy)"
+        if ok and report.packages_audited == 0 and not report.findings:
+            return "·", "no packages to audit in what was read"  # read, but empty: no ✓
+        return ("✓" if ok else "✗"), line
+    names = ", ".join(redact_text(n.what) for n in unread[:3])
+    more = f" (+{len(unread) - 3} more)" if len(unread) > 3 else ""
+    note = f"{len(unread)} not checked: {names}{more}"
+    if not ok:
+        return "✗", f"{line}; {note}"
+    if report.packages_audited == 0 and not report.findings:
+        return "?", f"nothing audited; {note}"
+    return "?", f"{line}; {note}"
+
+
+def not_checked_lines(report: AuditReport, s: Style) -> list[str]:
+    """``?`` lines for what was not checked (with the next command); accepted ones as ``·``."""
+    lines: list[str] = []
+    for item in report.not_checked:
+        what = redact_text(item.what)
+        head = what if item.where == item.what else f"{item.where}  {what}"
+        if item.blocking:
+            lines.append(f"  {s('?', 'yellow')} {head}: {item.reason}")
+            if item.next:
+                lines.append(f"      → {item.next}")
+        else:
+            lines.append(f"  · {head}: {item.reason} (accepted: {item.accepted})")
+    return lines
+
+
 def _highest(versions: Sequence[str]) -> str:
     """The highest PEP 440 version among ``versions`` (another string only if none is)."""
     from pipwarden.vulndb.ranges import parse_version, sort_versions
@@ -117,15 +166,11 @@ def render_text(
 ) -> str:
     s = style or Style(False)
     lines: list[str] = []
-    targets = ", ".join(report.targets) or "nothing"
+    targets = ", ".join(report.targets) or "nothing read"
     lines.append(s(f"{title} — {redact_text(targets)}", "bold"))
-    ok, headline = verdict_line(report)
-    mark = (
-        s("✓", "green")
-        if ok and not report.findings
-        else (s("✓", "green") if ok else s("✗", "red"))
-    )
-    lines.append(f"{mark} {headline} · {data_line(report)}")
+    mark, text = headline(report)
+    color = {"✓": "green", "✗": "red", "?": "yellow", "·": "dim"}[mark]
+    lines.append(f"{s(mark, color)} {text} · {data_line(report)}")
     lines.extend(_text_findings(report.findings, s))
     lines.extend(_text_extras(report, s))
     step = _next_step(report)
@@ -204,11 +249,10 @@ def _text_extras(report: AuditReport, s: Style) -> list[str]:
         lines.append(s("Stale ignores (matched nothing; remove them)", "bold"))
         for entry in report.stale_ignores:
             lines.append(f"  {entry.id} ({entry.location})")
-    if report.skipped:
+    if report.not_checked:
         lines.append("")
-        lines.append(s("Not audited", "bold"))
-        for item in report.skipped:
-            lines.append(f"  {item.source}  {redact_text(item.what)}: {item.reason}")
+        lines.append(s("Not checked", "bold"))
+        lines.extend(not_checked_lines(report, s))
     return lines
 
 
@@ -236,8 +280,21 @@ def _finding_dict(f: Finding) -> dict[str, Any]:
     }
 
 
-def _skipped_dict(item: Skipped) -> dict[str, Any]:
-    return {"what": redact_text(item.what), "source": item.source, "reason": item.reason}
+def _skipped_dict(item: NotChecked) -> dict[str, Any]:
+    return {"what": redact_text(item.what), "source": item.where, "reason": item.reason}
+
+
+def not_checked_dict(item: NotChecked) -> dict[str, Any]:
+    """One entry of ``not_checked`` (documented in docs/json-schema.md)."""
+    return {
+        "what": redact_text(item.what),
+        "where": redact_text(item.where),
+        "line": item.location.line if item.location else None,
+        "reason": item.reason,
+        "next": item.next,
+        "accepted": item.accepted,
+        "blocking": item.blocking,
+    }
 
 
 def to_dict(report: AuditReport) -> dict[str, Any]:
@@ -247,6 +304,8 @@ def to_dict(report: AuditReport) -> dict[str, Any]:
     return {
         "schema": SCHEMA,
         "tool": {"name": "pipwarden", "version": __version__},
+        "status": report.status,
+        "exit_code": report.exit_code,
         "targets": [redact_text(t) for t in report.targets],
         "database": None
         if meta is None
@@ -262,6 +321,7 @@ def to_dict(report: AuditReport) -> dict[str, Any]:
             "failing": len(report.failing),
             "ignored": len(report.ignored),
             "skipped": len(report.skipped),
+            "not_checked": len(report.unread),
             "fail_on": report.policy.fail_on.label,
             "release_lists_used": report.releases_used,
         },
@@ -290,6 +350,7 @@ def to_dict(report: AuditReport) -> dict[str, Any]:
             for e in report.stale_ignores
         ],
         "skipped": [_skipped_dict(s) for s in report.skipped],
+        "not_checked": [not_checked_dict(n) for n in report.not_checked],
     }
 
 
@@ -301,11 +362,12 @@ def _md(text: str) -> str:
 
 
 def render_markdown(report: AuditReport, *, title: str = "pipwarden audit") -> str:
-    ok, headline = verdict_line(report)
+    mark, text = headline(report)
+    icon = {"✓": "✅", "✗": "❌", "?": "❔", "·": "➖"}[mark]
     lines = [
-        f"## {'✅' if ok else '❌'} {title}",
+        f"## {icon} {title}",
         "",
-        f"**{headline}** · {data_line(report)}",
+        f"**{_md(text)}** · {data_line(report)}",
         "",
     ]
     if report.findings:
@@ -328,9 +390,17 @@ def render_markdown(report: AuditReport, *, title: str = "pipwarden audit") -> s
         lines.append(f"- ⚠️ ignore of `{e.id}` expired on {e.until.isoformat()} ({e.location})")
     for e in report.stale_ignores:
         lines.append(f"- stale ignore `{e.id}` matched nothing ({e.location})")
-    for item in report.skipped:
+    for item in report.not_checked:
         what = _md(redact_text(item.what))
-        lines.append(f"- not audited: `{what}` ({item.source}): {item.reason}")
+        if item.blocking:
+            then = f" Next: `{_md(item.next)}`" if item.next else ""
+            where = "" if item.where == item.what else f" ({_md(item.where)})"
+            lines.append(f"- ❔ **not checked**: `{what}`{where}: {item.reason}.{then}")
+        else:
+            lines.append(
+                f"- not checked (accepted: {_md(item.accepted or '')}): `{what}` "
+                f"({_md(item.where)}): {item.reason}"
+            )
     step = _next_step(report)
     if step:
         lines += ["", f"Next: `{step.removeprefix('→ ').split('   ')[0]}`"]
@@ -423,9 +493,39 @@ def to_sarif(report: AuditReport) -> dict[str, Any]:
                     }
                 },
                 "results": results,
+                "invocations": [_sarif_invocation(report)],
             }
         ],
     }
+
+
+def _sarif_invocation(report: AuditReport) -> dict[str, Any]:
+    """``executionSuccessful`` is false while anything is not checked; each entry is a tool
+    execution notification (level ``error`` when it fails the run, else ``note``)."""
+    notes: list[dict[str, Any]] = []
+    for item in report.not_checked:
+        where = "" if item.where == item.what else f" ({redact_text(item.where)})"
+        text = f"not checked: {redact_text(item.what)}{where}: {item.reason}"
+        if item.next:
+            text += f"; next: {item.next}"
+        if item.accepted:
+            text += f" (accepted: {item.accepted})"
+        note: dict[str, Any] = {
+            "level": "error" if item.blocking else "note",
+            "message": {"text": text},
+            "descriptor": {"id": "not-checked"},
+        }
+        path: str = item.location.path if item.location is not None else item.where
+        region = (
+            {"region": {"startLine": item.location.line}}
+            if item.location is not None and item.location.line
+            else {}
+        )
+        note["locations"] = [
+            {"physicalLocation": {"artifactLocation": {"uri": redact_text(path)}, **region}}
+        ]
+        notes.append(note)
+    return {"executionSuccessful": not report.unread, "toolExecutionNotifications": notes}
 
 
 def render(report: AuditReport, fmt: str, *, style: Style | None = None) -> str:

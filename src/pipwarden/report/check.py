@@ -15,7 +15,7 @@ from pipwarden.models import Level
 from pipwarden.report import audit as audit_report
 from pipwarden.report.output import Style, json_text, md_code, md_text, plural
 
-__all__ = ["SCHEMA", "render", "to_dict"]
+__all__ = ["SCHEMA", "render", "to_dict", "verdict"]
 
 SCHEMA = "pipwarden.check/1"
 
@@ -29,6 +29,24 @@ _LEVEL_MARK = {
 
 
 
+def verdict(report: CheckReport) -> tuple[str, str]:
+    """The headline mark and text: ``✗`` problems, ``?`` something not checked, ``·`` clean
+    but not everything was read (accepted by the policy, or nothing to audit), ``✓`` only
+    when every part read its input and found nothing."""
+    problems, _ = report.counts()
+    unread = len(report.unread)
+    if problems:
+        return "✗", f"{plural(problems, 'problem')} need{'s' if problems == 1 else ''} action"
+    if unread:  # never ✓ while any part is not checked
+        return "?", f"{unread} not checked"
+    accepted = sum(1 for n in report.all_not_checked if n.by_policy)
+    if accepted:
+        return "·", f"no problems; {accepted} not read (accepted by the policy)"
+    if report.audit is not None and audit_report.headline(report.audit)[0] == "·":
+        return "·", "no problems; no packages to audit"  # read, but empty
+    return "✓", "no problems"
+
+
 def _header(report: CheckReport, s: Style) -> list[str]:
     inputs = ", ".join(report.inputs) or "no requirement files"
     if report.venv is not None:
@@ -37,18 +55,19 @@ def _header(report: CheckReport, s: Style) -> list[str]:
         env = "no .venv"
     problems, warnings = report.counts()
     data = audit_report.data_line(report.audit) if report.audit else "no vulnerability data"
-    if problems:
-        verdict = s(
-            f"✗ {plural(problems, 'problem')} need{'s' if problems == 1 else ''} action",
-            "red",
-            "bold",
-        )
-    else:
-        verdict = s("✓ no problems", "green", "bold")
+    unread = len(report.unread)
+    mark, text = verdict(report)
+    color = {"✗": "red", "?": "yellow", "✓": "green"}.get(mark)
+    verdict_text = s(f"{mark} {text}", *((color,) if color else ()), "bold")
     tail = f" · {plural(warnings, 'warning')}" if warnings else ""
+    if problems and unread:
+        tail += f" · {unread} not checked"
+    title = f"{inputs}, {env}"
+    if report.venv is not None and str(report.project) == report.venv:  # check path/to/.venv
+        title = f"environment {report.venv}"
     return [
-        s(f"pipwarden check — {report.name} ({inputs}, {env})", "bold"),
-        f"{verdict}{tail} · {data}",
+        s(f"pipwarden check — {report.name} ({title})", "bold"),
+        f"{verdict_text}{tail} · {data}",
     ]
 
 
@@ -57,12 +76,11 @@ def _audit_section(report: CheckReport, s: Style) -> list[str]:
     if audit is None:
         return []
     where = ", ".join(audit.targets)
-    lines = ["", s(f"Vulnerabilities ({where})", "bold")]
+    lines = ["", s(f"Vulnerabilities ({where or 'nothing read'})", "bold")]
     if not audit.findings:
-        lines.append(
-            f"  {s('✓', 'green')} no known vulnerabilities in "
-            f"{plural(audit.packages_audited, 'package')}"
-        )
+        mark, text = audit_report.headline(audit)
+        color = {"✓": "green", "✗": "red", "?": "yellow", "·": "dim"}[mark]
+        lines.append(f"  {s(mark, color)} {text}")
     body = audit_report.render_text(audit, style=s).splitlines()[2:]  # skip title + verdict
     lines.extend("  " + line for line in body if line.strip())
     return lines
@@ -73,6 +91,9 @@ def _lint_section(report: CheckReport, s: Style) -> list[str]:
     if lint is None:
         return []
     lines = ["", s("Requirements hygiene", "bold")]
+    if not lint.findings and not lint.errors and not lint.files:  # nothing read: no ✓
+        lines.append("  · no requirements file or pyproject.toml to lint")
+        return lines
     if not lint.findings and not lint.errors:
         lines.append(
             f"  {s('✓', 'green')} {plural(len(lint.files), 'file')} follow the rules "
@@ -140,7 +161,15 @@ def _slim_section(report: CheckReport, s: Style) -> list[str]:
         )
     for ov in slim.overlaps:
         items.append(f"{' + '.join(ov.names)} do the same job ({ov.job})")
-    if not items:
+    unread = getattr(slim, "problems", ())
+    if unread:  # a warning-only part: shown as ?, never ✓, without failing the check
+        lines.append(
+            f"  {s('?', 'yellow')} {plural(len(unread), 'source file')} not checked "
+            f"(e.g. {unread[0]}): → pipwarden slim"
+        )
+    if not items and not slim.declared:  # nothing declared was read: no ✓
+        lines.append("  · no declared dependencies read")
+    elif not items and not unread:
         lines.append(f"  {s('✓', 'green')} every declared dependency is used")
     for item in items[:8]:
         lines.append(f"  · {item}")
@@ -188,13 +217,17 @@ def _doctor_section(report: CheckReport, s: Style) -> list[str]:
 
 
 def _errors_section(report: CheckReport, s: Style) -> list[str]:
-    if not report.errors:
+    if not (report.errors or report.not_checked):
         return []
     lines = ["", s("Could not check", "bold")]
     for err in report.errors:
         lines.append(f"  {s('✗', 'red')} {err.part}: {err.message}")
         if err.hint:
             lines.extend(f"      {h}" for h in err.hint.splitlines())
+    for item in report.not_checked:  # the audit lists its own under Vulnerabilities
+        lines.append(f"  {s('?', 'yellow')} {item.what}: {item.reason}")
+        if item.next:
+            lines.append(f"      → {item.next}")
     return lines
 
 
@@ -223,7 +256,14 @@ def to_dict(report: CheckReport) -> dict[str, Any]:
         "path": str(report.project),
         "inputs": list(report.inputs),
         "venv": report.venv,
-        "summary": {"problems": problems, "warnings": warnings, "exit_code": report.exit_code},
+        "status": report.status,
+        "summary": {
+            "problems": problems,
+            "warnings": warnings,
+            "not_checked": len(report.unread),
+            "exit_code": report.exit_code,
+        },
+        "not_checked": [audit_report.not_checked_dict(n) for n in report.all_not_checked],
         "errors": [
             {"part": e.part, "message": e.message, "hint": e.hint, "exit_code": e.exit_code}
             for e in report.errors
@@ -255,22 +295,31 @@ def to_dict(report: CheckReport) -> dict[str, Any]:
 
 def render_markdown(report: CheckReport) -> str:
     problems, warnings = report.counts()
-    ok = problems == 0
+    unread = len(report.unread)
+    icon = {"✗": "❌", "?": "❔", "·": "➖", "✓": "✅"}[verdict(report)[0]]
+    tail = f" · {unread} not checked" if unread else ""
     lines = [
-        f"# {'✅' if ok else '❌'} pipwarden check — {md_text(report.name)}",
+        f"# {icon} pipwarden check — {md_text(report.name)}",
         "",
         f"**{plural(problems, 'problem')} need{'s' if problems == 1 else ''} action**"
-        f" · {plural(warnings, 'warning')}",
+        f" · {plural(warnings, 'warning')}{tail}",
         "",
     ]
     for err in report.errors:
         lines.append(f"- ❌ {err.part}: {md_text(err.message)}")
+    for item in report.not_checked:
+        lines.append(
+            f"- ❔ not checked: {md_text(item.what)}: {md_text(item.reason)}. "
+            f"Next: {md_code(item.next)}"
+        )
     if report.audit is not None:
         body = audit_report.render_markdown(report.audit, title="Vulnerabilities")
         lines += ["", body.replace("## ", "### ", 1).rstrip()]
     if report.lint is not None:
         lines += ["", "### Requirements hygiene", ""]
-        if not report.lint.findings:
+        if not report.lint.findings and not report.lint.files:
+            lines.append("no requirements file or pyproject.toml to lint")
+        elif not report.lint.findings:
             lines.append("✅ all rules pass")
         for f in report.lint.findings[:30]:
             lines.append(f"- {md_code(f.where)} **{f.code}** {md_text(f.message)}")
@@ -290,7 +339,9 @@ def render_markdown(report: CheckReport) -> str:
             lines.append(f"- {md_code(u.dependency.raw_name)} is declared but never used")
         for und in report.slim.undeclared:
             lines.append(f"- {md_code(und.distribution)} is imported but not declared")
-        if not (report.slim.unused or report.slim.undeclared):
+        if not report.slim.declared:
+            lines.append("no declared dependencies read")
+        elif not (report.slim.unused or report.slim.undeclared):
             lines.append("✅ every declared dependency is used")
     if report.doctor is not None:
         from pipwarden.report.doctor import render_markdown as doctor_md
@@ -328,6 +379,11 @@ def _sarif(report: CheckReport) -> str:
     runs: list[Any] = []
     if report.audit is not None:
         runs.extend(audit_report.to_sarif(report.audit)["runs"])
+    elif report.not_checked:
+        from pipwarden.audit import AuditReport
+
+        nothing = AuditReport((), (), (), (), report.not_checked, (), 0, None, report.policy)
+        runs.extend(audit_report.to_sarif(nothing)["runs"])
     if report.lint is not None:
         from pipwarden.report.lint import render_sarif as lint_sarif
 

@@ -152,6 +152,7 @@ def to_cyclonedx(
     }
     if project:
         metadata["component"] = {"type": "application", "bom-ref": "project", "name": project}
+    metadata["properties"] = _status_properties(report)
     doc: dict[str, Any] = {
         "$schema": "http://cyclonedx.org/schema/bom-1.6.schema.json",
         "bomFormat": "CycloneDX",
@@ -164,6 +165,23 @@ def to_cyclonedx(
         "vulnerabilities": [_vulnerability(f, affects) for f, affects in grouped.values()],
     }
     return doc
+
+
+def _status_properties(report: AuditReport) -> list[dict[str, str]]:
+    """``pipwarden:status`` (clean | findings | not_checked) and one ``pipwarden:not-checked``
+    per input that was not read: a BOM without them would look complete."""
+    props = [{"name": "pipwarden:status", "value": report.status}]
+    for item in report.not_checked:
+        where = "" if item.where == item.what else f" ({item.where})"
+        state = f"accepted: {item.accepted}" if item.accepted else "fails the run"
+        props.append(
+            {
+                "name": "pipwarden:not-checked",
+                "value": f"{item.what}{where}: {item.reason} [{state}]"
+                + (f"; next: {item.next}" if item.next else ""),
+            }
+        )
+    return props
 
 
 def render_cyclonedx(report: AuditReport, *, project: str | None = None) -> str:

@@ -4,7 +4,10 @@ JSON schema ``pipwarden.fleet/1``::
 
     {"schema": "pipwarden.fleet/1", "roots": [...], "verdict": "...", "level": "warn",
      "projects": [{"name", "root", "files", "dependencies": {name: spec},
-                   "lint_findings": int|null, "audit_findings": int|null, "errors": [...]}],
+                   "lint_findings": int|null, "audit_findings": int|null, "errors": [...],
+                   "not_checked": [{"what", "where", "line", "reason", "next", "accepted",
+                                    "blocking"}]}],
+     "status": "clean"|"findings"|"not_checked",
      "packages": [...],                      # most used first
      "matrix": {package: {project: spec}},   # "*" = declared without a version
      "divergences": [{"package", "uses": [{"project", "spec"}], "suggested_floor",
@@ -19,9 +22,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pipwarden.fleet import FleetReport, package_level
+from pipwarden.fleet import FleetProject, FleetReport, package_level
 from pipwarden.models import Level
 from pipwarden.report import html as h
+from pipwarden.report.audit import not_checked_dict
 from pipwarden.report.output import Style, json_text, md_code, md_text, plural
 
 __all__ = [
@@ -44,6 +48,18 @@ def _count(value: int | None) -> str:
     return "n/a" if value is None else str(value)
 
 
+def _audit_cell(project: FleetProject) -> str:
+    """The audit count, or ``?`` when a dependency file of the project was not read."""
+    return "?" if project.unread else _count(project.audit_findings)
+
+
+def status(report: FleetReport) -> str:
+    """``findings`` (anything that makes the exit code 1 or 2), ``not_checked``, ``clean``."""
+    if report.level > Level.UNKNOWN:
+        return "findings"
+    return "not_checked" if report.unread else "clean"
+
+
 def verdict(report: FleetReport) -> str:
     """The one line at the top: is the fleet consistent, and what is wrong."""
     parts: list[str] = []
@@ -58,6 +74,11 @@ def verdict(report: FleetReport) -> str:
     parts.append(f"audit: {_count(report.audit_total)}")
     if report.errors:
         parts.append(plural(len(report.errors), "unreadable file"))
+    if report.unread:
+        parts.append(f"{len(report.unread)} not checked")
+    accepted = sum(1 for p in report.projects for n in p.not_checked if n.by_policy)
+    if accepted:
+        parts.append(f"{accepted} not read (accepted by the policy)")
     if not (report.divergences or report.overlaps):
         parts.insert(0, "same dependencies everywhere")
     return " · ".join(parts)
@@ -77,6 +98,7 @@ def to_dict(report: FleetReport) -> dict[str, Any]:
         "roots": list(report.roots),
         "verdict": verdict(report),
         "level": report.level.label,
+        "status": status(report),
         "projects": [
             {
                 "name": p.name,
@@ -86,6 +108,7 @@ def to_dict(report: FleetReport) -> dict[str, Any]:
                 "lint_findings": p.lint_findings,
                 "audit_findings": p.audit_findings,
                 "errors": list(p.errors),
+                "not_checked": [not_checked_dict(n) for n in p.not_checked],
             }
             for p in report.projects
         ],
@@ -145,8 +168,12 @@ def render_text(report: FleetReport, style: Style | None = None) -> str:
     """The terminal report: is it OK, what is wrong, what to type next."""
     s = style or Style(False)
     level = report.level
-    if level is Level.OK:
+    if level is Level.OK and any(n.by_policy for p in report.projects for n in p.not_checked):
+        mark = "· "  # clean by the policy, but not everything was read: no ✓
+    elif level is Level.OK:
         mark = s("✓ ", "green")
+    elif level is Level.UNKNOWN:
+        mark = s("? ", "yellow")
     else:
         mark = s("✗ ", "red" if level is Level.RISK else "yellow")
     lines = [s(_heading(report), "bold"), mark + verdict(report)]
@@ -177,10 +204,16 @@ def render_text(report: FleetReport, style: Style | None = None) -> str:
     for p in report.projects:
         lines.append(
             f"  {p.name:<{width}}  {len(p.declarations):>4}  {_count(p.lint_findings):>4}  "
-            f"{_count(p.audit_findings):>5}"
+            f"{_audit_cell(p):>5}"
         )
         for error in p.errors:
             lines.append(f"    {s('✗', 'red')} {error}")
+        for item in p.not_checked:
+            if item.blocking:
+                lines.append(f"    {s('?', 'yellow')} {item.what}: {item.reason}")
+                lines.append(f"        → {item.next}")
+            else:
+                lines.append(f"    · {item.what}: not read (accepted: {item.accepted})")
 
     if len(report.projects) <= TEXT_MATRIX_MAX_PROJECTS and report.packages:
         lines += ["", s("Matrix (package × project)", "bold")]
@@ -221,7 +254,7 @@ def _code(text: str) -> str:
 
 def render_markdown(report: FleetReport) -> str:
     """GitHub-flavoured Markdown (fits ``$GITHUB_STEP_SUMMARY``)."""
-    icon = {Level.OK: "✅", Level.RISK: "❌"}.get(report.level, "⚠️")
+    icon = {Level.OK: "✅", Level.RISK: "❌", Level.UNKNOWN: "❔"}.get(report.level, "⚠️")
     out = [f"## {_md(_heading(report))}", "", f"{icon} {_md(verdict(report))}", ""]
     if report.divergences:
         out += ["### Divergence", "", "| package | floors and pins | consolidate on |",
@@ -249,10 +282,17 @@ def render_markdown(report: FleetReport) -> str:
     out += ["### Projects", "", "| project | dependencies | lint | audit |", "|---|---:|---:|---:|"]
     out += [
         f"| {_md(p.name)} | {len(p.declarations)} | {_count(p.lint_findings)} | "
-        f"{_count(p.audit_findings)} |"
+        f"{_audit_cell(p)} |"
         for p in report.projects
     ]
     out.append("")
+    unread = [(p, n) for p in report.projects for n in p.not_checked]
+    if unread:
+        out += ["### Not checked", ""]
+        for p, n in unread:
+            state = f"accepted: {_md(n.accepted)}" if n.accepted else f"next: {_code(n.next)}"
+            out.append(f"- ❔ {_md(p.name)}: {_code(n.what)}: {_md(n.reason)} ({state})")
+        out.append("")
     if report.packages:
         out += ["<details><summary>Matrix (package × project)</summary>", ""]
         out.append("| package | " + " | ".join(_md(p.name) for p in report.projects) + " |")
@@ -336,8 +376,11 @@ def render_html(report: FleetReport) -> str:
                         ", ".join(_relative(f, p.root) for f in p.files),
                         len(p.declarations),
                         p.lint_findings if p.lint_findings is not None else "n/a",
-                        p.audit_findings if p.audit_findings is not None else "n/a",
-                        "; ".join(p.errors) or None,
+                        _audit_cell(p),
+                        "; ".join(
+                            [*p.errors, *(f"not checked: {n.what}: {n.next}" for n in p.unread)]
+                        )
+                        or None,
                     ]
                     for p in report.projects
                 ],

@@ -117,8 +117,15 @@ def _audit_sections(report: AuditReport) -> list[h.Html]:
                 ]
             )
         )
-    for item in report.skipped:
-        notes.append(f"not audited: {item.what} ({item.source}): {item.reason}")
+    for item in report.not_checked:
+        if item.blocking:
+            step = f" — next: {item.next}" if item.next else ""
+            notes.append(f"? not checked: {item.what} ({item.where}): {item.reason}{step}")
+        else:
+            notes.append(
+                f"not checked (accepted: {item.accepted}): {item.what} ({item.where}): "
+                f"{item.reason}"
+            )
     if notes:
         sections.append(h.section("Ignores and skipped", h.bullets(notes), count=len(notes)))
     return sections
@@ -175,16 +182,18 @@ def _tree_from_audit(report: AuditReport, levels: Mapping[str, Level]) -> h.Html
 
 
 def render_audit_html(report: AuditReport) -> str:
-    from pipwarden.report.audit import verdict_line
+    from pipwarden.report.audit import headline as audit_headline
 
-    ok, headline = verdict_line(report)
+    mark, headline = audit_headline(report)
+    ok = mark != "✗"
     levels = _levels(report, None)
     tree = _tree_from_audit(report, levels)
     sections = _audit_sections(report)
     if tree is not None:
         sections.append(h.section("Where the vulnerable packages come from", tree))
     worst = max(levels.values(), default=Level.OK)
-    return h.page("pipwarden audit", headline, sections, level=worst if not ok else Level.OK)
+    level = worst if not ok else (Level.UNKNOWN if mark in ("?", "·") else Level.OK)
+    return h.page("pipwarden audit", headline, sections, level=level)
 
 
 def _vet_table(report: VetReport) -> h.Html:
@@ -313,6 +322,25 @@ def render_check_html(report: CheckReport) -> str:
             h.section("Environment", h.table(["check", "status", "detail", "fix"], rows))
         )
     worst = Level.RISK if problems else (Level.WARN if warnings else Level.OK)
+    unread = report.unread
+    from pipwarden.report.check import verdict as check_verdict
+
+    mark, headline = check_verdict(report)
+    if worst is Level.OK and mark == "·":
+        verdict += f" · {headline.removeprefix('no problems; ')}"
+        worst = Level.UNKNOWN  # never ✓ over something not read
+    if unread:
+        verdict += f" · {len(unread)} not checked"
+        if not problems:
+            worst = Level.UNKNOWN
+        if report.audit is None:
+            sections.insert(
+                0,
+                h.section(
+                    "Not checked",
+                    h.bullets(f"? {n.what}: {n.reason} — next: {n.next}" for n in unread),
+                ),
+            )
     return h.page(
         f"pipwarden check — {report.name}",
         verdict,

@@ -38,6 +38,8 @@ def render_text(report: LintReport, *, style: Style | None = None, fix_command: 
 def _summary(report: LintReport, style: Style, fix_command: str) -> str:
     files = plural(len(report.files), "file")
     fixed = f"Fixed {plural(report.fixed, 'problem')}. " if report.fixed else ""
+    if not report.findings and not report.errors and not report.files:  # nothing read: no ✓
+        return "· Nothing to lint: no requirements file or pyproject.toml."
     if not report.findings and not report.errors:
         return style(f"✓ {fixed}No problems in {files}.", "green")
     parts: list[str] = []

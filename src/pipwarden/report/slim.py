@@ -58,7 +58,10 @@ def render_text(report: SlimReport, style: Style | None = None) -> str:
     s = style or Style(False)
     ok, summary = _summary(report)
     lines = [s(_heading(report), "bold")]
-    lines.append(s("✓ ", "green") + summary if ok else s("✗ ", "red") + summary)
+    if ok and not report.declared:  # nothing declared was read: no ✓
+        lines.append("· " + summary)
+    else:
+        lines.append(s("✓ ", "green") + summary if ok else s("✗ ", "red") + summary)
 
     if report.unused:
         lines += ["", s("Declared but never imported or called", "bold")]
