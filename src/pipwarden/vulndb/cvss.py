@@ -4,6 +4,8 @@ Implements the base-metric equations of the FIRST CVSS v3.1 specification (secti
 Appendix A's ``Roundup``). v3.0 vectors are scored with the same equations and the v3.1
 ``Roundup``, which only differs from v3.0's plain ceiling on floating-point noise.
 Temporal and environmental metrics present in a vector are accepted and ignored.
+
+:func:`score_vector` scores either version: v4.0 vectors go to :mod:`.cvss4`.
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ from dataclasses import dataclass
 
 from pipwarden.models import Severity
 
-__all__ = ["CvssScore", "base_score", "parse_vector", "roundup", "severity_for_score"]
+__all__ = [
+    "CvssScore", "base_score", "parse_vector", "roundup", "score_vector", "severity_for_score",
+]
 
 _AV = {"N": 0.85, "A": 0.62, "L": 0.55, "P": 0.2}
 _AC = {"L": 0.77, "H": 0.44}
@@ -27,7 +31,7 @@ _BASE = ("AV", "AC", "PR", "UI", "S", "C", "I", "A")
 
 @dataclass(frozen=True)
 class CvssScore:
-    """A scored vector: the version (``"3.0"``/``"3.1"``), the base score and its rating."""
+    """A scored vector: the version (``"3.0"``/``"3.1"``/``"4.0"``), the score, its rating."""
 
     version: str
     score: float
@@ -100,3 +104,18 @@ def base_score(vector: str) -> CvssScore:
     else:
         score = roundup(min(impact + exploitability, 10.0))
     return CvssScore(version, score, severity_for_score(score), vector.strip())
+
+
+def score_vector(vector: str) -> CvssScore:
+    """The score of a CVSS v3.x or v4.0 vector, by its prefix; ValueError for anything else.
+
+    v3 vectors give their base score; v4.0 vectors are scored as given (base, threat and
+    environmental metrics present).
+    """
+    if not isinstance(vector, str):
+        raise ValueError("a CVSS vector must be a string")
+    if vector.lstrip().startswith("CVSS:4.0/"):
+        from pipwarden.vulndb.cvss4 import score
+
+        return score(vector)
+    return base_score(vector)
