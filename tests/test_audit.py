@@ -352,7 +352,15 @@ def test_policy_file_ignores_and_threshold_via_cli(
     code, doc = _audit_json(req, real_db, capsys)
     assert [f["id"] for f in doc["ignored"]] == ["PYSEC-2021-142"]
     assert [f["id"] for f in doc["findings"]] == ["PYSEC-2020-96"]
-    assert code == 0  # the remaining finding is below fail-on = critical
+    # The remaining finding has no severity in its record: it fails whatever fail-on is,
+    # until the policy accepts unknown severity.
+    assert doc["findings"][0]["severity"] == "unknown"
+    assert code == 1
+    policy = tmp_path / ".pipwarden.toml"
+    policy.write_text('unknown-severity = "warn"\n' + policy.read_text())
+    code, doc = _audit_json(req, real_db, capsys)
+    assert [f["id"] for f in doc["findings"]] == ["PYSEC-2020-96"]
+    assert code == 0
 
 
 def test_ignore_without_reason_is_a_one_line_error(

@@ -72,16 +72,24 @@ def test_policy_threshold_decides_the_exit_code(
     example: Path, sample_db: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Keep only the audit's verdict: floors everywhere, nothing pinned, so lint is quiet.
+    # jinja2's two records carry no severity: unknown fails whatever fail-on is ...
     (example / "requirements.txt").write_text("jinja2>=2.10\n")
     (example / ".pipwarden.toml").write_text('fail-on = "critical"\n')
     code, out, _ = _check(example, sample_db, capsys)
+    assert "jinja2>=2.10 admits" in out and "unknown severity" in out
+    assert code == 1, out
+    # ... unless the policy accepts it: then fail-on decides.
+    accept = 'unknown-severity = "warn"\n'
+    (example / ".pipwarden.toml").write_text(accept + 'fail-on = "critical"\n')
+    code, out, _ = _check(example, sample_db, capsys)
     assert "jinja2>=2.10 admits" in out
-    assert code == 0, out  # below the threshold: reported, not failing
-    (example / ".pipwarden.toml").write_text('fail-on = "any"\n')
+    assert code == 0, out  # reported, not failing
+    (example / ".pipwarden.toml").write_text(accept + 'fail-on = "any"\n')
     code, _, _ = _check(example, sample_db, capsys)
-    assert code == 1
+    assert code == 0  # "any" is every known severity; unknown is accepted
+    (example / ".pipwarden.toml").write_text('fail-on = "any"\n')
     code, _, _ = _check(example, sample_db, capsys, "--fail-on", "critical")
-    assert code == 0
+    assert code == 1
 
 
 def test_clean_project_exits_0(

@@ -9,7 +9,10 @@ Three kinds of finding, one per way a version reaches us:
   reachable or cached, the OSV events alone otherwise. No temporary venv, no resolution.
 
 Records that share aliases (a PYSEC, a GHSA and a CVE for one flaw) become one finding that
-lists every id. ``MAL-`` records (known malicious packages) outrank every severity.
+lists every id and takes the most severe known severity of the group (a record without one
+takes its aliases'). ``MAL-`` records (known malicious packages) outrank every severity;
+a finding of unknown severity ranks next (it fails the run unless the policy says
+``unknown-severity = "warn"``).
 """
 
 from __future__ import annotations
@@ -69,6 +72,8 @@ class Finding:
     admitted: tuple[str, ...] = ()
     paths: tuple[tuple[str, ...], ...] = ()
     url: str = ""
+    # cvss_v3 | cvss_v4 | label | alias (from another record of the group) | malicious | unknown
+    severity_source: str = "unknown"
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -239,18 +244,27 @@ def _merged_fields(group: Sequence[Advisory]) -> dict[str, object]:
         for ident in adv.ids:
             ids.setdefault(ident, None)
     primary = _preferred(ids)
+    # The most severe known severity of the group: a record without one of its own takes
+    # its aliases' (unknown only when no record of the group knows).
     best = max(group, key=lambda a: (a.severity, a.score or 0.0))
     summary = next((a.title for a in group if a.title), "")
-    main = next(a for a in group if primary in a.ids)
+    main = next((a for a in group if a.id == primary), None) or next(
+        a for a in group if primary in a.ids
+    )
+    malicious = any(a.is_malicious for a in group)
+    source = best.severity_source
+    if malicious:
+        source = "malicious"
+    elif best is not main and main.severity is Severity.UNKNOWN:
+        source = "alias"
     return {
         "id": primary,
         "aliases": tuple(i for i in ids if i != primary),
         "summary": summary,
-        "severity": (
-            Severity.MALICIOUS if any(a.is_malicious for a in group) else best.severity
-        ),
+        "severity": Severity.MALICIOUS if malicious else best.severity,
         "score": best.score,
         "url": main.url if main.id == primary else f"https://osv.dev/vulnerability/{primary}",
+        "severity_source": source,
     }
 
 
@@ -669,7 +683,7 @@ def audit(
         findings = audit_versions(db, items)
         findings.extend(audit_floors(db, floor_deps, release_lists, known))
         findings = [_with_paths(f, dep_paths.get((f.source, f.package), ())) for f in findings]
-        findings.sort(key=lambda f: (-f.severity, f.package, f.source, f.id))
+        findings.sort(key=lambda f: (-f.severity.rank, f.package, f.source, f.id))
         outcome = apply_ignores(findings, policy.ignores, today=today or dt.date.today())
         meta = db.meta()
     finally:

@@ -18,6 +18,13 @@ __all__ = ["build_parser", "main"]
 
 TEXT_FORMATS = ("text", "json", "markdown")
 AUDIT_FORMATS = ("text", "json", "markdown", "sarif", "html", "cyclonedx")
+# One default for check and audit, as in the README and the template policy.
+FAIL_ON_HELP = (
+    "lowest known severity that fails: low, medium, high, critical or malicious (default: "
+    "the policy's fail-on, else low). Order: known malicious > unknown > critical > high > "
+    "medium > low; unknown severity fails whatever this is, unless the policy sets "
+    'unknown-severity = "warn"'
+)
 
 # command name -> "module:function"; the function takes the parsed namespace, returns an int.
 _HANDLERS: dict[str, str] = {
@@ -141,7 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--fail-on", metavar="SEVERITY", default=None,
-        help="lowest vulnerability severity that fails the check (default from policy: any)",
+        help=FAIL_ON_HELP,
     )
     _format(p, AUDIT_FORMATS)
 
@@ -172,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--fail-on", metavar="SEVERITY", default=None,
-        help="lowest severity that makes the exit code 1 (default from policy: low)",
+        help=FAIL_ON_HELP,
     )
     p.add_argument(
         "--policy", metavar="FILE", default=None,

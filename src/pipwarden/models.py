@@ -63,6 +63,14 @@ class Severity(enum.IntEnum):
         """Lower-case name used in reports and policy files (``"known malicious"`` for MAL)."""
         return "known malicious" if self is Severity.MALICIOUS else self.name.lower()
 
+    @property
+    def rank(self) -> int:
+        """Urgency, for ordering reports: known malicious > unknown > critical > high >
+        medium > low. Unknown ranks next to the worst: it could be critical."""
+        if self is Severity.UNKNOWN:
+            return int(Severity.CRITICAL) * 2 + 1
+        return int(self) * 2
+
     @classmethod
     def parse(cls, text: str) -> Severity:
         """Read a policy or OSV label (``moderate`` means ``medium``); unknown words raise."""

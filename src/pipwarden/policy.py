@@ -1,8 +1,9 @@
 """Project policy: ``.pipwarden.toml`` or ``[tool.pipwarden]`` in pyproject.toml.
 
-The policy holds thresholds (``fail-on``, ``max-db-age``, vet and lint settings) and
-*expiring ignores*: every ignore carries an id, a reason and an ``until`` date. An expired
-ignore stops ignoring and says so; an ignore that matched nothing is reported as stale.
+The policy holds thresholds (``fail-on``, ``unknown-severity``, ``max-db-age``, vet and lint
+settings) and *expiring ignores*: every ignore carries an id, a reason and an ``until``
+date. An expired ignore stops ignoring and says so; an ignore that matched nothing is
+reported as stale.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pipwarden.models import Severity
 
 __all__ = [
     "POLICY_FILENAME",
+    "UNKNOWN_SEVERITY_CHOICES",
     "IgnoreEntry",
     "IgnoreOutcome",
     "Policy",
@@ -34,6 +36,7 @@ POLICY_FILENAME = ".pipwarden.toml"
 _KNOWN_KEYS = {
     "allow-unread",
     "fail-on",
+    "unknown-severity",
     "max-db-age",
     "ignore",
     "cooldown",
@@ -60,11 +63,21 @@ class IgnoreEntry:
         return any(i.upper() == wanted for i in ids)
 
 
+UNKNOWN_SEVERITY_CHOICES = ("fail", "warn")
+
+
 @dataclass(frozen=True)
 class Policy:
-    """Parsed policy; every field has a default so a project without a policy works."""
+    """Parsed policy; every field has a default so a project without a policy works.
 
-    fail_on: Severity = Severity.UNKNOWN
+    Severities rank known malicious > unknown > critical > high > medium > low. ``fail_on``
+    is the lowest *known* severity that fails (default low: every known one); a finding
+    of unknown severity fails whatever ``fail_on`` is (it could be critical) unless
+    ``unknown_severity`` is ``"warn"``, which reports it without failing.
+    """
+
+    fail_on: Severity = Severity.LOW
+    unknown_severity: str = "fail"  # "fail" | "warn"
     max_db_age_days: float = 7.0
     ignores: tuple[IgnoreEntry, ...] = ()
     cooldown_days: float | None = None
@@ -94,6 +107,8 @@ class Policy:
 
     def fails(self, severity: Severity) -> bool:
         """Does a finding of this severity make the exit code 1?"""
+        if severity is Severity.UNKNOWN:
+            return self.unknown_severity != "warn"
         return severity >= self.fail_on
 
 
@@ -108,16 +123,32 @@ class IgnoreOutcome:
 
 
 def parse_severity_threshold(text: str, where: str) -> Severity:
-    """``fail-on`` accepts a severity label, or ``any`` for every finding."""
+    """``fail-on``: a known severity label; ``any`` (and the older ``unknown``) mean low.
+
+    Unknown severity is not a threshold: see ``unknown-severity``.
+    """
     if text.strip().lower() in {"any", "all"}:
-        return Severity.UNKNOWN
+        return Severity.LOW
     try:
-        return Severity.parse(text)
+        severity = Severity.parse(text)
     except ValueError:
         raise InputError(
             f"fail-on must be one of any, low, medium, high, critical, malicious (got {text!r})",
             path=where,
         ) from None
+    return Severity.LOW if severity is Severity.UNKNOWN else severity
+
+
+def _unknown_severity(raw: dict[str, Any], path: str, text: str) -> str:
+    """``unknown-severity = "fail" | "warn"`` (default fail); anything else is an error."""
+    value = raw.get("unknown-severity", "fail")
+    if not isinstance(value, str) or value.strip().lower() not in UNKNOWN_SEVERITY_CHOICES:
+        raise InputError(
+            f'unknown-severity must be "fail" or "warn" (got {value!r})',
+            path=path,
+            line=_line_of(text, "unknown-severity"),
+        )
+    return value.strip().lower()
 
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([dhw]?)\s*$", re.I)
@@ -234,7 +265,7 @@ def policy_from_mapping(raw: dict[str, Any], path: str, text: str = "") -> Polic
             path=path,
             line=_line_of(text, name),
         )
-    fail_on = Severity.UNKNOWN
+    fail_on = Severity.LOW
     if "fail-on" in raw:
         if not isinstance(raw["fail-on"], str):
             raise InputError("fail-on must be a string such as 'high'", path=path)
@@ -248,6 +279,7 @@ def policy_from_mapping(raw: dict[str, Any], path: str, text: str = "") -> Polic
     return Policy(
         allow_unread=_parse_allow_unread(raw.get("allow-unread"), path, text),
         fail_on=fail_on,
+        unknown_severity=_unknown_severity(raw, path, text),
         max_db_age_days=max_age,
         ignores=_parse_ignores(raw.get("ignore"), path, text),
         cooldown_days=cooldown,

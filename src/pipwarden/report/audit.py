@@ -47,12 +47,28 @@ def data_line(report: AuditReport) -> str:
     return f"vulnerability data from {meta.imported_at.date().isoformat()} ({old})"
 
 
+UNKNOWN_HINT = (
+    'no severity in the advisory: treated as critical; set unknown-severity = "warn" in the '
+    "policy to accept"
+)
+
+
+def _label(severity: Severity) -> str:
+    """``unknown severity`` rather than a bare ``unknown``; other labels as they are."""
+    return "unknown severity" if severity is Severity.UNKNOWN else severity.label
+
+
+def _urgent(severity: Severity) -> bool:
+    """High, critical, unknown (it could be critical) and known malicious show in red."""
+    return severity.rank >= Severity.HIGH.rank
+
+
 def _sev(f: Finding) -> str:
     if f.severity is Severity.MALICIOUS:
         return "KNOWN MALICIOUS"
     if f.score is not None:
         return f"{f.severity.label} {f.score:.1f}"
-    return f.severity.label
+    return _label(f.severity)
 
 
 def _ids(f: Finding, limit: int = 4) -> str:
@@ -73,13 +89,18 @@ def verdict_line(report: AuditReport) -> tuple[bool, str]:
     packages = {(f.package, f.version, f.specifier) for f in findings}
     by_sev: dict[str, int] = {}
     for f in findings:
-        by_sev[f.severity.label] = by_sev.get(f.severity.label, 0) + 1
-    order = [s.label for s in sorted(Severity, reverse=True)]
+        by_sev[_label(f.severity)] = by_sev.get(_label(f.severity), 0) + 1
+    order = [_label(s) for s in sorted(Severity, key=lambda s: s.rank, reverse=True)]
     detail = ", ".join(f"{by_sev[s]} {s}" for s in order if s in by_sev)
     failing = len(report.failing)
     below = ""
-    if failing < len(findings):
-        below = f"; {len(findings) - failing} below fail-on={report.policy.fail_on.label}"
+    accepted = sum(1 for f in findings if f.severity is Severity.UNKNOWN and
+                   not report.policy.fails(f.severity))
+    if failing + accepted < len(findings):
+        below = (f"; {len(findings) - failing - accepted} below "
+                 f"fail-on={report.policy.fail_on.label}")
+    if accepted:
+        below += f'; {accepted} of unknown severity accepted (unknown-severity = "warn")'
     return (
         failing == 0,
         f"{_vulns(len(findings))} in {plural(len(packages), 'package')} ({detail}){below}",
@@ -172,6 +193,7 @@ def render_text(
     color = {"✓": "green", "✗": "red", "?": "yellow", "·": "dim"}[mark]
     lines.append(f"{s(mark, color)} {text} · {data_line(report)}")
     lines.extend(_text_findings(report.findings, s))
+    lines.extend(_unknown_note(report, s))
     lines.extend(_text_extras(report, s))
     step = _next_step(report)
     if step:
@@ -189,7 +211,7 @@ def _text_findings(findings: Sequence[Finding], s: Style) -> list[str]:
         lines.append(s("Vulnerable versions", "bold"))
         width = max(len(f"{f.package} {f.version}") for f in exact)
         for f in exact:
-            color = "red" if f.severity >= Severity.HIGH else "yellow"
+            color = "red" if _urgent(f.severity) else "yellow"
             head = f"{f.package} {f.version}".ljust(width)
             lines.append(f"  {s(head, 'bold')}   {_ids(f)}   {s(_sev(f), color)}")
             pad = " " * (width + 5)
@@ -206,8 +228,8 @@ def _text_findings(findings: Sequence[Finding], s: Style) -> list[str]:
         for spec_key, group in _group_floors(floors).items():
             where, name, spec = spec_key
             ids = ", ".join(f.id for f in group)
-            worst = max(group, key=lambda f: f.severity)
-            color = "red" if worst.severity >= Severity.HIGH else "yellow"
+            worst = max(group, key=lambda f: f.severity.rank)
+            color = "red" if _urgent(worst.severity) else "yellow"
             if group[0].safe_floor:
                 advice = f"raise the floor to {name}>={group[0].safe_floor}"
             else:
@@ -215,9 +237,21 @@ def _text_findings(findings: Sequence[Finding], s: Style) -> list[str]:
             lines.append(
                 f"  {where}  {s(name + spec, 'bold')} admits "
                 f"{_vulns(len(group))}"
-                f" ({ids}) {s(worst.severity.label, color)}; {advice}"
+                f" ({ids}) {s(_label(worst.severity), color)}; {advice}"
             )
     return lines
+
+
+def _unknown_note(report: AuditReport, s: Style) -> list[str]:
+    """One line on findings of unknown severity: why they fail, or that the policy accepts."""
+    unknown = sum(1 for f in report.findings if f.severity is Severity.UNKNOWN)
+    if not unknown:
+        return []
+    what = plural(unknown, "finding")
+    if report.policy.fails(Severity.UNKNOWN):
+        return ["", s(f"? {what} of unknown severity", "red") + f": {UNKNOWN_HINT}"]
+    return ["", s(f"? {what} of unknown severity", "yellow")
+            + ': accepted by the policy (unknown-severity = "warn")']
 
 
 def _group_floors(floors: Sequence[Finding]) -> dict[tuple[str, str, str], list[Finding]]:
@@ -269,6 +303,7 @@ def _finding_dict(f: Finding) -> dict[str, Any]:
         "fixed_in": list(f.fixed_in),
         "severity": f.severity.label,
         "score": f.score,
+        "severity_source": f.severity_source,
         "summary": f.summary,
         "source": f.source,
         "kind": f.kind,
@@ -323,6 +358,7 @@ def to_dict(report: AuditReport) -> dict[str, Any]:
             "skipped": len(report.skipped),
             "not_checked": len(report.unread),
             "fail_on": report.policy.fail_on.label,
+            "unknown_severity": report.policy.unknown_severity,
             "release_lists_used": report.releases_used,
         },
         "findings": [_finding_dict(f) for f in report.findings],
@@ -415,7 +451,7 @@ _SARIF_LEVEL = {
     Severity.HIGH: "error",
     Severity.MEDIUM: "warning",
     Severity.LOW: "note",
-    Severity.UNKNOWN: "warning",
+    Severity.UNKNOWN: "error",  # treated as critical: it could be
 }
 
 
@@ -439,7 +475,7 @@ def to_sarif(report: AuditReport) -> dict[str, Any]:
                         Severity.HIGH: "8.0",
                         Severity.MEDIUM: "5.5",
                         Severity.LOW: "2.0",
-                    }.get(f.severity, "5.0"),
+                    }.get(f.severity, "9.0"),  # unknown: treated as critical
                     "tags": ["security", "vulnerability", "supply-chain"],
                     "aliases": list(f.aliases),
                 },

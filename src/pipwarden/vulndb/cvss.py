@@ -112,10 +112,12 @@ def score_vector(vector: str) -> CvssScore:
     v3 vectors give their base score; v4.0 vectors are scored as given (base, threat and
     environmental metrics present).
     """
+    from pipwarden.vulndb.cvss4 import MAX_VECTOR_LENGTH, score
+
     if not isinstance(vector, str):
         raise ValueError("a CVSS vector must be a string")
+    if len(vector) > MAX_VECTOR_LENGTH:  # never quote a huge string in an error
+        raise ValueError(f"CVSS vector longer than {MAX_VECTOR_LENGTH} characters")
     if vector.lstrip().startswith("CVSS:4.0/"):
-        from pipwarden.vulndb.cvss4 import score
-
         return score(vector)
     return base_score(vector)

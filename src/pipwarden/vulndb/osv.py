@@ -212,6 +212,17 @@ class Advisory:
         return self.id.startswith("MAL-")
 
     @property
+    def severity_source(self) -> str:
+        """Where :attr:`severity` comes from: ``cvss_v4``/``cvss_v3`` (a scored vector),
+        ``label`` (``database_specific.severity``), ``malicious`` (a ``MAL-`` record) or
+        ``unknown`` (none of these)."""
+        if self.is_malicious:
+            return "malicious"
+        if self.score is not None and self.severity_vector:
+            return "cvss_v4" if self.severity_vector.startswith("CVSS:4") else "cvss_v3"
+        return "unknown" if self.severity is Severity.UNKNOWN else "label"
+
+    @property
     def url(self) -> str:
         """The record's page on osv.dev."""
         return _OSV_URL + self.id
@@ -349,48 +360,74 @@ def _parse_affected(chk: _Checker, item: dict[str, Any], n: int) -> Affected | N
     )
 
 
-# CVSS vectors repeat across records: each one is scored once per process.
-_SCORES: dict[str, CvssScore] = {}
+# CVSS vectors repeat across records: each one is scored once per process (an invalid one
+# keeps the reason it is invalid).
+_SCORES: dict[str, CvssScore | str] = {}
+
+
+def _scored(vector: str) -> CvssScore | str:
+    """The score of a CVSS v3 or v4 vector, or why it cannot be scored (cached)."""
+    cached = _SCORES.get(vector)
+    if cached is not None:
+        return cached
+    from pipwarden.vulndb.cvss import score_vector
+
+    result: CvssScore | str
+    try:
+        result = score_vector(vector)
+    except ValueError as exc:
+        result = str(exc)
+    if len(_SCORES) > 10_000:
+        _SCORES.clear()
+    _SCORES[vector] = result
+    return result
 
 
 def _severity(
     chk: _Checker, record_id: str, data: dict[str, Any], entries: list[dict[str, Any]]
 ) -> tuple[Severity, float | None, str | None]:
-    from pipwarden.vulndb.cvss import base_score
+    """A record's severity, score and the vector scored, in this order of preference:
 
-    label = chk.opt_str(chk.obj(data, "database_specific"), "severity", "database_specific.")
-    label_sev: Severity | None = None
-    if label:
-        try:
-            label_sev = Severity.parse(label)
-        except ValueError:
-            log.debug("%s: unknown severity label %r", record_id, label)
-    best: tuple[Severity, float | None, str | None] | None = None
+    1. the highest scoring CVSS v3 or v4 vector of ``severity[]`` (a vector scoring 0.0,
+       rating "None", gives no severity);
+    2. the ``database_specific.severity`` label (GHSA: LOW, MODERATE, HIGH, CRITICAL);
+    3. unknown. (The severity of aliased records comes on top, where findings are merged:
+       :func:`pipwarden.audit`.)
+
+    ``MAL-`` records are known malicious whatever they say.
+    """
+    best: CvssScore | None = None
+    invalid: list[str] = []
     for n, entry in enumerate(entries):
         stype = chk.opt_str(entry, "type", f"severity[{n}].")
-        score = chk.opt_str(entry, "score", f"severity[{n}].")
-        if not score:
+        vector = chk.opt_str(entry, "score", f"severity[{n}].")
+        if stype not in ("CVSS_V3", "CVSS_V4") or not vector:
             continue
-        if stype == "CVSS_V3":
-            scored = _SCORES.get(score)
-            if scored is None:
-                try:
-                    scored = base_score(score)
-                except ValueError as exc:
-                    log.warning("%s: ignoring invalid CVSS vector: %s", record_id, exc)
-                    continue
-                if len(_SCORES) > 10_000:
-                    _SCORES.clear()
-                _SCORES[score] = scored
-            if best is None or best[1] is None or scored.score > best[1]:
-                best = (scored.severity, scored.score, scored.vector)
-        elif stype == "CVSS_V4" and best is None:
-            best = (label_sev or Severity.UNKNOWN, None, score)
-    if best is None:
-        best = (label_sev or Severity.UNKNOWN, None, None)
+        scored = _scored(vector)
+        if isinstance(scored, str):
+            invalid.append(scored)
+        elif scored.score > 0 and (best is None or scored.score > best.score):
+            best = scored
+    if invalid:  # one warning per record, however many vectors it has
+        more = f" (and {len(invalid) - 1} more)" if len(invalid) > 1 else ""
+        log.warning("%s: ignoring invalid CVSS vector: %s%s", record_id, invalid[0], more)
+    result: tuple[Severity, float | None, str | None]
+    if best is not None:
+        result = (best.severity, best.score, best.vector)
+    else:
+        label = chk.opt_str(chk.obj(data, "database_specific"), "severity", "database_specific.")
+        label_sev = Severity.UNKNOWN
+        if label:
+            try:
+                label_sev = Severity.parse(label)
+            except ValueError:
+                log.debug("%s: unknown severity label %r", record_id, label)
+        if label_sev is Severity.MALICIOUS:  # only an id says that
+            label_sev = Severity.UNKNOWN
+        result = (label_sev, None, None)
     if record_id.startswith("MAL-"):
-        best = (Severity.MALICIOUS, best[1], best[2])
-    return best
+        result = (Severity.MALICIOUS, result[1], result[2])
+    return result
 
 
 def parse_record(data: dict[str, Any], *, source: str) -> Advisory:
