@@ -340,3 +340,20 @@ def test_policy_fails_rule() -> None:
     ranks = sorted(Severity, key=lambda s: s.rank, reverse=True)
     assert [s.label for s in ranks] == [
         "known malicious", "unknown", "critical", "high", "medium", "low"]
+
+
+def test_vet_rates_unknown_severity_as_risk(pypa_db: Path) -> None:
+    """vet's vulnerability signal ranks the same way: PyYAML 5.3's two advisories of
+    unknown severity are a risk, not a warning."""
+    from datetime import UTC, datetime
+
+    from pipwarden.checks import PackageContext, vulnerabilities
+    from pipwarden.models import Level
+    from pipwarden.vulndb.store import VulnStore
+
+    with VulnStore.open(pypa_db) as store:
+        advisories = store.advisories_for({"pyyaml"})["pyyaml"]
+    signal = vulnerabilities.check(PackageContext(
+        name="pyyaml", version="5.3", now=datetime.now(UTC), advisories=advisories))
+    assert signal.level is Level.RISK
+    assert "worst: unknown severity" in signal.message and "PYSEC-2021-142" in signal.message

@@ -114,13 +114,15 @@ def check(ctx: PackageContext) -> Signal:
             f"No known vulnerabilities in {ctx.version}{suffix}.",
             {"advisories": [], "past": _ids(advisories), "ignored": _ids(ignored)},
         )
-    worst = max(severity_of(a) for a in hits)
+    # Unknown severity ranks next to the worst: an advisory without one could be critical.
+    worst = max((severity_of(a) for a in hits), key=lambda s: s.rank)
     ids = _ids(hits)
-    level = Level.RISK if worst >= Severity.HIGH else Level.WARN
+    level = Level.RISK if worst.rank >= Severity.HIGH.rank else Level.WARN
+    label = "unknown severity" if worst is Severity.UNKNOWN else worst.label
     return Signal(
         "vulnerabilities",
         level,
         f"{len(ids)} known vulnerabilit{'y' if len(ids) == 1 else 'ies'} in {ctx.version} "
-        f"(worst: {worst.label}): {', '.join(ids[:3])}{' …' if len(ids) > 3 else ''}{note}.",
+        f"(worst: {label}): {', '.join(ids[:3])}{' …' if len(ids) > 3 else ''}{note}.",
         {"advisories": ids, "worst": worst.label, "ignored": _ids(ignored)},
     )
