@@ -338,9 +338,10 @@ def test_parse_record_keeps_pypi_only_and_normalises_names() -> None:
                         "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}]},
          Severity.CRITICAL, 9.8),
         ({"database_specific": {"severity": "MODERATE"}}, Severity.MEDIUM, None),
+        # a CVSS v4 vector is scored, and wins over the label
         ({"database_specific": {"severity": "HIGH"},
           "severity": [{"type": "CVSS_V4", "score": "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/"
-                        "VI:H/VA:H/SC:N/SI:N/SA:N"}]}, Severity.HIGH, None),
+                        "VI:H/VA:H/SC:N/SI:N/SA:N"}]}, Severity.CRITICAL, 9.3),
         ({"severity": [{"type": "CVSS_V4", "score": "CVSS:4.0/AV:N"}]}, Severity.UNKNOWN, None),
         # a CVSS v3 vector wins over the label
         ({"database_specific": {"severity": "LOW"},
