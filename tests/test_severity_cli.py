@@ -357,3 +357,13 @@ def test_vet_rates_unknown_severity_as_risk(pypa_db: Path) -> None:
         name="pyyaml", version="5.3", now=datetime.now(UTC), advisories=advisories))
     assert signal.level is Level.RISK
     assert "worst: unknown severity" in signal.message and "PYSEC-2021-142" in signal.message
+
+
+def test_cyclonedx_rating_names_the_cvss_v4_method(
+    tmp_path: Path, demo_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = _audit(_demo(tmp_path, "only-v4"), demo_db, capsys, "--format", "cyclonedx")
+    (vuln,) = json.loads(out)["vulnerabilities"]
+    assert vuln["ratings"][0] == {**vuln["ratings"][0], "score": 9.3, "severity": "critical",
+                                  "method": "CVSSv4"}
+    assert code == 1

@@ -80,7 +80,9 @@ def _rating(finding: Finding) -> dict[str, Any]:
     if finding.score is not None:
         rating["score"] = finding.score
     rating["severity"] = _SEVERITY[finding.severity]
-    rating["method"] = "other"
+    # the score's own method when it comes from a CVSS vector (v3.0 and v3.1 alike: CVSSv3)
+    rating["method"] = {"cvss_v4": "CVSSv4", "cvss_v3": "CVSSv3"}.get(
+        finding.severity_source, "other")
     return rating
 
 
