@@ -47,7 +47,8 @@ _HANDLERS: dict[str, str] = {
 EXIT_CODES_EPILOG = """\
 exit codes:
   0  clean: everything was read and checked, nothing at or above fail-on
-  1  findings, or something not checked (a file pipwarden cannot read, a package it
+  1  findings (at or above fail-on, or of unknown severity unless unknown-severity =
+     "warn"), or something not checked (a file pipwarden cannot read, a package it
      cannot judge) that the policy does not accept (allow-unread = [globs])
   2  bad input or usage: a malformed file (named, with its line), a wrong argument
   3  data unavailable: no network, missing or stale vulnerability database
