@@ -1,8 +1,16 @@
 """Packages pinned in a PEP 751 lock file (``pylock.toml`` / ``pylock.<name>.toml``).
 
 Each ``[[packages]]`` entry becomes a :class:`Dependency` pinned with ``==version``; entries
-installed from a VCS, a local directory or an archive without a version keep their source in
-``url`` (reported as not auditable by version). Markers are kept; nothing is resolved.
+installed from a VCS, a local directory or an archive keep their source in ``url`` (not
+auditable by version; a ``vcs`` entry may still carry a ``version``, kept in
+``specifier``). An entry with neither version nor source is listed as not checked.
+
+Markers are evaluated the PEP 751 way (:mod:`pipwarden.sources.lockmarkers`): ``extras``
+and ``dependency_groups`` are sets of names. Every package is reported, with the labels
+of what selects it: ``main`` when the marker can be true with no extra and the
+``default-groups``; ``optional:<extra>`` / ``group:<name>`` for each extra or group the
+marker names and that can make it true. ``this_platform=True`` drops the entries whose
+marker is false on this machine whatever the extras and groups.
 """
 
 from __future__ import annotations
@@ -11,98 +19,156 @@ import re
 from pathlib import Path
 from typing import Any
 
-from packaging.utils import canonicalize_name
-from packaging.version import InvalidVersion, Version
-
 from pipwarden.errors import InputError
-from pipwarden.models import Dependency, Location
-from pipwarden.sources.pyproject import TomlLocator, load_toml
+from pipwarden.models import Dependency, Location, canonical_name
+from pipwarden.sources.interface import NotChecked, SourceResult, join_groups, pin_specifier
+from pipwarden.sources.lockcommon import (
+    as_list,
+    as_str,
+    as_table,
+    header_lines,
+    load_lock_toml,
+    marker_here,
+    parse_lock_marker,
+)
+from pipwarden.sources.lockmarkers import ParsedMarker
 
-__all__ = ["PYLOCK_NAME_RE", "read_pylock"]
+__all__ = ["FORMAT", "PYLOCK_NAME_RE", "read", "read_pylock"]
+
+FORMAT = "pylock.toml"
 
 #: File names a PEP 751 lock file may have.
 PYLOCK_NAME_RE = re.compile(r"^pylock\.([^.]+\.)?toml$")
 
 
-def _source_url(package: dict[str, Any]) -> str | None:
-    vcs = package.get("vcs")
-    if isinstance(vcs, dict):
-        kind = str(vcs.get("type", "git"))
-        where = vcs.get("url") or vcs.get("path") or ""
-        commit = vcs.get("commit-id") or vcs.get("requested-revision")
-        url = f"{kind}+{where}" if where and "+" not in str(where).split(":", 1)[0] else str(where)
-        return f"{url}@{commit}" if commit else url
-    directory = package.get("directory")
-    if isinstance(directory, dict) and directory.get("path"):
-        return str(directory["path"])
-    archive = package.get("archive")
-    if isinstance(archive, dict):
-        found = archive.get("url") or archive.get("path")
-        return str(found) if found else None
-    return None
-
-
 def read_pylock(path: Path | str) -> tuple[Dependency, ...]:
-    """The packages of a pylock.toml, each at the line of its ``[[packages]]`` entry."""
+    """The packages of a pylock.toml (kept for callers of the old reader)."""
+    return read(Path(path), root=Path(path).parent).dependencies
+
+
+def read(path: Path, *, root: Path, this_platform: bool = False) -> SourceResult:
+    """Read a pylock.toml; see the module docstring. ``root`` is unused."""
+    del root
     name = str(path)
-    data, text = load_toml(path)
+    data, text = load_lock_toml(path)
     version = data.get("lock-version")
     if version is not None and not str(version).startswith("1."):
         raise InputError(f"unsupported lock-version {version!r} (pipwarden reads 1.x)",
                          path=name)
-    packages = data.get("packages", [])
-    if not isinstance(packages, list):
-        raise InputError("packages must be an array of tables", path=name)
-    locator = TomlLocator(text)
-    out: list[Dependency] = []
-    for index, package in enumerate(packages):
-        if not isinstance(package, dict) or not isinstance(package.get("name"), str):
-            raise InputError(f"packages[{index}] has no name", path=name)
-        raw_name = package["name"]
-        line: int | None = None
-        column: int | None = None
-        span = locator.table_span("packages", index)
-        if span is not None:
-            line, column = locator.position(span[0])
-            column = None
+    extras = _names(data, "extras", name)
+    groups = _names(data, "dependency-groups", name)
+    defaults = _names(data, "default-groups", name)
+    packages = as_list(data.get("packages", []), name, "[[packages]]")
+    lines = header_lines(text, "packages")
+    if len(lines) != len(packages):
+        lines = []
+    deps: list[Dependency] = []
+    unchecked: list[NotChecked] = []
+    for index, raw in enumerate(packages):
+        line = lines[index] if lines else None
+        table = as_table(raw, name, f"packages[{index}]", line)
+        raw_name = as_str(table.get("name"), name, f"packages[{index}].name", line)
+        where = f"packages[{index}] ({raw_name})"
+        marker = None
+        if table.get("marker") is not None:
+            marker = parse_lock_marker(table["marker"], name, f"{where}: marker", line)
+        if this_platform and not marker_here(marker):
+            continue
+        labels = _labels(marker, extras, groups, defaults)
+        dep = _entry(table, raw_name, name, line, where, marker, labels)
+        if dep is None:
+            unchecked.append(NotChecked(raw_name, Location(name, line),
+                                        "neither a version nor a source in the pylock file"))
         else:
-            pos = locator.find_string(raw_name, 0, len(text))
-            if pos is not None:
-                line, column = locator.position(pos)
-        pinned = package.get("version")
-        specifier = ""
-        if pinned is not None:
-            try:
-                Version(str(pinned))
-            except InvalidVersion:
-                raise InputError(f"packages[{index}] ({raw_name}): version {pinned!r} is not "
-                                 "a PEP 440 version", path=name, line=line) from None
-            specifier = f"=={pinned}"
-        url = _source_url(package)
-        directory = package.get("directory")
-        editable = isinstance(directory, dict) and bool(directory.get("editable"))
-        marker = package.get("marker")
-        hashes: list[str] = []
-        wheels = package.get("wheels", [])
-        if not isinstance(wheels, list):
-            raise InputError(f"packages[{index}] ({raw_name}): wheels must be an array of "
-                             "tables", path=name, line=line)
-        for dist in [package.get("sdist"), package.get("archive"), *wheels]:
-            if isinstance(dist, dict) and isinstance(dist.get("hashes"), dict):
-                hashes.extend(f"{algo}:{digest}" for algo, digest in dist["hashes"].items())
-        text_form = f"{raw_name}{specifier}" if url is None else f"{raw_name} @ {url}"
-        out.append(
-            Dependency(
-                name=canonicalize_name(raw_name),
-                raw_name=raw_name,
-                specifier=specifier,
-                location=Location(name, line, column),
-                text=text_form,
-                marker=str(marker) if isinstance(marker, str) else None,
-                url=url,
-                hashes=tuple(hashes),
-                editable=editable,
-                group="lock",
-            )
-        )
-    return tuple(out)
+            deps.append(dep)
+    return SourceResult(name, FORMAT, tuple(deps), tuple(unchecked))
+
+
+def _names(data: dict[str, Any], key: str, path: str) -> frozenset[str]:
+    return frozenset(canonical_name(as_str(item, path, key))
+                     for item in as_list(data.get(key, []), path, key))
+
+
+def _labels(marker: ParsedMarker | None, extras: frozenset[str], groups: frozenset[str],
+            defaults: frozenset[str]) -> set[str]:
+    """What selects an entry, evaluated with the platform unknown."""
+    if marker is None:
+        return {"main"}
+    named_extras = marker.names_in("extras") | marker.names_in("extra")
+    named_groups = marker.names_in("dependency_groups")
+    labels: set[str] = set()
+    base = {"extras": frozenset[str](), "dependency_groups": defaults, "extra": ""}
+    if marker.evaluate(base) is not False:
+        labels.add("main")
+    for extra in sorted(named_extras):
+        env = {"extras": frozenset({extra}), "dependency_groups": defaults, "extra": extra}
+        if marker.evaluate(env) is not False:
+            labels.add(f"optional:{extra}")
+    for group in sorted(named_groups - defaults):
+        env = {"extras": frozenset[str](), "dependency_groups": frozenset({group})}
+        if marker.evaluate(env) is not False:
+            labels.add(f"group:{group}")
+    if not labels:
+        every = {"extras": extras | named_extras,
+                 "dependency_groups": groups | named_groups | defaults}
+        if marker.evaluate(every) is not False:
+            labels |= {f"optional:{e}" for e in named_extras}
+            labels |= {f"group:{g}" for g in named_groups - defaults}
+            labels |= {"main"} if not (named_extras or named_groups - defaults) else set()
+    del extras, groups
+    return labels
+
+
+def _entry(table: dict[str, Any], raw_name: str, path: str, line: int | None, where: str,
+           marker: ParsedMarker | None, labels: set[str]) -> Dependency | None:
+    pinned = table.get("version")
+    specifier = ""
+    if pinned is not None:
+        specifier = pin_specifier(as_str(pinned, path, f"{where}: version", line))
+    url = _source_url(table, path, where, line)
+    if not specifier and url is None:
+        return None
+    directory = table.get("directory")
+    editable = isinstance(directory, dict) and directory.get("editable") is True
+    hashes: list[str] = []
+    wheels = as_list(table.get("wheels", []), path, f"{where}: wheels", line)
+    for dist in [table.get("sdist"), table.get("archive"), *wheels]:
+        if dist is None:
+            continue
+        digests = as_table(dist, path, f"{where}: sdist/wheels/archive", line).get("hashes", {})
+        for algo, digest in as_table(digests, path, f"{where}: hashes", line).items():
+            hashes.append(f"{algo}:{as_str(digest, path, f'{where}: hashes', line)}")
+    return Dependency(
+        name=canonical_name(raw_name),
+        raw_name=raw_name,
+        specifier=specifier,
+        location=Location(path, line),
+        text=f"{raw_name}{specifier}" if url is None else f"{raw_name} @ {url}",
+        marker=marker.text if marker is not None else None,
+        url=url,
+        hashes=tuple(hashes),
+        editable=editable,
+        group=join_groups(labels),
+    )
+
+
+def _source_url(table: dict[str, Any], path: str, where: str, line: int | None) -> str | None:
+    vcs = table.get("vcs")
+    if vcs is not None:
+        vcs = as_table(vcs, path, f"{where}: vcs", line)
+        kind = as_str(vcs.get("type", "git"), path, f"{where}: vcs.type", line)
+        place = vcs.get("url") or vcs.get("path")
+        place = as_str(place, path, f"{where}: vcs.url", line)
+        commit = vcs.get("commit-id") or vcs.get("requested-revision")
+        url = place if "+" in place.split(":", 1)[0] else f"{kind}+{place}"
+        return f"{url}@{commit}" if isinstance(commit, str) and commit else url
+    directory = table.get("directory")
+    if directory is not None:
+        directory = as_table(directory, path, f"{where}: directory", line)
+        return as_str(directory.get("path"), path, f"{where}: directory.path", line)
+    archive = table.get("archive")
+    if archive is not None:
+        archive = as_table(archive, path, f"{where}: archive", line)
+        return as_str(archive.get("url") or archive.get("path"), path, f"{where}: archive.url",
+                      line)
+    return None

@@ -1,0 +1,111 @@
+"""Every lock/environment reader over the real files in ``../shared/data/realworld/lockfiles``.
+
+Run: ``PYTHONPATH=src python benchmarks/realworld_locks.py [FOLDER]``. Prints, per format:
+files read, entries read, PyPI entries (pinned from an index), entries with a URL/VCS/path
+source, not-checked entries, files with 0 entries, input errors and tracebacks. The bar:
+no traceback, no file with 0 entries, every locked PyPI entry counted (the script
+re-counts the ``[[package]]`` tables / JSON entries independently and compares). Exits 0
+and says so when the folder is missing (the corpus is not part of the repository).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import time
+import tomllib
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+from pipwarden.errors import InputError  # noqa: E402
+from pipwarden.sources import conda, pdmlock, pipfilelock, poetrylock, pylock, uvlock  # noqa: E402
+from pipwarden.sources.interface import SourceResult  # noqa: E402
+
+DEFAULT = ROOT.parent.parent / "shared" / "data" / "realworld" / "lockfiles"
+
+READERS: dict[str, tuple[Callable[..., SourceResult], Callable[[Path], bool]]] = {
+    "uv": (uvlock.read, lambda p: p.name == "uv.lock"),
+    "poetry": (poetrylock.read, lambda p: p.name == "poetry.lock"),
+    "pipenv": (pipfilelock.read, lambda p: p.name == "Pipfile.lock"),
+    "pdm": (pdmlock.read, lambda p: p.name == "pdm.lock"),
+    "pylock": (pylock.read, lambda p: bool(pylock.PYLOCK_NAME_RE.match(p.name))),
+    "conda": (conda.read, lambda p: p.name in conda.CONDA_NAMES),
+}
+
+
+def expected_entries(fmt: str, path: Path) -> int | None:
+    """An independent count of the entries a reader must report (``None``: not counted)."""
+    if fmt == "pipenv":
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+        keys = {(name, json.dumps(entry.get("version") or entry.get("git")
+                                  or entry.get("path") or entry.get("file")))
+                for section, packages in data.items() if not section.startswith("_")
+                for name, entry in packages.items()}
+        return len(keys)
+    if fmt == "conda":
+        return None
+    data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    if fmt == "pylock":
+        return len(data.get("packages", []))
+    if fmt == "pdm":
+        return len({(p["name"].lower().replace("_", "-"), p.get("version"), p.get("url"),
+                     p.get("git"), p.get("path")) for p in data.get("package", [])})
+    return len(data.get("package", []))
+
+
+def main(argv: list[str]) -> int:
+    folder = Path(argv[0]) if argv else DEFAULT
+    if not folder.is_dir():
+        print(f"{folder} is missing: nothing to measure (the corpus lives outside the repo)")
+        return 0
+    print(f"{'format':8} {'files':>5} {'entries':>8} {'PyPI':>6} {'URL/VCS/path':>12} "
+          f"{'not checked':>11} {'0 entries':>9} {'errors':>6} {'tracebacks':>10} "
+          f"{'mismatch':>8} {'ms':>6}")
+    bad = 0
+    for fmt, (reader, wanted) in READERS.items():
+        files = sorted(p for p in (folder / fmt).rglob("*") if p.is_file() and wanted(p))
+        counts = dict.fromkeys(("entries", "pypi", "url", "unchecked", "empty", "errors",
+                                "tracebacks", "mismatch"), 0)
+        start = time.perf_counter()
+        for path in files:
+            try:
+                result = reader(path, root=path.parent)
+            except InputError as exc:
+                counts["errors"] += 1
+                print(f"  error: {exc}")
+                continue
+            except Exception:  # noqa: BLE001 - the point is to count them
+                counts["tracebacks"] += 1
+                print(f"  TRACEBACK in {path}:\n{traceback.format_exc()}")
+                continue
+            entries = len(result.dependencies)
+            counts["entries"] += entries
+            counts["pypi"] += sum(1 for d in result.dependencies
+                                  if d.url is None and d.pinned_version is not None)
+            counts["url"] += sum(1 for d in result.dependencies if d.url is not None)
+            counts["unchecked"] += len(result.not_checked)
+            if entries + len(result.not_checked) == 0:
+                counts["empty"] += 1
+                print(f"  0 entries: {path}")
+            expected = expected_entries(fmt, path)
+            if expected is not None and expected != entries + len(result.not_checked):
+                counts["mismatch"] += 1
+                print(f"  mismatch: {path}: read {entries} + {len(result.not_checked)} "
+                      f"not checked, expected {expected}")
+        elapsed = (time.perf_counter() - start) * 1000
+        bad += counts["tracebacks"] + counts["empty"] + counts["mismatch"] + counts["errors"]
+        print(f"{fmt:8} {len(files):5} {counts['entries']:8} {counts['pypi']:6} "
+              f"{counts['url']:12} {counts['unchecked']:11} {counts['empty']:9} "
+              f"{counts['errors']:6} {counts['tracebacks']:10} {counts['mismatch']:8} "
+              f"{elapsed:6.0f}")
+    print("bar met" if bad == 0 else f"bar NOT met: {bad} problem(s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,162 @@
+"""Helpers the lock-file readers share: bounded reading, TOML with lines, typed access,
+and the marker questions every universal lock asks (which groups? this machine?)."""
+
+from __future__ import annotations
+
+import re
+import stat
+import tomllib
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from pipwarden.errors import InputError
+from pipwarden.sources.lockmarkers import MarkerError, ParsedMarker, parse_marker, this_environment
+
+__all__ = [
+    "MAX_BYTES",
+    "as_list",
+    "as_str",
+    "as_table",
+    "combine_markers",
+    "header_lines",
+    "load_lock_toml",
+    "marker_here",
+    "parse_lock_marker",
+    "read_text",
+]
+
+#: The largest dependency file a reader accepts (the biggest real uv.lock seen is < 1 MB).
+MAX_BYTES = 64 * 1024 * 1024
+
+_BOMS = (
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+
+
+def read_text(path: Path) -> str:
+    """The text of a regular file of at most :data:`MAX_BYTES`, decoded from UTF-8 (or the
+    UTF-8/16/32 its byte-order mark names). FIFOs, devices and folders are refused."""
+    name = str(path)
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise InputError("no such file", path=name) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", path=name) from None
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError("not a regular file", path=name)
+    if info.st_size > MAX_BYTES:
+        raise InputError(f"larger than {MAX_BYTES // (1024 * 1024)} MiB", path=name)
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", path=name) from None
+    if len(data) > MAX_BYTES:
+        raise InputError(f"larger than {MAX_BYTES // (1024 * 1024)} MiB", path=name)
+    encoding = next((enc for bom, enc in _BOMS if data.startswith(bom)), "utf-8")
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(f"not {encoding} text", path=name, line=line) from None
+    return text.removeprefix("\ufeff")
+
+
+def load_lock_toml(path: Path) -> tuple[dict[str, Any], str]:
+    """Parsed TOML and its text; bad TOML raises :class:`InputError` with tomllib's line."""
+    name = str(path)
+    text = read_text(path)
+    try:
+        return tomllib.loads(text), text
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        match = re.search(r"at line (\d+)", message)
+        line = int(match.group(1)) if match else max(text.count("\n") + 1, 1)
+        reason = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", message)
+        raise InputError(f"not valid TOML: {reason}", path=name, line=line) from None
+    except RecursionError:
+        raise InputError("not valid TOML: nested too deeply", path=name) from None
+
+
+def header_lines(text: str, header: str) -> list[int]:
+    """1-based lines of every ``[[header]]`` line, in order (TOML array-of-tables)."""
+    pattern = re.compile(r"^[ \t]*\[\[[ \t]*" + re.escape(header) + r"[ \t]*\]\][^\S\n]*(?:#[^\n]*)?$",
+                         re.MULTILINE)
+    lines: list[int] = []
+    line, last = 1, 0
+    for match in pattern.finditer(text):
+        line += text.count("\n", last, match.start())
+        last = match.start()
+        lines.append(line)
+    return lines
+
+
+def as_table(value: object, path: str, where: str, line: int | None = None) -> dict[str, Any]:
+    """``value`` if it is a table, else :class:`InputError` naming ``where``."""
+    if not isinstance(value, dict):
+        raise InputError(f"{where} must be a table", path=path, line=line)
+    return value
+
+
+def as_list(value: object, path: str, where: str, line: int | None = None) -> list[Any]:
+    """``value`` if it is an array, else :class:`InputError`."""
+    if not isinstance(value, list):
+        raise InputError(f"{where} must be an array", path=path, line=line)
+    return value
+
+
+def as_str(value: object, path: str, where: str, line: int | None = None) -> str:
+    """``value`` if it is a non-empty string without control characters, else
+    :class:`InputError`."""
+    if not isinstance(value, str) or not value.strip():
+        raise InputError(f"{where} must be a non-empty string", path=path, line=line)
+    if any(ord(ch) < 32 and ch != "\t" for ch in value):
+        raise InputError(f"{where} holds control characters", path=path, line=line)
+    return value
+
+
+def parse_lock_marker(text: object, path: str, where: str, line: int | None) -> ParsedMarker:
+    """A marker of a lock entry, or :class:`InputError` at the entry's line."""
+    marker = as_str(text, path, where, line)
+    try:
+        return parse_marker(marker)
+    except MarkerError as exc:
+        raise InputError(f"{where}: {exc}", path=path, line=line) from None
+
+
+def combine_markers(markers: Iterable[str | None]) -> str | None:
+    """One marker true when any of ``markers`` is (``None`` in the list means always)."""
+    unique: list[str] = []
+    for marker in markers:
+        if marker is None:
+            return None
+        if marker not in unique:
+            unique.append(marker)
+    if not unique:
+        return None
+    if len(unique) == 1:
+        return unique[0]
+    return " or ".join(f"({m})" for m in unique)
+
+
+_HERE: dict[str, str | frozenset[str]] | None = None
+
+
+def marker_here(marker: ParsedMarker | None,
+                environment: Mapping[str, str | frozenset[str]] | None = None) -> bool:
+    """Whether an entry with ``marker`` may be installed on this machine: true unless the
+    marker is false here (extras and groups stay unknown, so they never exclude)."""
+    global _HERE
+    if marker is None:
+        return True
+    if environment is None:
+        if _HERE is None:
+            _HERE = this_environment()
+        environment = _HERE
+    return marker.evaluate(environment) is not False
