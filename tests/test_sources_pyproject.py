@@ -112,7 +112,7 @@ def test_pylock_packages() -> None:
     assert deps[0].hashes == ("sha256:aaaa", "sha256:bbbb")
     assert deps[2].marker == "python_version >= '3.10'"
     assert deps[0].pinned_version == "25.3.0"
-    assert {d.group for d in deps} == {"lock"}
+    assert {d.group for d in deps} == {"main"}
 
 
 def test_pylock_errors(tmp_path: Path) -> None:

@@ -18,7 +18,6 @@ ignored; ``this_platform=True`` drops pip entries whose marker is false here.
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -117,15 +116,15 @@ def _pip_requirements(items: list[YamlScalar], path: Path,
 def _resolver(root: Path) -> Resolver:
     """Read ``-r`` targets, but only inside the project ``root`` (never through a link that
     leaves it)."""
-    base = os.path.realpath(root)
+    base = Path(root).resolve()
 
     def read_include(target: str) -> str | None:
-        real = os.path.realpath(target)
-        if os.path.commonpath([base, real]) != base:
+        real = Path(target).resolve()
+        if real != base and base not in real.parents:
             raise InputError("the included file is outside the project")
-        if not os.path.exists(real):
+        if not real.exists():
             return None
-        return read_text(Path(real))
+        return read_text(real)
 
     return read_include
 

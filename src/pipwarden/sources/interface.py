@@ -32,6 +32,7 @@ PDM before 4.4) and cannot be derived.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,12 +80,18 @@ class Reader(Protocol):
         ...
 
 
+_LEGACY_VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+!-]*$")
+
+
 def pin_specifier(version: str) -> str:
-    """``==version`` for a PEP 440 version, ``===version`` for anything else (an arbitrary
-    equality pip accepts for legacy versions)."""
+    """``==version`` for a PEP 440 version, ``===version`` for another single word made of
+    version characters (an arbitrary equality pip accepts for legacy versions); anything
+    else (spaces, quotes, operators) raises :class:`ValueError`."""
     try:
         Version(version)
     except InvalidVersion:
+        if not _LEGACY_VERSION.match(version) or len(version) > 128:
+            raise ValueError(f"version {version[:60]!r} is not a version") from None
         return f"==={version}"
     return f"=={version}"
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from pipwarden.errors import InputError
+from pipwarden.sources.interface import pin_specifier
 from pipwarden.sources.lockmarkers import MarkerError, ParsedMarker, parse_marker, this_environment
 
 __all__ = [
@@ -22,7 +23,9 @@ __all__ = [
     "header_lines",
     "load_lock_toml",
     "marker_here",
+    "name_of",
     "parse_lock_marker",
+    "pin",
     "read_text",
 ]
 
@@ -86,8 +89,10 @@ def load_lock_toml(path: Path) -> tuple[dict[str, Any], str]:
 
 def header_lines(text: str, header: str) -> list[int]:
     """1-based lines of every ``[[header]]`` line, in order (TOML array-of-tables)."""
-    pattern = re.compile(r"^[ \t]*\[\[[ \t]*" + re.escape(header) + r"[ \t]*\]\][^\S\n]*(?:#[^\n]*)?$",
-                         re.MULTILINE)
+    pattern = re.compile(
+        r"^[ \t]*\[\[[ \t]*" + re.escape(header) + r"[ \t]*\]\][^\S\n]*(?:#[^\n]*)?$",
+        re.MULTILINE,
+    )
     lines: list[int] = []
     line, last = 1, 0
     for match in pattern.finditer(text):
@@ -119,6 +124,23 @@ def as_str(value: object, path: str, where: str, line: int | None = None) -> str
     if any(ord(ch) < 32 and ch != "\t" for ch in value):
         raise InputError(f"{where} holds control characters", path=path, line=line)
     return value
+
+
+def pin(version: object, path: str, where: str, line: int | None) -> str:
+    """The ``==``/``===`` specifier of a locked version, or :class:`InputError`."""
+    text = as_str(version, path, f"{where}: version", line)
+    try:
+        return pin_specifier(text.strip())
+    except ValueError as exc:
+        raise InputError(f"{where}: {exc}", path=path, line=line) from None
+
+
+def name_of(table: dict[str, Any], path: str, where: str, line: int | None) -> str:
+    """The ``name`` of a lock entry, or :class:`InputError` ("has no name")."""
+    value = table.get("name")
+    if value is None:
+        raise InputError(f"{where} has no name", path=path, line=line)
+    return as_str(value, path, f"{where}.name", line)
 
 
 def parse_lock_marker(text: object, path: str, where: str, line: int | None) -> ParsedMarker:

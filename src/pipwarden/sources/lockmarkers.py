@@ -291,7 +291,7 @@ def _compare(node: _Compare, env: Environment) -> bool | None:
     rhs = _resolve(right, env)
     if lhs is None or rhs is None:
         return None
-    if isinstance(left, _Var) and left.name == "extra" or (
+    if (isinstance(left, _Var) and left.name == "extra") or (
         isinstance(right, _Var) and right.name == "extra"
     ):
         lhs, rhs = canonical_name(lhs), canonical_name(rhs)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pipwarden.models import Dependency, Location, canonical_name
-from pipwarden.sources.interface import NotChecked, SourceResult, join_groups, pin_specifier
+from pipwarden.sources.interface import NotChecked, SourceResult, join_groups
 from pipwarden.sources.lockcommon import (
     as_list,
     as_str,
@@ -25,7 +25,9 @@ from pipwarden.sources.lockcommon import (
     header_lines,
     load_lock_toml,
     marker_here,
+    name_of,
     parse_lock_marker,
+    pin,
 )
 
 __all__ = ["FORMAT", "read"]
@@ -77,7 +79,7 @@ def read(path: Path, *, root: Path, this_platform: bool = False) -> SourceResult
 
 def _entry(index: int, table: dict[str, Any], path: str, line: int | None,
            old_files: dict[str, Any]) -> tuple[Dependency | None, set[str]]:
-    raw_name = as_str(table.get("name"), path, f"package[{index}].name", line)
+    raw_name = name_of(table, path, f"package[{index}]", line)
     where = f"package {raw_name!r}"
     version = table.get("version")
     if version is not None:
@@ -115,7 +117,7 @@ def _entry(index: int, table: dict[str, Any], path: str, line: int | None,
         digest = as_table(item, path, f"{where}: files", line).get("hash")
         if digest is not None:
             hashes.append(as_str(digest, path, f"{where}: files hash", line))
-    specifier = pin_specifier(version) if version is not None else ""
+    specifier = pin(version, path, where, line) if version is not None else ""
     dep = Dependency(
         name=canonical_name(raw_name),
         raw_name=raw_name,

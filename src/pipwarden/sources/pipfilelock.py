@@ -20,7 +20,7 @@ from typing import Any
 
 from pipwarden.errors import InputError
 from pipwarden.models import Dependency, Location, canonical_name
-from pipwarden.sources.interface import NotChecked, SourceResult, join_groups, pin_specifier
+from pipwarden.sources.interface import NotChecked, SourceResult, join_groups
 from pipwarden.sources.lockcommon import (
     as_list,
     as_str,
@@ -28,6 +28,7 @@ from pipwarden.sources.lockcommon import (
     combine_markers,
     marker_here,
     parse_lock_marker,
+    pin,
     read_text,
 )
 
@@ -111,7 +112,7 @@ def _entry(raw_name: str, value: object, path: str, line: int | None,
         text = as_str(version, path, f"{where}: version", line).strip()
         if not text.startswith("=="):
             raise InputError(f"{where}: version {text[:60]!r} is not a pin", path=path, line=line)
-        specifier = pin_specifier(text.lstrip("=").strip())
+        specifier = pin(text.lstrip("=").strip(), path, where, line)
     if not specifier and url is None:
         return None
     marker = table.get("markers")

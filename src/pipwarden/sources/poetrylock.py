@@ -21,7 +21,7 @@ from typing import Any
 
 from pipwarden.errors import InputError
 from pipwarden.models import Dependency, Location, canonical_name
-from pipwarden.sources.interface import SourceResult, join_groups, pin_specifier
+from pipwarden.sources.interface import SourceResult, join_groups
 from pipwarden.sources.lockcommon import (
     as_list,
     as_str,
@@ -30,7 +30,9 @@ from pipwarden.sources.lockcommon import (
     header_lines,
     load_lock_toml,
     marker_here,
+    name_of,
     parse_lock_marker,
+    pin,
 )
 
 __all__ = ["FORMAT", "read"]
@@ -91,9 +93,9 @@ def _entry(
     extras_of: dict[str, set[str]],
 ) -> Dependency:
     table = as_table(raw, path, f"package[{index}]", line)
-    raw_name = as_str(table.get("name"), path, f"package[{index}].name", line)
+    raw_name = name_of(table, path, f"package[{index}]", line)
     where = f"package {raw_name!r}"
-    version = as_str(table.get("version"), path, f"{where}: version", line)
+    specifier = pin(table.get("version"), path, where, line)
     url, editable = _source(table, path, where, line)
     marker = _marker(table.get("markers"), path, where, line)
     labels = _labels(table, path, where, line)
@@ -112,7 +114,6 @@ def _entry(
         digest = as_table(item, path, f"{where}: files", line).get("hash")
         if digest is not None:
             hashes.append(as_str(digest, path, f"{where}: files hash", line))
-    specifier = pin_specifier(version)
     return Dependency(
         name=canonical_name(raw_name),
         raw_name=raw_name,

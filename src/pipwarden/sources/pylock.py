@@ -21,7 +21,7 @@ from typing import Any
 
 from pipwarden.errors import InputError
 from pipwarden.models import Dependency, Location, canonical_name
-from pipwarden.sources.interface import NotChecked, SourceResult, join_groups, pin_specifier
+from pipwarden.sources.interface import NotChecked, SourceResult, join_groups
 from pipwarden.sources.lockcommon import (
     as_list,
     as_str,
@@ -29,9 +29,13 @@ from pipwarden.sources.lockcommon import (
     header_lines,
     load_lock_toml,
     marker_here,
+    name_of,
     parse_lock_marker,
+    pin,
 )
 from pipwarden.sources.lockmarkers import ParsedMarker
+
+Env = dict[str, str | frozenset[str]]
 
 __all__ = ["FORMAT", "PYLOCK_NAME_RE", "read", "read_pylock"]
 
@@ -67,7 +71,7 @@ def read(path: Path, *, root: Path, this_platform: bool = False) -> SourceResult
     for index, raw in enumerate(packages):
         line = lines[index] if lines else None
         table = as_table(raw, name, f"packages[{index}]", line)
-        raw_name = as_str(table.get("name"), name, f"packages[{index}].name", line)
+        raw_name = name_of(table, name, f"packages[{index}]", line)
         where = f"packages[{index}] ({raw_name})"
         marker = None
         if table.get("marker") is not None:
@@ -97,11 +101,11 @@ def _labels(marker: ParsedMarker | None, extras: frozenset[str], groups: frozens
     named_extras = marker.names_in("extras") | marker.names_in("extra")
     named_groups = marker.names_in("dependency_groups")
     labels: set[str] = set()
-    base = {"extras": frozenset[str](), "dependency_groups": defaults, "extra": ""}
+    base: Env = {"extras": frozenset[str](), "dependency_groups": defaults, "extra": ""}
     if marker.evaluate(base) is not False:
         labels.add("main")
     for extra in sorted(named_extras):
-        env = {"extras": frozenset({extra}), "dependency_groups": defaults, "extra": extra}
+        env: Env = {"extras": frozenset({extra}), "dependency_groups": defaults, "extra": extra}
         if marker.evaluate(env) is not False:
             labels.add(f"optional:{extra}")
     for group in sorted(named_groups - defaults):
@@ -109,7 +113,7 @@ def _labels(marker: ParsedMarker | None, extras: frozenset[str], groups: frozens
         if marker.evaluate(env) is not False:
             labels.add(f"group:{group}")
     if not labels:
-        every = {"extras": extras | named_extras,
+        every: Env = {"extras": extras | named_extras,
                  "dependency_groups": groups | named_groups | defaults}
         if marker.evaluate(every) is not False:
             labels |= {f"optional:{e}" for e in named_extras}
@@ -124,12 +128,8 @@ def _entry(table: dict[str, Any], raw_name: str, path: str, line: int | None, wh
     pinned = table.get("version")
     specifier = ""
     if pinned is not None:
-        specifier = pin_specifier(as_str(pinned, path, f"{where}: version", line))
+        specifier = pin(pinned, path, where, line)
     url = _source_url(table, path, where, line)
-    if not specifier and url is None:
-        return None
-    directory = table.get("directory")
-    editable = isinstance(directory, dict) and directory.get("editable") is True
     hashes: list[str] = []
     wheels = as_list(table.get("wheels", []), path, f"{where}: wheels", line)
     for dist in [table.get("sdist"), table.get("archive"), *wheels]:
@@ -138,6 +138,10 @@ def _entry(table: dict[str, Any], raw_name: str, path: str, line: int | None, wh
         digests = as_table(dist, path, f"{where}: sdist/wheels/archive", line).get("hashes", {})
         for algo, digest in as_table(digests, path, f"{where}: hashes", line).items():
             hashes.append(f"{algo}:{as_str(digest, path, f'{where}: hashes', line)}")
+    if not specifier and url is None:
+        return None
+    directory = table.get("directory")
+    editable = isinstance(directory, dict) and directory.get("editable") is True
     return Dependency(
         name=canonical_name(raw_name),
         raw_name=raw_name,

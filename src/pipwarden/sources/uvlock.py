@@ -28,7 +28,7 @@ from typing import Any
 
 from pipwarden.errors import InputError
 from pipwarden.models import Dependency, Location, canonical_name
-from pipwarden.sources.interface import NotChecked, SourceResult, join_groups, pin_specifier
+from pipwarden.sources.interface import NotChecked, SourceResult, join_groups
 from pipwarden.sources.lockcommon import (
     as_list,
     as_str,
@@ -37,7 +37,9 @@ from pipwarden.sources.lockcommon import (
     header_lines,
     load_lock_toml,
     marker_here,
+    name_of,
     parse_lock_marker,
+    pin,
 )
 from pipwarden.sources.lockmarkers import ParsedMarker
 
@@ -64,6 +66,7 @@ class _Package:
     raw_name: str
     name: str
     version: str | None
+    specifier: str
     kind: str | None
     source_value: str | None
     source: object
@@ -118,11 +121,13 @@ def read(path: Path, *, root: Path, this_platform: bool = False) -> SourceResult
 def _package(index: int, raw: object, path: str, line: int | None) -> _Package:
     where = f"package[{index}]"
     table = as_table(raw, path, where, line)
-    raw_name = as_str(table.get("name"), path, f"{where}.name", line)
+    raw_name = name_of(table, path, where, line)
     where = f"package {raw_name!r}"
     version = table.get("version")
+    specifier = ""
     if version is not None:
-        version = as_str(version, path, f"{where}: version", line)
+        specifier = pin(version, path, where, line)
+        version = str(version).strip()
     kind, value = None, None
     source = table.get("source")
     if source is not None:
@@ -161,6 +166,7 @@ def _package(index: int, raw: object, path: str, line: int | None) -> _Package:
     }
     return _Package(
         index=index, raw_name=raw_name, name=canonical_name(raw_name), version=version,
+        specifier=specifier,
         kind=kind, source_value=value, source=source, line=line,
         marker=combine_markers(m.text for m in markers), marker_parsed=tuple(markers),
         hashes=tuple(hashes),
@@ -196,7 +202,7 @@ def _dependency(package: _Package, path: str, labels: set[str]) -> Dependency | 
         url = package.source_value
     if url is None and package.version is None:
         return None
-    specifier = pin_specifier(package.version) if package.version is not None else ""
+    specifier = package.specifier
     text = f"{package.raw_name}{specifier}" if url is None else f"{package.raw_name} @ {url}"
     return Dependency(
         name=package.name,
