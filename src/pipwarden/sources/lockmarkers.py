@@ -249,6 +249,11 @@ class _Parser:
         right = self._value()
         if isinstance(left, str) and isinstance(right, str):
             raise MarkerError("a marker compares a variable, not two strings")
+        for var, other, side in ((left, right, "left"), (right, left, "right")):
+            if isinstance(var, _Var) and var.name in SET_VARIABLES and (
+                side == "left" or op not in ("in", "not in") or not isinstance(other, str)
+            ):
+                raise MarkerError(f"{var.name} is a set: write 'name' in {var.name}")
         return _Compare(left, op, right)
 
     def _value(self) -> _Var | str:
@@ -276,17 +281,13 @@ def _eval(node: _Node, env: Environment) -> bool | None:
 def _compare(node: _Compare, env: Environment) -> bool | None:
     left, right = node.left, node.right
     # the set variables: 'name' in extras / 'name' not in dependency_groups
-    for var, other, flipped in ((right, left, False), (left, right, True)):
-        if isinstance(var, _Var) and var.name in SET_VARIABLES:
-            value = env.get(var.name)
-            if not isinstance(other, str):
-                raise MarkerError("extras and dependency_groups are compared with names")
-            if node.op not in ("in", "not in") or flipped:
-                raise MarkerError(f"{var.name} is a set: use 'name' in {var.name}")
-            if not isinstance(value, frozenset):
-                return None
-            found = canonical_name(other) in value
-            return found if node.op == "in" else not found
+    if isinstance(right, _Var) and right.name in SET_VARIABLES and isinstance(left, str):
+        # checked by the parser: only 'name' in / not in a set variable gets here
+        value = env.get(right.name)
+        if not isinstance(value, frozenset):
+            return None
+        found = canonical_name(left) in value
+        return found if node.op == "in" else not found
     lhs = _resolve(left, env)
     rhs = _resolve(right, env)
     if lhs is None or rhs is None:
