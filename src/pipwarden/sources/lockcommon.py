@@ -32,6 +32,8 @@ __all__ = [
 #: The largest dependency file a reader accepts (the biggest real uv.lock seen is < 1 MB).
 MAX_BYTES = 64 * 1024 * 1024
 
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
 _BOMS = (
     (b"\xef\xbb\xbf", "utf-8-sig"),
     (b"\xff\xfe\x00\x00", "utf-32"),
@@ -121,7 +123,7 @@ def as_str(value: object, path: str, where: str, line: int | None = None) -> str
     :class:`InputError`."""
     if not isinstance(value, str) or not value.strip():
         raise InputError(f"{where} must be a non-empty string", path=path, line=line)
-    if any(ord(ch) < 32 and ch != "\t" for ch in value):
+    if _CONTROL.search(value):
         raise InputError(f"{where} holds control characters", path=path, line=line)
     return value
 
