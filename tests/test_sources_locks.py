@@ -124,9 +124,10 @@ def test_pdm_lock_merges_extras_combinations() -> None:
         ("jinja2", "==2.10.1", 24, "main", None, None, False),
         ("markupsafe", "==3.0.2", 37, "main", None, None, False),
         ("pysocks", "==1.7.1", 47, "group:dev", None, None, False),
-        # listed twice (plain and [socks]): one entry, groups united, first line
-        ("requests", "==2.31.0", 57, "group:dev,group:web", None, None, False),
-        ("urllib3", "==1.26.4", 87, "group:dev,group:web", None, None, False),
+        # listed twice (plain and [socks]): one entry, groups united, first line; "web" is
+        # an extra in the pyproject.toml next to the lock
+        ("requests", "==2.31.0", 57, "group:dev,optional:web", None, None, False),
+        ("urllib3", "==1.26.4", 87, "group:dev,optional:web", None, None, False),
         ("win-helper", "==0.4.0", 98, "main", 'sys_platform == "win32"',
          "git+https://github.com/example/win-helper.git@0a1b2c3d4e5f60718293a4b5c6d7e8f901234567",
          False),
@@ -295,6 +296,83 @@ source = { registry = "https://pypi.org/simple" }
     assert [(d.name, d.group, d.editable) for d in result.dependencies] == [
         ("app", "main", True), ("lib", "main", False), ("speedups", "main", False),
         ("pytest", "group:test", False)]
+
+
+POETRY_2_0 = """\
+[[package]]
+name = "jinja2"
+version = "2.10.1"
+description = ""
+optional = false
+python-versions = "*"
+files = []
+
+[package.dependencies]
+MarkupSafe = ">=0.23"
+Babel = {version = ">=0.8", optional = true}
+
+[[package]]
+name = "markupsafe"
+version = "2.1.5"
+description = ""
+optional = false
+python-versions = ">=3.7"
+files = []
+
+[[package]]
+name = "babel"
+version = "2.14.0"
+description = ""
+optional = true
+python-versions = ">=3.7"
+files = []
+
+[[package]]
+name = "iniconfig"
+version = "2.0.0"
+description = ""
+optional = false
+python-versions = ">=3.7"
+files = []
+
+[metadata]
+lock-version = "2.0"
+python-versions = "^3.11"
+content-hash = "00"
+"""
+
+POETRY_2_0_PYPROJECT = """\
+[tool.poetry]
+name = "demo"
+version = "0.1.0"
+description = ""
+authors = []
+
+[tool.poetry.dependencies]
+python = "^3.11"
+Jinja2 = "2.10.1"
+
+[tool.poetry.group.dev.dependencies]
+iniconfig = "2.0.0"
+"""
+
+
+def test_poetry_lock_2_0_groups_come_from_the_pyproject(tmp_path: Path) -> None:
+    lock = write(tmp_path, "poetry.lock", POETRY_2_0)
+    assert [d.group for d in poetrylock.read(lock, root=tmp_path).dependencies] == [
+        None, None, None, None]  # lock-version 2.0 says nothing about groups
+    write(tmp_path, "pyproject.toml", POETRY_2_0_PYPROJECT)
+    result = poetrylock.read(lock, root=tmp_path)
+    assert [(d.name, d.group) for d in result.dependencies] == [
+        ("jinja2", "main"), ("markupsafe", "main"),
+        ("babel", None),  # only behind jinja2's i18n extra: the lock cannot tell
+        ("iniconfig", "group:dev")]
+    # a pyproject outside the root is not read, a broken one is ignored
+    assert [d.group for d in poetrylock.read(lock, root=tmp_path / "sub").dependencies] == [
+        None, None, None, None]
+    write(tmp_path, "pyproject.toml", "[tool.poetry\n")
+    assert [d.group for d in poetrylock.read(lock, root=tmp_path).dependencies] == [
+        None, None, None, None]
 
 
 POETRY_SOURCES = """\
@@ -516,6 +594,9 @@ def test_crlf_and_bom_read_the_same(tmp_path: Path, reader: Reader, relative: st
     data = source.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
     path = tmp_path / source.name
     path.write_bytes(bom + data)
+    if (source.parent / "pyproject.toml").is_file():
+        (tmp_path / "pyproject.toml").write_bytes(bom + (source.parent / "pyproject.toml")
+                                                  .read_bytes().replace(b"\n", b"\r\n"))
     assert rows(reader(path, root=tmp_path)) == expected
 
 

@@ -27,6 +27,7 @@ __all__ = [
     "parse_lock_marker",
     "pin",
     "read_text",
+    "sibling_pyproject",
 ]
 
 #: The largest dependency file a reader accepts (the biggest real uv.lock seen is < 1 MB).
@@ -143,6 +144,33 @@ def name_of(table: dict[str, Any], path: str, where: str, line: int | None) -> s
     if value is None:
         raise InputError(f"{where} has no name", path=path, line=line)
     return as_str(value, path, f"{where}.name", line)
+
+
+def sibling_pyproject(lock: Path, root: Path) -> tuple[dict[str, set[str]], set[str]] | None:
+    """What the ``pyproject.toml`` next to a lock declares, to label entries a lock does
+    not label: (normalised name → labels of the groups that declare it, the names of the
+    project's extras). ``None`` when there is no such file inside ``root`` or it cannot be
+    read: labels are extra information, and a bad pyproject is reported by its own reader,
+    never by the lock's."""
+    from pipwarden.models import canonical_name
+    from pipwarden.sources.pyproject import read_pyproject
+
+    candidate = lock.parent / "pyproject.toml"
+    try:
+        real, base = candidate.resolve(), root.resolve()
+        if not candidate.is_file() or (base != real.parent and base not in real.parents):
+            return None
+        project = read_pyproject(candidate, collect_errors=True)
+    except (InputError, OSError, RecursionError):
+        return None
+    labels: dict[str, set[str]] = {}
+    extras: set[str] = set()
+    for dep in project.dependencies:
+        label = dep.group or "main"
+        if label.startswith("optional:"):
+            extras.add(label.removeprefix("optional:"))
+        labels.setdefault(canonical_name(dep.name), set()).add(label)
+    return labels, extras
 
 
 def parse_lock_marker(text: object, path: str, where: str, line: int | None) -> ParsedMarker:

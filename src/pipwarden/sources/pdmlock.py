@@ -4,7 +4,9 @@ PDM writes a package once per extras combination (``requests`` and ``requests[so
 two ``[[package]]`` tables at the same version): entries are merged by name and version (or
 source), their groups and extras united, the first table's line kept. ``groups`` (4.4+)
 gives the labels: ``default`` is ``main``, any other group ``group:<name>`` (PDM does not
-say whether a group is an extra or a dev group); older locks have no groups (``None``).
+say whether a group is an extra or a dev group: the ``pyproject.toml`` next to the lock
+does, and a group that is one of its ``[project.optional-dependencies]`` is
+``optional:<name>``); older locks have no groups (``None``).
 ``git`` (+ ``revision``), ``url`` and ``path`` entries keep their source in ``url``.
 Hashes come from ``files`` or, in 3.x, ``[metadata.files]`` keyed ``"name version"``.
 """
@@ -28,6 +30,7 @@ from pipwarden.sources.lockcommon import (
     name_of,
     parse_lock_marker,
     pin,
+    sibling_pyproject,
 )
 
 __all__ = ["FORMAT", "read"]
@@ -36,10 +39,12 @@ FORMAT = "pdm.lock"
 
 
 def read(path: Path, *, root: Path, this_platform: bool = False) -> SourceResult:
-    """Read a pdm.lock; see the module docstring. ``root`` is unused."""
-    del root
+    """Read a pdm.lock; see the module docstring. The ``pyproject.toml`` next to it (inside
+    ``root``) tells which PDM groups are extras."""
     name = str(path)
     data, text = load_lock_toml(path)
+    declared = sibling_pyproject(path, root)
+    extras_names = declared[1] if declared is not None else set()
     metadata = as_table(data.get("metadata", {}), name, "[metadata]")
     old_files = as_table(metadata.get("files", {}), name, "[metadata.files]")
     raw_packages = as_list(data.get("package", []), name, "[[package]]")
@@ -52,7 +57,7 @@ def read(path: Path, *, root: Path, this_platform: bool = False) -> SourceResult
     for index, raw in enumerate(raw_packages):
         line = lines[index] if lines else None
         table = as_table(raw, name, f"package[{index}]", line)
-        dep, labels = _entry(index, table, name, line, old_files)
+        dep, labels = _entry(index, table, name, line, old_files, extras_names)
         if dep is None:
             unchecked.append(NotChecked(str(table.get("name")), Location(name, line),
                                         "neither a version nor a source in pdm.lock"))
@@ -78,7 +83,8 @@ def read(path: Path, *, root: Path, this_platform: bool = False) -> SourceResult
 
 
 def _entry(index: int, table: dict[str, Any], path: str, line: int | None,
-           old_files: dict[str, Any]) -> tuple[Dependency | None, set[str]]:
+           old_files: dict[str, Any],
+           extras_names: set[str]) -> tuple[Dependency | None, set[str]]:
     raw_name = name_of(table, path, f"package[{index}]", line)
     where = f"package {raw_name!r}"
     version = table.get("version")
@@ -96,7 +102,7 @@ def _entry(index: int, table: dict[str, Any], path: str, line: int | None,
     elif "path" in table:
         url = as_str(table["path"], path, f"{where}: path", line)
     labels = {
-        "main" if g == "default" else f"group:{g}"
+        "main" if g == "default" else f"optional:{g}" if g in extras_names else f"group:{g}"
         for g in (as_str(x, path, f"{where}: groups", line)
                   for x in as_list(table.get("groups", []), path, f"{where}: groups", line))
     }

@@ -9,19 +9,21 @@
   ``main`` stays ``main``, other groups become ``group:<name>``. An ``optional = true``
   package is brought by extras instead: those of ``[extras]`` that list it and those its
   marker names (``extra == "web"``). Lock-version 2.0 (Poetry 1.2–1.8) records no groups:
-  ``group`` is then ``None`` unless extras tell;
+  they are found by walking the lock's dependency graph from what the ``pyproject.toml``
+  next to it declares per group (``None`` without one);
 - ``markers`` is a string or, per group, a table; the table's markers are joined with
   ``or``.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from pipwarden.errors import InputError
 from pipwarden.models import Dependency, Location, canonical_name
-from pipwarden.sources.interface import SourceResult, join_groups
+from pipwarden.sources.interface import SourceResult, group_labels, join_groups
 from pipwarden.sources.lockcommon import (
     as_list,
     as_str,
@@ -33,6 +35,7 @@ from pipwarden.sources.lockcommon import (
     name_of,
     parse_lock_marker,
     pin,
+    sibling_pyproject,
 )
 
 __all__ = ["FORMAT", "read"]
@@ -41,8 +44,8 @@ FORMAT = "poetry.lock"
 
 
 def read(path: Path, *, root: Path, this_platform: bool = False) -> SourceResult:
-    """Read a poetry.lock; see the module docstring. ``root`` is unused (nothing included)."""
-    del root
+    """Read a poetry.lock; see the module docstring. For lock-version 2.0 (no groups) the
+    ``pyproject.toml`` next to it (inside ``root``) gives the groups."""
     name = str(path)
     data, text = load_lock_toml(path)
     metadata = as_table(data.get("metadata", {}), name, "[metadata]")
@@ -60,16 +63,58 @@ def read(path: Path, *, root: Path, this_platform: bool = False) -> SourceResult
     lines = header_lines(text, "package")
     if len(lines) != len(raw_packages):
         lines = []
+    entries = [
+        _entry(index, raw, name, lines[index] if lines else None, files_by_name, extras_of)
+        for index, raw in enumerate(raw_packages)
+    ]
+    if not any(isinstance(raw, dict) and ("groups" in raw or "category" in raw)
+               for raw in raw_packages):
+        entries = _labels_from_pyproject(entries, raw_packages, path, root)
     deps: list[Dependency] = []
-    for index, raw in enumerate(raw_packages):
-        line = lines[index] if lines else None
-        dep = _entry(index, raw, name, line, files_by_name, extras_of)
+    for dep in entries:
+        line = dep.location.line
         if this_platform and dep.marker is not None and not marker_here(
             parse_lock_marker(dep.marker, name, dep.raw_name, line)
         ):
             continue
         deps.append(dep)
     return SourceResult(name, FORMAT, tuple(deps))
+
+
+def _labels_from_pyproject(entries: list[Dependency], raw_packages: list[Any], lock: Path,
+                           root: Path) -> list[Dependency]:
+    """Lock-version 2.0 records no groups: walk the lock's ``[package.dependencies]`` from
+    what the ``pyproject.toml`` next to it declares in each group (optional edges are only
+    followed through the extras that ask for them, which a lock does not say: skipped)."""
+    declared = sibling_pyproject(lock, root)
+    if declared is None:
+        return entries
+    edges: dict[str, list[str]] = {}
+    for raw in raw_packages:
+        table = raw if isinstance(raw, dict) else {}
+        requires = table.get("dependencies")
+        targets: list[str] = []
+        if isinstance(requires, dict):
+            for target, spec in requires.items():
+                optional = (isinstance(spec, dict) and spec.get("optional") is True) or (
+                    isinstance(spec, list) and all(
+                        isinstance(s, dict) and s.get("optional") is True for s in spec))
+                if not optional:
+                    targets.append(canonical_name(str(target)))
+        edges.setdefault(canonical_name(str(table.get("name", ""))), []).extend(targets)
+    labels: dict[str, set[str]] = {}
+    for start, start_labels in declared[0].items():
+        for label in start_labels:
+            queue, seen = [start], {start}
+            while queue:
+                current = queue.pop()
+                labels.setdefault(current, set()).add(label)
+                for target in edges.get(current, ()):
+                    if target not in seen:
+                        seen.add(target)
+                        queue.append(target)
+    return [replace(e, group=join_groups({*group_labels(e), *labels[e.name]}))
+            if e.name in labels else e for e in entries]
 
 
 def _extras_by_package(data: dict[str, Any], path: str) -> dict[str, set[str]]:
