@@ -95,3 +95,19 @@ def test_this_environment_agrees_with_packaging() -> None:
     theirs = default_environment()
     for key, value in theirs.items():
         assert ours[key] == value, key
+
+
+def test_selected_here_reads_lock_markers(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipwarden.models import Dependency, Location
+    from pipwarden.sources import lockcommon
+    from pipwarden.sources.interface import selected_here
+
+    monkeypatch.setattr(lockcommon, "_HERE", dict(ENV))
+
+    def dep(marker: str | None) -> Dependency:
+        return Dependency("a", "a", "==1", Location("pylock.toml", 1), "a==1", marker=marker)
+
+    assert selected_here(dep(None))
+    assert selected_here(dep("'dev' in dependency_groups"))  # groups never exclude
+    assert not selected_here(dep("'dev' in dependency_groups and sys_platform == 'win32'"))
+    assert selected_here(dep("not a marker ("))  # kept, so that it is audited

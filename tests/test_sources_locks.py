@@ -166,7 +166,7 @@ def test_conda_environment_pip_section_and_conda_packages() -> None:
            for d in result.dependencies]
     assert got == [
         ("jinja2", "==2.10.1", f"{path}:13:7", "main", None, False),
-        ("urllib3", "<2,>=1.26", f"{path}:14:7", "main", None, False),
+        ("urllib3", "<2,>=1.26", f"{path}:14:8", "main", None, False),  # after the quote
         ("iniconfig", "==2.0.0", f"{DATA / 'conda' / 'requirements-extra.txt'}:1:1", "main",
          None, False),
         ("", "", f"{path}:16:10", "main", "./plugin", True),
@@ -704,3 +704,11 @@ def test_conda_empty_and_comment_only_files(tmp_path: Path) -> None:
     for text in ("", "# nothing\n", "name: x\n", "name: x\ndependencies:\n"):
         result = conda.read(write(tmp_path, "environment.yml", text), root=tmp_path)
         assert result.dependencies == () and result.not_checked == ()
+
+
+def test_conda_item_with_credentials_is_listed_redacted(tmp_path: Path) -> None:
+    text = ("dependencies:\n"
+            "  - https://alice:s3cret@conda.example.org/linux-64/pkg-1.0-0.tar.bz2\n")
+    result = conda.read(write(tmp_path, "environment.yml", text), root=tmp_path)
+    (item,) = result.not_checked
+    assert "s3cret" not in item.what and "conda.example.org" in item.what

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from pipwarden.errors import InputError
 from pipwarden.models import Dependency, Location
+from pipwarden.redact import redact_text
 from pipwarden.sources.interface import NotChecked, SourceResult
 from pipwarden.sources.lockcommon import marker_here, read_text
 from pipwarden.sources.lockmarkers import MarkerError, parse_marker
@@ -59,12 +60,13 @@ def read(path: Path, *, root: Path, this_platform: bool = False) -> SourceResult
         if isinstance(item, YamlScalar):
             if item.value is None:
                 raise InputError("an empty item in dependencies", path=name, line=item.line)
-            unchecked.append(NotChecked(item.value, Location(name, item.line, item.column),
-                                        _CONDA_REASON))
+            # a conda item may be an explicit URL, with credentials: never keep them
+            unchecked.append(NotChecked(redact_text(item.value),
+                                        Location(name, item.line, item.column), _CONDA_REASON))
         elif isinstance(item, YamlMap):
             for key, key_line, value in item.entries:
                 if key != "pip":
-                    unchecked.append(NotChecked(key, Location(name, key_line),
+                    unchecked.append(NotChecked(redact_text(key), Location(name, key_line),
                                                 f"unknown entry {key!r} in dependencies"))
                     continue
                 pip_lines.extend(_pip_items(value, name, key_line))
@@ -106,7 +108,8 @@ def _pip_requirements(items: list[YamlScalar], path: Path,
         if item.line in rows:
             raise InputError("pip: two requirements on one line", path=str(path),
                              line=item.line)
-        rows[item.line] = " " * max(item.column - 1, 0) + str(item.value)
+        column = item.column + 1 if item.quoted else item.column
+        rows[item.line] = " " * max(column - 1, 0) + str(item.value)
     text = "\n".join(rows.get(n, "") for n in range(1, max(rows) + 1)) + "\n"
     parsed = parse_requirements_text(text, str(path), resolver=_resolver(root))
     deps = [replace(d, group="main") if d.group is None else d for d in parsed.dependencies]

@@ -50,6 +50,7 @@ __all__ = [
     "group_labels",
     "join_groups",
     "pin_specifier",
+    "selected_here",
 ]
 
 
@@ -107,3 +108,20 @@ def group_labels(dependency: Dependency) -> tuple[str, ...]:
     if not dependency.group:
         return ()
     return tuple(dependency.group.split(","))
+
+
+def selected_here(dependency: Dependency) -> bool:
+    """Whether an entry may be installed on this machine: its marker is not false here.
+
+    Unlike ``packaging.markers.Marker.evaluate`` this reads PEP 751 markers
+    (``'dev' in dependency_groups``) and leaves extras and groups unknown, so they never
+    exclude an entry; a marker that does not parse keeps the entry (it gets audited)."""
+    if not dependency.marker:
+        return True
+    from pipwarden.sources.lockcommon import marker_here
+    from pipwarden.sources.lockmarkers import MarkerError, parse_marker
+
+    try:
+        return marker_here(parse_marker(dependency.marker))
+    except MarkerError:
+        return True

@@ -31,11 +31,13 @@ _FORBIDDEN_START = "&*!|>{%@`"
 
 @dataclass(frozen=True)
 class YamlScalar:
-    """A scalar (``None`` for null) and where it starts."""
+    """A scalar (``None`` for null), where it starts (the opening quote of a quoted one)
+    and whether it was quoted."""
 
     value: str | None
     line: int
     column: int
+    quoted: bool = False
 
 
 @dataclass(frozen=True)
@@ -183,9 +185,9 @@ class _Parser:
         if text[0] == "'":
             if len(text) < 2 or not text.endswith("'") or "'" in text[1:-1].replace("''", ""):
                 raise self.fail("unterminated single-quoted string", line)
-            return YamlScalar(text[1:-1].replace("''", "'"), line, column)
+            return YamlScalar(text[1:-1].replace("''", "'"), line, column, quoted=True)
         if text[0] == '"':
-            return YamlScalar(self._double(text, line), line, column)
+            return YamlScalar(self._double(text, line), line, column, quoted=True)
         if text[0] in _FORBIDDEN_START:
             raise self.fail(f"{text[0]!r} (anchor, alias, tag, block scalar or flow mapping) "
                             "is not read", line)
