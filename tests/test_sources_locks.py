@@ -712,3 +712,18 @@ def test_conda_item_with_credentials_is_listed_redacted(tmp_path: Path) -> None:
     result = conda.read(write(tmp_path, "environment.yml", text), root=tmp_path)
     (item,) = result.not_checked
     assert "s3cret" not in item.what and "conda.example.org" in item.what
+
+
+@pytest.mark.parametrize(
+    ("file_name", "expected"),
+    [("uv.lock", "uv.lock"), ("poetry.lock", "poetry.lock"), ("Pipfile.lock", "Pipfile.lock"),
+     ("pdm.lock", "pdm.lock"), ("pylock.toml", "pylock.toml"),
+     ("pylock.dev.toml", "pylock.toml"), ("environment.yml", "environment.yml"),
+     ("environment.yaml", "environment.yml"), ("pylock.a.b.toml", None),
+     ("requirements.txt", None), ("uv.lock.bak", None)],
+)
+def test_reader_for_file_names(file_name: str, expected: str | None) -> None:
+    from pipwarden.sources.lockfiles import reader_for
+
+    found = reader_for(file_name)
+    assert (found.name if found else None) == expected
