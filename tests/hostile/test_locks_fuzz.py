@@ -204,7 +204,8 @@ def _check(reader: Reader, folder: Path, name: str, data: bytes) -> None:
     path = project / name
     _overwrite(path, data)
     try:
-        result = reader(path, root=project)
+        # half the inputs narrowed to this machine too (marker evaluation must not raise)
+        result = reader(path, root=project, this_platform=bool(len(data) % 2))
     except InputError as exc:
         assert exc.path is not None
         assert exc.path == str(path) or exc.path.startswith(str(project)), exc
