@@ -568,6 +568,9 @@ marker = "python_version < '3'"
         ("e", "main"),
     ]
     assert [(n.what, n.location.line) for n in result.not_checked] == [("d", 19)]
+    # the old entry point keeps such an entry as a bare name (floor audit), never drops it
+    old = pylock.read_pylock(tmp_path / "pylock.toml")
+    assert [(d.name, d.specifier, d.location.line) for d in old][-1] == ("d", "", 19)
     here = pylock.read(tmp_path / "pylock.toml", root=tmp_path, this_platform=True)
     assert [d.name for d in here.dependencies] == ["a", "b", "c"]
 

@@ -46,8 +46,16 @@ PYLOCK_NAME_RE = re.compile(r"^pylock\.([^.]+\.)?toml$")
 
 
 def read_pylock(path: Path | str) -> tuple[Dependency, ...]:
-    """The packages of a pylock.toml (kept for callers of the old reader)."""
-    return read(Path(path), root=Path(path).parent).dependencies
+    """The packages of a pylock.toml, for callers of the old reader: an entry with neither
+    version nor source (``not_checked`` in :func:`read`) comes back as a bare name, as it
+    always did here, so that it gets the floor audit instead of vanishing."""
+    result = read(Path(path), root=Path(path).parent)
+    bare = tuple(
+        Dependency(name=canonical_name(item.what), raw_name=item.what, specifier="",
+                   location=item.location, text=item.what)
+        for item in result.not_checked
+    )
+    return result.dependencies + bare
 
 
 def read(path: Path, *, root: Path, this_platform: bool = False) -> SourceResult:
