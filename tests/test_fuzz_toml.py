@@ -138,7 +138,7 @@ def test_read_pylock_returns_dependencies_or_names_the_file(text: str) -> None:
     if not isinstance(result, InputError):
         assert isinstance(result, tuple)
         for dep in result:
-            assert dep.location.path == str(path) and dep.group is not None
+            assert dep.location.path == str(path)
 
 
 @pytest.mark.parametrize(
