@@ -22,6 +22,7 @@ that are only reached through dependency edges whose markers are false here.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -254,7 +255,7 @@ def _resolve(edge: _Edge, by_name: dict[str, list[_Package]]) -> list[_Package]:
 
 
 def _walk(start: list[_Edge], by_name: dict[str, list[_Package]],
-          follow: Any = None) -> set[int]:
+          follow: Callable[[_Edge], bool] | None = None) -> set[int]:
     """Indices of the packages reached from ``start`` edges (with the extras they ask)."""
     seen: set[tuple[int, str | None]] = set()
     queue: deque[_Edge] = deque(start)
