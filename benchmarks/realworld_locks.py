@@ -4,7 +4,8 @@ Run: ``PYTHONPATH=src python benchmarks/realworld_locks.py [FOLDER]``. Prints, p
 files read, entries read, PyPI entries (pinned from an index), entries with a URL/VCS/path
 source, not-checked entries, files with 0 entries, input errors and tracebacks. The bar:
 no traceback, no file with 0 entries, every locked PyPI entry counted (the script
-re-counts the ``[[package]]`` tables / JSON entries independently and compares). Exits 0
+re-counts the ``[[package]]`` tables / JSON entries / conda list items independently and
+compares). Exits 0
 and says so when the folder is missing (the corpus is not part of the repository).
 """
 
@@ -47,7 +48,7 @@ def expected_entries(fmt: str, path: Path) -> int | None:
                 for name, entry in packages.items()}
         return len(keys)
     if fmt == "conda":
-        return None
+        return _conda_count(path)
     data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     if fmt == "pylock":
         return len(data.get("packages", []))
@@ -55,6 +56,40 @@ def expected_entries(fmt: str, path: Path) -> int | None:
         return len({(p["name"].lower().replace("_", "-"), p.get("version"), p.get("url"),
                      p.get("git"), p.get("path")) for p in data.get("package", [])})
     return len(data.get("package", []))
+
+
+def _conda_count(path: Path) -> int:
+    """Items under ``dependencies:`` by indentation alone: conda strings, plus the ``pip:``
+    lines that are requirements (``-e`` counts, other options do not; ``-r`` files add
+    their requirement lines)."""
+    count, in_deps, pip_indent = 0, False, None
+    for raw in path.read_text(encoding="utf-8-sig").splitlines():
+        text = raw.split(" #", 1)[0].rstrip()
+        stripped = text.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        indent = len(text) - len(text.lstrip())
+        if indent == 0 and not stripped.startswith("-"):
+            in_deps, pip_indent = stripped.startswith("dependencies:"), None
+            continue
+        if not in_deps or not stripped.startswith("-"):
+            continue
+        item = stripped[1:].strip().strip("'\"")
+        if pip_indent is not None and indent > pip_indent:
+            if item.startswith(("-r ", "--requirement")):
+                included = path.parent / item.split(None, 1)[1]
+                if included.is_file():
+                    count += sum(1 for line in included.read_text(encoding="utf-8").splitlines()
+                                 if line.strip() and not line.lstrip().startswith(("#", "-")))
+            elif item.startswith("-e ") or not item.startswith("-"):
+                count += 1
+            continue
+        if item.startswith("pip:"):
+            pip_indent = indent
+            continue
+        pip_indent = None
+        count += 1
+    return count
 
 
 def main(argv: list[str]) -> int:
