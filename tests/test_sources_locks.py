@@ -722,7 +722,8 @@ def test_conda_item_with_credentials_is_listed_redacted(tmp_path: Path) -> None:
     [("uv.lock", "uv.lock"), ("poetry.lock", "poetry.lock"), ("Pipfile.lock", "Pipfile.lock"),
      ("pdm.lock", "pdm.lock"), ("pylock.toml", "pylock.toml"),
      ("pylock.dev.toml", "pylock.toml"), ("environment.yml", "environment.yml"),
-     ("environment.yaml", "environment.yml"), ("pylock.a.b.toml", None),
+     ("environment.yaml", "environment.yml"), ("environment-dev.yml", "environment.yml"),
+     ("pylock.a.b.toml", None),
      ("requirements.txt", None), ("uv.lock.bak", None)],
 )
 def test_reader_for_file_names(file_name: str, expected: str | None) -> None:

@@ -31,7 +31,9 @@ LOCK_FORMATS: tuple[LockFormat, ...] = (
     LockFormat(re.compile(r"^Pipfile\.lock$"), pipfilelock.FORMAT, pipfilelock.read),
     LockFormat(re.compile(r"^pdm\.lock$"), pdmlock.FORMAT, pdmlock.read),
     LockFormat(pylock.PYLOCK_NAME_RE, pylock.FORMAT, pylock.read),
-    LockFormat(re.compile(r"^environment\.ya?ml$"), conda.FORMAT, conda.read),
+    # the names project discovery knows (environment-dev.yml, environment.gpu.yaml …)
+    LockFormat(re.compile(r"^environment([-_.][^/]*)?\.ya?ml$", re.IGNORECASE), conda.FORMAT,
+               conda.read),
 )
 
 
