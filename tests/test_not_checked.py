@@ -29,14 +29,10 @@ VULNERABLE_PIN = "jinja2==2.10.1\n"  # PYSEC-2021-66
 PYPROJECT = '[project]\nname = "p"\nversion = "1"\ndependencies = ["requests>=2.32.0"]\n'
 
 # One file of each kind pipwarden has no reader for, with content that would be vulnerable.
+# (uv.lock, poetry.lock, Pipfile.lock, pdm.lock and conda files have readers: see
+# tests/test_locks_audit.py.)
 UNREADABLE: dict[str, str] = {
-    "uv.lock": 'version = 1\n[[package]]\nname = "jinja2"\nversion = "2.10.1"\n',
-    "poetry.lock": '[[package]]\nname = "jinja2"\nversion = "2.10.1"\n',
     "Pipfile": '[packages]\njinja2 = "==2.10.1"\n',
-    "Pipfile.lock": '{"default": {"jinja2": {"version": "==2.10.1"}}}\n',
-    "pdm.lock": '[[package]]\nname = "jinja2"\nversion = "2.10.1"\n',
-    "environment.yml": "dependencies:\n  - pip:\n    - jinja2==2.10.1\n",
-    "environment.yaml": "dependencies:\n  - jinja2=2.10.1\n",
     "setup.py": "from setuptools import setup\nsetup(install_requires=['jinja2==2.10.1'])\n",
     "setup.cfg": "[options]\ninstall_requires =\n    jinja2==2.10.1\n",
 }
@@ -111,7 +107,7 @@ def test_audit_of_a_project_with_only_an_unreadable_file_is_not_clean(
     assert doc["summary"]["not_checked"] == 1
 
 
-@pytest.mark.parametrize("name", ["uv.lock", "poetry.lock", "pdm.lock", "Pipfile.lock"])
+@pytest.mark.parametrize("name", ["Pipfile", "setup.py", "setup.cfg"])
 def test_audit_pylock_given_another_lock_file_does_not_say_0_packages(
     name: str, tmp_path: Path, db: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -131,13 +127,13 @@ def test_fleet_shows_a_project_with_only_unreadable_files(
     tmp_path: Path, db: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _project(tmp_path / "fleet" / "clean", {"requirements.txt": "requests>=2.32.0\n"})
-    _project(tmp_path / "fleet" / "uvonly", {"uv.lock": UNREADABLE["uv.lock"]})
+    _project(tmp_path / "fleet" / "uvonly", {"Pipfile": UNREADABLE["Pipfile"]})
     code, out, _ = _run(["fleet", str(tmp_path / "fleet"), "--offline", "--db", str(db)], capsys)
     assert code == 1, out
     assert "✓" not in out.splitlines()[1] and "1 not checked" in out.splitlines()[1]
     row = next(line for line in out.splitlines() if line.strip().startswith("uvonly"))
     assert row.split()[-1] == "?"  # the audit column: not a count of 0
-    assert "? " in out and "uv.lock: pipwarden cannot read uv.lock files yet" in out
+    assert "? " in out and "Pipfile: pipwarden cannot read Pipfile files yet" in out
     code, out, _ = _run(
         ["fleet", str(tmp_path / "fleet"), "--offline", "--db", str(db), "--format", "json"],
         capsys,
@@ -148,7 +144,7 @@ def test_fleet_shows_a_project_with_only_unreadable_files(
         ["fleet", str(tmp_path / "fleet"), "--offline", "--db", str(db), "--format", "markdown"],
         capsys,
     )
-    assert code == 1 and "✅" not in out and "### Not checked" in out and "uv export" in out
+    assert code == 1 and "✅" not in out and "### Not checked" in out and "pipenv lock" in out
     by_name = {p["name"]: p for p in doc["projects"]}
     assert [n["blocking"] for n in by_name["uvonly"]["not_checked"]] == [True]
 
@@ -156,12 +152,12 @@ def test_fleet_shows_a_project_with_only_unreadable_files(
 def test_fleet_of_only_unreadable_projects_is_not_no_projects(
     tmp_path: Path, db: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _project(tmp_path / "fleet" / "a", {"poetry.lock": UNREADABLE["poetry.lock"]})
+    _project(tmp_path / "fleet" / "a", {"setup.cfg": UNREADABLE["setup.cfg"]})
     code, out, err = _run(
         ["fleet", str(tmp_path / "fleet"), "--offline", "--db", str(db)], capsys
     )
     assert code == 1, (out, err)
-    assert "no projects found" not in err and "poetry.lock" in out
+    assert "no projects found" not in err and "setup.cfg" in out
     assert not out.splitlines()[1].startswith("✓")
 
 
@@ -170,7 +166,7 @@ def test_unreadable_file_next_to_a_read_one_still_fails(
 ) -> None:
     project = _project(
         tmp_path / "p",
-        {"pyproject.toml": PYPROJECT, "uv.lock": UNREADABLE["uv.lock"]},
+        {"pyproject.toml": PYPROJECT, "Pipfile": UNREADABLE["Pipfile"]},
     )
     code, out, _ = _run(["audit", "--project", str(project), "--offline", "--db", str(db)], capsys)
     assert code == 1, out
@@ -212,12 +208,12 @@ def test_allow_unread_accepts_the_file_but_never_shows_a_tick_for_it(
     tmp_path: Path, db: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     project = _project(
-        tmp_path / "p", {"uv.lock": UNREADABLE["uv.lock"]}, POLICY + 'allow-unread = ["uv.lock"]\n'
+        tmp_path / "p", {"Pipfile": UNREADABLE["Pipfile"]}, POLICY + 'allow-unread = ["Pipfile"]\n'
     )
     code, out, _ = _run(["audit", "--project", str(project), "--offline", "--db", str(db)], capsys)
     assert code == 0, out
     _never_clean(out)
-    assert "accepted" in out and "allow-unread = 'uv.lock'" in out
+    assert "accepted" in out and "allow-unread = 'Pipfile'" in out
     code, out, _ = _run(["check", str(project), "--offline", "--db", str(db)], capsys)
     assert code == 0, out
     assert "✓ no problems" not in out and "not read (accepted by the policy)" in out
@@ -226,7 +222,7 @@ def test_allow_unread_accepts_the_file_but_never_shows_a_tick_for_it(
     )
     doc = json.loads(out)
     assert doc["status"] == "clean"
-    assert doc["not_checked"][0]["accepted"] == "allow-unread = 'uv.lock' in the policy"
+    assert doc["not_checked"][0]["accepted"] == "allow-unread = 'Pipfile' in the policy"
     assert doc["not_checked"][0]["blocking"] is False
 
 
@@ -235,9 +231,9 @@ def test_allow_unread_globs_are_relative_to_the_project(
 ) -> None:
     project = _project(
         tmp_path / "p",
-        {"requirements.txt": "requests>=2.32.0\n", "environment.yml": UNREADABLE["environment.yml"],
+        {"requirements.txt": "requests>=2.32.0\n", "setup.cfg": UNREADABLE["setup.cfg"],
          "Pipfile": UNREADABLE["Pipfile"]},
-        POLICY + 'allow-unread = ["environment*.yml"]\n',
+        POLICY + 'allow-unread = ["setup*.cfg"]\n',
     )
     code, out, _ = _run(["audit", "--project", str(project), "--offline", "--db", str(db)], capsys)
     assert code == 1, out  # Pipfile is not accepted
@@ -289,14 +285,14 @@ def test_editable_project_itself_is_covered_by_its_pyproject(
 # -- every report format ----------------------------------------------------------------------
 
 
-def _uv_only(tmp_path: Path) -> Path:
-    return _project(tmp_path / "p", {"uv.lock": UNREADABLE["uv.lock"]})
+def _pipfile_only(tmp_path: Path) -> Path:
+    return _project(tmp_path / "p", {"Pipfile": UNREADABLE["Pipfile"]})
 
 
 def test_sarif_reports_not_checked_as_a_failed_execution(
     tmp_path: Path, db: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    project = _uv_only(tmp_path)
+    project = _pipfile_only(tmp_path)
     for command in (["audit", "--project", str(project)], ["check", str(project)]):
         code, out, _ = _run([*command, "--offline", "--db", str(db), "-f", "sarif"], capsys)
         assert code == 1
@@ -305,7 +301,7 @@ def test_sarif_reports_not_checked_as_a_failed_execution(
         assert invocation["executionSuccessful"] is False
         notes = invocation["toolExecutionNotifications"]
         assert [n["level"] for n in notes] == ["error"]
-        assert "uv.lock" in notes[0]["message"]["text"]
+        assert "Pipfile" in notes[0]["message"]["text"]
 
 
 def test_sarif_of_a_clean_audit_is_a_successful_execution(
@@ -325,12 +321,12 @@ def test_sarif_of_a_clean_audit_is_a_successful_execution(
 def test_markdown_and_html_show_not_checked(
     command: str, tmp_path: Path, db: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    project = _uv_only(tmp_path)
+    project = _pipfile_only(tmp_path)
     target = ["--project", str(project)] if command == "audit" else [str(project)]
     code, out, _ = _run([command, *target, "--offline", "--db", str(db), "-f", "markdown"],
                         capsys)
     assert code == 1 and "✅" not in out
-    assert "❔" in out and "not checked" in out and "uv export" in out
+    assert "❔" in out and "not checked" in out and "pipenv lock" in out
     page = tmp_path / "report.html"
     code, _, _ = _run(
         [command, *target, "--offline", "--db", str(db), "-f", "html", "-o", str(page)], capsys
@@ -338,7 +334,7 @@ def test_markdown_and_html_show_not_checked(
     html = page.read_text()
     assert code == 1
     assert '<span class="mark">?</span>' in html and "not checked" in html
-    assert "uv.lock" in html
+    assert "Pipfile" in html
 
 
 # -- check on a venv ------------------------------------------------------------------------
@@ -553,7 +549,7 @@ def test_cyclonedx_sbom_says_what_was_not_read(
     from test_report_cyclonedx import _validate
 
     project = _project(
-        tmp_path / "p", {"requirements.txt": "requests>=2.32.0\n", "uv.lock": UNREADABLE["uv.lock"]}
+        tmp_path / "p", {"requirements.txt": "requests>=2.32.0\n", "Pipfile": UNREADABLE["Pipfile"]}
     )
     code, out, _ = _run(
         ["audit", "--project", str(project), "--offline", "--db", str(db), "-f", "cyclonedx"],
@@ -564,7 +560,7 @@ def test_cyclonedx_sbom_says_what_was_not_read(
     _validate(doc)
     props = {p["name"]: p["value"] for p in doc["metadata"]["properties"]}
     assert props["pipwarden:status"] == "not_checked"
-    assert "uv.lock" in props["pipwarden:not-checked"] and "fails the run" in props[
+    assert "Pipfile" in props["pipwarden:not-checked"] and "fails the run" in props[
         "pipwarden:not-checked"]
 
 
@@ -572,7 +568,7 @@ def test_cyclonedx_sbom_says_what_was_not_read(
 def test_lint_and_slim_never_tick_a_project_they_could_not_read(
     command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    project = _project(tmp_path / "p", {"uv.lock": UNREADABLE["uv.lock"]})
+    project = _project(tmp_path / "p", {"Pipfile": UNREADABLE["Pipfile"]})
     _, out, _ = _run([command, str(project), "--offline"], capsys)
     assert "✓" not in out and "0 files" not in out
 

@@ -476,7 +476,7 @@ def _split_dependencies(
                 )
             )
             continue
-        if not _marker_applies(dep):
+        if not dep.locked and not _marker_applies(dep):
             skipped.append(
                 NotChecked(
                     what=dep.raw_name,
@@ -503,6 +503,8 @@ def collect_inputs(
 ) -> tuple[list[Dependency], list[str], list[NotChecked]]:
     """Read every file of the request: its dependencies, the files read, and the files
     that could not be read (a kind pipwarden has no reader for: never "0 packages")."""
+    from dataclasses import replace
+
     from pipwarden.sources.project import DEPENDENCY_FILES, kind_of, not_checked_file
 
     deps: list[Dependency] = []
@@ -518,9 +520,26 @@ def collect_inputs(
         if kind.reader is None:
             unread.append(not_checked_file(path, kind, root=request.project))
             continue
-        deps.extend(kind.reader(path))
+        found, cannot_judge = kind.reader(path, request.project)
+        if kind.name not in _DECLARING_KINDS:  # a lock: every entry, whatever the platform
+            found = [replace(d, locked=True) for d in found]
+        deps.extend(found)
+        unread.extend(cannot_judge)
         targets.append(str(path))
     return deps, targets, unread
+
+
+# Files that declare ranges (audited for this Python); every other kind locks versions for
+# every platform it names, and all of its entries are audited.
+_DECLARING_KINDS = frozenset({"requirements", "pyproject"})
+def _label(dep: Dependency) -> str:
+    """Where a dependency comes from, with what selects a locked entry (its groups and
+    marker): ``uv.lock:120 (main, group:dev; sys_platform == "linux")``."""
+    where = str(dep.location)
+    if not dep.locked:
+        return where
+    selects = "; ".join(x for x in (dep.group, dep.marker) if x)
+    return f"{where} ({selects})" if selects else where
 
 
 def _accept_unread(
@@ -667,8 +686,8 @@ def audit(
         for dep in pinned:
             version = dep.pinned_version
             assert version is not None
-            items.append((dep.name, version, str(dep.location), dep.location, "pinned"))
-            components.append(Component(dep.name, version, str(dep.location), "pinned"))
+            items.append((dep.name, version, _label(dep), dep.location, "pinned"))
+            components.append(Component(dep.name, version, _label(dep), "pinned"))
         components.extend(
             Component(d.name, None, str(d.location), "floor", d.specifier) for d in ranged
         )

@@ -347,9 +347,24 @@ def read_project(root: Path, *, name: str | None = None) -> FleetProject:
             deps.extend(read_pyproject(project.pyproject).dependencies)
         except InputError as exc:
             errors.append(str(exc))
-    not_checked = _unread_files(root, project.unread, errors)
+    not_checked = list(_unread_files(root, project.unread, errors))
     for unread in project.unread:
         files.append(str(unread.path))
+    # A project that only locks its dependencies (uv.lock, poetry.lock, Pipfile.lock,
+    # environment.yml …) is compared on what it locks; with a declaration file present,
+    # the declarations are what the project asks for and the lock is not repeated here.
+    if not deps:
+        for item in project.files:
+            if item.kind.reader is None or item.kind.name in ("requirements", "pyproject"):
+                continue
+            files.append(str(item.path))
+            try:
+                locked, cannot_judge = item.kind.reader(item.path, root)
+            except InputError as exc:
+                errors.append(str(exc))
+                continue
+            deps.extend(d for d in locked if d.url is None)
+            not_checked.extend(cannot_judge)
     by_name: dict[str, list[Dependency]] = {}
     seen: set[tuple[str, str]] = set()
     for dep in deps:
@@ -365,7 +380,7 @@ def read_project(root: Path, *, name: str | None = None) -> FleetProject:
         files=tuple(files),
         declarations=declarations,
         errors=tuple(dict.fromkeys(errors)),
-        not_checked=not_checked,
+        not_checked=tuple(not_checked),
     )
 
 
@@ -547,6 +562,11 @@ def run_fleet(
     return analyse(projects, [str(b) for b in bases], tuple(dict.fromkeys(skipped)))
 
 
+def _lintable(path: Path) -> bool:
+    kind = kind_of(path)
+    return kind is not None and kind.name in ("requirements", "pyproject")
+
+
 def _lint_count(
     root: Path,
     project: FleetProject,
@@ -557,7 +577,8 @@ def _lint_count(
 ) -> int:
     """Lint findings of one project: the whole folder, or only its own files when another
     project lives inside it (so that nothing is counted twice)."""
-    targets: list[str] = list(project.files) if has_nested else [str(root)]
+    own = [f for f in project.files if _lintable(Path(f))]  # lint reads no lock file
+    targets: list[str] = own if has_nested else [str(root)]
     if not targets:
         return 0
     report = run_lint(targets, LintConfig(), settings=settings, offline=offline, lookups=lookups)

@@ -117,6 +117,7 @@ class Dependency:
     editable: bool = False
     constraint: bool = False
     group: str | None = None
+    locked: bool = False  # from a lock file: one platform's entry of a universal lock
 
     @property
     def pinned_version(self) -> str | None:

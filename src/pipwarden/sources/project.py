@@ -34,30 +34,52 @@ __all__ = [
     "project_environment",
 ]
 
-#: Reads the dependencies of one file (raises :class:`InputError` on malformed input).
-Reader = Callable[[Path], Sequence[Dependency]]
+#: Reads one file: its dependencies and the entries it saw but cannot judge (a conda
+#: package). Takes the file and the project root; raises :class:`InputError` when malformed.
+Reader = Callable[[Path, Path], tuple[Sequence[Dependency], Sequence[NotChecked]]]
 
 _REQUIREMENTS_RE = re.compile(r"^requirements.*\.txt$", re.IGNORECASE)
 _CONTENT_CAP = 1 << 20  # bytes read to decide whether a setup.cfg declares dependencies
 
 
-def _read_requirements(path: Path) -> Sequence[Dependency]:
+def _read_requirements(
+    path: Path, root: Path
+) -> tuple[Sequence[Dependency], Sequence[NotChecked]]:
     from pipwarden.sources.requirements import parse_requirements
 
-    return parse_requirements(path).dependencies
+    return parse_requirements(path).dependencies, ()
 
 
-def _read_pyproject(path: Path) -> Sequence[Dependency]:
+def _read_pyproject(path: Path, root: Path) -> tuple[Sequence[Dependency], Sequence[NotChecked]]:
     """The project's dependencies (extras and groups too), not its build requirements."""
     from pipwarden.sources.pyproject import read_pyproject
 
-    return tuple(d for d in read_pyproject(path).dependencies if d.group != "build")
+    return tuple(d for d in read_pyproject(path).dependencies if d.group != "build"), ()
 
 
-def _read_pylock(path: Path) -> Sequence[Dependency]:
-    from pipwarden.sources.pylock import read_pylock
+def _lock_reader(file_name: str) -> Reader:
+    """The reader of a lock or environment file (:mod:`pipwarden.sources.lockfiles`): every
+    locked entry, whatever platform it is for; what it cannot judge becomes not checked."""
 
-    return read_pylock(path)
+    def read(path: Path, root: Path) -> tuple[Sequence[Dependency], Sequence[NotChecked]]:
+        from pipwarden.sources.lockfiles import reader_for
+
+        fmt = reader_for(path.name) or reader_for(file_name)
+        assert fmt is not None
+        result = fmt.read(path, root=root)
+        unread = [
+            NotChecked(
+                what=item.what,
+                where=str(item.location),
+                reason=item.reason,
+                next="pipwarden audit --path ENV   (audits what is installed)",
+                location=item.location,
+            )
+            for item in result.not_checked
+        ]
+        return result.dependencies, unread
+
+    return read
 
 
 @dataclass(frozen=True)
@@ -108,17 +130,19 @@ DEPENDENCY_FILES: tuple[FileKind, ...] = (
         "pyproject", re.compile(r"^pyproject\.toml$"), _read_pyproject,
         "pipwarden audit --pyproject FILE",
     ),
-    FileKind("pylock", PYLOCK_NAME_RE, _read_pylock, "pipwarden audit --pylock FILE"),
     FileKind(
-        "uv.lock", re.compile(r"^uv\.lock$"), None,
+        "pylock", PYLOCK_NAME_RE, _lock_reader("pylock.toml"), "pipwarden audit --pylock FILE"
+    ),
+    FileKind(
+        "uv.lock", re.compile(r"^uv\.lock$"), _lock_reader("uv.lock"),
         "uv export --format pylock.toml -o pylock.toml && pipwarden audit --pylock pylock.toml",
     ),
     FileKind(
-        "poetry.lock", re.compile(r"^poetry\.lock$"), None,
+        "poetry.lock", re.compile(r"^poetry\.lock$"), _lock_reader("poetry.lock"),
         _LOCK_NEXT.format(export="poetry export -f requirements.txt -o requirements.lock.txt"),
     ),
     FileKind(
-        "Pipfile.lock", re.compile(r"^Pipfile\.lock$"), None,
+        "Pipfile.lock", re.compile(r"^Pipfile\.lock$"), _lock_reader("Pipfile.lock"),
         _LOCK_NEXT.format(export="pipenv requirements > requirements.lock.txt"),
     ),
     FileKind(
@@ -126,12 +150,13 @@ DEPENDENCY_FILES: tuple[FileKind, ...] = (
         _LOCK_NEXT.format(export="pipenv lock && pipenv requirements > requirements.lock.txt"),
     ),
     FileKind(
-        "pdm.lock", re.compile(r"^pdm\.lock$"), None,
+        "pdm.lock", re.compile(r"^pdm\.lock$"), _lock_reader("pdm.lock"),
         _LOCK_NEXT.format(export="pdm export -f requirements -o requirements.lock.txt"),
     ),
     FileKind(
         "environment.yml", re.compile(r"^environment([-_.][^/]*)?\.ya?ml$", re.IGNORECASE),
-        None, "conda env create -p ./env -f FILE && pipwarden audit --path ./env",
+        _lock_reader("environment.yml"),
+        "conda env create -p ./env -f FILE && pipwarden audit --path ./env",
         content=re.compile(rb"^\s*dependencies\s*:", re.MULTILINE),
     ),
     FileKind(
