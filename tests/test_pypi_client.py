@@ -131,7 +131,9 @@ def test_429_honours_retry_after_capped(tmp_path: Path) -> None:
     ]
     seen: list[str] = []
 
-    def transport(url: str, headers: Mapping[str, str], timeout: float) -> Response:
+    def transport(
+        url: str, headers: Mapping[str, str], timeout: float, **limits: object
+    ) -> Response:
         seen.append(url)
         return answers.pop(0)
 
@@ -232,7 +234,7 @@ def test_simple_api_asks_for_pep691_json(http_server: LoopbackServer, tmp_path: 
 
 
 def test_trims_keep_shape_and_unknowns() -> None:
-    trimmed = trim_project({"info": {"name": "x"}})
+    trimmed = trim_project({"info": {"name": "x", "version": "1"}})
     assert "releases" not in trimmed and "ownership" not in trimmed  # missing stays missing
     files = [
         {"packagetype": "bdist_wheel", "upload_time_iso_8601": "2024-01-02", "yanked": False,
@@ -240,11 +242,34 @@ def test_trims_keep_shape_and_unknowns() -> None:
         {"packagetype": "bdist_wheel", "upload_time_iso_8601": "2024-01-01", "yanked": False,
          "filename": "a-1-cp312-cp312-linux_x86_64.whl"},
     ]
-    out = trim_project({"releases": {"1": files}})
+    out = trim_project({"info": {"name": "a", "version": "1"}, "releases": {"1": files}})
     assert out["releases"]["1"] == [{**files[1]}]
     assert trim_simple({"files": [{"filename": "a-1.tar.gz", "yanked": False}]}) == {
         "files": [{"filename": "a-1.tar.gz", "yanked": False}]
     }
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        {"info": 3},
+        {"info": {"name": "x"}},
+        {"info": {"name": "x", "version": 1}},
+        {"info": {"name": "x", "version": "1"}, "releases": []},
+        {"info": {"name": "x", "version": "1"}, "urls": {}},
+    ],
+    ids=["empty", "info-not-object", "no-version", "version-not-text", "releases-list",
+         "urls-object"],
+)
+def test_a_project_answer_of_another_shape_is_refused(
+    http_server: LoopbackServer, tmp_path: Path, data: dict[str, object]
+) -> None:
+    """[6] a 200 JSON answer that is not a PyPI project is garbage, not a project."""
+    http_server.add("/pypi/odd/json", json.dumps(data))
+    client, _ = make_client(http_server, tmp_path)
+    result = client.project("odd")
+    assert result.data is None and result.error == "malformed answer"
 
 
 def test_cache_writes_are_atomic(tmp_path: Path) -> None:

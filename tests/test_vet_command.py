@@ -11,6 +11,7 @@ import pytest
 
 from loopback import LoopbackServer
 from pipwarden.cli import main
+from pipwarden.errors import DataUnavailableError
 from pipwarden.models import Level
 from pipwarden.pypi.client import PyPIClient
 from pipwarden.settings import Settings
@@ -130,32 +131,48 @@ def test_not_on_pypi(pypi: LoopbackServer, capsys: pytest.CaptureFixture[str]) -
     ("route", "reason"),
     [
         ({"body": "{oops", "status": 200}, "malformed answer"),
+        ({"body": "<html><body>Welcome</body></html>", "status": 200}, "malformed answer"),
+        ({"body": "[1, 2]", "status": 200}, "malformed answer"),
         ({"body": "{}", "fail_times": 10}, "HTTP 500"),
-        ({"body": "{}", "delay": 1.2}, "timed out"),
+        ({"body": "{}", "delay": 1.5}, "no complete answer within 1 s"),
     ],
+    ids=["not-json", "html-page", "wrong-shape", "http-500", "timeout"],
 )
-def test_network_faults_become_unknown_with_reason(
-    http_server: LoopbackServer, tmp_path: Path, route: dict[str, object], reason: str
+def test_no_data_is_exit_3_never_a_verdict(
+    http_server: LoopbackServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    route: dict[str, object],
+    reason: str,
 ) -> None:
+    """[6] PyPI unreachable or answering garbage: exit 3 with one line, no report."""
     install_pypi(http_server, DATA)
     http_server.add("/pypi/requests/json", **route)  # type: ignore[arg-type]
-    report = vetter(http_server, tmp_path).vet([VetRequest("requests")])
-    (package,) = report.packages
-    assert package.error is not None and reason in package.error
-    for sid in ("maintainers", "releases", "install_code"):
-        signal = package.signal(sid)
-        assert signal is not None and signal.level is Level.UNKNOWN
-        assert reason in signal.message
-    assert package.signal("popularity").level is Level.OK  # type: ignore[union-attr]
+    monkeypatch.setenv("PIPWARDEN_PYPI_URL", http_server.url)
+    monkeypatch.setenv("PIPWARDEN_HTTP_DEADLINE", "1")
+    code = main(["vet", "requests", "--python", "3.12"])
+    out, err = capsys.readouterr()
+    assert code == 3
+    assert out == ""  # no verdict at all
+    first = err.strip().splitlines()[0]
+    assert "cannot vet requests" in first and reason in first
 
 
-def test_simple_api_fault_only_hits_provenance(http_server: LoopbackServer, tmp_path: Path) -> None:
+def test_an_info_without_fields_is_not_a_verdict_of_unknowns(
+    http_server: LoopbackServer, tmp_path: Path
+) -> None:
+    """A JSON object of the wrong shape ({"info": 3}) is refused like garbage."""
+    install_pypi(http_server, DATA)
+    http_server.add("/pypi/requests/json", json.dumps({"info": 3, "releases": []}))
+    with pytest.raises(DataUnavailableError, match="malformed"):
+        vetter(http_server, tmp_path).vet([VetRequest("requests")])
+
+
+def test_simple_api_fault_is_exit_3(http_server: LoopbackServer, tmp_path: Path) -> None:
     install_pypi(http_server, DATA)
     http_server.add("/simple/requests/", "{}", fail_times=10)
-    (package,) = vetter(http_server, tmp_path).vet([VetRequest("requests")]).packages
-    prov = package.signal("provenance")
-    assert prov is not None and prov.level is Level.UNKNOWN and "HTTP 500" in prov.message
-    assert package.signal("maintainers").level is Level.OK  # type: ignore[union-attr]
+    with pytest.raises(DataUnavailableError, match="simple API: PyPI answered HTTP 500"):
+        vetter(http_server, tmp_path).vet([VetRequest("requests")])
 
 
 def test_quarantined_project_is_risk(http_server: LoopbackServer, tmp_path: Path) -> None:
@@ -188,7 +205,9 @@ def test_github_security_and_funding_files(
     http_server: LoopbackServer, tmp_path: Path
 ) -> None:
     install_pypi(http_server, DATA)
-    http_server.add("/repos/pallets/flask", json.dumps({"archived": False, "stargazers_count": 1}))
+    http_server.add("/repos/pallets/flask", json.dumps(
+        {"full_name": "pallets/flask", "html_url": "https://github.com/pallets/flask",
+         "archived": False, "stargazers_count": 1}))
     http_server.add(
         "/repos/pallets/flask/contents/.github/SECURITY.md",
         json.dumps({"html_url": "https://github.com/pallets/flask/blob/main/.github/SECURITY.md"}),
@@ -240,7 +259,7 @@ def test_latest_compatible_respects_requires_python() -> None:
 
 def test_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["vet"]) == 2
-    assert main(["vet", "requests>=2"]) == 2
+    assert main(["vet", "requests>=", "--offline"]) == 2
     assert "pipwarden:" in capsys.readouterr().err
 
 
@@ -340,7 +359,13 @@ def test_offline_uses_the_cache(
     assert by_id(requests)["weight"]["evidence"]["count"] == 4  # type: ignore[index]
     assert "maintainers" not in by_id(flask)  # not cached: only the no-network checks
     assert {"typosquat", "popularity", "vulnerabilities"} <= set(by_id(flask))
-    assert doc["offline"] is True and code == 0
+    # ...and the verdict says what was not checked, and the run is not "low risk", exit 0
+    unchecked = by_id(flask)["not_checked"]
+    assert unchecked["level"] == "unknown"
+    assert "maintainers" in unchecked["evidence"]["signals"]  # type: ignore[index]
+    assert flask["not_checked"] and not requests["not_checked"]
+    assert flask["verdict"] == "unknown"
+    assert doc["offline"] is True and code == 3
 
 
 def _addon_project(name: str, first_upload: str, owners: list[str]) -> dict[str, object]:

@@ -63,6 +63,7 @@ def to_dict(report: VetReport) -> dict[str, Any]:
                 "name": p.name,
                 "display_name": p.display_name,
                 "version": p.version,
+                "requirement": p.requirement,
                 "latest": p.latest,
                 "direct": p.direct,
                 "via": list(p.via),
@@ -71,6 +72,7 @@ def to_dict(report: VetReport) -> dict[str, Any]:
                 "verdict_label": p.verdict_label,
                 "reasons": list(p.reasons),
                 "error": p.error,
+                "not_checked": list(p.not_checked),
                 "signals": [_signal_dict(s) for s in p.signals],
             }
             for p in report.packages
@@ -93,6 +95,9 @@ def _next_step(p: PackageReport) -> str | None:
 
 def _package_text(p: PackageReport, style: Style) -> list[str]:
     version = f" {p.version}" if p.version else ""
+    if p.requirement and p.version:  # say which release the requirement made us vet
+        latest = f"; latest {p.latest}" if p.latest and p.latest != p.version else ""
+        version += f" (newest for {p.requirement}{latest})"
     via = f"  (via {', '.join(p.via[:3])})" if p.via else ""
     head = (
         f"{style(p.display_name, 'bold')}{version} — "
@@ -119,6 +124,9 @@ def render_text(report: VetReport, *, color: bool = False) -> str:
     total = len(report.packages)
     summary = f"{total} package{'s' if total != 1 else ''} vetted: "
     summary += f"{risky} high risk, {concerns} with concerns"
+    unchecked = sum(1 for p in report.packages if p.not_checked)
+    if unchecked:
+        summary += f", {unchecked} not checked"
     if report.offline:
         summary += " (offline: cached data only)"
     lines.append(summary)
