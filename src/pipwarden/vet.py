@@ -351,6 +351,8 @@ def _github_failed(repo: str, result: FetchResult) -> _GitHub:
         return _GitHub(unknown=f"GitHub has no repository {repo}")
     if "answer refused" in reason:
         return _GitHub(unknown=reason)
+    if "GitHub" not in reason:
+        reason = f"GitHub: {reason}"
     return _GitHub(failure=f"{reason} ({repo})")
 
 
@@ -685,8 +687,8 @@ class Vetter:
         shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
         raise DataUnavailableError(
             f"cannot vet {shown}: {failures[0][1]}",
-            hint="no verdict without the data; check the network and PIPWARDEN_PYPI_URL, "
-            "or vet what is cached with --offline",
+            hint="no verdict without the data; check the network and the PIPWARDEN_*_URL "
+            "settings, or vet what is cached with --offline",
         )
 
     # -- the assessment ------------------------------------------------------------------

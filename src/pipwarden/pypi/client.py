@@ -189,6 +189,9 @@ class _Watchdog:
         self.deadline = deadline
         self.fired = False
         self._connections: list[http.client.HTTPConnection] = []
+        # urllib detaches the socket from its connection once the headers are read
+        # (the response keeps reading from it), so sockets are kept here as well
+        self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
         self._timer = threading.Timer(max(0.0, deadline - time.monotonic()), self._fire)
         self._timer.daemon = True
@@ -203,15 +206,28 @@ class _Watchdog:
             self._connections.append(connection)
         return left
 
+    def connected(self, sock: socket.socket | None) -> None:
+        """Keep the connected socket (TLS-wrapped for https) to shut it down later."""
+        if sock is None:
+            return
+        with self._lock:
+            self._sockets.append(sock)
+            fired = self.fired
+        if fired:
+            self._shutdown(sock)
+
     def _fire(self) -> None:
         with self._lock:
             self.fired = True
-            connections = list(self._connections)
-        for connection in connections:
-            sock = connection.sock
-            if sock is not None:
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
+            sockets = [c.sock for c in self._connections if c.sock is not None]
+            sockets += self._sockets
+        for sock in sockets:
+            self._shutdown(sock)
+
+    @staticmethod
+    def _shutdown(sock: socket.socket) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            sock.shutdown(socket.SHUT_RDWR)
 
     def cancel(self) -> None:
         self._timer.cancel()
@@ -229,6 +245,7 @@ def _watched(
             if timeout is None or timeout > left:
                 self.timeout = left
             super().connect()
+            watchdog.connected(self.sock)
 
     return Watched
 
