@@ -449,3 +449,110 @@ def test_policy_ignores_apply_to_vet(
     else:  # an expired ignore no longer hides it
         assert signal["level"] in {"warn", "risk"} and "PYSEC-2099-2" in message
         assert "ignored" not in message
+
+
+# -- [6] vet honours every specifier ----------------------------------------------------
+def _versions_project() -> dict[str, object]:
+    """demo: 1.0, 1.1 (yanked), 1.2rc1 (a pre-release), 2.0 (the latest)."""
+    def files(version: str, day: str, *, yanked: bool = False) -> list[dict[str, object]]:
+        return [{"filename": f"demo-{version}-py3-none-any.whl", "packagetype": "bdist_wheel",
+                 "upload_time_iso_8601": f"2024-{day}T00:00:00Z", "yanked": yanked,
+                 "requires_python": None}]
+    releases = {"1.0": files("1.0", "01-01"), "1.1": files("1.1", "02-01", yanked=True),
+                "1.2rc1": files("1.2rc1", "03-01"), "2.0": files("2.0", "04-01")}
+    return {
+        "info": {"name": "demo", "version": "2.0", "requires_dist": [], "project_urls": {},
+                 "requires_python": None, "yanked": False},
+        "ownership": {"organization": None, "roles": [{"role": "Owner", "user": "a"}]},
+        "releases": releases,
+        "urls": releases["2.0"],
+        "vulnerabilities": [],
+    }
+
+
+@pytest.mark.parametrize(
+    ("requirement", "vetted"),
+    [
+        ("demo<2", "1.0"),  # not 1.1 (yanked), not 1.2rc1 (pre-release), not 2.0 (excluded)
+        ("demo>=1.2rc1,<2", "1.2rc1"),  # the specifier names a pre-release: admitted
+        ("demo==1.1", "1.1"),  # pinned: even yanked
+        ("demo~=1.0", "1.0"),
+        ("demo", "2.0"),
+    ],
+    ids=["upper-cap", "named-prerelease", "pinned-yanked", "compatible", "bare"],
+)
+def test_vet_vets_the_newest_version_the_requirement_admits(
+    pypi: LoopbackServer,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    requirement: str,
+    vetted: str,
+) -> None:
+    """Before: vet -r vetted the latest release even where the requirement capped it."""
+    project = _versions_project()
+    pypi.add("/pypi/demo/json", json.dumps(project))
+    release = {"info": dict(project["info"], version=vetted),  # type: ignore[call-overload]
+               "urls": project["releases"][vetted]}  # type: ignore[index]
+    pypi.add(f"/pypi/demo/{vetted}/json", json.dumps(release))
+    req = tmp_path / "requirements.txt"
+    req.write_text(requirement + "\n", encoding="utf-8")
+    for argv in (["-r", str(req)], [requirement]):
+        _code, doc = run_json(capsys, *argv, "--python", "3.12")
+        (package,) = doc["packages"]  # type: ignore[misc]
+        assert package["version"] == vetted
+        releases = by_id(package)["releases"]
+        assert releases["evidence"]["version_released"].startswith("2024-")  # type: ignore[index]
+    main(["vet", "-r", str(req), "--python", "3.12"])
+    head = capsys.readouterr().out.splitlines()[0]
+    assert head.startswith(f"demo {vetted}")
+    if requirement != "demo" and "==" not in requirement:  # says what the range chose
+        assert "(newest for " in head and "; latest 2.0)" in head
+
+
+def test_a_capped_requirement_uses_that_releases_dependencies(
+    pypi: LoopbackServer, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    req = tmp_path / "requirements.txt"
+    req.write_text("flask<3\n", encoding="utf-8")
+    code, doc = run_json(capsys, "-r", str(req), "--tree", "--python", "3.12")
+    flask = next(p for p in doc["packages"] if p["name"] == "flask")  # type: ignore[union-attr]
+    assert flask["version"] == "2.3.3" and flask["requirement"] == "<3"
+    assert flask["latest"] == "3.1.3"
+    assert pypi.count("/pypi/flask/2.3.3/json") == 1  # its own requires_dist
+    assert code in (0, 1)
+
+
+def test_no_release_admitted_is_not_checked(
+    pypi: LoopbackServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pypi.add("/pypi/demo/json", json.dumps(_versions_project()))
+    code, doc = run_json(capsys, "demo>5", "--python", "3.12")
+    (package,) = doc["packages"]  # type: ignore[misc]
+    assert package["version"] is None and package["not_checked"] == ["version"]
+    assert "no release admits '>5'" in by_id(package)["version"]["message"]  # type: ignore[operator]
+    assert code == 3
+
+
+def test_pinned_version_missing_from_pypi_is_a_warning(
+    pypi: LoopbackServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, doc = run_json(capsys, "requests==0.0.0.1", "--python", "3.12")
+    (package,) = doc["packages"]  # type: ignore[misc]
+    assert by_id(package)["exists"]["level"] == "warn"
+    assert "0.0.0.1 is not on PyPI" in by_id(package)["exists"]["message"]  # type: ignore[operator]
+    assert code == 0
+
+
+def test_offline_without_cache_names_what_was_not_checked(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """[6] offline, nothing cached: the verdict is not "low risk" and the run fails."""
+    code, doc = run_json(capsys, "requests", "--offline")
+    (package,) = doc["packages"]  # type: ignore[misc]
+    assert package["verdict"] != "ok" and package["verdict_label"] != "low risk"
+    assert set(package["not_checked"]) >= {"maintainers", "releases", "security_policy"}
+    assert code == 3
+    main(["vet", "requests", "--offline"])
+    text = capsys.readouterr().out
+    assert "Not checked (not in the local cache (offline)): maintainers" in text
+    assert "1 not checked" in text
