@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from packaging.markers import InvalidMarker, Marker, default_environment
 from packaging.requirements import InvalidRequirement, Requirement
@@ -24,7 +23,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from pipwarden.checks import PackageContext, VetThresholds, project_urls
+from pipwarden.checks import PackageContext, VetThresholds, project_urls, split_url
 from pipwarden.checks.registry import network_signal_ids, run_checks
 from pipwarden.checks.releases import first_release_age
 from pipwarden.checks.source_repo import find_repository
@@ -272,7 +271,8 @@ def _accepts(files: object, target: Version) -> bool:
     if not isinstance(files, list):
         return False
     usable = [f for f in files if isinstance(f, Mapping) and not f.get("yanked")]
-    for spec in {f.get("requires_python") for f in usable}:
+    # a Requires-Python that is not text says nothing (as an unreadable one): no limit
+    for spec in {r if isinstance(r := f.get("requires_python"), str) else None for f in usable}:
         if not spec:
             return True
         try:
@@ -360,7 +360,9 @@ def _owner_repo(url: object) -> str | None:
     """``owner/repo`` (lower-cased) of an http(s) URL's first two path segments."""
     if not isinstance(url, str):
         return None
-    parts = urlsplit(url.strip())
+    parts = split_url(url)
+    if parts is None:
+        return None
     segments = [p for p in parts.path.split("/") if p]
     if parts.scheme.lower() not in ("http", "https") or len(segments) < 2:
         return None

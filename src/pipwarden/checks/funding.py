@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
-from pipwarden.checks import PackageContext, project_urls
+from pipwarden.checks import PackageContext, project_urls, split_url
 from pipwarden.models import Level, Signal
 
 __all__ = ["FUNDING_HOSTS", "FUNDING_LABELS", "check", "funding_links"]
@@ -27,8 +25,8 @@ def funding_links(links: list[tuple[str, str]]) -> list[str]:
     """The http(s) links among ``links`` that point to funding or sponsorship."""
     found: list[str] = []
     for label, url in links:
-        parts = urlsplit(url.strip())
-        if parts.scheme.lower() not in ("http", "https"):
+        parts = split_url(url)
+        if parts is None or parts.scheme.lower() not in ("http", "https"):
             continue
         host = (parts.hostname or "").lower()
         lower = label.lower()

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
-from pipwarden.checks import PackageContext, project_urls
+from pipwarden.checks import PackageContext, project_urls, split_url
 from pipwarden.models import Level, Signal
 
 __all__ = ["check"]
 
 
 def _is_web_link(url: str) -> bool:
-    return urlsplit(url.strip()).scheme.lower() in ("http", "https")
+    parts = split_url(url)
+    return parts is not None and parts.scheme.lower() in ("http", "https")
 
 
 def check(ctx: PackageContext) -> Signal:

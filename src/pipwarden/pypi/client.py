@@ -46,6 +46,7 @@ __all__ = [
     "Transport",
     "decompress_bounded",
     "origin",
+    "parse_answer",
     "trim_project",
     "trim_simple",
     "urllib_transport",
@@ -508,6 +509,33 @@ def decompress_bounded(body: bytes, encoding: str, max_bytes: int) -> bytes:
     return b"".join(out)
 
 
+def parse_answer(
+    body: bytes,
+    trim: Callable[[Mapping[str, Any]], dict[str, Any]] | None,
+    limits: JsonLimits,
+    *,
+    what: str = "server",
+) -> tuple[dict[str, Any] | None, str | None]:
+    """A JSON object answer, bounded and trimmed; or ``None`` and a one-line reason.
+
+    Never raises for what the body holds: the fuzz test feeds it arbitrary bytes.
+    """
+    try:
+        data = loads_bounded(body, limits)
+    except JsonLimitError as exc:
+        return None, f"{what}: {exc}"
+    except ValueError:  # not JSON, not UTF-8/16/32
+        return None, "malformed answer"
+    if not isinstance(data, dict):
+        return None, "malformed answer"
+    if trim is not None:
+        try:
+            data = trim(data)
+        except (ValueError, TypeError, AttributeError):
+            return None, "malformed answer"
+    return data, None
+
+
 @dataclass(frozen=True)
 class _Job:
     name: str
@@ -751,19 +779,9 @@ class PyPIClient:
             return self._from_entry(job.name, got, what=job.what)
         if got.from_cache_entry is not None:
             return self._from_entry(job.name, got.from_cache_entry, from_cache=False, what=job.what)
-        try:
-            data = loads_bounded(got.body, self.json_limits)
-        except JsonLimitError as exc:
-            return FetchResult(job.name, None, f"{job.what}: {exc}")
-        except ValueError:
-            return FetchResult(job.name, None, "malformed answer")
-        if not isinstance(data, dict):
-            return FetchResult(job.name, None, "malformed answer")
-        if job.trim is not None:
-            try:
-                data = job.trim(data)
-            except (ValueError, TypeError, AttributeError):
-                return FetchResult(job.name, None, "malformed answer")
+        data, error = parse_answer(got.body, job.trim, self.json_limits, what=job.what)
+        if data is None:
+            return FetchResult(job.name, None, error)
         body = json.dumps(data, separators=(",", ":")).encode("utf-8")
         if writer is not None:
             writer.submit(self._store, job.key, body, got)
