@@ -556,3 +556,19 @@ def test_offline_without_cache_names_what_was_not_checked(
     text = capsys.readouterr().out
     assert "Not checked (not in the local cache (offline)): maintainers" in text
     assert "1 not checked" in text
+
+
+def test_tree_vets_dependencies_at_what_their_parents_admit(
+    pypi: LoopbackServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--tree: a dependency capped by its parent (demo<2) is vetted at 1.0, not 2.0."""
+    demo = _versions_project()
+    pypi.add("/pypi/demo/json", json.dumps(demo))
+    pypi.add("/pypi/demo/1.0/json", json.dumps(
+        {"info": dict(demo["info"], version="1.0"), "urls": demo["releases"]["1.0"]}))  # type: ignore[call-overload,index]
+    app = _versions_project()
+    app["info"] = dict(app["info"], name="app", requires_dist=["demo<2"])  # type: ignore[call-overload]
+    pypi.add("/pypi/app/json", json.dumps(app))
+    _code, doc = run_json(capsys, "app", "--tree", "--python", "3.12")
+    found = {p["name"]: p for p in doc["packages"]}  # type: ignore[union-attr]
+    assert found["demo"]["version"] == "1.0" and found["demo"]["requirement"] == "<2"

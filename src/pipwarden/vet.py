@@ -284,9 +284,16 @@ def _accepts(files: object, target: Version) -> bool:
 
 
 def requirements_of(
-    requires_dist: Iterable[str], extras: Iterable[str], python: tuple[int, int]
+    requires_dist: Iterable[str],
+    extras: Iterable[str],
+    python: tuple[int, int],
+    specifiers: dict[str, SpecifierSet] | None = None,
 ) -> dict[str, set[str]]:
-    """Dependencies (name → extras) whose markers hold for ``python`` and ``extras``."""
+    """Dependencies (name → extras) whose markers hold for ``python`` and ``extras``.
+
+    With ``specifiers``, each dependency's version specifier is also added (``&``) to
+    ``specifiers[name]``, so the release vetted is one the requirement admits.
+    """
     env: dict[str, str] = {k: str(v) for k, v in default_environment().items()}
     env["python_version"] = f"{python[0]}.{python[1]}"
     env["python_full_version"] = f"{python[0]}.{python[1]}.0"
@@ -311,7 +318,10 @@ def requirements_of(
                     continue
             except InvalidMarker:
                 continue
-        out.setdefault(canonicalize_name(req.name), set()).update(req.extras)
+        key = canonicalize_name(req.name)
+        out.setdefault(key, set()).update(req.extras)
+        if specifiers is not None and req.specifier:
+            specifiers[key] = specifiers.get(key, SpecifierSet()) & req.specifier
     return out
 
 
@@ -534,11 +544,14 @@ class Vetter:
             for node in loaded:
                 nodes[node.name] = node
             queue = pending
+            specs: dict[str, SpecifierSet] = {}  # what this wave's parents require
             while queue:
                 node = nodes[queue.pop()]
                 if node.raw is None:
                     continue
-                node.requires = requirements_of(node.raw, extras.get(node.name, ()), self.python)
+                node.requires = requirements_of(
+                    node.raw, extras.get(node.name, ()), self.python, specs
+                )
                 for dep, dep_extras in node.requires.items():
                     wanted: set[str] = {canonicalize_name(e) for e in dep_extras}
                     have = extras.get(dep)
@@ -549,6 +562,11 @@ class Vetter:
                         have.update(wanted)
                         if dep in nodes:
                             queue.append(dep)
+            # a dependency is vetted at the newest release its parents (those known by
+            # the time it is fetched) all admit, as an installer would pick it
+            for dep in frontier:
+                if dep in specs:
+                    frontier[dep] = (None, str(specs[dep]))
         return nodes, simple
 
     @staticmethod

@@ -95,9 +95,8 @@ def _next_step(p: PackageReport) -> str | None:
 
 def _package_text(p: PackageReport, style: Style) -> list[str]:
     version = f" {p.version}" if p.version else ""
-    if p.requirement and p.version:  # say which release the requirement made us vet
-        latest = f"; latest {p.latest}" if p.latest and p.latest != p.version else ""
-        version += f" (newest for {p.requirement}{latest})"
+    if p.requirement and p.version and p.latest and p.version != p.latest:
+        version += f" (newest for {p.requirement}; latest {p.latest})"  # what a range chose
     via = f"  (via {', '.join(p.via[:3])})" if p.via else ""
     head = (
         f"{style(p.display_name, 'bold')}{version} — "
