@@ -294,3 +294,81 @@ def test_cache_writes_are_atomic(tmp_path: Path) -> None:
         t.join()
     assert not errors
     assert not list(tmp_path.glob("*.tmp")) and not list(tmp_path.glob(".*.tmp"))
+
+
+# -- [7] resource caps ------------------------------------------------------------------
+def test_decompress_bounded_counts_decoded_bytes() -> None:
+    import zlib
+
+    from pipwarden.pypi.client import LimitExceeded, decompress_bounded
+
+    data = json.dumps(PROJECT).encode()
+    assert decompress_bounded(gzip.compress(data), "gzip", 10_000) == data
+    assert decompress_bounded(gzip.compress(data) * 2, "gzip", 10_000) == data * 2  # members
+    assert decompress_bounded(zlib.compress(data), "deflate", 10_000) == data
+    assert decompress_bounded(data, "", 10_000) == data
+    with pytest.raises(LimitExceeded, match="once decompressed"):
+        decompress_bounded(gzip.compress(bytes(50_000)), "gzip", 10_000)
+    with pytest.raises(LimitExceeded):
+        decompress_bounded(gzip.compress(data) * 50, "gzip", 10_000)  # many small members
+    with pytest.raises(zlib.error):
+        decompress_bounded(gzip.compress(data)[:-20], "gzip", 10_000)  # truncated
+    with pytest.raises(zlib.error):
+        decompress_bounded(data, "br", 10_000)  # never asked for
+
+
+def test_deadline_covers_every_retry(http_server: LoopbackServer, tmp_path: Path) -> None:
+    """Each try may be short; the whole fetch still ends by the deadline."""
+    from dataclasses import replace
+
+    http_server.add("/pypi/demo/json", "{}", fail_times=100, delay=0.3)
+    client, _ = make_client(http_server, tmp_path, retries=20)
+    client.settings = replace(client.settings, http_deadline=1.0)
+    client.sleep = time.sleep
+    started = time.monotonic()
+    result = client.project("demo")
+    assert time.monotonic() - started < 2.0
+    assert result.error is not None and "within 1 s" in result.error
+
+
+def test_json_limits() -> None:
+    from pipwarden.boundedjson import JsonLimitError, JsonLimits, loads_bounded
+
+    limits = JsonLimits(max_depth=3, max_number_length=5, max_values=10)
+    assert loads_bounded(b'{"a": [1, {"b": "[[[[[[\\"]]"}]}', limits) == {
+        "a": [1, {"b": '[[[[[["]]'}]
+    }
+    assert loads_bounded('{"a": "\\\\", "b": 12345}'.encode("utf-16"), limits)["b"] == 12345
+    for body, words in [
+        (b"[[[[1]]]]", "deeper than 3"),
+        (b"[123456]", "longer than 5"),
+        (b"[1.0e-100]", "longer than 5"),
+        (b"[" + b"1," * 20 + b"1]", "more than 10"),
+    ]:
+        with pytest.raises(JsonLimitError, match=words):
+            loads_bounded(body, limits)
+    with pytest.raises(ValueError, match="not JSON"):
+        loads_bounded(b"[NaN]")
+
+
+def test_cap_settings_from_the_environment(tmp_path: Path) -> None:
+    from pipwarden.errors import UsageError
+
+    env = {"PIPWARDEN_CACHE_DIR": str(tmp_path), "PIPWARDEN_HTTP_DEADLINE": "2.5",
+           "PIPWARDEN_HTTP_MAX_BYTES": "1000", "PIPWARDEN_JSON_MAX_DEPTH": "8"}
+    got = Settings.from_env(env)
+    assert (got.http_deadline, got.http_max_bytes, got.json_max_depth) == (2.5, 1000, 8)
+    assert Settings.from_env({"PIPWARDEN_CACHE_DIR": str(tmp_path)}).http_deadline == 60.0
+    for bad in ("0", "-1", "soon", "inf", "nan"):
+        with pytest.raises(UsageError, match="PIPWARDEN_HTTP_DEADLINE"):
+            Settings.from_env({**env, "PIPWARDEN_HTTP_DEADLINE": bad})
+
+
+def test_bad_cap_setting_is_exit_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pipwarden.cli import main
+
+    monkeypatch.setenv("PIPWARDEN_HTTP_MAX_BYTES", "lots")
+    assert main(["vet", "requests", "--offline"]) == 2
+    assert "PIPWARDEN_HTTP_MAX_BYTES" in capsys.readouterr().err

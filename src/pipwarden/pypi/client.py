@@ -328,7 +328,9 @@ def urllib_transport(
     except LimitExceeded:
         raise
     except (OSError, http.client.HTTPException) as exc:
-        if watchdog.fired or isinstance(exc, DeadlineExceeded):
+        # the socket timeout is capped at the time left, so it may beat the watchdog
+        late = time.monotonic() >= watchdog.deadline
+        if watchdog.fired or late or isinstance(exc, DeadlineExceeded):
             raise DeadlineExceeded("deadline passed") from exc
         if isinstance(exc, urllib.error.URLError):
             reason = exc.reason
@@ -838,12 +840,12 @@ class PyPIClient:
                     secrets=secrets,
                 )
             except DeadlineExceeded:
-                return None, (
-                    f"{what} sent no complete answer within {limit:g} s (PIPWARDEN_HTTP_DEADLINE)"
-                )
+                return None, self._late(what, limit)
             except LimitExceeded as exc:
                 return None, f"{what}: {exc} (PIPWARDEN_HTTP_MAX_BYTES)"
             except TimeoutError:
+                if time.monotonic() >= deadline:
+                    return None, self._late(what, limit)
                 failure = f"{what} unreachable: timed out"
             except OSError as exc:
                 failure = f"{what} unreachable: {exc.strerror or exc}"
@@ -866,6 +868,10 @@ class PyPIClient:
         if self.retries:
             failure += f" after {self.retries + 1} tries"
         return None, failure
+
+    @staticmethod
+    def _late(what: str, limit: float) -> str:
+        return f"{what} sent no complete answer within {limit:g} s (PIPWARDEN_HTTP_DEADLINE)"
 
     def _pause(self, seconds: float, deadline: float) -> None:
         """Back off, but never past the deadline."""
