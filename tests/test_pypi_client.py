@@ -372,3 +372,18 @@ def test_bad_cap_setting_is_exit_2(
     monkeypatch.setenv("PIPWARDEN_HTTP_MAX_BYTES", "lots")
     assert main(["vet", "requests", "--offline"]) == 2
     assert "PIPWARDEN_HTTP_MAX_BYTES" in capsys.readouterr().err
+
+
+def test_cache_entries_never_hold_url_credentials(tmp_path: Path) -> None:
+    """[7] TRUST §2: URL credentials are stripped from every cache key."""
+
+    def transport(url: str, headers: Mapping[str, str], timeout: float, **_: object) -> Response:
+        return Response(200, {}, json.dumps(PROJECT).encode(), url)
+
+    settings = Settings(cache_dir=tmp_path, db_path=tmp_path / "db",
+                        pypi_url="https://alice:s3cr3t-token@pypi.example")
+    client = PyPIClient(settings, transport=transport, progress=False)
+    assert client.project("demo").ok
+    stored = b"".join(p.read_bytes() for p in (tmp_path / "pypi").iterdir())
+    assert b"s3cr3t-token" not in stored and b"alice" not in stored
+    assert client.project("demo").from_cache  # the redacted key still finds it

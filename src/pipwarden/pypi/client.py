@@ -32,6 +32,7 @@ from packaging.utils import canonicalize_name
 from pipwarden import __version__
 from pipwarden.boundedjson import JsonLimitError, JsonLimits, loads_bounded
 from pipwarden.pypi.cache import DEFAULT_FRESHNESS, CacheEntry, HttpCache
+from pipwarden.redact import redact_url
 from pipwarden.report.output import Progress
 from pipwarden.settings import Settings
 
@@ -552,7 +553,8 @@ class _Job:
 
     @property
     def key(self) -> str:
-        return f"v{CACHE_FORMAT} {self.accept} {self.url}"
+        """The cache key (stored in the entry): never with the URL's credentials."""
+        return f"v{CACHE_FORMAT} {self.accept} {redact_url(self.url, keep_user=False)}"
 
 
 @dataclass(frozen=True)
