@@ -334,7 +334,7 @@ def test_deadline_covers_every_retry(http_server: LoopbackServer, tmp_path: Path
 def test_json_limits() -> None:
     from pipwarden.boundedjson import JsonLimitError, JsonLimits, loads_bounded
 
-    limits = JsonLimits(max_depth=3, max_number_length=5, max_values=10)
+    limits = JsonLimits(max_depth=3, max_number_length=5, max_values=20)
     assert loads_bounded(b'{"a": [1, {"b": "[[[[[[\\"]]"}]}', limits) == {
         "a": [1, {"b": '[[[[[["]]'}]
     }
@@ -343,7 +343,8 @@ def test_json_limits() -> None:
         (b"[[[[1]]]]", "deeper than 3"),
         (b"[123456]", "longer than 5"),
         (b"[1.0e-100]", "longer than 5"),
-        (b"[" + b"1," * 20 + b"1]", "more than 10"),
+        (b"[" + b"1," * 30 + b"1]", "more than 20"),
+        (b'{"a": 1, "b": [[[[]]]]}', "deeper than 3"),
     ]:
         with pytest.raises(JsonLimitError, match=words):
             loads_bounded(body, limits)

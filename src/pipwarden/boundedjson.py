@@ -1,28 +1,24 @@
 """JSON from untrusted sources, parsed within limits (TRUST §2 "Bounded").
 
-:func:`loads_bounded` refuses, before anything is built, a document nested deeper than
-``max_depth``, holding a number longer than ``max_number_length`` characters, or more
-than ``max_values`` arrays, objects and elements. The checks look only at the bytes
-outside strings and use ``bytes`` methods (C speed, linear time), so they cost a small
-fraction of the parse itself; a refused document costs no Python objects at all.
+:func:`loads_bounded` refuses a document that holds more than ``max_values`` arrays,
+objects and elements (checked on the raw bytes before anything is built: one Python
+object per ``[]`` costs tens of bytes for 3 bytes of input), a number longer than
+``max_number_length`` characters (checked as each number is converted), or nesting
+deeper than ``max_depth`` (checked on the result, without recursion; the C parser
+itself stops at the interpreter's recursion limit and that too is reported as too deep).
 
-Why here and not in ``json.loads``: the C parser recurses per level (a few thousand
-``[`` raise ``RecursionError``, and a deep document that parses can break whatever walks
-it later), converts 4,000-digit numbers digit by digit, and builds one Python object per
-``[]`` (tens of bytes each), so 3 bytes of input can cost 60 bytes of memory.
+The checks cost little next to the parse: the value count is one ``bytes.count`` pass,
+and only for bodies large enough to reach the limit at all; the depth walk visits
+containers only, and :func:`ensure_depth` lets a caller walk just the part it keeps.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["JsonLimitError", "JsonLimits", "loads_bounded"]
-
-_BRACKETS = b"[]{}"
-_NOT_BRACKETS = bytes(b for b in range(256) if b not in _BRACKETS)
+__all__ = ["JsonLimitError", "JsonLimits", "ensure_depth", "loads_bounded"]
 
 
 class JsonLimitError(ValueError):
@@ -38,71 +34,75 @@ class JsonLimits:
     max_values: int = 2_000_000
 
 
-def _outside_strings(body: bytes) -> bytes:
-    """The bytes of ``body`` that are not inside a JSON string (quotes removed).
+def _too_many_values(raw: bytes, max_values: int) -> bool:
+    """Whether ``raw`` may hold more than ``max_values`` values (an upper bound: commas
+    and brackets inside strings count too, which only ever over-estimates).
 
-    Escapes are removed first (``\\\\`` pairs, then ``\\"``), so every quote left is a
-    delimiter and every other piece between quotes is string content. On a document that
-    is not valid JSON the result is meaningless but still computed in linear time, and
-    ``json.loads`` rejects the document anyway.
+    Every value takes at least two bytes (``1,`` or ``[]``), so a shorter body cannot
+    reach the limit and is not scanned at all.
     """
-    if b"\\" in body:
-        body = body.replace(b"\\\\", b"").replace(b'\\"', b"")
-    if b'"' not in body:
-        return body
-    return b"".join(body.split(b'"')[::2])
+    if len(raw) < 2 * max_values:
+        return False
+    return raw.count(b",") + raw.count(b"[") + raw.count(b"{") + 1 > max_values
 
 
-def _too_deep(brackets: bytes, max_depth: int) -> bool:
-    """Whether the bracket sequence nests deeper than ``max_depth`` (C-speed passes).
+def ensure_depth(data: Any, max_depth: int) -> None:
+    """Raise :class:`JsonLimitError` when ``data`` nests deeper than ``max_depth``.
 
-    Each pass removes the innermost empty pairs, so a sequence nested ``d`` deep is empty
-    after at most ``d`` passes; one that is not empty after ``max_depth`` passes nests
-    deeper than that (or is unbalanced, which the parser refuses in any case).
+    Iterative (an explicit stack), visiting containers only.
     """
-    for _ in range(max_depth):
-        if not brackets:
-            return False
-        shorter = brackets.replace(b"[]", b"").replace(b"{}", b"")
-        if len(shorter) == len(brackets):
-            return False  # unbalanced: json.loads says so with a better message
-        brackets = shorter
-    return bool(brackets)
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > max_depth:
+            raise JsonLimitError(f"JSON answer nested deeper than {max_depth} levels")
+        children = node.values() if type(node) is dict else node
+        for child in children:
+            kind = type(child)
+            if kind is dict or kind is list:
+                stack.append((child, depth + 1))
+    return
 
 
-def _check(body: bytes, limits: JsonLimits) -> None:
-    outside = _outside_strings(body)
-    brackets = outside.translate(None, _NOT_BRACKETS)
-    values = outside.count(b",") + len(brackets) // 2 + 1
-    if values > limits.max_values:
-        raise JsonLimitError(f"JSON answer holds more than {limits.max_values:,} values")
-    if _too_deep(brackets, limits.max_depth):
-        raise JsonLimitError(f"JSON answer nested deeper than {limits.max_depth} levels")
-    pattern = rb"[-+.0-9eE]{%d}" % (limits.max_number_length + 1)
-    if re.search(pattern, outside):
-        raise JsonLimitError(
-            f"JSON answer has a number longer than {limits.max_number_length} characters"
-        )
-
-
-def loads_bounded(body: bytes | str, limits: JsonLimits | None = None) -> Any:
+def loads_bounded(
+    body: bytes | str, limits: JsonLimits | None = None, *, check_depth: bool = True
+) -> Any:
     """Parse ``body`` like :func:`json.loads`, within ``limits``.
 
     Raises :class:`JsonLimitError` for a limit, ``ValueError`` for anything that is not
-    JSON (``NaN`` and ``Infinity`` included: they are not JSON either).
+    JSON (``NaN`` and ``Infinity`` included: they are not JSON either). With
+    ``check_depth=False`` the caller checks the depth of what it keeps
+    (:func:`ensure_depth`); the parse itself is still safe.
     """
+    limits = limits or JsonLimits()
     if isinstance(body, str):
         raw = body.encode("utf-8", "surrogatepass")
     else:
         raw = body
         encoding = json.detect_encoding(raw)
-        if encoding not in ("utf-8", "utf-8-sig"):  # UTF-16/32: scan it as UTF-8
+        if encoding not in ("utf-8", "utf-8-sig"):  # UTF-16/32: count it as UTF-8
             raw = raw.decode(encoding, "surrogatepass").encode("utf-8", "surrogatepass")
-    _check(raw, limits or JsonLimits())
+    if _too_many_values(raw, limits.max_values):
+        raise JsonLimitError(f"JSON answer holds more than {limits.max_values:,} values")
+    longest = limits.max_number_length
+
+    def number(kind: type[int] | type[float]) -> Any:
+        def convert(text: str) -> int | float:
+            if len(text) > longest:
+                raise JsonLimitError(f"JSON answer has a number longer than {longest} characters")
+            return kind(text)
+
+        return convert
+
     try:
-        return json.loads(raw, parse_constant=_no_constant)
-    except RecursionError:  # cannot happen within max_depth; kept as a last guard
-        raise JsonLimitError("JSON answer nested too deeply") from None
+        data = json.loads(
+            raw, parse_int=number(int), parse_float=number(float), parse_constant=_no_constant
+        )
+    except RecursionError:
+        raise JsonLimitError(f"JSON answer nested deeper than {limits.max_depth} levels") from None
+    if check_depth:
+        ensure_depth(data, limits.max_depth)
+    return data
 
 
 def _no_constant(name: str) -> Any:

@@ -30,7 +30,7 @@ from typing import IO, Any, Protocol
 from packaging.utils import canonicalize_name
 
 from pipwarden import __version__
-from pipwarden.boundedjson import JsonLimitError, JsonLimits, loads_bounded
+from pipwarden.boundedjson import JsonLimitError, JsonLimits, ensure_depth, loads_bounded
 from pipwarden.pypi.cache import DEFAULT_FRESHNESS, CacheEntry, HttpCache
 from pipwarden.redact import redact_url
 from pipwarden.report.output import Progress
@@ -375,7 +375,23 @@ def _trim_files(files: object) -> list[dict[str, Any]]:
         old = best.get(key)
         if old is None or when < old[0]:
             best[key] = (when, item)
-    return [{k: item[k] for k in _FILE_KEYS if k in item} for _when, item in best.values()]
+    return [_scalars(item, _FILE_KEYS) for _when, item in best.values()]
+
+
+_SCALAR = (str, int, float, bool, type(None))
+
+
+def _scalars(item: Mapping[str, Any], keys: Sequence[str]) -> dict[str, Any]:
+    """``keys`` of ``item`` whose values are scalars; any other value is left out (unknown).
+
+    A file's fields are all scalars in the API, so the files kept are at most three levels
+    deep and :func:`parse_answer` need not walk them (most of a large answer).
+    """
+    return {k: item[k] for k in keys if k in item and isinstance(item[k], _SCALAR)}
+
+
+# top-level keys whose values a trim builds from scalars only (see :func:`_scalars`)
+_SHALLOW_KEYS = ("releases", "urls", "files")
 
 
 class MalformedAnswer(ValueError):
@@ -452,7 +468,7 @@ def trim_simple(data: Mapping[str, Any]) -> dict[str, Any]:
             prov = 0 if "provenance" not in f else (2 if f["provenance"] else 1)
             key = (kind, group, prov, bool(f.get("yanked")))
             if key not in kept:
-                kept[key] = {k: f[k] for k in _SIMPLE_FILE_KEYS if k in f}
+                kept[key] = _scalars(f, _SIMPLE_FILE_KEYS)
         out["files"] = list(kept.values())
     return out
 
@@ -524,18 +540,19 @@ def parse_answer(
     Never raises for what the body holds: the fuzz test feeds it arbitrary bytes.
     """
     try:
-        data = loads_bounded(body, limits)
+        # the depth is checked on what is kept: trimming drops most of a project answer
+        data = loads_bounded(body, limits, check_depth=trim is None)
+        if not isinstance(data, dict):
+            return None, "malformed answer"
+        if trim is not None:
+            data = trim(data)
+            ours = trim in (trim_project, trim_simple)  # their file lists hold scalars only
+            deep = {k: v for k, v in data.items() if not (ours and k in _SHALLOW_KEYS)}
+            ensure_depth(deep, limits.max_depth)
     except JsonLimitError as exc:
         return None, f"{what}: {exc}"
-    except ValueError:  # not JSON, not UTF-8/16/32
+    except (ValueError, TypeError, AttributeError):  # not JSON, or not the API's shape
         return None, "malformed answer"
-    if not isinstance(data, dict):
-        return None, "malformed answer"
-    if trim is not None:
-        try:
-            data = trim(data)
-        except (ValueError, TypeError, AttributeError):
-            return None, "malformed answer"
     return data, None
 
 
