@@ -291,6 +291,15 @@ def test_transport_refuses_redirects_to_other_schemes(http_server: LoopbackServe
     assert answer.status == 302 and answer.body == b""
 
 
+def test_unparsable_redirect_is_exit_3(
+    pypi: LoopbackServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: urllib's ValueError for ``Location: http://[::1`` escaped as a crash."""
+    pypi.routes["/pypi/requests/json"] = _redirect("http://[::1/pypi/requests/json")
+    code, out, err = vet_cli(capsys, "requests")
+    assert code == 3 and out == "" and "unusable redirect" in err
+
+
 # -- [6] GitHub evidence must be about the repository the package names ---------------------
 def _project(urls: Mapping[str, str]) -> dict[str, object]:
     files = [{"filename": "demo-1.0-py3-none-any.whl", "packagetype": "bdist_wheel",

@@ -328,6 +328,8 @@ def urllib_transport(
         return Response(exc.code, got, b"", exc.geturl() or url)
     except LimitExceeded:
         raise
+    except ValueError as exc:  # a redirect to a URL urllib cannot parse (http://[::1)
+        raise ConnectionError(f"unusable redirect ({exc})") from exc
     except (OSError, http.client.HTTPException) as exc:
         # the socket timeout is capped at the time left, so it may beat the watchdog
         late = time.monotonic() >= watchdog.deadline
