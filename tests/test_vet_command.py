@@ -572,3 +572,21 @@ def test_tree_vets_dependencies_at_what_their_parents_admit(
     _code, doc = run_json(capsys, "app", "--tree", "--python", "3.12")
     found = {p["name"]: p for p in doc["packages"]}  # type: ignore[union-attr]
     assert found["demo"]["version"] == "1.0" and found["demo"]["requirement"] == "<2"
+
+
+def test_offline_with_part_of_the_data_cached_names_what_is_missing(
+    pypi: LoopbackServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The project answer is cached, the simple API's and the pinned release's are not:
+    provenance and weight are not checked (never ✓ from data that was not read)."""
+    settings = Settings(cache_dir=tmp_path, db_path=tmp_path / "none.db", pypi_url=pypi.url)
+    PyPIClient(settings, progress=False).project("requests")  # only this answer cached
+    offline = Settings(cache_dir=tmp_path, db_path=tmp_path / "none.db", pypi_url=pypi.url,
+                       offline=True)
+    client = PyPIClient(offline, progress=False)
+    vet = Vetter(offline, client=client, python=(3, 12), now=lambda: NOW, progress=False)
+    report = vet.vet([parse_request("requests==2.31.0")])
+    (package,) = report.packages
+    assert package.not_checked == ("provenance", "weight")
+    assert package.signal("not_checked") is not None
+    assert report.exit_code() == 3

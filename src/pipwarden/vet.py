@@ -341,6 +341,7 @@ class _Node:
     specifier: str = ""
     unresolved: bool = False  # no release admits the specifier: nothing to vet
     release_missing: bool = False  # the pinned release is not on PyPI
+    release_uncached: bool = False  # offline, and the release's own answer is not cached
     failure: str | None = None  # a fetch that failed (network, garbage): exit 3
 
 
@@ -406,9 +407,31 @@ def _file_link(data: Mapping[str, Any], repo: str) -> str | None:
     return link
 
 
+def _missing_offline(
+    node: _Node | None, simple: FetchResult | None, no_project: bool
+) -> tuple[str, ...]:
+    """Offline: the signals whose data is not in the cache (not checked, so not ✓).
+
+    No project answer: every signal that needs PyPI. A project answer but not the simple
+    API's: provenance. A pinned or capped release whose own answer is missing: weight.
+    """
+    if node is not None and node.project.not_found:
+        return ()  # "not on PyPI" is an answer (cached), reported by the exists signal
+    if no_project:
+        return network_signal_ids()
+    missing: list[str] = []
+    if simple is not None and simple.error and not simple.not_found:
+        missing.append("provenance")
+    if node is not None and node.release_uncached:
+        missing.append("weight")
+    return tuple(missing)
+
+
 def _not_checked_offline(ids: tuple[str, ...], node: _Node | None) -> Signal:
     """The signal that says which checks did not run offline, and how to run them."""
     reason = (node.project.error if node is not None else None) or "no cached PyPI data"
+    if node is not None and node.project.error is None:
+        reason = "not in the local cache (offline)"
     return Signal(
         "not_checked",
         Level.UNKNOWN,
@@ -498,7 +521,9 @@ class Vetter:
             node.error = f"release {node.version}: {rel.error}"
             if rel.not_found:
                 node.release_missing = True
-            elif not self.offline:
+            elif self.offline:
+                node.release_uncached = True
+            else:
                 node.failure = node.error
         else:
             node.release = rel.data
@@ -843,9 +868,10 @@ class Vetter:
                     )
                 )
                 not_checked = ("version",)
-            elif offline_only and self.offline and project is None:
-                not_checked = network_signal_ids()
-                signals.append(_not_checked_offline(not_checked, node))
+            elif self.offline:
+                not_checked = _missing_offline(node, simple_result, project is None)
+                if not_checked:
+                    signals.append(_not_checked_offline(not_checked, node))
             signals.extend(run_checks(ctx, offline_only=offline_only))
             packages.append(self._report(name, req, node, signals, parents, not_checked))
         if tree:
