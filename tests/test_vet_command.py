@@ -365,7 +365,7 @@ def test_offline_uses_the_cache(
     assert "maintainers" in unchecked["evidence"]["signals"]  # type: ignore[index]
     assert flask["not_checked"] and not requests["not_checked"]
     assert flask["verdict"] == "unknown"
-    assert doc["offline"] is True and code == 3
+    assert doc["offline"] is True and code == 1  # not checked fails the run (exit 1, as in every command)
 
 
 def _addon_project(name: str, first_upload: str, owners: list[str]) -> dict[str, object]:
@@ -530,7 +530,7 @@ def test_no_release_admitted_is_not_checked(
     (package,) = doc["packages"]  # type: ignore[misc]
     assert package["version"] is None and package["not_checked"] == ["version"]
     assert "no release admits '>5'" in by_id(package)["version"]["message"]  # type: ignore[operator]
-    assert code == 3
+    assert code == 1
 
 
 def test_pinned_version_missing_from_pypi_is_a_warning(
@@ -551,7 +551,11 @@ def test_offline_without_cache_names_what_was_not_checked(
     (package,) = doc["packages"]  # type: ignore[misc]
     assert package["verdict"] != "ok" and package["verdict_label"] != "low risk"
     assert set(package["not_checked"]) >= {"maintainers", "releases", "security_policy"}
-    assert code == 3
+    assert doc["status"] == "not_checked"
+    (item,) = doc["not_checked"]  # type: ignore[misc]
+    assert item["what"] == "requests" and item["blocking"] is True
+    assert "maintainers" in item["reason"] and item["next"] == "pipwarden vet requests (online)"
+    assert code == 1
     main(["vet", "requests", "--offline"])
     text = capsys.readouterr().out
     assert "Not checked (not in the local cache (offline)): maintainers" in text
@@ -589,4 +593,4 @@ def test_offline_with_part_of_the_data_cached_names_what_is_missing(
     (package,) = report.packages
     assert package.not_checked == ("provenance", "weight")
     assert package.signal("not_checked") is not None
-    assert report.exit_code() == 3
+    assert report.exit_code() == 1

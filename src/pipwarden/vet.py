@@ -41,7 +41,7 @@ from pipwarden.errors import (
     InputError,
     PipwardenError,
 )
-from pipwarden.models import Level, Signal
+from pipwarden.models import Level, NotChecked, Signal
 from pipwarden.policy import IgnoreEntry, apply_ignores
 from pipwarden.pypi.client import FetchResult, PyPIClient
 from pipwarden.settings import Settings
@@ -132,14 +132,35 @@ class VetReport:
     def worst(self) -> Level:
         return max((p.verdict for p in self.packages), default=Level.OK)
 
-    def exit_code(self) -> int:
-        """1 when any verdict reaches the policy's fail level; else 3 when any signal was
-        not checked for want of data (TRUST §1: not checked fails the run); else 0."""
+    @property
+    def status(self) -> str:
+        """``findings`` at the fail level, else ``not_checked`` when a signal could not be
+        run for want of data, else ``clean`` (the same three states as every report)."""
         if any(p.verdict >= self.thresholds.fail_level for p in self.packages):
-            return int(ExitCode.FINDINGS)
-        if any(p.not_checked for p in self.packages):
-            return int(ExitCode.DATA_UNAVAILABLE)
-        return int(ExitCode.OK)
+            return "findings"
+        return "not_checked" if any(p.not_checked for p in self.packages) else "clean"
+
+    def not_checked_items(self) -> tuple[NotChecked, ...]:
+        """One :class:`~pipwarden.models.NotChecked` per package with signals not run."""
+        items: list[NotChecked] = []
+        for p in self.packages:
+            if not p.not_checked:
+                continue
+            wanted = f"{p.name}=={p.version}" if p.version else p.name
+            reason = p.error or "no data"
+            if p.not_checked != ("version",):
+                reason = f"{reason}: {', '.join(p.not_checked)} not checked"
+            next_step = f"pipwarden vet {wanted}" + (
+                " (online)" if self.offline else ""
+            )
+            items.append(NotChecked(p.name, p.location or "PyPI", reason, next_step))
+        return tuple(items)
+
+    def exit_code(self) -> int:
+        """1 when any verdict reaches the policy's fail level, or when a signal was not
+        checked for want of data (TRUST §1: not checked fails the run, exit 1 as in every
+        command); else 0. No data at all is an error instead (exit 3, never a report)."""
+        return int(ExitCode.OK) if self.status == "clean" else int(ExitCode.FINDINGS)
 
 
 def parse_request(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from pipwarden.models import Level, Signal
+from pipwarden.report.audit import not_checked_dict
 from pipwarden.report.output import Style, json_text, md_text
 from pipwarden.vet import PackageReport, VetReport
 
@@ -58,6 +59,8 @@ def to_dict(report: VetReport) -> dict[str, Any]:
         "ranking": report.ranking,
         "vulnerability_data": report.vulnerability_data,
         "worst": report.worst.label,
+        "status": report.status,
+        "not_checked": [not_checked_dict(n) for n in report.not_checked_items()],
         "packages": [
             {
                 "name": p.name,
