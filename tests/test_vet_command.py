@@ -365,7 +365,7 @@ def test_offline_uses_the_cache(
     assert "maintainers" in unchecked["evidence"]["signals"]  # type: ignore[index]
     assert flask["not_checked"] and not requests["not_checked"]
     assert flask["verdict"] == "unknown"
-    assert doc["offline"] is True and code == 1  # not checked fails the run (exit 1, as in every command)
+    assert doc["offline"] is True and code == 1  # not checked fails the run
 
 
 def _addon_project(name: str, first_upload: str, owners: list[str]) -> dict[str, object]:
