@@ -24,6 +24,7 @@ import pytest
 
 from loopback import LoopbackServer
 from pipwarden.yamlscan import scan_yaml
+from pypi_server import install_pypi
 
 ROOT = Path(__file__).resolve().parent.parent
 OSV_ZIP = Path(__file__).parent / "data" / "osv" / "pypa-advisory-database-20241010.zip"
@@ -386,9 +387,12 @@ def test_action_end_to_end(
     workspace.mkdir()
     (workspace / "requirements.txt").write_text("jinja2==2.10.1\n")
     github = _github(tmp_path)
+    # vet (part of check) needs PyPI: without an answer it is exit 3, not a verdict
+    install_pypi(http_server, Path(__file__).parent / "data" / "pypi")
     env = {
         **{k: v for k, v in shim.items() if k != "PIPWARDEN_DB"},
         "PIPWARDEN_OSV_URL": f"{http_server.url}/osv/all.zip",
+        "PIPWARDEN_PYPI_URL": http_server.url,
     }
     context = _context(inputs)
     runnable = [s for s in steps if "run" in s and "pip install" not in s["run"]]

@@ -131,7 +131,9 @@ def test_429_honours_retry_after_capped(tmp_path: Path) -> None:
     ]
     seen: list[str] = []
 
-    def transport(url: str, headers: Mapping[str, str], timeout: float) -> Response:
+    def transport(
+        url: str, headers: Mapping[str, str], timeout: float, **limits: object
+    ) -> Response:
         seen.append(url)
         return answers.pop(0)
 
@@ -232,7 +234,7 @@ def test_simple_api_asks_for_pep691_json(http_server: LoopbackServer, tmp_path: 
 
 
 def test_trims_keep_shape_and_unknowns() -> None:
-    trimmed = trim_project({"info": {"name": "x"}})
+    trimmed = trim_project({"info": {"name": "x", "version": "1"}})
     assert "releases" not in trimmed and "ownership" not in trimmed  # missing stays missing
     files = [
         {"packagetype": "bdist_wheel", "upload_time_iso_8601": "2024-01-02", "yanked": False,
@@ -240,11 +242,34 @@ def test_trims_keep_shape_and_unknowns() -> None:
         {"packagetype": "bdist_wheel", "upload_time_iso_8601": "2024-01-01", "yanked": False,
          "filename": "a-1-cp312-cp312-linux_x86_64.whl"},
     ]
-    out = trim_project({"releases": {"1": files}})
+    out = trim_project({"info": {"name": "a", "version": "1"}, "releases": {"1": files}})
     assert out["releases"]["1"] == [{**files[1]}]
     assert trim_simple({"files": [{"filename": "a-1.tar.gz", "yanked": False}]}) == {
         "files": [{"filename": "a-1.tar.gz", "yanked": False}]
     }
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        {"info": 3},
+        {"info": {"name": "x"}},
+        {"info": {"name": "x", "version": 1}},
+        {"info": {"name": "x", "version": "1"}, "releases": []},
+        {"info": {"name": "x", "version": "1"}, "urls": {}},
+    ],
+    ids=["empty", "info-not-object", "no-version", "version-not-text", "releases-list",
+         "urls-object"],
+)
+def test_a_project_answer_of_another_shape_is_refused(
+    http_server: LoopbackServer, tmp_path: Path, data: dict[str, object]
+) -> None:
+    """[6] a 200 JSON answer that is not a PyPI project is garbage, not a project."""
+    http_server.add("/pypi/odd/json", json.dumps(data))
+    client, _ = make_client(http_server, tmp_path)
+    result = client.project("odd")
+    assert result.data is None and result.error == "malformed answer"
 
 
 def test_cache_writes_are_atomic(tmp_path: Path) -> None:
@@ -269,3 +294,97 @@ def test_cache_writes_are_atomic(tmp_path: Path) -> None:
         t.join()
     assert not errors
     assert not list(tmp_path.glob("*.tmp")) and not list(tmp_path.glob(".*.tmp"))
+
+
+# -- [7] resource caps ------------------------------------------------------------------
+def test_decompress_bounded_counts_decoded_bytes() -> None:
+    import zlib
+
+    from pipwarden.pypi.client import LimitExceeded, decompress_bounded
+
+    data = json.dumps(PROJECT).encode()
+    assert decompress_bounded(gzip.compress(data), "gzip", 10_000) == data
+    assert decompress_bounded(gzip.compress(data) * 2, "gzip", 10_000) == data * 2  # members
+    assert decompress_bounded(zlib.compress(data), "deflate", 10_000) == data
+    assert decompress_bounded(data, "", 10_000) == data
+    with pytest.raises(LimitExceeded, match="once decompressed"):
+        decompress_bounded(gzip.compress(bytes(50_000)), "gzip", 10_000)
+    with pytest.raises(LimitExceeded):
+        decompress_bounded(gzip.compress(data) * 50, "gzip", 10_000)  # many small members
+    with pytest.raises(zlib.error):
+        decompress_bounded(gzip.compress(data)[:-20], "gzip", 10_000)  # truncated
+    with pytest.raises(zlib.error):
+        decompress_bounded(data, "br", 10_000)  # never asked for
+
+
+def test_deadline_covers_every_retry(http_server: LoopbackServer, tmp_path: Path) -> None:
+    """Each try may be short; the whole fetch still ends by the deadline."""
+    from dataclasses import replace
+
+    http_server.add("/pypi/demo/json", "{}", fail_times=100, delay=0.3)
+    client, _ = make_client(http_server, tmp_path, retries=20)
+    client.settings = replace(client.settings, http_deadline=1.0)
+    client.sleep = time.sleep
+    started = time.monotonic()
+    result = client.project("demo")
+    assert time.monotonic() - started < 2.0
+    assert result.error is not None and "within 1 s" in result.error
+
+
+def test_json_limits() -> None:
+    from pipwarden.boundedjson import JsonLimitError, JsonLimits, loads_bounded
+
+    limits = JsonLimits(max_depth=3, max_number_length=5, max_values=20)
+    assert loads_bounded(b'{"a": [1, {"b": "[[[[[[\\"]]"}]}', limits) == {
+        "a": [1, {"b": '[[[[[["]]'}]
+    }
+    assert loads_bounded('{"a": "\\\\", "b": 12345}'.encode("utf-16"), limits)["b"] == 12345
+    for body, words in [
+        (b"[[[[1]]]]", "deeper than 3"),
+        (b"[123456]", "longer than 5"),
+        (b"[1.0e-100]", "longer than 5"),
+        (b"[" + b"1," * 30 + b"1]", "more than 20"),
+        (b'{"a": 1, "b": [[[[]]]]}', "deeper than 3"),
+    ]:
+        with pytest.raises(JsonLimitError, match=words):
+            loads_bounded(body, limits)
+    with pytest.raises(ValueError, match="not JSON"):
+        loads_bounded(b"[NaN]")
+
+
+def test_cap_settings_from_the_environment(tmp_path: Path) -> None:
+    from pipwarden.errors import UsageError
+
+    env = {"PIPWARDEN_CACHE_DIR": str(tmp_path), "PIPWARDEN_HTTP_DEADLINE": "2.5",
+           "PIPWARDEN_HTTP_MAX_BYTES": "1000", "PIPWARDEN_JSON_MAX_DEPTH": "8"}
+    got = Settings.from_env(env)
+    assert (got.http_deadline, got.http_max_bytes, got.json_max_depth) == (2.5, 1000, 8)
+    assert Settings.from_env({"PIPWARDEN_CACHE_DIR": str(tmp_path)}).http_deadline == 60.0
+    for bad in ("0", "-1", "soon", "inf", "nan"):
+        with pytest.raises(UsageError, match="PIPWARDEN_HTTP_DEADLINE"):
+            Settings.from_env({**env, "PIPWARDEN_HTTP_DEADLINE": bad})
+
+
+def test_bad_cap_setting_is_exit_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pipwarden.cli import main
+
+    monkeypatch.setenv("PIPWARDEN_HTTP_MAX_BYTES", "lots")
+    assert main(["vet", "requests", "--offline"]) == 2
+    assert "PIPWARDEN_HTTP_MAX_BYTES" in capsys.readouterr().err
+
+
+def test_cache_entries_never_hold_url_credentials(tmp_path: Path) -> None:
+    """[7] TRUST §2: URL credentials are stripped from every cache key."""
+
+    def transport(url: str, headers: Mapping[str, str], timeout: float, **_: object) -> Response:
+        return Response(200, {}, json.dumps(PROJECT).encode(), url)
+
+    settings = Settings(cache_dir=tmp_path, db_path=tmp_path / "db",
+                        pypi_url="https://alice:s3cr3t-token@pypi.example")
+    client = PyPIClient(settings, transport=transport, progress=False)
+    assert client.project("demo").ok
+    stored = b"".join(p.read_bytes() for p in (tmp_path / "pypi").iterdir())
+    assert b"s3cr3t-token" not in stored and b"alice" not in stored
+    assert client.project("demo").from_cache  # the redacted key still finds it

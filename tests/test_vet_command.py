@@ -11,6 +11,7 @@ import pytest
 
 from loopback import LoopbackServer
 from pipwarden.cli import main
+from pipwarden.errors import DataUnavailableError
 from pipwarden.models import Level
 from pipwarden.pypi.client import PyPIClient
 from pipwarden.settings import Settings
@@ -130,32 +131,48 @@ def test_not_on_pypi(pypi: LoopbackServer, capsys: pytest.CaptureFixture[str]) -
     ("route", "reason"),
     [
         ({"body": "{oops", "status": 200}, "malformed answer"),
+        ({"body": "<html><body>Welcome</body></html>", "status": 200}, "malformed answer"),
+        ({"body": "[1, 2]", "status": 200}, "malformed answer"),
         ({"body": "{}", "fail_times": 10}, "HTTP 500"),
-        ({"body": "{}", "delay": 1.2}, "timed out"),
+        ({"body": "{}", "delay": 1.5}, "no complete answer within 1 s"),
     ],
+    ids=["not-json", "html-page", "wrong-shape", "http-500", "timeout"],
 )
-def test_network_faults_become_unknown_with_reason(
-    http_server: LoopbackServer, tmp_path: Path, route: dict[str, object], reason: str
+def test_no_data_is_exit_3_never_a_verdict(
+    http_server: LoopbackServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    route: dict[str, object],
+    reason: str,
 ) -> None:
+    """[6] PyPI unreachable or answering garbage: exit 3 with one line, no report."""
     install_pypi(http_server, DATA)
     http_server.add("/pypi/requests/json", **route)  # type: ignore[arg-type]
-    report = vetter(http_server, tmp_path).vet([VetRequest("requests")])
-    (package,) = report.packages
-    assert package.error is not None and reason in package.error
-    for sid in ("maintainers", "releases", "install_code"):
-        signal = package.signal(sid)
-        assert signal is not None and signal.level is Level.UNKNOWN
-        assert reason in signal.message
-    assert package.signal("popularity").level is Level.OK  # type: ignore[union-attr]
+    monkeypatch.setenv("PIPWARDEN_PYPI_URL", http_server.url)
+    monkeypatch.setenv("PIPWARDEN_HTTP_DEADLINE", "1")
+    code = main(["vet", "requests", "--python", "3.12"])
+    out, err = capsys.readouterr()
+    assert code == 3
+    assert out == ""  # no verdict at all
+    first = err.strip().splitlines()[0]
+    assert "cannot vet requests" in first and reason in first
 
 
-def test_simple_api_fault_only_hits_provenance(http_server: LoopbackServer, tmp_path: Path) -> None:
+def test_an_info_without_fields_is_not_a_verdict_of_unknowns(
+    http_server: LoopbackServer, tmp_path: Path
+) -> None:
+    """A JSON object of the wrong shape ({"info": 3}) is refused like garbage."""
+    install_pypi(http_server, DATA)
+    http_server.add("/pypi/requests/json", json.dumps({"info": 3, "releases": []}))
+    with pytest.raises(DataUnavailableError, match="malformed"):
+        vetter(http_server, tmp_path).vet([VetRequest("requests")])
+
+
+def test_simple_api_fault_is_exit_3(http_server: LoopbackServer, tmp_path: Path) -> None:
     install_pypi(http_server, DATA)
     http_server.add("/simple/requests/", "{}", fail_times=10)
-    (package,) = vetter(http_server, tmp_path).vet([VetRequest("requests")]).packages
-    prov = package.signal("provenance")
-    assert prov is not None and prov.level is Level.UNKNOWN and "HTTP 500" in prov.message
-    assert package.signal("maintainers").level is Level.OK  # type: ignore[union-attr]
+    with pytest.raises(DataUnavailableError, match="simple API: PyPI answered HTTP 500"):
+        vetter(http_server, tmp_path).vet([VetRequest("requests")])
 
 
 def test_quarantined_project_is_risk(http_server: LoopbackServer, tmp_path: Path) -> None:
@@ -188,7 +205,9 @@ def test_github_security_and_funding_files(
     http_server: LoopbackServer, tmp_path: Path
 ) -> None:
     install_pypi(http_server, DATA)
-    http_server.add("/repos/pallets/flask", json.dumps({"archived": False, "stargazers_count": 1}))
+    http_server.add("/repos/pallets/flask", json.dumps(
+        {"full_name": "pallets/flask", "html_url": "https://github.com/pallets/flask",
+         "archived": False, "stargazers_count": 1}))
     http_server.add(
         "/repos/pallets/flask/contents/.github/SECURITY.md",
         json.dumps({"html_url": "https://github.com/pallets/flask/blob/main/.github/SECURITY.md"}),
@@ -240,7 +259,7 @@ def test_latest_compatible_respects_requires_python() -> None:
 
 def test_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["vet"]) == 2
-    assert main(["vet", "requests>=2"]) == 2
+    assert main(["vet", "requests>=", "--offline"]) == 2
     assert "pipwarden:" in capsys.readouterr().err
 
 
@@ -340,7 +359,13 @@ def test_offline_uses_the_cache(
     assert by_id(requests)["weight"]["evidence"]["count"] == 4  # type: ignore[index]
     assert "maintainers" not in by_id(flask)  # not cached: only the no-network checks
     assert {"typosquat", "popularity", "vulnerabilities"} <= set(by_id(flask))
-    assert doc["offline"] is True and code == 0
+    # ...and the verdict says what was not checked, and the run is not "low risk", exit 0
+    unchecked = by_id(flask)["not_checked"]
+    assert unchecked["level"] == "unknown"
+    assert "maintainers" in unchecked["evidence"]["signals"]  # type: ignore[index]
+    assert flask["not_checked"] and not requests["not_checked"]
+    assert flask["verdict"] == "unknown"
+    assert doc["offline"] is True and code == 1  # not checked fails the run
 
 
 def _addon_project(name: str, first_upload: str, owners: list[str]) -> dict[str, object]:
@@ -424,3 +449,148 @@ def test_policy_ignores_apply_to_vet(
     else:  # an expired ignore no longer hides it
         assert signal["level"] in {"warn", "risk"} and "PYSEC-2099-2" in message
         assert "ignored" not in message
+
+
+# -- [6] vet honours every specifier ----------------------------------------------------
+def _versions_project() -> dict[str, object]:
+    """demo: 1.0, 1.1 (yanked), 1.2rc1 (a pre-release), 2.0 (the latest)."""
+    def files(version: str, day: str, *, yanked: bool = False) -> list[dict[str, object]]:
+        return [{"filename": f"demo-{version}-py3-none-any.whl", "packagetype": "bdist_wheel",
+                 "upload_time_iso_8601": f"2024-{day}T00:00:00Z", "yanked": yanked,
+                 "requires_python": None}]
+    releases = {"1.0": files("1.0", "01-01"), "1.1": files("1.1", "02-01", yanked=True),
+                "1.2rc1": files("1.2rc1", "03-01"), "2.0": files("2.0", "04-01")}
+    return {
+        "info": {"name": "demo", "version": "2.0", "requires_dist": [], "project_urls": {},
+                 "requires_python": None, "yanked": False},
+        "ownership": {"organization": None, "roles": [{"role": "Owner", "user": "a"}]},
+        "releases": releases,
+        "urls": releases["2.0"],
+        "vulnerabilities": [],
+    }
+
+
+@pytest.mark.parametrize(
+    ("requirement", "vetted"),
+    [
+        ("demo<2", "1.0"),  # not 1.1 (yanked), not 1.2rc1 (pre-release), not 2.0 (excluded)
+        ("demo>=1.2rc1,<2", "1.2rc1"),  # the specifier names a pre-release: admitted
+        ("demo==1.1", "1.1"),  # pinned: even yanked
+        ("demo~=1.0", "1.0"),
+        ("demo", "2.0"),
+    ],
+    ids=["upper-cap", "named-prerelease", "pinned-yanked", "compatible", "bare"],
+)
+def test_vet_vets_the_newest_version_the_requirement_admits(
+    pypi: LoopbackServer,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    requirement: str,
+    vetted: str,
+) -> None:
+    """Before: vet -r vetted the latest release even where the requirement capped it."""
+    project = _versions_project()
+    pypi.add("/pypi/demo/json", json.dumps(project))
+    release = {"info": dict(project["info"], version=vetted),  # type: ignore[call-overload]
+               "urls": project["releases"][vetted]}  # type: ignore[index]
+    pypi.add(f"/pypi/demo/{vetted}/json", json.dumps(release))
+    req = tmp_path / "requirements.txt"
+    req.write_text(requirement + "\n", encoding="utf-8")
+    for argv in (["-r", str(req)], [requirement]):
+        _code, doc = run_json(capsys, *argv, "--python", "3.12")
+        (package,) = doc["packages"]  # type: ignore[misc]
+        assert package["version"] == vetted
+        releases = by_id(package)["releases"]
+        assert releases["evidence"]["version_released"].startswith("2024-")  # type: ignore[index]
+    main(["vet", "-r", str(req), "--python", "3.12"])
+    head = capsys.readouterr().out.splitlines()[0]
+    assert head.startswith(f"demo {vetted}")
+    if requirement != "demo" and "==" not in requirement:  # says what the range chose
+        assert "(newest for " in head and "; latest 2.0)" in head
+
+
+def test_a_capped_requirement_uses_that_releases_dependencies(
+    pypi: LoopbackServer, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    req = tmp_path / "requirements.txt"
+    req.write_text("flask<3\n", encoding="utf-8")
+    code, doc = run_json(capsys, "-r", str(req), "--tree", "--python", "3.12")
+    flask = next(p for p in doc["packages"] if p["name"] == "flask")  # type: ignore[union-attr]
+    assert flask["version"] == "2.3.3" and flask["requirement"] == "<3"
+    assert flask["latest"] == "3.1.3"
+    assert pypi.count("/pypi/flask/2.3.3/json") == 1  # its own requires_dist
+    assert code in (0, 1)
+
+
+def test_no_release_admitted_is_not_checked(
+    pypi: LoopbackServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pypi.add("/pypi/demo/json", json.dumps(_versions_project()))
+    code, doc = run_json(capsys, "demo>5", "--python", "3.12")
+    (package,) = doc["packages"]  # type: ignore[misc]
+    assert package["version"] is None and package["not_checked"] == ["version"]
+    assert "no release admits '>5'" in by_id(package)["version"]["message"]  # type: ignore[operator]
+    assert code == 1
+
+
+def test_pinned_version_missing_from_pypi_is_a_warning(
+    pypi: LoopbackServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, doc = run_json(capsys, "requests==0.0.0.1", "--python", "3.12")
+    (package,) = doc["packages"]  # type: ignore[misc]
+    assert by_id(package)["exists"]["level"] == "warn"
+    assert "0.0.0.1 is not on PyPI" in by_id(package)["exists"]["message"]  # type: ignore[operator]
+    assert code == 0
+
+
+def test_offline_without_cache_names_what_was_not_checked(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """[6] offline, nothing cached: the verdict is not "low risk" and the run fails."""
+    code, doc = run_json(capsys, "requests", "--offline")
+    (package,) = doc["packages"]  # type: ignore[misc]
+    assert package["verdict"] != "ok" and package["verdict_label"] != "low risk"
+    assert set(package["not_checked"]) >= {"maintainers", "releases", "security_policy"}
+    assert doc["status"] == "not_checked"
+    (item,) = doc["not_checked"]  # type: ignore[misc]
+    assert item["what"] == "requests" and item["blocking"] is True
+    assert "maintainers" in item["reason"] and item["next"] == "pipwarden vet requests (online)"
+    assert code == 1
+    main(["vet", "requests", "--offline"])
+    text = capsys.readouterr().out
+    assert "Not checked (not in the local cache (offline)): maintainers" in text
+    assert "1 not checked" in text
+
+
+def test_tree_vets_dependencies_at_what_their_parents_admit(
+    pypi: LoopbackServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--tree: a dependency capped by its parent (demo<2) is vetted at 1.0, not 2.0."""
+    demo = _versions_project()
+    pypi.add("/pypi/demo/json", json.dumps(demo))
+    pypi.add("/pypi/demo/1.0/json", json.dumps(
+        {"info": dict(demo["info"], version="1.0"), "urls": demo["releases"]["1.0"]}))  # type: ignore[call-overload,index]
+    app = _versions_project()
+    app["info"] = dict(app["info"], name="app", requires_dist=["demo<2"])  # type: ignore[call-overload]
+    pypi.add("/pypi/app/json", json.dumps(app))
+    _code, doc = run_json(capsys, "app", "--tree", "--python", "3.12")
+    found = {p["name"]: p for p in doc["packages"]}  # type: ignore[union-attr]
+    assert found["demo"]["version"] == "1.0" and found["demo"]["requirement"] == "<2"
+
+
+def test_offline_with_part_of_the_data_cached_names_what_is_missing(
+    pypi: LoopbackServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The project answer is cached, the simple API's and the pinned release's are not:
+    provenance and weight are not checked (never ✓ from data that was not read)."""
+    settings = Settings(cache_dir=tmp_path, db_path=tmp_path / "none.db", pypi_url=pypi.url)
+    PyPIClient(settings, progress=False).project("requests")  # only this answer cached
+    offline = Settings(cache_dir=tmp_path, db_path=tmp_path / "none.db", pypi_url=pypi.url,
+                       offline=True)
+    client = PyPIClient(offline, progress=False)
+    vet = Vetter(offline, client=client, python=(3, 12), now=lambda: NOW, progress=False)
+    report = vet.vet([parse_request("requests==2.31.0")])
+    (package,) = report.packages
+    assert package.not_checked == ("provenance", "weight")
+    assert package.signal("not_checked") is not None
+    assert report.exit_code() == 1

@@ -158,7 +158,7 @@ def _vet_direct(found: Project, settings: Settings, policy: Policy) -> VetReport
     """Vet the direct requirements (cached PyPI answers only when offline)."""
     from pipwarden.audit import AuditRequest, collect_dependencies
     from pipwarden.checks import VetThresholds
-    from pipwarden.vet import VetRequest, Vetter
+    from pipwarden.vet import VetRequest, Vetter, exact_version
 
     deps, _ = collect_dependencies(
         AuditRequest(
@@ -171,9 +171,10 @@ def _vet_direct(found: Project, settings: Settings, policy: Policy) -> VetReport
     for dep in deps:
         if dep.constraint or dep.url is not None or not dep.name:
             continue
+        pin = exact_version(dep.specifier)  # else: the newest release the range admits
+        spec = "" if pin is not None else dep.specifier.strip()
         requests.setdefault(
-            dep.name,
-            VetRequest(dep.name, dep.pinned_version, tuple(dep.extras), str(dep.location)),
+            dep.name, VetRequest(dep.name, pin, tuple(dep.extras), str(dep.location), spec)
         )
     if not requests:
         return None

@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from pipwarden.errors import UsageError
 from pipwarden.paths import cache_dir
 
 __all__ = [
@@ -25,6 +26,20 @@ DEFAULT_TOP_PACKAGES_URL = "https://hugovk.dev/top-pypi-packages/top-pypi-packag
 DEFAULT_GITHUB_API_URL = "https://api.github.com"
 
 
+def _number(env: dict[str, str], name: str, default: float) -> float:
+    """A positive number from ``env[name]`` (else ``default``); anything else is exit 2."""
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value > 0 or value == float("inf"):
+        raise UsageError(f"{name}={text[:20]!r}: give a positive number")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything that says *where*: data sources, cache and database paths, offline mode."""
@@ -37,7 +52,13 @@ class Settings:
     github_api_url: str = DEFAULT_GITHUB_API_URL
     github_token: str | None = field(default=None, repr=False)
     offline: bool = False
-    timeout: float = 15.0
+    timeout: float = 15.0  # seconds per socket operation (connect, one read)
+    # Resource caps on remote data (TRUST §2 "Bounded"); each has a PIPWARDEN_* variable.
+    http_deadline: float = 60.0  # seconds for a whole fetch: connect, every read, retries
+    http_max_bytes: int = 64 * 1024 * 1024  # body size, counted after decompression
+    json_max_depth: int = 64  # nesting of arrays and objects in a JSON answer
+    json_max_number_length: int = 100  # characters of one JSON number
+    json_max_values: int = 2_000_000  # arrays, objects and elements in one JSON answer
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -57,6 +78,11 @@ class Settings:
             ),
             github_token=env.get("GITHUB_TOKEN") or env.get("GH_TOKEN") or None,
             offline=offline,
+            http_deadline=_number(env, "PIPWARDEN_HTTP_DEADLINE", 60.0),
+            http_max_bytes=int(_number(env, "PIPWARDEN_HTTP_MAX_BYTES", 64 * 1024 * 1024)),
+            json_max_depth=int(_number(env, "PIPWARDEN_JSON_MAX_DEPTH", 64)),
+            json_max_number_length=int(_number(env, "PIPWARDEN_JSON_MAX_NUMBER_LENGTH", 100)),
+            json_max_values=int(_number(env, "PIPWARDEN_JSON_MAX_VALUES", 2_000_000)),
         )
 
     def with_overrides(

@@ -12,11 +12,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import SplitResult, urlsplit
 
 from pipwarden.errors import InputError
 from pipwarden.models import Level
 
-__all__ = ["PackageContext", "VetThresholds", "files_for_version", "project_urls"]
+__all__ = [
+    "PackageContext",
+    "VetThresholds",
+    "files_for_version",
+    "project_urls",
+    "split_url",
+]
 
 _INT_KEYS = {
     "min-maintainers": "min_maintainers",
@@ -135,3 +142,15 @@ def files_for_version(ctx: PackageContext) -> list[Mapping[str, Any]] | None:
     if ctx.release is not None and isinstance(ctx.release.get("urls"), list):
         return [f for f in ctx.release["urls"] if isinstance(f, Mapping)]
     return None
+
+
+def split_url(url: str) -> SplitResult | None:
+    """``urlsplit`` of a URL from package metadata; ``None`` when it cannot be split.
+
+    ``urlsplit`` raises ``ValueError`` on text such as ``http://[::1`` (found by the fuzz
+    test): one bad link must not crash the assessment.
+    """
+    try:
+        return urlsplit(url.strip())
+    except ValueError:
+        return None

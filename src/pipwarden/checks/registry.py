@@ -21,7 +21,7 @@ from pipwarden.checks import (
 )
 from pipwarden.models import Signal
 
-__all__ = ["SIGNALS", "SignalCheck", "run_checks"]
+__all__ = ["SIGNALS", "SignalCheck", "network_signal_ids", "run_checks"]
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,11 @@ SIGNALS: tuple[SignalCheck, ...] = (
     SignalCheck("weight", weight.check, True),
     SignalCheck("stdlib", stdlib.check, False),
 )
+
+
+def network_signal_ids() -> tuple[str, ...]:
+    """The signals that need PyPI data (not run offline without a cached answer)."""
+    return tuple(entry.id for entry in SIGNALS if entry.needs_network)
 
 
 def run_checks(ctx: PackageContext, *, offline_only: bool = False) -> list[Signal]:

@@ -86,6 +86,15 @@ def check(ctx: PackageContext) -> Signal:
         "median_gap_days": median_gap,
         "yanked_share": round(yanked / len(history), 3),
     }
+    vetted = next((t for t, v, _ in history if v == ctx.version), None)
+    if vetted is not None:  # the release vetted (a pin or a range's newest), not the latest
+        evidence["version"] = ctx.version
+        evidence["version_released"] = vetted.date().isoformat()
+    also = (
+        f" {ctx.version}, the version vetted, was released on {vetted.date()}."
+        if vetted is not None and ctx.version != history[-1][1]
+        else ""
+    )
     age_days = (now - first).days
     idle_days = (now - last).days
     t = ctx.thresholds
@@ -94,7 +103,7 @@ def check(ctx: PackageContext) -> Signal:
             "releases",
             Level.WARN,
             f"New package: first release only {age_days} days ago ({first.date()}); "
-            "give it time to earn trust.",
+            f"give it time to earn trust.{also}",
             evidence,
         )
     if idle_days > t.abandoned_days:
@@ -102,7 +111,7 @@ def check(ctx: PackageContext) -> Signal:
         return Signal(
             "releases",
             Level.WARN,
-            f"Maybe abandoned: last release {years:.1f} years ago ({last.date()}).",
+            f"Maybe abandoned: last release {years:.1f} years ago ({last.date()}).{also}",
             evidence,
         )
     if year == 0:
@@ -110,4 +119,4 @@ def check(ctx: PackageContext) -> Signal:
     else:
         times = "once" if year == 1 else f"{year} times"
         message = f"Released {times} in the last 12 months, last on {last.date()}."
-    return Signal("releases", Level.OK, message, evidence)
+    return Signal("releases", Level.OK, message + also, evidence)

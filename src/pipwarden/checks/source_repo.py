@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
-from pipwarden.checks import PackageContext, project_urls
+from pipwarden.checks import PackageContext, project_urls, split_url
 from pipwarden.models import Level, Signal
 
 __all__ = ["FORGES", "check", "find_repository"]
@@ -33,7 +31,9 @@ def find_repository(links: list[tuple[str, str]]) -> tuple[str, str] | None:
 
     ordered = sorted(links, key=preferred)
     for _label, url in ordered:
-        parts = urlsplit(url.strip())
+        parts = split_url(url)
+        if parts is None:
+            continue
         host = (parts.hostname or "").lower().removeprefix("www.")
         if host not in FORGES:
             continue

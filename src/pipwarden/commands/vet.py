@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     from pipwarden.report.vet import render
     from pipwarden.vet import Vetter, parse_request, requests_from_file
 
-    requests = [parse_request(n) for n in args.names]
+    requests = [parse_request(n, ranges=True) for n in args.names]
     for path in args.requirements:
         requests.extend(requests_from_file(Path(path)))
     if not requests:

@@ -8,35 +8,46 @@ before they are cached, so a warm cache is small and fast to read.
 
 from __future__ import annotations
 
-import gzip
+import contextlib
 import http.client
 import json
 import logging
 import random
+import socket
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from typing import Any, Protocol
+from http.client import HTTPMessage
+from typing import IO, Any, Protocol
 
 from packaging.utils import canonicalize_name
 
 from pipwarden import __version__
+from pipwarden.boundedjson import JsonLimitError, JsonLimits, ensure_depth, loads_bounded
 from pipwarden.pypi.cache import DEFAULT_FRESHNESS, CacheEntry, HttpCache
+from pipwarden.redact import redact_url
 from pipwarden.report.output import Progress
 from pipwarden.settings import Settings
 
 __all__ = [
     "SIMPLE_JSON",
+    "DeadlineExceeded",
     "FetchResult",
+    "LimitExceeded",
     "PyPIClient",
     "Response",
+    "SafeRedirectHandler",
     "Transport",
+    "decompress_bounded",
+    "origin",
+    "parse_answer",
     "trim_project",
     "trim_simple",
     "urllib_transport",
@@ -74,42 +85,268 @@ CACHE_FORMAT = 2
 
 @dataclass(frozen=True)
 class Response:
-    """What a transport returns: a status, lower-cased headers and the raw body."""
+    """What a transport returns: a status, lower-cased headers, the raw body, the final URL.
+
+    ``url`` is where the answer came from after redirects ("" when the transport does not
+    say), so a caller can refuse answers from hosts it did not configure.
+    """
 
     status: int
     headers: Mapping[str, str]
     body: bytes
+    url: str = ""
 
 
 class Transport(Protocol):
-    """Performs one GET. Raises ``OSError`` (incl. timeouts) for connection-level faults."""
+    """Performs one GET. Raises ``OSError`` (incl. timeouts) for connection-level faults.
 
-    def __call__(self, url: str, headers: Mapping[str, str], timeout: float) -> Response: ...
+    ``deadline`` is a :func:`time.monotonic` instant by which the whole answer must have
+    arrived (:class:`DeadlineExceeded` otherwise); ``max_bytes`` caps the raw body
+    (:class:`LimitExceeded`); ``secrets`` are values that must not follow a redirect.
+    """
+
+    def __call__(
+        self,
+        url: str,
+        headers: Mapping[str, str],
+        timeout: float,
+        *,
+        deadline: float | None = None,
+        max_bytes: int | None = None,
+        secrets: tuple[str, ...] = (),
+    ) -> Response: ...
 
 
-def urllib_transport(url: str, headers: Mapping[str, str], timeout: float) -> Response:
-    """The default transport, on :mod:`urllib.request`; HTTP errors become statuses."""
+class LimitExceeded(Exception):
+    """An answer broke a resource cap (size); the message is the one-line reason."""
+
+
+class DeadlineExceeded(TimeoutError):
+    """No complete answer by the request's total deadline."""
+
+
+# headers that carry credentials: never sent to another origin after a redirect
+_CREDENTIAL_HEADERS = frozenset({"authorization", "cookie", "private-token", "x-api-key"})
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) of ``url``, the port made explicit for http and https."""
+    parts = urllib.parse.urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if port is None:
+        port = {"http": 80, "https": 443}.get(scheme)
+    return scheme, (parts.hostname or "").lower(), port
+
+
+class SafeRedirectHandler(urllib.request.HTTPRedirectHandler):
+    """Follow redirects, but never carry credentials to another origin.
+
+    urllib copies every header of a request onto the redirected one, so an
+    ``Authorization: Bearer`` meant for the GitHub API would reach whatever host a
+    redirect names. Here a redirect to another scheme, host or port drops the credential
+    headers and any header whose value holds one of ``secrets``; only http and https
+    targets are followed.
+    """
+
+    def __init__(self, secrets: tuple[str, ...] = ()) -> None:
+        super().__init__()
+        self.secrets = tuple(s for s in secrets if s)
+
+    def redirect_request(
+        self,
+        req: urllib.request.Request,
+        fp: IO[bytes],
+        code: int,
+        msg: str,
+        headers: HTTPMessage,
+        newurl: str,
+    ) -> urllib.request.Request | None:
+        if urllib.parse.urlsplit(newurl).scheme.lower() not in ("http", "https"):
+            raise urllib.error.HTTPError(
+                req.full_url, code, "redirect to a scheme other than http(s)", headers, fp
+            )
+        new = super().redirect_request(req, fp, code, msg, headers, newurl)
+        if new is None or origin(new.full_url) == origin(req.full_url):
+            return new
+        for key in list(new.headers):
+            value = new.headers[key]
+            if key.lower() in _CREDENTIAL_HEADERS or any(s in value for s in self.secrets):
+                del new.headers[key]
+        return new
+
+
+class _Watchdog:
+    """Shuts the sockets of one request down at its deadline.
+
+    Socket timeouts bound each read, not the whole answer: a server that sends one byte a
+    second never trips them. A timer closes every connection the request opened (the
+    redirected ones too) when the deadline passes, which wakes any blocked read.
+    """
+
+    def __init__(self, deadline: float) -> None:
+        self.deadline = deadline
+        self.fired = False
+        self._connections: list[http.client.HTTPConnection] = []
+        # urllib detaches the socket from its connection once the headers are read
+        # (the response keeps reading from it), so sockets are kept here as well
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(max(0.0, deadline - time.monotonic()), self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def watch(self, connection: http.client.HTTPConnection) -> float:
+        """Register ``connection``; returns the seconds left (raises when none are)."""
+        left = self.deadline - time.monotonic()
+        with self._lock:
+            if self.fired or left <= 0:
+                raise DeadlineExceeded("deadline passed")
+            self._connections.append(connection)
+        return left
+
+    def connected(self, sock: socket.socket | None) -> None:
+        """Keep the connected socket (TLS-wrapped for https) to shut it down later."""
+        if sock is None:
+            return
+        with self._lock:
+            self._sockets.append(sock)
+            fired = self.fired
+        if fired:
+            self._shutdown(sock)
+
+    def _fire(self) -> None:
+        with self._lock:
+            self.fired = True
+            sockets = [c.sock for c in self._connections if c.sock is not None]
+            sockets += self._sockets
+        for sock in sockets:
+            self._shutdown(sock)
+
+    @staticmethod
+    def _shutdown(sock: socket.socket) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+
+def _watched(
+    base: type[http.client.HTTPConnection], watchdog: _Watchdog
+) -> type[http.client.HTTPConnection]:
+    """``base`` whose connections register with ``watchdog`` before they connect."""
+
+    class Watched(base):  # type: ignore[valid-type,misc]
+        def connect(self) -> None:
+            left = watchdog.watch(self)
+            timeout: float | None = getattr(self, "timeout", None)
+            if timeout is None or timeout > left:
+                self.timeout = left
+            super().connect()
+            watchdog.connected(self.sock)
+
+    return Watched
+
+
+class _HTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, connection: type[http.client.HTTPConnection]) -> None:
+        super().__init__()
+        self._connection = connection
+
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(self._connection, req)
+
+
+class _HTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, connection: type[http.client.HTTPConnection]) -> None:
+        super().__init__()
+        self._connection = connection
+
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(self._connection, req, context=self._context)  # type: ignore[attr-defined]
+
+
+def _read_body(answer: http.client.HTTPResponse, max_bytes: int | None) -> bytes:
+    """The raw body, read as it arrives (``read1``), refused past ``max_bytes``."""
+    if max_bytes is not None:
+        announced = answer.getheader("content-length")
+        if announced is not None and announced.strip().isdigit() and int(announced) > max_bytes:
+            raise LimitExceeded(f"answer larger than {max_bytes:,} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        chunk = answer.read1(65536)
+        if not chunk:
+            break
+        size += len(chunk)
+        if max_bytes is not None and size > max_bytes:
+            raise LimitExceeded(f"answer larger than {max_bytes:,} bytes")
+        chunks.append(chunk)
+    if answer.length:  # the connection closed before the announced length
+        raise http.client.IncompleteRead(b"".join(chunks), answer.length)
+    return b"".join(chunks)
+
+
+def urllib_transport(
+    url: str,
+    headers: Mapping[str, str],
+    timeout: float,
+    *,
+    deadline: float | None = None,
+    max_bytes: int | None = None,
+    secrets: tuple[str, ...] = (),
+) -> Response:
+    """The default transport, on :mod:`urllib.request`; HTTP errors become statuses.
+
+    Bounded: every socket operation by ``timeout``, the whole exchange (connect,
+    redirects, every read) by ``deadline``, the body by ``max_bytes``. Redirects go
+    through :class:`SafeRedirectHandler`.
+    """
+    watchdog = _Watchdog(deadline if deadline is not None else time.monotonic() + 3600.0)
+    opener = urllib.request.build_opener(
+        _HTTPHandler(_watched(http.client.HTTPConnection, watchdog)),
+        _HTTPSHandler(_watched(http.client.HTTPSConnection, watchdog)),
+        SafeRedirectHandler(secrets),
+    )
     request = urllib.request.Request(url, headers=dict(headers), method="GET")
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as answer:
-            body = answer.read()
-            status = answer.status
-            got = {k.lower(): v for k, v in answer.headers.items()}
+        with opener.open(request, timeout=timeout) as answer:
+            body = _read_body(answer, max_bytes)
+            return Response(
+                answer.status,
+                {k.lower(): v for k, v in answer.headers.items()},
+                body,
+                answer.geturl(),
+            )
     except urllib.error.HTTPError as exc:
         got = {k.lower(): v for k, v in (exc.headers or {}).items()}
-        try:
-            body = exc.read()
-        except (OSError, http.client.HTTPException):
-            body = b""
-        return Response(exc.code, got, body)
-    except urllib.error.URLError as exc:
-        reason = exc.reason
-        if isinstance(reason, OSError):
-            raise reason from exc
-        raise ConnectionError(str(reason)) from exc
-    except http.client.HTTPException as exc:  # IncompleteRead, RemoteDisconnected …
-        raise ConnectionError(f"truncated answer ({type(exc).__name__})") from exc
-    return Response(status, got, body)
+        exc.close()
+        return Response(exc.code, got, b"", exc.geturl() or url)
+    except LimitExceeded:
+        raise
+    except ValueError as exc:  # a redirect to a URL urllib cannot parse (http://[::1)
+        raise ConnectionError(f"unusable redirect ({exc})") from exc
+    except (OSError, http.client.HTTPException) as exc:
+        # the socket timeout is capped at the time left, so it may beat the watchdog
+        late = time.monotonic() >= watchdog.deadline
+        if watchdog.fired or late or isinstance(exc, DeadlineExceeded):
+            raise DeadlineExceeded("deadline passed") from exc
+        if isinstance(exc, urllib.error.URLError):
+            reason = exc.reason
+            if isinstance(reason, DeadlineExceeded):
+                raise DeadlineExceeded("deadline passed") from exc
+            if isinstance(reason, OSError):
+                raise reason from exc
+            raise ConnectionError(str(reason)) from exc
+        if isinstance(exc, http.client.HTTPException):  # IncompleteRead, RemoteDisconnected …
+            raise ConnectionError(f"truncated answer ({type(exc).__name__})") from exc
+        raise
+    finally:
+        watchdog.cancel()
 
 
 @dataclass(frozen=True)
@@ -140,15 +377,47 @@ def _trim_files(files: object) -> list[dict[str, Any]]:
         old = best.get(key)
         if old is None or when < old[0]:
             best[key] = (when, item)
-    return [{k: item[k] for k in _FILE_KEYS if k in item} for _when, item in best.values()]
+    return [_scalars(item, _FILE_KEYS) for _when, item in best.values()]
+
+
+_SCALAR = (str, int, float, bool, type(None))
+
+
+def _scalars(item: Mapping[str, Any], keys: Sequence[str]) -> dict[str, Any]:
+    """``keys`` of ``item`` whose values are scalars; any other value is left out (unknown).
+
+    A file's fields are all scalars in the API, so the files kept are at most three levels
+    deep and :func:`parse_answer` need not walk them (most of a large answer).
+    """
+    return {k: item[k] for k in keys if k in item and isinstance(item[k], _SCALAR)}
+
+
+# top-level keys whose values a trim builds from scalars only (see :func:`_scalars`)
+_SHALLOW_KEYS = ("releases", "urls", "files")
+
+
+class MalformedAnswer(ValueError):
+    """A JSON answer whose shape is not the API's: refused as a whole, never half-read."""
 
 
 def trim_project(data: Mapping[str, Any]) -> dict[str, Any]:
-    """A PyPI JSON API answer cut down to what the checks read (same shape, fewer keys)."""
+    """A PyPI JSON API answer cut down to what the checks read (same shape, fewer keys).
+
+    Raises :class:`MalformedAnswer` unless ``info`` is an object with a string ``name``
+    and ``version`` and ``releases``/``urls`` (when present) are an object/a list: a
+    200 answer of another shape is garbage, not a project with every fact unknown.
+    """
     out: dict[str, Any] = {}
     info = data.get("info")
-    if isinstance(info, dict):
-        out["info"] = {k: info[k] for k in _INFO_KEYS if k in info}
+    if not (
+        isinstance(info, dict)
+        and isinstance(info.get("name"), str)
+        and isinstance(info.get("version"), str)
+        and isinstance(data.get("releases", {}), dict)
+        and isinstance(data.get("urls", []), list)
+    ):
+        raise MalformedAnswer("not a PyPI project answer")
+    out["info"] = {k: info[k] for k in _INFO_KEYS if k in info}
     if "ownership" in data:
         out["ownership"] = data["ownership"]
     releases = data.get("releases")
@@ -167,8 +436,10 @@ def trim_simple(data: Mapping[str, Any]) -> dict[str, Any]:
     Files are collapsed to one per (version, attested or not, yanked or not): what the
     provenance check asks is whether a release's files carry attestations, not how many.
     """
-    out = {k: data[k] for k in ("meta", "name", "versions", "project-status") if k in data}
     files = data.get("files")
+    if not isinstance(files, list):
+        raise MalformedAnswer("not a simple-API answer (no files list)")
+    out = {k: data[k] for k in ("meta", "name", "versions", "project-status") if k in data}
     if isinstance(files, list):
         kept: dict[tuple[str, str, int, bool], dict[str, Any]] = {}
         for f in files:
@@ -199,7 +470,7 @@ def trim_simple(data: Mapping[str, Any]) -> dict[str, Any]:
             prov = 0 if "provenance" not in f else (2 if f["provenance"] else 1)
             key = (kind, group, prov, bool(f.get("yanked")))
             if key not in kept:
-                kept[key] = {k: f[k] for k in _SIMPLE_FILE_KEYS if k in f}
+                kept[key] = _scalars(f, _SIMPLE_FILE_KEYS)
         out["files"] = list(kept.values())
     return out
 
@@ -218,13 +489,73 @@ def _retry_after(value: str | None) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
-def _decode(response: Response) -> bytes:
-    encoding = response.headers.get("content-encoding", "").lower()
-    if encoding == "gzip":
-        return gzip.decompress(response.body)
-    if encoding == "deflate":
-        return zlib.decompress(response.body)
-    return response.body
+def decompress_bounded(body: bytes, encoding: str, max_bytes: int) -> bytes:
+    """``body`` decoded per its Content-Encoding, refused past ``max_bytes`` *decoded* bytes.
+
+    Decompression is incremental (``max_length`` per step), so a gzip bomb (1 MB that
+    inflates to gigabytes) costs at most ``max_bytes`` of memory before it is refused.
+    Concatenated gzip members are decoded one after the other, as gzip does.
+    """
+    encoding = encoding.strip().lower()
+    if encoding in ("", "identity"):
+        if len(body) > max_bytes:
+            raise LimitExceeded(f"answer larger than {max_bytes:,} bytes")
+        return body
+    if encoding in ("gzip", "x-gzip"):
+        wbits = 16 + zlib.MAX_WBITS
+    elif encoding == "deflate":
+        wbits = zlib.MAX_WBITS
+    else:
+        raise zlib.error(f"unknown content encoding {encoding[:20]!r}")
+    out: list[bytes] = []
+    size = 0
+    data = body
+    while data:
+        inflater = zlib.decompressobj(wbits)
+        pending = data
+        while True:
+            chunk = inflater.decompress(pending, max_bytes - size + 1)
+            size += len(chunk)
+            if size > max_bytes:
+                raise LimitExceeded(
+                    f"answer larger than {max_bytes:,} bytes once decompressed"
+                )
+            out.append(chunk)
+            pending = inflater.unconsumed_tail
+            if inflater.eof or (not chunk and not pending):
+                break
+        if not inflater.eof:
+            raise zlib.error("truncated compressed answer")
+        data = inflater.unused_data if wbits != zlib.MAX_WBITS else b""
+    return b"".join(out)
+
+
+def parse_answer(
+    body: bytes,
+    trim: Callable[[Mapping[str, Any]], dict[str, Any]] | None,
+    limits: JsonLimits,
+    *,
+    what: str = "server",
+) -> tuple[dict[str, Any] | None, str | None]:
+    """A JSON object answer, bounded and trimmed; or ``None`` and a one-line reason.
+
+    Never raises for what the body holds: the fuzz test feeds it arbitrary bytes.
+    """
+    try:
+        # the depth is checked on what is kept: trimming drops most of a project answer
+        data = loads_bounded(body, limits, check_depth=trim is None)
+        if not isinstance(data, dict):
+            return None, "malformed answer"
+        if trim is not None:
+            data = trim(data)
+            ours = trim in (trim_project, trim_simple)  # their file lists hold scalars only
+            deep = {k: v for k, v in data.items() if not (ours and k in _SHALLOW_KEYS)}
+            ensure_depth(deep, limits.max_depth)
+    except JsonLimitError as exc:
+        return None, f"{what}: {exc}"
+    except (ValueError, TypeError, AttributeError):  # not JSON, or not the API's shape
+        return None, "malformed answer"
+    return data, None
 
 
 @dataclass(frozen=True)
@@ -235,10 +566,14 @@ class _Job:
     headers: dict[str, str]
     trim: Callable[[Mapping[str, Any]], dict[str, Any]] | None
     what: str
+    # only answers from the URL's own origin count (redirects elsewhere are refused)
+    same_origin: bool = False
+    secrets: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
-        return f"v{CACHE_FORMAT} {self.accept} {self.url}"
+        """The cache key (stored in the entry): never with the URL's credentials."""
+        return f"v{CACHE_FORMAT} {self.accept} {redact_url(self.url, keep_user=False)}"
 
 
 @dataclass(frozen=True)
@@ -291,6 +626,11 @@ class PyPIClient:
         self.offline = settings.offline if offline is None else offline
         self.progress = progress
         self._stats = _Stats()
+        self.json_limits = JsonLimits(
+            max_depth=settings.json_max_depth,
+            max_number_length=settings.json_max_number_length,
+            max_values=settings.json_max_values,
+        )
 
     @property
     def requests_made(self) -> int:
@@ -342,9 +682,16 @@ class PyPIClient:
         headers: Mapping[str, str] | None = None,
         trim: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None,
         what: str = "server",
+        same_origin: bool = False,
+        secrets: tuple[str, ...] = (),
     ) -> FetchResult:
-        """GET ``url`` as JSON through the cache. Never raises for network or data faults."""
-        job = _Job(name, url, accept, dict(headers or {}), trim, what)
+        """GET ``url`` as JSON through the cache. Never raises for network or data faults.
+
+        ``secrets`` (e.g. a token in ``headers``) never follow a redirect to another
+        origin; with ``same_origin`` an answer that a redirect brought from another
+        origin is refused (an error, not data): only the host the user configured counts.
+        """
+        job = _Job(name, url, accept, dict(headers or {}), trim, what, same_origin, secrets)
         return self._finish(job, self._transfer(job))
 
     def fetch_jobs(self, jobs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], FetchResult]:
@@ -408,7 +755,7 @@ class PyPIClient:
                 request_headers["If-None-Match"] = entry.etag
             if entry.last_modified:
                 request_headers["If-Modified-Since"] = entry.last_modified
-        response, failure = self._send(job.url, request_headers, job.what)
+        response, failure = self._send(job.url, request_headers, job.what, job.secrets)
         if response is None:
             if entry is not None:
                 log.warning("%s: %s; using the cached copy", job.name, failure)
@@ -423,10 +770,21 @@ class PyPIClient:
             except OSError as exc:
                 log.warning("cannot write the PyPI cache: %s", exc)
             return FetchResult(job.name, None, f"not on {job.what}", not_found=True)
+        if job.same_origin and response.url and origin(response.url) != origin(job.url):
+            where = origin(response.url)[1] or "?"
+            return FetchResult(
+                job.name, None, f"{job.what} redirected to another host ({where}); answer refused"
+            )
         if response.status != 200:
             return FetchResult(job.name, None, f"{job.what} answered HTTP {response.status}")
         try:
-            body = _decode(response)
+            body = decompress_bounded(
+                response.body,
+                response.headers.get("content-encoding", ""),
+                self.settings.http_max_bytes,
+            )
+        except LimitExceeded as exc:
+            return FetchResult(job.name, None, f"{job.what}: {exc} (PIPWARDEN_HTTP_MAX_BYTES)")
         except (OSError, EOFError, zlib.error):
             return FetchResult(job.name, None, "malformed answer")
         return _Raw(body, response.headers.get("etag"), response.headers.get("last-modified"))
@@ -444,14 +802,9 @@ class PyPIClient:
             return self._from_entry(job.name, got, what=job.what)
         if got.from_cache_entry is not None:
             return self._from_entry(job.name, got.from_cache_entry, from_cache=False, what=job.what)
-        try:
-            data = json.loads(got.body)
-        except ValueError:
-            return FetchResult(job.name, None, "malformed answer")
-        if not isinstance(data, dict):
-            return FetchResult(job.name, None, "malformed answer")
-        if job.trim is not None:
-            data = job.trim(data)
+        data, error = parse_answer(got.body, job.trim, self.json_limits, what=job.what)
+        if data is None:
+            return FetchResult(job.name, None, error)
         body = json.dumps(data, separators=(",", ":")).encode("utf-8")
         if writer is not None:
             writer.submit(self._store, job.key, body, got)
@@ -484,16 +837,36 @@ class PyPIClient:
         return base * (0.5 + random.random() / 2)  # noqa: S311 - jitter, not crypto
 
     def _send(
-        self, url: str, headers: dict[str, str], what: str
+        self, url: str, headers: dict[str, str], what: str, secrets: tuple[str, ...] = ()
     ) -> tuple[Response | None, str]:
+        """GET with retries, all within one total deadline (``settings.http_deadline``).
+
+        A size cap or the deadline ends the fetch at once (retrying cannot help); other
+        faults are retried with backoff while time is left.
+        """
+        limit = self.settings.http_deadline
+        deadline = time.monotonic() + limit
         failure = f"{what} unreachable"
         for attempt in range(self.retries + 1):
             last = attempt == self.retries
             with self._stats.lock:
                 self._stats.requests += 1
             try:
-                response = self.transport(url, headers, self.settings.timeout)
+                response = self.transport(
+                    url,
+                    headers,
+                    self.settings.timeout,
+                    deadline=deadline,
+                    max_bytes=self.settings.http_max_bytes,
+                    secrets=secrets,
+                )
+            except DeadlineExceeded:
+                return None, self._late(what, limit)
+            except LimitExceeded as exc:
+                return None, f"{what}: {exc} (PIPWARDEN_HTTP_MAX_BYTES)"
             except TimeoutError:
+                if time.monotonic() >= deadline:
+                    return None, self._late(what, limit)
                 failure = f"{what} unreachable: timed out"
             except OSError as exc:
                 failure = f"{what} unreachable: {exc.strerror or exc}"
@@ -503,14 +876,24 @@ class PyPIClient:
                     wait = _retry_after(response.headers.get("retry-after"))
                     if not last:
                         delay = self._delay(attempt) if wait is None else wait
-                        self.sleep(min(delay, self.max_backoff))
+                        self._pause(min(delay, self.max_backoff), deadline)
                     continue
                 if response.status >= 500:
                     failure = f"{what} answered HTTP {response.status}"
                 else:
                     return response, ""
             if not last:
-                self.sleep(self._delay(attempt))
+                self._pause(self._delay(attempt), deadline)
+            if time.monotonic() >= deadline:
+                return None, f"{failure} (no answer within {limit:g} s)"
         if self.retries:
             failure += f" after {self.retries + 1} tries"
         return None, failure
+
+    @staticmethod
+    def _late(what: str, limit: float) -> str:
+        return f"{what} sent no complete answer within {limit:g} s (PIPWARDEN_HTTP_DEADLINE)"
+
+    def _pause(self, seconds: float, deadline: float) -> None:
+        """Back off, but never past the deadline."""
+        self.sleep(max(0.0, min(seconds, deadline - time.monotonic())))

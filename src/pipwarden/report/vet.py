@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from pipwarden.models import Level, Signal
+from pipwarden.report.audit import not_checked_dict
 from pipwarden.report.output import Style, json_text, md_text
 from pipwarden.vet import PackageReport, VetReport
 
@@ -58,11 +59,14 @@ def to_dict(report: VetReport) -> dict[str, Any]:
         "ranking": report.ranking,
         "vulnerability_data": report.vulnerability_data,
         "worst": report.worst.label,
+        "status": report.status,
+        "not_checked": [not_checked_dict(n) for n in report.not_checked_items()],
         "packages": [
             {
                 "name": p.name,
                 "display_name": p.display_name,
                 "version": p.version,
+                "requirement": p.requirement,
                 "latest": p.latest,
                 "direct": p.direct,
                 "via": list(p.via),
@@ -71,6 +75,7 @@ def to_dict(report: VetReport) -> dict[str, Any]:
                 "verdict_label": p.verdict_label,
                 "reasons": list(p.reasons),
                 "error": p.error,
+                "not_checked": list(p.not_checked),
                 "signals": [_signal_dict(s) for s in p.signals],
             }
             for p in report.packages
@@ -93,6 +98,8 @@ def _next_step(p: PackageReport) -> str | None:
 
 def _package_text(p: PackageReport, style: Style) -> list[str]:
     version = f" {p.version}" if p.version else ""
+    if p.requirement and p.version and p.latest and p.version != p.latest:
+        version += f" (newest for {p.requirement}; latest {p.latest})"  # what a range chose
     via = f"  (via {', '.join(p.via[:3])})" if p.via else ""
     head = (
         f"{style(p.display_name, 'bold')}{version} — "
@@ -119,6 +126,9 @@ def render_text(report: VetReport, *, color: bool = False) -> str:
     total = len(report.packages)
     summary = f"{total} package{'s' if total != 1 else ''} vetted: "
     summary += f"{risky} high risk, {concerns} with concerns"
+    unchecked = sum(1 for p in report.packages if p.not_checked)
+    if unchecked:
+        summary += f", {unchecked} not checked"
     if report.offline:
         summary += " (offline: cached data only)"
     lines.append(summary)
