@@ -105,11 +105,11 @@ def _refuse(message: str) -> UsageError:
     )
 
 
-def _parse_hash(text: str) -> str:
+def _parse_hash(text: str, option: str = "--pipwarden-hash") -> str:
     match = _HASH.match(text.strip())
     if match is None or len(match.group("hex")) != _HASH_LEN[match.group("algo")]:
         raise UsageError(
-            "--pipwarden-hash: not a file hash (expected sha256:<64 hex>)",
+            f"{option}: not a file hash (expected sha256:<64 hex>)",
             hint="pip hash FILE prints it for a downloaded wheel or sdist",
         )
     return f"{match.group('algo')}:{match.group('hex').lower()}"
@@ -155,7 +155,7 @@ def _parse_pin(text: str, hashes: Sequence[str]) -> PipwardenSource:
         raise _refuse(f"{match.group('version')!r} is not a version") from None
     if version.local is not None:
         raise _refuse("a local version (+…) is never on an index")
-    found = [_parse_hash(word) for word in words[1:]]
+    found = [_parse_hash(word, "--pipwarden-source") for word in words[1:]]
     found += [_parse_hash(h) for h in hashes]
     if not found:
         raise _refuse(
@@ -196,12 +196,12 @@ def _direct_url_text() -> str | None:
         return None
 
 
-def installed_source(read: Callable[[], str | None] = _direct_url_text) -> PipwardenSource | None:
+def installed_source(read: Callable[[], str | None] | None = None) -> PipwardenSource | None:
     """The Git commit this pipwarden was installed from, when its distribution metadata
     says so (``pip install git+https://…@…`` records it in ``direct_url.json``); never
     runs git. None for an editable or index install, a non-https URL, a bad record."""
     try:
-        record = json.loads(read() or "null")
+        record = json.loads((read or _direct_url_text)() or "null")
     except ValueError:
         return None
     if not isinstance(record, dict):
@@ -228,7 +228,7 @@ def resolve_source(
     text: str | None,
     hashes: Sequence[str] = (),
     *,
-    installed: Callable[[], PipwardenSource | None] = installed_source,
+    installed: Callable[[], PipwardenSource | None] | None = None,
 ) -> PipwardenSource:
     """The source ``init`` writes: ``--pipwarden-source`` if given; else
     ``pipwarden==<this version>`` with ``--pipwarden-hash``; else the Git commit this
@@ -238,7 +238,7 @@ def resolve_source(
     if hashes:
         source = parse_source(f"pipwarden=={pipwarden.__version__}", hashes)
         return PipwardenSource(source.kind, source.spec, source.hashes, "--pipwarden-hash")
-    found = installed()
+    found = (installed or installed_source)()
     if found is not None:
         return found
     raise UsageError(
