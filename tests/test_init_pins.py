@@ -6,9 +6,13 @@ its tag in a comment, and ``--ci gitlab|both`` writes a GitLab pipeline with the
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import re
 import shlex
+import shutil
+import subprocess
 from importlib import resources
 from pathlib import Path
 
@@ -17,8 +21,11 @@ import pytest
 import pipwarden
 from pipwarden.cli import main
 from pipwarden.scaffold import pins
+from pipwarden.sources.environment import read_environment
 from pipwarden.yamlscan import scan_yaml
 from test_init import check_yaml_structure
+from update_helpers import isolate_pip
+from wheelhouse import make_wheel
 
 COMMIT = "9c4e1f0b7a2d3c5e6f8a9b0c1d2e3f4a5b6c7d8e"
 GIT_SPEC = f"git+https://example.org/acme/pipwarden.git@{COMMIT}"
@@ -293,3 +300,30 @@ def test_gitlab_pipeline_parses_and_runs_the_pinned_routine(tmp_path: Path) -> N
     assert "Pin it by\n# digest" in text and "@sha256:<digest>" in text
     # the pinned spec reaches the job through the install script it calls
     assert f"'{GIT_SPEC}'" in (root / "scripts/install_pipwarden.sh").read_text()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("bash") is None or shutil.which("python3") is None,
+                    reason="needs bash and python3")
+def test_generated_hash_install_works_and_fails_closed(tmp_path: Path) -> None:
+    """The generated install script, run for real against a local wheel folder: the wheel
+    whose hash is pinned installs; the same script with another hash installs nothing."""
+    wheel = make_wheel(tmp_path / "wheels", "pipwarden", "9.9.1")
+    digest = "sha256:" + hashlib.sha256(wheel.read_bytes()).hexdigest()
+    env = dict(os.environ)
+    env.update(isolate_pip({"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(wheel.parent)}))
+    env.update({"HOME": str(tmp_path / "home"), "PIPWARDEN_VENV": str(tmp_path / "tool")})
+    env.pop("PIP_REQUIRE_VIRTUALENV", None)
+    for name, pinned, works in (("good", digest, True), ("bad", HASH_A, False)):
+        root = tmp_path / name
+        assert _init(root, "--pipwarden-source", f"pipwarden==9.9.1 --hash={pinned}") == 0
+        done = subprocess.run(["bash", str(root / "scripts/install_pipwarden.sh")], env=env,
+                              capture_output=True, text=True, check=False, timeout=240)
+        installed = {p.name: p.version for p in read_environment(tmp_path / "tool").packages}
+        if works:
+            assert done.returncode == 0, done.stdout + done.stderr
+            assert installed.get("pipwarden") == "9.9.1"
+            assert (tmp_path / "home/.local/bin/pipwarden").is_symlink()
+        else:
+            assert done.returncode != 0 and "hash" in done.stderr.lower(), done.stderr
+            assert "pipwarden" not in installed
