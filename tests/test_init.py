@@ -22,9 +22,14 @@ from pipwarden.doctor import run_doctor
 from pipwarden.doctor.models import Status
 from pipwarden.errors import NetworkError, UsageError
 from pipwarden.scaffold import init_project, latest_versions, plan_project
+from pipwarden.scaffold.pins import parse_source
 from pipwarden.settings import Settings
 
 DATA = Path(__file__).parent / "data" / "init"
+COMMIT = "3f2a9c1d8e7b6a5f4e3d2c1b0a9f8e7d6c5b4a39"
+SPEC = f"git+https://example.org/pipwarden/pipwarden@{COMMIT}"
+PIN = ["--pipwarden-source", SPEC]
+SOURCE = parse_source(SPEC)
 
 
 @pytest.fixture
@@ -93,7 +98,7 @@ def check_project(root: Path, template: str) -> None:
     common = {
         "requirements.txt", "scripts/init_and_update.sh", ".vscode/tasks.json",
         ".github/workflows/supply-chain.yml", ".devcontainer/devcontainer.json", ".gitignore",
-        ".pipwarden.toml",
+        ".pipwarden.toml", "scripts/install_pipwarden.sh",
     }
     dbt = {"dbt_project.yml", "profiles.yml", "packages.yml", ".env_template"}
     assert names == (common | dbt if template == "dbt-bigquery" else common)
@@ -106,11 +111,12 @@ def check_project(root: Path, template: str) -> None:
             tomllib.loads(text)
         elif path.suffix in {".yml", ".yaml"}:
             check_yaml_structure(text, path.name)
+    for script in root.glob("scripts/*.sh"):
+        assert script.stat().st_mode & 0o111
+        if shutil.which("bash"):
+            proc = subprocess.run(["bash", "-n", str(script)], capture_output=True, text=True)
+            assert proc.returncode == 0, proc.stderr
     script = root / "scripts" / "init_and_update.sh"
-    assert script.stat().st_mode & 0o111
-    if shutil.which("bash"):
-        proc = subprocess.run(["bash", "-n", str(script)], capture_output=True, text=True)
-        assert proc.returncode == 0, proc.stderr
     text = script.read_text()
     assert "set -euo pipefail" in text and "export PIP_REQUIRE_VIRTUALENV=true" in text
     assert "python3 -m venv .venv" in text
@@ -146,7 +152,7 @@ def test_offline_templates_parse_and_are_idempotent(
     tmp_path: Path, template: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     root = tmp_path / "my-project"
-    assert main(["init", str(root), "--template", template, "--offline"]) == 0
+    assert main(["init", str(root), "--template", template, "--offline", *PIN]) == 0
     out = capsys.readouterr().out
     assert "+ requirements.txt" in out and "Next: bash scripts/init_and_update.sh" in out
     check_project(root, template)
@@ -157,7 +163,7 @@ def test_offline_templates_parse_and_are_idempotent(
     else:
         assert [line for line in reqs.splitlines() if not line.startswith("#")] == []
     before = _snapshot(root)
-    assert main(["init", str(root), "--template", template, "--offline"]) == 0
+    assert main(["init", str(root), "--template", template, "--offline", *PIN]) == 0
     out = capsys.readouterr().out
     assert "nothing to do" in out and "+ " not in out
     assert _snapshot(root) == before
@@ -168,7 +174,7 @@ def test_loopback_pypi_gives_canonical_names_and_floors(
 ) -> None:
     root = tmp_path / "proj"
     code = main(["init", str(root), "--template", "dbt-bigquery", "--package", "Scikit_Learn",
-                 "--package", "pandas", "--package", "PANDAS"])
+                 "--package", "pandas", "--package", "PANDAS", *PIN])
     assert code == 0
     reqs = [x for x in (root / "requirements.txt").read_text().splitlines() if x[:1] != "#"]
     assert reqs == ["dbt-bigquery>=1.12.1", "scikit-learn>=1.9.1", "pandas>=3.1.1"]
@@ -176,14 +182,14 @@ def test_loopback_pypi_gives_canonical_names_and_floors(
     check_project(root, "dbt-bigquery")
     # Second run: the existing requirements.txt is kept, PyPI is not asked again.
     before = _snapshot(root)
-    assert main(["init", str(root), "--template", "dbt-bigquery"]) == 0
+    assert main(["init", str(root), "--template", "dbt-bigquery", *PIN]) == 0
     assert pypi.count("/pypi/dbt-bigquery/json") == 1
     assert _snapshot(root) == before
 
 
 def test_generated_dbt_project_passes_doctor(tmp_path: Path) -> None:
     root = tmp_path / "proj"
-    init_project(root, template="dbt-bigquery", offline=True)
+    init_project(root, template="dbt-bigquery", offline=True, source=SOURCE)
     report = run_doctor(root, environ={}, home=tmp_path / "home", include_machine=False)
     assert report.credentials == ()
     cost = [c for c in report.checks if c.id == "dbt-bytes-limit"]
@@ -192,37 +198,41 @@ def test_generated_dbt_project_passes_doctor(tmp_path: Path) -> None:
 
 def test_dry_run_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = tmp_path / "new"
-    assert main(["init", str(root), "--template", "dbt-bigquery", "--dry-run", "--offline"]) == 0
+    assert main(["init", str(root), "--template", "dbt-bigquery", "--dry-run", "--offline",
+                 *PIN]) == 0
     out = capsys.readouterr().out
     assert not root.exists()
-    assert "dry run: 11 file(s) would be written" in out
+    assert "dry run: 12 file(s) would be written" in out
     assert "+ profiles.yml   (would write)" in out
 
 
 def test_no_overwrite_without_force_then_force(tmp_path: Path) -> None:
     root = tmp_path / "p"
-    init_project(root, template="python", offline=True)
+    init_project(root, template="python", offline=True, source=SOURCE)
     gitignore = root / ".gitignore"
     gitignore.write_text("my own\n")
-    result = init_project(root, template="python", offline=True)
+    result = init_project(root, template="python", offline=True, source=SOURCE)
     assert result.skipped == (".gitignore",) and not result.written
     assert gitignore.read_text() == "my own\n"
-    dry = init_project(root, template="python", offline=True, force=True, dry_run=True)
+    dry = init_project(root, template="python", offline=True, force=True, source=SOURCE,
+                       dry_run=True)
     assert dry.overwritten == (".gitignore",) and gitignore.read_text() == "my own\n"
-    forced = init_project(root, template="python", offline=True, force=True)
+    forced = init_project(root, template="python", offline=True, force=True, source=SOURCE)
     assert forced.overwritten == (".gitignore",)
     assert ".venv/" in gitignore.read_text()
 
 
 def test_package_names_are_validated(tmp_path: Path) -> None:
     with pytest.raises(UsageError):
-        init_project(tmp_path, packages=["pandas>=2"], offline=True)
-    assert main(["init", str(tmp_path / "x"), "--package", "bad name", "--offline"]) == 2
+        init_project(tmp_path, packages=["pandas>=2"], offline=True, source=SOURCE)
+    assert main(["init", str(tmp_path / "x"), "--package", "bad name", "--offline",
+                 *PIN]) == 2
     assert not (tmp_path / "x").exists()
 
 
 def test_unknown_package_and_unreachable_index(tmp_path: Path, pypi: LoopbackServer) -> None:
-    assert main(["init", str(tmp_path / "a"), "--package", "no-such-pkg-xyz"]) == 2
+    assert main(["init", str(tmp_path / "a"), "--package", "no-such-pkg-xyz",
+                 *PIN]) == 2
     assert not (tmp_path / "a").exists()
     down = Settings(
         cache_dir=tmp_path, db_path=tmp_path / "db", pypi_url="http://127.0.0.1:9", timeout=1
@@ -244,8 +254,8 @@ def test_latest_skips_prereleases_and_yanked(http_server: LoopbackServer, tmp_pa
 
 
 def test_plan_is_deterministic_and_uses_package_data(tmp_path: Path) -> None:
-    a = plan_project(tmp_path / "x", "dbt-bigquery")
-    b = plan_project(tmp_path / "x", "dbt-bigquery")
+    a = plan_project(tmp_path / "x", "dbt-bigquery", source=SOURCE)
+    b = plan_project(tmp_path / "x", "dbt-bigquery", source=SOURCE)
     assert a == b
     assert [f.path for f in a] == sorted(f.path for f in a)
     assert any(f.path == "scripts/init_and_update.sh" and f.executable for f in a)

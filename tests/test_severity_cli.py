@@ -99,7 +99,8 @@ def _check(
 
 def _init_project(root: Path, capsys: pytest.CaptureFixture[str], pins: str) -> Path:
     """A project exactly as `pipwarden init` writes it, plus ``pins`` in requirements.txt."""
-    assert main(["init", str(root), "--template", "python", "--offline"]) == 0
+    assert main(["init", str(root), "--template", "python", "--offline", "--pipwarden-source",
+                 "git+https://example.org/pipwarden/pipwarden@" + "0f" * 20]) == 0
     capsys.readouterr()
     with (root / "requirements.txt").open("a", encoding="utf-8") as fh:
         fh.write(pins)

@@ -32,7 +32,9 @@ def test_generated_script_runs_against_the_local_index(
     make_wheel(wheels, "pwt-alpha", "1.2", requires=["pwt-beta>=1"])
     make_wheel(wheels, "pwt-beta", "1.0")
     project = tmp_path / "proj"
-    assert cli.main(["init", str(project), "--offline", "--package", "pwt-alpha"]) == 0
+    assert cli.main(["init", str(project), "--offline", "--package", "pwt-alpha",
+                     "--pipwarden-source",
+                     "git+https://example.org/pipwarden/pipwarden@" + "ab12" * 10]) == 0
     capsys.readouterr()
     script = project / "scripts" / "init_and_update.sh"
     assert script.is_file()

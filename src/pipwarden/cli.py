@@ -318,6 +318,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--package", action="append", default=[], metavar="NAME", help="dependency")
     p.add_argument("--force", action="store_true", help="overwrite existing files")
     p.add_argument("--dry-run", action="store_true", help="list what would be written")
+    p.add_argument(
+        "--pipwarden-source", default=None, metavar="SPEC",
+        help="where the project installs pipwarden from, pinned: git+https://…@<40-hex "
+        "commit> or 'pipwarden==VERSION --hash=sha256:HEX' (default: the commit this "
+        "pipwarden was installed from)",
+    )
+    p.add_argument(
+        "--pipwarden-hash", action="append", default=[], metavar="ALGO:HEX",
+        help="a file hash of pipwarden==VERSION (repeatable; pins by hash)",
+    )
+    p.add_argument("--ci", choices=("github", "gitlab", "both"), default="github",
+                   help="CI files to write (default: github)")
 
     # -- data ----------------------------------------------------------------------------
     p = sub.add_parser("data", help="reference data shipped with pipwarden")

@@ -7,6 +7,11 @@ data never holds a live ``.gitignore`` or ``.github``). ``template.toml`` holds 
 template's metadata and variables; ``extends`` layers one template over another.
 ``requirements.txt`` is generated: ``name>=latest`` floors with canonical names from PyPI.
 
+What the project runs is pinned (:mod:`pipwarden.scaffold.pins`): pipwarden itself from
+one validated source (``@@pipwarden_install`` in ``scripts/install_pipwarden.sh``, the one
+place every other file calls; ``tools/pipwarden.txt`` for a hash pin) and GitHub Actions
+by commit SHA (``@@action_checkout`` …). ``ci`` picks GitHub, GitLab or both.
+
 Nothing is overwritten without ``force``; running twice changes nothing.
 """
 
@@ -30,10 +35,13 @@ from packaging.version import InvalidVersion, Version
 
 from pipwarden.errors import InputError, NetworkError, UsageError
 from pipwarden.pypi.client import PyPIClient
+from pipwarden.scaffold.pins import PipwardenSource, action_ref, resolve_source
 from pipwarden.settings import Settings
 
 __all__ = [
+    "CI_CHOICES",
     "TEMPLATES",
+    "TOOLS_FILE",
     "InitResult",
     "PlannedFile",
     "init_project",
@@ -46,6 +54,10 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 TEMPLATES = ("python", "dbt-bigquery")
+CI_CHOICES = ("github", "gitlab", "both")
+# The files of each CI system (a path equal to or under one of these belongs to it).
+_CI_FILES = {"github": (".github/",), "gitlab": (".gitlab-ci.yml",)}
+TOOLS_FILE = "tools/pipwarden.txt"
 PYTHON_VERSION = "3.12"
 _NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
 _META = "template.toml"
@@ -70,6 +82,7 @@ class InitResult:
 
     directory: str
     template: str
+    source: PipwardenSource
     written: tuple[str, ...]
     overwritten: tuple[str, ...]
     unchanged: tuple[str, ...]
@@ -214,14 +227,87 @@ def render_requirements(
     return "\n".join(lines) + "\n"
 
 
+def _install_block(source: PipwardenSource) -> str:
+    """The body of ``scripts/install_pipwarden.sh``: the only lines that install pipwarden.
+
+    A Git commit goes through pipx when present (a venv of its own, on PATH), else pip in
+    a dedicated venv; a hash pin always goes through pip's ``--require-hashes`` mode in a
+    dedicated venv, because pipx cannot check hashes.
+    """
+    venv = [
+        'tool_venv="${PIPWARDEN_VENV:-$HOME/.local/share/pipwarden/venv}"',
+        "# --clear: a changed pin never mixes with what an older one installed",
+        'python3 -m venv --clear "$tool_venv"',
+    ]
+    link = [
+        'mkdir -p "$HOME/.local/bin"',
+        'ln -sf "$tool_venv/bin/pipwarden" "$HOME/.local/bin/pipwarden"',
+        'echo "pipwarden installed in $tool_venv (linked from $HOME/.local/bin)"',
+    ]
+    if source.kind == "git":
+        quoted = f"'{source.spec}'"
+        lines = [
+            f"# Source: a Git commit (chosen by {source.origin}). A commit id names exactly",
+            "# one tree: unlike a branch or a tag, it cannot be moved to other code.",
+            "if command -v pipx >/dev/null 2>&1; then",
+            "  # pipx keeps pipwarden in a venv of its own; --force reinstalls a changed pin",
+            f"  pipx install --force {quoted}",
+            "else",
+            "  # no pipx (e.g. a slim CI image): the same pinned source in a venv of its own",
+            *(f"  {line}" for line in venv),
+            f'  "$tool_venv/bin/python" -m pip install {quoted}',
+            *(f"  {line}" for line in link),
+            "fi",
+        ]
+    else:
+        lines = [
+            f"# Source: {source.spec} with its file hashes in {TOOLS_FILE} (chosen by",
+            f"# {source.origin}). Not pipx: pipx cannot check hashes. pip's --require-hashes",
+            "# mode refuses a file whose hash is not listed and a requirement without a",
+            "# hash, so a replaced file or a missing pin stops the install (fails closed).",
+            *venv,
+            f'"$tool_venv/bin/python" -m pip install --require-hashes -r {TOOLS_FILE}',
+            *link,
+        ]
+    return "\n".join(lines)
+
+
+def _tools_file(source: PipwardenSource) -> str:
+    """``tools/pipwarden.txt`` for a hash pin: pipwarden's line, and why it needs more."""
+    lines = [
+        "# pipwarden for this project, pinned by file hash; written by `pipwarden init`.",
+        "# Installed by scripts/install_pipwarden.sh with `pip install --require-hashes -r`",
+        "# in a venv of its own (pipx cannot check hashes).",
+        "# --require-hashes needs a hashed == line for EVERY package it installs: add one",
+        "# for pipwarden's dependency `packaging` (and nothing unpinned), e.g.",
+        "#   pip download --no-deps packaging==VERSION -d wheels && pip hash wheels/*",
+        "# Until then the install stops and pip names the missing hash: it fails closed.",
+        *source.requirement_lines(),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _wanted_by_ci(path: str, ci: str) -> bool:
+    """Whether ``path`` belongs in a project whose CI is ``ci`` (github, gitlab, both)."""
+    if ci not in CI_CHOICES:
+        raise UsageError(f"unknown CI {ci!r}", hint=f"one of: {', '.join(CI_CHOICES)}")
+    for system, prefixes in _CI_FILES.items():
+        if any(path == p or path.startswith(p) for p in prefixes):
+            return ci in (system, "both")
+    return True
+
+
 def plan_project(
     directory: Path,
     template: str,
     *,
+    source: PipwardenSource,
+    ci: str = "github",
     packages: Sequence[str] = (),
     versions: Mapping[str, tuple[str, str]] | None = None,
 ) -> list[PlannedFile]:
-    """Every file of ``template`` for a project in ``directory``, rendered, in path order."""
+    """Every file of ``template`` for a project in ``directory``, rendered, in path order:
+    pipwarden installed from ``source`` only, the CI files of ``ci``."""
     chain = _chain(template)
     meta: dict[str, Any] = {}
     for name in chain:
@@ -234,13 +320,20 @@ def plan_project(
         "python_version": PYTHON_VERSION,
         "template_steps": str(meta.get("template_steps", "")).strip("\n"),
         "gitignore_extra": str(meta.get("gitignore_extra", "")).strip("\n"),
+        "pipwarden_install": _install_block(source),
+        "action_checkout": action_ref("actions/checkout"),
+        "action_setup_python": action_ref("actions/setup-python"),
     }
     files: dict[str, PlannedFile] = {}
     for name in chain:
-        for rel, source in _walk(_template_root(name)):
-            text = _Template(source.read_text(encoding="utf-8")).substitute(variables)
+        for rel, item in _walk(_template_root(name)):
+            if not _wanted_by_ci(rel, ci):
+                continue
+            text = _Template(item.read_text(encoding="utf-8")).substitute(variables)
             text = text.rstrip("\n") + "\n"
             files[rel] = PlannedFile(rel, text, executable=rel.endswith(".sh"))
+    if source.kind == "hash":
+        files[TOOLS_FILE] = PlannedFile(TOOLS_FILE, _tools_file(source))
     all_packages = validate_names([*meta.get("packages", []), *packages])
     files["requirements.txt"] = PlannedFile(
         "requirements.txt",
@@ -307,8 +400,16 @@ def init_project(
     force: bool = False,
     dry_run: bool = False,
     offline: bool = False,
+    source: PipwardenSource | None = None,
+    ci: str = "github",
 ) -> InitResult:
-    """Plan, look up version floors (unless offline or not needed), and write the project."""
+    """Plan, look up version floors (unless offline or not needed), and write the project.
+
+    ``source`` is where the project installs pipwarden from (default: the Git commit this
+    pipwarden was installed from, else :class:`UsageError` before anything is written).
+    """
+    source = source or resolve_source(None)
+    _wanted_by_ci("", ci)  # an unknown CI is refused before PyPI is asked
     settings = settings or Settings.from_env()
     offline = offline or settings.offline
     meta_packages: list[str] = []
@@ -322,7 +423,9 @@ def init_project(
     versions = None
     if wanted and not offline and not keep_requirements:
         versions = latest_versions(wanted, settings)
-    files = plan_project(directory, template, packages=packages, versions=versions)
+    files = plan_project(
+        directory, template, source=source, ci=ci, packages=packages, versions=versions
+    )
     kept: dict[str, list[str]] = {"unchanged": [], "skipped": []}
     if keep_requirements:
         files = [f for f in files if f.path != "requirements.txt"]
@@ -331,6 +434,7 @@ def init_project(
     return InitResult(
         directory=str(directory),
         template=template,
+        source=source,
         written=tuple(outcome["written"]),
         overwritten=tuple(outcome["overwritten"]),
         unchanged=tuple(sorted([*outcome["unchanged"], *kept["unchanged"]])),

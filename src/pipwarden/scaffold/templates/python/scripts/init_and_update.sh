@@ -11,6 +11,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 export PIP_REQUIRE_VIRTUALENV=true
 export PIP_DISABLE_PIP_VERSION_CHECK=1
+# where scripts/install_pipwarden.sh links pipwarden when pipx is not used (last: an
+# installation already on PATH wins)
+export PATH="$PATH:$HOME/.local/bin"
 
 if [ ! -x .venv/bin/python ]; then
   echo "creating .venv"
@@ -19,17 +22,20 @@ fi
 
 .venv/bin/python -m pip install --upgrade pip
 
+scanned=yes
 if command -v pipwarden >/dev/null 2>&1; then
   # upgrades eagerly, reports upgrades/new packages/majors, then audits the venv
   pipwarden update .
 else
-  echo "pipwarden is not installed (pipx install pipwarden): plain pip upgrade, then audit"
+  echo "pipwarden is not installed: plain pip upgrade, no vulnerability scan" >&2
   .venv/bin/python -m pip install --upgrade --upgrade-strategy eager -r requirements.txt
-  if command -v pipx >/dev/null 2>&1; then
-    pipx run pipwarden audit --path .venv
-  else
-    echo "skipping the vulnerability scan: install pipx, then pipx install pipwarden" >&2
-  fi
+  scanned=no
 fi
 
 @@template_steps
+
+if [ "$scanned" = no ]; then
+  # not checked is not clean: fail, and say how to install pipwarden from its pin
+  echo "NOT CHECKED for known vulnerabilities: run  bash scripts/install_pipwarden.sh" >&2
+  exit 3
+fi
