@@ -97,3 +97,54 @@ def test_ca_bundle_from_environment(tmp_path: Path) -> None:
         assert isinstance(context, ssl.SSLContext)
         assert any(c.get("subject") == ((("commonName", "test-ca"),),)
                    for c in context.get_ca_certs())
+
+
+def _project_json(name: str) -> bytes:
+    import json
+
+    return json.dumps({"info": {"name": name, "version": "1.0"}, "releases": {"1.0": []}}).encode()
+
+
+def test_client_logs_in_to_a_private_index_from_netrc_and_says_nothing(
+    tmp_path: Path, http_server: object, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from loopback import LoopbackServer
+    from pipwarden.pypi.client import PyPIClient
+    from pipwarden.settings import Settings
+
+    assert isinstance(http_server, LoopbackServer)
+    http_server.add("/pypi/demo/json", _project_json("demo"))
+    netrc = tmp_path / ".netrc"
+    netrc.write_text("machine 127.0.0.1 login ci password n3trc-s3cret\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    settings = Settings(cache_dir=tmp_path / "cache", db_path=tmp_path / "db",
+                        pypi_url=http_server.url)
+    result = PyPIClient(settings, progress=False).fetch_many(["demo"])["demo"]
+    assert result.data is not None
+    sent = [r.headers.get("Authorization") for r in http_server.requests]
+    assert sent and _decoded(sent[0]) == "ci:n3trc-s3cret"
+    out, err = capsys.readouterr()
+    assert "n3trc-s3cret" not in out + err
+
+
+def test_client_takes_the_login_from_the_url_and_keeps_it_out_of_the_cache(
+    tmp_path: Path, http_server: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from loopback import LoopbackServer
+    from pipwarden.pypi.client import PyPIClient
+    from pipwarden.settings import Settings
+
+    assert isinstance(http_server, LoopbackServer)
+    http_server.add("/pypi/demo/json", _project_json("demo"))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    url = http_server.url.replace("http://", "http://bot:url-s3cret@")
+    settings = Settings(cache_dir=tmp_path / "cache", db_path=tmp_path / "db", pypi_url=url)
+    assert PyPIClient(settings, progress=False).fetch_many(["demo"])["demo"].data is not None
+    assert _decoded(http_server.requests[0].headers.get("Authorization")) == "bot:url-s3cret"
+    for path in (tmp_path / "cache").rglob("*"):
+        if path.is_file():
+            assert b"url-s3cret" not in path.read_bytes()

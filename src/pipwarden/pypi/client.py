@@ -9,11 +9,13 @@ before they are cached, so a warm cache is small and fast to read.
 from __future__ import annotations
 
 import contextlib
+import functools
 import http.client
 import json
 import logging
 import random
 import socket
+import ssl
 import threading
 import time
 import urllib.error
@@ -261,9 +263,18 @@ class _HTTPHandler(urllib.request.HTTPHandler):
         return self.do_open(self._connection, req)
 
 
+@functools.lru_cache(maxsize=1)
+def _user_ssl_context() -> ssl.SSLContext | None:
+    """The user's CA bundle (PIP_CERT, REQUESTS_CA_BUNDLE, SSL_CERT_FILE, pip's ``cert``),
+    read once per process; ``None``: the system's trust store."""
+    from pipwarden.pypi.auth import ca_bundle
+
+    return ca_bundle()
+
+
 class _HTTPSHandler(urllib.request.HTTPSHandler):
     def __init__(self, connection: type[http.client.HTTPConnection]) -> None:
-        super().__init__()
+        super().__init__(context=_user_ssl_context())
         self._connection = connection
 
     def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
@@ -613,7 +624,14 @@ class PyPIClient:
         progress: bool = True,
     ) -> None:
         self.settings = settings
-        self.base_url = settings.pypi_url.rstrip("/")
+        # a private index: its login from the URL, ~/.netrc or pip's config (never printed;
+        # sent to that origin only, dropped by the redirect handler anywhere else)
+        from pipwarden.pypi.auth import index_auth
+
+        self.index = index_auth(settings.pypi_url) if not settings.offline else None
+        self.base_url = (
+            self.index.url if self.index is not None else settings.pypi_url
+        ).rstrip("/")
         self.cache = cache if cache is not None else HttpCache(
             settings.cache_dir / "pypi", freshness=freshness
         )
@@ -750,12 +768,20 @@ class PyPIClient:
             "User-Agent": USER_AGENT,
             **job.headers,
         }
+        secrets = job.secrets
+        if self.index is not None and "Authorization" not in request_headers:
+            from pipwarden.pypi.auth import authorization_for
+
+            login = authorization_for(job.url, self.index)
+            if login is not None:
+                request_headers["Authorization"] = login
+                secrets = (*secrets, login)
         if entry is not None:
             if entry.etag:
                 request_headers["If-None-Match"] = entry.etag
             if entry.last_modified:
                 request_headers["If-Modified-Since"] = entry.last_modified
-        response, failure = self._send(job.url, request_headers, job.what, job.secrets)
+        response, failure = self._send(job.url, request_headers, job.what, secrets)
         if response is None:
             if entry is not None:
                 log.warning("%s: %s; using the cached copy", job.name, failure)
