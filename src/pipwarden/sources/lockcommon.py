@@ -74,12 +74,25 @@ def read_text(path: Path) -> str:
     return text.removeprefix("\ufeff")
 
 
-def load_lock_toml(path: Path) -> tuple[dict[str, Any], str]:
-    """Parsed TOML and its text; bad TOML raises :class:`InputError` with tomllib's line."""
+# A distribution file as uv writes it, one inline table per line. Only its hash is read,
+# so the long url/size/upload-time strings are dropped before tomllib (a pure-Python
+# parser) spends most of its time on them; lines and structure stay as they are.
+_DIST_TABLE = re.compile(
+    r'\{ url = "[^"\\\n]*", (hash = "[^"\\\n]*")(?:, size = \d+)?'
+    r'(?:, upload-time = "[^"\\\n]*")? \}'
+)
+
+
+def load_lock_toml(path: Path, *, slim_dists: bool = False) -> tuple[dict[str, Any], str]:
+    """Parsed TOML and its text; bad TOML raises :class:`InputError` with tomllib's line.
+
+    ``slim_dists``: parse uv's ``sdist``/``wheels`` tables as their hashes only (the text
+    returned is the file's own)."""
     name = str(path)
     text = read_text(path)
+    parsed = _DIST_TABLE.sub(r"{ \1 }", text) if slim_dists else text
     try:
-        return tomllib.loads(text), text
+        return tomllib.loads(parsed), text
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         match = re.search(r"at line (\d+)", message)

@@ -85,7 +85,7 @@ def read(path: Path, *, root: Path, this_platform: bool = False) -> SourceResult
     uv.lock includes nothing)."""
     del root
     name = str(path)
-    data, text = load_lock_toml(path)
+    data, text = load_lock_toml(path, slim_dists=True)
     version = data.get("version")
     if version is not None and version != 1:
         raise InputError(f"unsupported uv.lock version {version!r} (pipwarden reads 1)",
