@@ -11,7 +11,7 @@ from pipwarden.audit import AuditReport, Finding
 from pipwarden.models import NotChecked, Severity
 from pipwarden.neutral import neutral
 from pipwarden.redact import redact_text
-from pipwarden.report.output import Style, json_text, md_text, plural
+from pipwarden.report.output import Style, json_text, md_text, plural, sarif_uri
 
 __all__ = [
     "SCHEMA",
@@ -341,7 +341,7 @@ def to_dict(report: AuditReport) -> dict[str, Any]:
         "tool": {"name": "pipwarden", "version": __version__},
         "status": report.status,
         "exit_code": report.exit_code,
-        "targets": [redact_text(t) for t in report.targets],
+        "targets": [neutral(redact_text(t)) for t in report.targets],
         "database": None
         if meta is None
         else {
@@ -498,12 +498,12 @@ def to_sarif(report: AuditReport) -> dict[str, Any]:
                 region["startColumn"] = f.location.column
             location = {
                 "physicalLocation": {
-                    "artifactLocation": {"uri": f.location.path},
+                    "artifactLocation": {"uri": sarif_uri(f.location.path)},
                     "region": region,
                 }
             }
         else:
-            location = {"physicalLocation": {"artifactLocation": {"uri": f.source}}}
+            location = {"physicalLocation": {"artifactLocation": {"uri": sarif_uri(f.source)}}}
         results.append(
             {
                 "ruleId": f.id,
@@ -558,7 +558,8 @@ def _sarif_invocation(report: AuditReport) -> dict[str, Any]:
             else {}
         )
         note["locations"] = [
-            {"physicalLocation": {"artifactLocation": {"uri": redact_text(path)}, **region}}
+            {"physicalLocation": {"artifactLocation": {"uri": sarif_uri(redact_text(path))},
+                                  **region}}
         ]
         notes.append(note)
     return {"executionSuccessful": not report.unread, "toolExecutionNotifications": notes}

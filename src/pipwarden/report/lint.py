@@ -9,7 +9,7 @@ from typing import Any
 
 from pipwarden import __version__
 from pipwarden.lint.engine import RULES, LintReport
-from pipwarden.report.output import Style, json_text, plural
+from pipwarden.report.output import Style, json_text, plural, sarif_uri
 
 __all__ = ["JSON_VERSION", "render_json", "render_sarif", "render_text"]
 
@@ -108,7 +108,7 @@ def render_sarif(report: LintReport) -> str:
     index = {rule["id"]: i for i, rule in enumerate(rules)}
     results: list[dict[str, Any]] = []
     for f in report.findings:
-        location: dict[str, Any] = {"artifactLocation": {"uri": f.path.replace("\\", "/")}}
+        location: dict[str, Any] = {"artifactLocation": {"uri": sarif_uri(f.path)}}
         if f.line is not None:
             location["region"] = {"startLine": f.line, "startColumn": f.column or 1}
         result: dict[str, Any] = {
@@ -127,7 +127,7 @@ def render_sarif(report: LintReport) -> str:
             "locations": [
                 {
                     "physicalLocation": {
-                        "artifactLocation": {"uri": (e.path or "").replace("\\", "/")},
+                        "artifactLocation": {"uri": sarif_uri(e.path or "")},
                         **({"region": {"startLine": e.line}} if e.line else {}),
                     }
                 }

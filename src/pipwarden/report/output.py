@@ -157,3 +157,11 @@ class Progress:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def sarif_uri(path: str) -> str:
+    """A file path as a SARIF ``artifactLocation.uri``: "/"-separated and percent-encoded
+    (a URI reference, so control characters and spaces in a file name never appear raw)."""
+    from urllib.parse import quote
+
+    return quote(path.replace("\\", "/"), safe="/:@-._~!$&'()*+,;=")

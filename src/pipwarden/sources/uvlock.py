@@ -87,7 +87,10 @@ def read(path: Path, *, root: Path, this_platform: bool = False) -> SourceResult
     name = str(path)
     data, text = load_lock_toml(path, slim_dists=True)
     version = data.get("version")
-    if version is not None and version != 1:
+    if version is None:  # every uv.lock states it: without it this is another kind of file
+        raise InputError("not a uv.lock: no `version = 1` (is it a lock of another tool?)",
+                         path=name, line=1)
+    if version != 1:
         raise InputError(f"unsupported uv.lock version {version!r} (pipwarden reads 1)",
                          path=name, line=1)
     raw_packages = as_list(data.get("package", []), name, "[[package]]")
