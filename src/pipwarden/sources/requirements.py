@@ -796,17 +796,22 @@ class _Where:
 
     def error(self, exc: ValueError | str, *, line: int | None = None) -> InputError:
         """The line's error, quoting only what may be shown: nothing of a file outside
-        the project, the line as written (never expanded) after ``${VAR}`` expansion."""
-        message = exc if isinstance(exc, str) else str(exc)
-        summary = exc.summary if isinstance(exc, _LineError) else message
+        the project, the line as written (never expanded) after ``${VAR}`` expansion.
+
+        A ``str`` is a message that quotes nothing of the file; a :class:`_LineError`
+        carries a summary that quotes nothing and a message that may.
+        """
+        if isinstance(exc, str):
+            summary = message = exc
+        elif isinstance(exc, _LineError):
+            summary, message = exc.summary, str(exc)
+        else:  # an unexpected parser complaint: quote it shortened and redacted
+            summary = "cannot parse this line"
+            message = f"{summary}: {quote_fragment(str(exc))}"
         if self.outside:
-            message = (f"{summary.split(':', 1)[0] if isinstance(exc, str) else summary}"
-                       " (line not shown: the file is outside the project)")
-            if not isinstance(exc, _LineError):
-                message = "cannot read this line (line not shown: the file is outside the project)"
+            message = f"{summary} (line not shown: the file is outside the project)"
         elif self.expanded:
-            message = (f'{summary if isinstance(exc, _LineError) else "bad line"}: '
-                       f'"{quote_fragment(self.written)}" (after ${{VAR}} expansion)')
+            message = f'{summary}: "{quote_fragment(self.written)}" (after ${{VAR}} expansion)'
         return InputError(message + self.suffix, path=self.path, line=line or self.line)
 
 
@@ -1170,8 +1175,7 @@ def _decode_as(data: bytes, encoding: str, path: str) -> str:
     try:
         name = codecs.lookup(encoding).name
     except LookupError:
-        raise InputError(f"unknown encoding {quote_fragment(encoding, 40)!r} in the coding line",
-                         path=path, line=1) from None
+        raise InputError("unknown encoding in the coding line", path=path, line=1) from None
     if name in _SLOW_CODECS:
         raise InputError(f"encoding {name!r} is not supported for requirements files",
                          path=path, line=1)
@@ -1180,9 +1184,8 @@ def _decode_as(data: bytes, encoding: str, path: str) -> str:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise InputError(f"not {name} text (byte {exc.start})", path=path, line=line) from None
-    except (ValueError, TypeError) as exc:  # e.g. a codec that does not turn bytes into text
-        raise InputError(f"cannot decode as {name}: {quote_fragment(str(exc), 60)}",
-                         path=path, line=1) from None
+    except (ValueError, TypeError):  # e.g. a codec that does not turn bytes into text
+        raise InputError(f"cannot decode as {name}", path=path, line=1) from None
 
 
 def parse_requirements_text(
