@@ -232,7 +232,7 @@ def test_editable_lines() -> None:
     first, second, third = parsed.dependencies
     assert first.editable and second.editable and third.editable
     assert (first.name, first.raw_name, first.extras) == ("repo-pkg", "Repo_Pkg", ("extra",))
-    assert first.url == "git+https://github.com/org/repo.git@abc123#egg=Repo_Pkg"
+    assert first.url == "git+https://github.com/org/repo.git@abc123#egg=Repo_Pkg[extra]"  # as pip
     assert first.location.column == 4
     assert (second.name, second.raw_name, second.url) == ("", "mylib", "./src/mylib")
     assert second.location.column == 12

@@ -70,6 +70,7 @@ _SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 _VCS_PREFIXES = ("git+", "hg+", "svn+", "bzr+")
 _NAME_AT_RE = re.compile(r"^\s*[A-Za-z0-9][A-Za-z0-9._\-]*\s*(\[[^\]]*\])?\s*@")
 _EXTRAS_SUFFIX_RE = re.compile(r"^(.+?)(\[[^\]]*\])$")
+_PIP_EGG_RE = re.compile(r"[#&]egg=([^&]*)")
 _EGG_RE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._\-]*)(\[[^\]]*\])?$")
 _ARCHIVE_SUFFIXES = (".whl", ".zip", ".tar.gz", ".tgz", ".tar", ".tar.bz2", ".tbz", ".tar.xz")
 
@@ -423,15 +424,17 @@ def _looks_like_url_or_path(text: str) -> bool:
 
 def _name_from_url(target: str) -> tuple[str, str, tuple[str, ...]]:
     """(normalised name or "", raw name, extras) for a URL/VCS/path requirement."""
-    _, _, fragment = target.partition("#")
-    for part in fragment.split("&"):
-        key, _, value = part.partition("=")
-        if key == "egg" and value:
-            match = _EGG_RE.match(value)
-            if match:
-                inner = (match.group(2) or "[]")[1:-1]
-                extras = tuple(sorted(e.strip() for e in inner.split(",") if e.strip()))
-                return canonicalize_name(match.group(1)), match.group(1), extras
+    egg = _PIP_EGG_RE.search(target)
+    if egg is not None:  # pip reads the first ``#egg=``/``&egg=`` anywhere in the URL
+        match = _EGG_RE.fullmatch(egg.group(1))
+        if match is None:
+            raise _LineError(
+                "#egg= does not name a project",
+                f"cannot parse {quote_fragment(target)!r}: #egg= does not name a project",
+            )
+        inner = (match.group(2) or "[]")[1:-1]
+        extras = tuple(sorted(e.strip() for e in inner.split(",") if e.strip()))
+        return canonicalize_name(match.group(1)), match.group(1), extras
     base = target.partition("#")[0].partition("?")[0].rstrip("/\\")
     try:
         path = urlsplit(base).path if "://" in base else base
@@ -512,6 +515,21 @@ _MAX_DIGITS = 1000
 _HUGE_NUMBER_RE = re.compile(rf"\d{{{_MAX_DIGITS + 1}}}")
 
 
+def _check_editable_url(target: str, name: str) -> None:
+    """pip installs an editable URL only from version control, and only with a name."""
+    if not target.lower().startswith(_VCS_PREFIXES):
+        raise _LineError(
+            "an editable URL must be a version-control URL",
+            f"cannot parse -e {quote_fragment(target)!r}: an editable URL must be a "
+            "version-control URL (git+, hg+, svn+, bzr+)",
+        )
+    if not name:
+        raise _LineError(
+            "an editable URL needs #egg=NAME",
+            f"cannot parse -e {quote_fragment(target)!r}: add #egg=NAME (pip needs the name)",
+        )
+
+
 def parse_requirement_string(text: str, *, editable: bool = False) -> _ParsedReq:
     """Parse one requirement as pip accepts it on a line. Raises ``ValueError`` with a
     user-facing message (no file and line: the caller adds them)."""
@@ -534,8 +552,9 @@ def parse_requirement_string(text: str, *, editable: bool = False) -> _ParsedReq
                     f"{quote_fragment(marker_text.strip())!r}",
                 ) from None
         extras: tuple[str, ...] = ()
-        match = _EXTRAS_SUFFIX_RE.match(target)
-        if match and "://" not in match.group(2):
+        is_url = "://" in target or target.startswith(_VCS_PREFIXES)
+        match = None if is_url else _EXTRAS_SUFFIX_RE.match(target)  # pip: paths only
+        if match:
             target = match.group(1)
             extras = tuple(sorted(e.strip() for e in match.group(2)[1:-1].split(",") if e.strip()))
         if not target:
@@ -543,6 +562,8 @@ def parse_requirement_string(text: str, *, editable: bool = False) -> _ParsedReq
                 "empty path or URL", f"cannot parse {quote_fragment(text)!r}: empty path or URL"
             )
         name, raw_name, egg_extras = _name_from_url(target)
+        if editable and is_url and not target.lower().startswith("file:"):
+            _check_editable_url(target, name)
         return _ParsedReq(name, raw_name, "", extras or egg_extras, marker, target)
     if _HUGE_NUMBER_RE.search(text):
         raise _LineError(
@@ -1039,6 +1060,9 @@ def _include(
         target = unquote(urlsplit(target).path)
     if ctx.resolver is None:
         return None
+    if "\x00" in target:
+        ctx.fail(where.error(f"{option}: the file name holds a NUL character"))
+        return None
     opened = os.path.join(os.path.dirname(parent), target)  # noqa: PTH118,PTH120 (as pip)
     child = os.path.normpath(opened)
     if len(stack) >= MAX_INCLUDE_DEPTH:
@@ -1077,13 +1101,15 @@ _REMOTE_RE = re.compile(r"^(https?|file):", re.IGNORECASE)
 # reading
 
 
-def read_bytes(path: str, *, max_bytes: int = MAX_FILE_BYTES) -> bytes | None:
+def read_bytes(path: str, *, max_bytes: int | None = None) -> bytes | None:
     """A regular file's bytes (``None`` when it does not exist).
 
     FIFOs, devices, sockets and folders are refused before they are read (``-r /dev/zero``
-    would never end), and so is a file larger than ``max_bytes``: both as
-    :class:`InputError` (exit 2).
+    would never end), and so is a file larger than ``max_bytes`` (default
+    :data:`MAX_FILE_BYTES`): both as :class:`InputError` (exit 2).
     """
+    if max_bytes is None:
+        max_bytes = MAX_FILE_BYTES
     try:
         info = os.stat(path)  # noqa: PTH116
     except FileNotFoundError:
@@ -1184,7 +1210,7 @@ def _decode_as(data: bytes, encoding: str, path: str) -> str:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise InputError(f"not {name} text (byte {exc.start})", path=path, line=line) from None
-    except (ValueError, TypeError):  # e.g. a codec that does not turn bytes into text
+    except (ValueError, TypeError, LookupError):  # e.g. a codec that is not a text encoding
         raise InputError(f"cannot decode as {name}", path=path, line=1) from None
 
 
