@@ -339,6 +339,17 @@ def _quiet_pip() -> Iterator[None]:
     # unset and empty variables stay as written
     {"requirements.txt": b"x==${PW_DIFF_EMPTY}1\n"},
 ])
+# Found by hypothesis (regressions):
+@example([
+    # '#' glued to an #egg= name is part of it: not a project name, pip rejects the line
+    {"requirements.txt": b"-e git+https://git.example/org/repo.git#egg=requests#\n"},
+    # the #egg= line became a comment after a continuation: an editable URL with no name
+    {"requirements.txt": b"-e git+https://git.example/org/repo.git\\\n#egg=x\n"},
+    # a backslash is not a path separator on POSIX: "\a" is no local path for pip
+    {"requirements.txt": b"-i https://idx.example/simple\n\\\n#\n\\a\n"},
+    # "key = a/b/c" is no local path either (a credentials file read as requirements)
+    {"requirements.txt": b"aws_secret_access_key = abc/def/ghi\n"},
+])
 def test_pipwarden_reads_requirements_files_as_pip_does(files: list[dict[str, bytes]]) -> None:
     for one in files:
         check_files(one)

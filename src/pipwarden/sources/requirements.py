@@ -70,9 +70,12 @@ _SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 _VCS_PREFIXES = ("git+", "hg+", "svn+", "bzr+")
 _NAME_AT_RE = re.compile(r"^\s*[A-Za-z0-9][A-Za-z0-9._\-]*\s*(\[[^\]]*\])?\s*@")
 _EXTRAS_SUFFIX_RE = re.compile(r"^(.+?)(\[[^\]]*\])$")
+#: Characters no local path requirement holds (pip rejects such a line as a requirement).
+_NOT_A_PATH_RE = re.compile(r"[\s=<>!\"']")
 _PIP_EGG_RE = re.compile(r"[#&]egg=([^&]*)")
 _EGG_RE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._\-]*)(\[[^\]]*\])?$")
-_ARCHIVE_SUFFIXES = (".whl", ".zip", ".tar.gz", ".tgz", ".tar", ".tar.bz2", ".tbz", ".tar.xz")
+_ARCHIVE_SUFFIXES = (".whl", ".zip", ".tar.gz", ".tgz", ".tar", ".tar.bz2", ".tbz", ".tar.xz",
+                     ".txz", ".tlz", ".tar.lz", ".tar.lzma")
 
 
 @dataclass(frozen=True)
@@ -417,8 +420,10 @@ def _looks_like_url_or_path(text: str) -> bool:
         return True
     if head.lower().startswith("file:"):
         return True
-    if head.startswith((".", "/", "~")) or "/" in head or "\\" in head:
-        return True
+    if _NOT_A_PATH_RE.search(head):  # e.g. ``key = a/b`` from a file that is not one
+        return False
+    if head.startswith(".") or os.sep in head or (os.altsep and os.altsep in head):
+        return True  # pip's test for a path (``\\`` is a separator on Windows only)
     return head.lower().endswith(_ARCHIVE_SUFFIXES)
 
 
