@@ -296,3 +296,30 @@ def test_local_version_pins_parse_and_are_audited(
     assert "PYSEC-2020-96" in out  # 5.3+local.1 is 5.3 for the advisory's range
     code, out, err = run(["lint", "--offline", str(req)], capsys)
     assert "Traceback" not in err and code in (0, 1)
+
+
+# -- no line takes quadratic time ----------------------------------------------------------
+
+_SLOW_LINES = {
+    "spaces-then-text": " " * 200_000 + "x",
+    "spaces-then-quote-option": "x --pre" + " " * 200_000 + "'",
+    "brackets-path": "./" + "[" * 200_000 + "]",
+    "dashes-name": "a" + "-" * 200_000 + "!",
+    "continuations": "\\\n" * 100_000 + "requests==2.32.0",
+    "hashes-in-comment": "x " + "# " * 100_000,
+    "whitespace-hash": "\t#" * 100_000,
+}
+
+
+@pytest.mark.parametrize("text", list(_SLOW_LINES.values()), ids=list(_SLOW_LINES))
+def test_pathological_lines_are_read_in_linear_time(text: str) -> None:
+    import time
+
+    from pipwarden.errors import InputError
+
+    started = time.perf_counter()
+    try:
+        reqs.parse_requirements_text(text, "requirements.txt", environ={})
+    except InputError as exc:
+        assert len(str(exc)) < 400
+    assert time.perf_counter() - started < 3.0

@@ -69,7 +69,6 @@ _ENV_VAR_RE = re.compile(r"\$\{([A-Z0-9_]+)\}")
 _SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 _VCS_PREFIXES = ("git+", "hg+", "svn+", "bzr+")
 _NAME_AT_RE = re.compile(r"^\s*[A-Za-z0-9][A-Za-z0-9._\-]*\s*(\[[^\]]*\])?\s*@")
-_EXTRAS_SUFFIX_RE = re.compile(r"^(.+?)(\[[^\]]*\])$")
 #: Characters no local path requirement holds (pip rejects such a line as a requirement).
 _NOT_A_PATH_RE = re.compile(r"[\s=<>!\"']")
 _PIP_EGG_RE = re.compile(r"[#&]egg=([^&]*)")
@@ -520,6 +519,18 @@ _MAX_DIGITS = 1000
 _HUGE_NUMBER_RE = re.compile(rf"\d{{{_MAX_DIGITS + 1}}}")
 
 
+def _split_extras_suffix(target: str) -> tuple[str, str] | None:
+    """``path[extra1,extra2]`` → (``path``, ``extra1,extra2``): the earliest ``[`` after
+    the first character with no ``]`` between it and the final ``]`` (a linear scan)."""
+    if not target.endswith("]"):
+        return None
+    closing = target.rfind("]", 0, len(target) - 1)
+    opening = target.find("[", max(closing + 1, 1), len(target) - 1)
+    if opening < 0:
+        return None
+    return target[:opening], target[opening + 1 : -1]
+
+
 def _check_editable_url(target: str, name: str) -> None:
     """pip installs an editable URL only from version control, and only with a name."""
     if not target.lower().startswith(_VCS_PREFIXES):
@@ -558,10 +569,10 @@ def parse_requirement_string(text: str, *, editable: bool = False) -> _ParsedReq
                 ) from None
         extras: tuple[str, ...] = ()
         is_url = "://" in target or target.startswith(_VCS_PREFIXES)
-        match = None if is_url else _EXTRAS_SUFFIX_RE.match(target)  # pip: paths only
-        if match:
-            target = match.group(1)
-            extras = tuple(sorted(e.strip() for e in match.group(2)[1:-1].split(",") if e.strip()))
+        split = None if is_url else _split_extras_suffix(target)  # pip: paths only
+        if split is not None:
+            target, inner = split
+            extras = tuple(sorted(e.strip() for e in inner.split(",") if e.strip()))
         if not target:
             raise _LineError(
                 "empty path or URL", f"cannot parse {quote_fragment(text)!r}: empty path or URL"
@@ -681,6 +692,18 @@ def _lookup_option(token: str) -> _OptSpec | None:
     return _BY_SHORT.get(token)
 
 
+#: A quote, a backslash, or whitespace other than shlex's (space, tab, CR, LF).
+_NOT_PLAIN_RE = re.compile(r"['\"\\]|[^\S \t\r\n]")
+
+
+def _split_options(options: str) -> list[str]:
+    """``shlex.split`` (as pip), with a fast path for the usual text without quotes or
+    backslashes (then shlex only splits at its whitespace: space, tab, CR, LF)."""
+    if not _NOT_PLAIN_RE.search(options):
+        return [token for token in re.split(r"[ \t\r\n]+", options) if token]
+    return shlex.split(options, comments=False, posix=True)
+
+
 def _parse_options(options: str) -> list[tuple[_OptSpec, str | None, int]]:
     """The option part of a line, read as pip's optparse parser reads it: ``--opt=value``,
     ``--opt value``, ``-xvalue``, ``-x value`` (a value may start with ``-``), unique
@@ -690,7 +713,7 @@ def _parse_options(options: str) -> list[tuple[_OptSpec, str | None, int]]:
     :class:`_LineError`.
     """
     try:
-        tokens = shlex.split(options, comments=False, posix=True)
+        tokens = _split_options(options)
     except ValueError as exc:
         raise _LineError(
             "cannot split the options",
