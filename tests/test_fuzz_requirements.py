@@ -14,6 +14,7 @@ from pathlib import PurePosixPath
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from byte_choices import Choices
 from pipwarden.errors import InputError
 from pipwarden.sources.requirements import (
     RequirementsFile,
@@ -27,7 +28,7 @@ FUZZ = settings(max_examples=int(os.environ.get("PIPWARDEN_FUZZ_EXAMPLES", "5000
 
 SEPARATORS = ["\n", "\r\n", "\r", "\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028",
               "\u2029"]
-_PIECES = st.sampled_from([
+_PIECES = [
     *SEPARATORS, "\\", "#", " #", "-", "--", "=", "==", ">=", "~=", "!=", "===", ";", "@",
     "[", "]", ",", "'", '"', " ", "\t", "${", "}", "${HOME}", "${PW_FUZZ}", "pkg", "Foo_Bar",
     "1.0", "+cpu", ".*", "-r ", "-c ", "-e ", "-i ", "--hash=sha256:", "--hash=md5:ab",
@@ -35,11 +36,20 @@ _PIECES = st.sampled_from([
     "https://u:p@h.example/x-1.0.tar.gz", "#egg=", "git+https://g.example/r.git",
     "file:///etc/passwd", "python_version", " and ", " or ", "(", ")", "\ufeff", "\x00",
     "9" * 1200, "1" * 5000, "\\\n" * 300, "a.txt", "b.txt", "../", "/dev/zero",
-])
-FUZZ_TEXT = st.lists(
-    st.one_of(_PIECES, st.text(st.characters(blacklist_categories=("Cs",)), max_size=8)),
-    max_size=24,
-).map("".join)
+]
+
+
+def fuzz_text(data: bytes) -> str:
+    """Text built from ``data``: pieces of requirements syntax, separators and any code
+    point but surrogates."""
+    c = Choices(data)
+    out = []
+    while c.at < len(data):
+        out.append(c.char() if c.below(4) == 0 else c.pick(_PIECES))
+    return "".join(out)
+
+
+FUZZ_TEXT = st.binary(max_size=64).map(fuzz_text)
 ENVIRON = {"PW_FUZZ": "x==1 --hash=sha256:${PW_FUZZ}${PW_FUZZ}", "HOME": "/home/fuzz"}
 
 
@@ -56,7 +66,7 @@ def _check_outcome(call: object) -> None:
 
 
 @FUZZ
-@given(FUZZ_TEXT, st.dictionaries(st.sampled_from(["a.txt", "b.txt"]), FUZZ_TEXT, max_size=2),
+@given(FUZZ_TEXT, st.fixed_dictionaries({}, optional={"a.txt": FUZZ_TEXT, "b.txt": FUZZ_TEXT}),
        st.booleans())
 @example("pkg==" + "1" * 5000, {}, False)
 @example("\\\n" * 5000 + "pkg", {}, False)

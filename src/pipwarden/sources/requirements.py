@@ -1,23 +1,32 @@
-"""pip's requirements-file format, read without pip.
+"""pip's requirements-file format, read without pip, exactly as pip reads it.
 
 The file goes through a small pipeline over ``(lineno, text)`` pairs, in the order pip
-applies the same steps:
+applies the same steps (a differential test against pip's own parser keeps it so):
 
-1. split into physical lines (``\\n`` or ``\\r\\n``; the file's newline is remembered so that
-   ``lint --fix`` can write it back unchanged);
+0. decode the bytes as pip does (:func:`decode_requirements`: a UTF-8/UTF-16/UTF-32
+   byte-order mark, else a PEP 263 ``coding:`` line, else UTF-8, else the locale);
+1. split into physical lines with :meth:`str.splitlines` (``\\n``, ``\\r\\n``, and also
+   ``\\r``, ``\\v``, ``\\f``, ``\\x1c``-``\\x1e``, ``\\x85``, U+2028, U+2029: a comment
+   followed by any of them ends there); the file's newline is remembered so that
+   ``lint --fix`` can write it back unchanged;
 2. join ``\\`` continuations into logical lines that keep the first line number (a comment
-   line ends a continuation, as in pip);
-3. split off the comment (``#`` at the start or after whitespace; the ``#egg=`` fragment
-   of a URL is not a comment);
-4. split the requirement from its options at the first token that starts with ``-``
-   (markers hold spaces and quotes, so the whole line is never shlex-split);
-5. expand ``${VAR}`` from the environment (upper case, digits, underscore; unknown
+   line ends a continuation; a continued line loses the backslashes at both ends);
+3. strip the comment (``#`` at the start or after whitespace; the ``#egg=`` fragment of a
+   URL is not a comment) and surrounding whitespace; drop empty lines;
+4. expand ``${VAR}`` from the environment (upper case, digits, underscore; unset or empty
    variables are left as written);
-6. parse options (``-r``/``-c`` includes are followed relative to the including file) and
-   the requirement (PEP 508 through :mod:`packaging`, or a URL / VCS / local path).
+5. split the requirement from its options at the first space-separated token that starts
+   with ``-`` (markers hold spaces and quotes, so the requirement is never shlex-split);
+6. parse the options as pip's optparse does (``-r``/``-c`` includes are followed relative
+   to the including file) and the requirement (PEP 508 through :mod:`packaging`, or a
+   URL / VCS / local path).
 
-Nothing is installed, downloaded or executed. Remote includes (``-r https://…``) are
-recorded and reported, not fetched.
+Hostile files: only regular files are read (``-r /dev/zero`` and FIFOs are refused), up
+to :data:`MAX_FILE_BYTES`, with includes nested at most :data:`MAX_INCLUDE_DEPTH` deep.
+Error messages quote at most a short redacted fragment of the line as written (never a
+``${VAR}`` value), and nothing of a file outside the project root (``root``), which is
+still read as pip reads it. Nothing is installed, downloaded or executed. Remote includes
+(``-r https://…``) are recorded and reported, not fetched.
 """
 
 from __future__ import annotations
@@ -45,15 +54,22 @@ from pipwarden.redact import redact_text
 
 __all__ = [
     "HASH_ALGORITHMS",
+    "LINE_BREAKS",
+    "MAX_FILE_BYTES",
+    "MAX_INCLUDE_DEPTH",
     "LogicalLine",
     "OptionLine",
     "RequirementParts",
     "RequirementsFile",
     "Resolver",
+    "decode_requirements",
     "name_is_written",
     "parse_requirement_string",
     "parse_requirements",
     "parse_requirements_text",
+    "project_root_for",
+    "quote_fragment",
+    "read_bytes",
     "requirement_parts",
 ]
 
