@@ -160,6 +160,25 @@ def test_a_requirements_file_that_is_a_symlink_out_of_the_project_is_never_quote
         assert FAKE_AWS not in out + err and "aws_secret_access_key" not in out + err, argv[0]
 
 
+def test_a_bare_secret_line_outside_the_project_is_never_reported_as_a_path(
+    tmp_path: Path, real_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A key alone on a line (``/`` in it) would read as a local-path requirement, and
+    reports print those; from a file outside the project it is refused, unquoted."""
+    outside = tmp_path / "home" / "token.txt"
+    outside.parent.mkdir()
+    outside.write_text(f"{FAKE_AWS}\n")
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "requirements.txt").write_text(f"-r {outside}\n")
+    for argv in (["audit", "-r", str(project / "requirements.txt"), "--db", str(real_db),
+                  "--offline", "--project", str(project)],
+                 ["check", "--offline", "--db", str(real_db), str(project)]):
+        code, out, err = run(argv, capsys)
+        assert FAKE_AWS not in out + err and "FAKEKEY" not in out + err, argv[0]
+        assert code == 2 and "token.txt:1:" in err, argv[0]
+
+
 def test_a_monorepo_include_outside_the_project_is_still_audited(
     tmp_path: Path, real_db: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

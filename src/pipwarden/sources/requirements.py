@@ -744,7 +744,7 @@ def _parse_options(options: str) -> list[tuple[_OptSpec, str | None, int]]:
         if token == "--":  # noqa: S105 (not a password)
             break
         if not token.startswith("-") or len(token) == 1:
-            log.debug("ignoring stray argument %r", quote_fragment(token))
+            log.debug("ignoring a stray argument among the options")
             continue
         value: str | None = None
         explicit = False
@@ -987,6 +987,15 @@ def _written_parts(
     return req, [value for _, value, _ in unexpanded]
 
 
+def _bare_local_path(url: str | None) -> bool:
+    """A local path that is no archive: pip installs it only when it is a folder; in a
+    file outside the project it is far likelier a secret with a ``/`` in it, which a
+    report would print, so there it is refused."""
+    if url is None or "://" in url or url.lower().startswith(("file:", *_VCS_PREFIXES)):
+        return False
+    return not url.lower().endswith(_ARCHIVE_SUFFIXES)
+
+
 def _handle_line(
     item: _LineItems,
     req_text: str,
@@ -1058,6 +1067,8 @@ def _handle_line(
         kind = "editable" if editable else "requirement"
         try:
             parsed = parse_requirement_string(text, editable=editable)
+            if where.outside and _bare_local_path(parsed.url):
+                raise _LineError("cannot parse requirement")
         except ValueError as exc:
             ctx.fail(where.error(exc))
             return "error"
@@ -1098,8 +1109,8 @@ def _include(
         return None
     if _REMOTE_RE.match(target):
         if not target.lower().startswith("file:"):
-            log.warning("%s:%d: remote include %s is not followed", parent, lineno,
-                        quote_fragment(target))
+            shown = "" if where.outside else " " + quote_fragment(target)
+            log.warning("%s:%d: remote include%s is not followed", parent, lineno, shown)
             return None
         target = unquote(urlsplit(target).path)
     if ctx.resolver is None:
