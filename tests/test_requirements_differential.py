@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 from hypothesis import HealthCheck, event, example, given, settings
@@ -250,6 +251,9 @@ def pipwarden_summary(path: Path) -> set[Summary] | str:
     out: set[Summary] = set()
     for dep in parsed.dependencies:
         url = dep.url
+        if url is not None and not url.startswith(("file:", "git+", "hg+", "svn+", "bzr+",
+                                                   "http://", "https://")):
+            url = "file://" + url  # a local path (pip reads "ahttps://…" as one too)
         out.add((
             Path(dep.location.path).name,
             dep.location.line,
@@ -264,12 +268,25 @@ def pipwarden_summary(path: Path) -> set[Summary] | str:
     return out
 
 
+def _url_key(url: str | None) -> str | None:
+    """pip turns a local path into a ``file://`` URL of its absolute path; pipwarden keeps
+    the path as written: compare local paths by their last segment, URLs as they are."""
+    if url is None or not url.startswith("file://"):
+        return url
+    return "path:" + unquote(url.rstrip("/").rsplit("/", 1)[-1])
+
+
 def _comparable(summary: set[Summary] | str) -> set[Summary] | str:
     """URL requirements: pip names only what an egg fragment, a wheel or ``name @``
     names (pipwarden also guesses from sdist file names); compare names where pip has one."""
     if isinstance(summary, str):
         return summary
-    return {s[:2] + s[3:] if s[6] else s for s in summary}
+    out = set()
+    for s in summary:
+        if s[6]:
+            s = (*s[:2], *s[3:6], _url_key(s[6]), *s[7:])
+        out.add(s)
+    return out
 
 
 def safe(value: object) -> str:
@@ -350,6 +367,9 @@ def _quiet_pip() -> Iterator[None]:
     {"requirements.txt": b"-i https://idx.example/simple\n\\\n#\n\\a\n"},
     # "key = a/b/c" is no local path either (a credentials file read as requirements)
     {"requirements.txt": b"aws_secret_access_key = abc/def/ghi\n"},
+    # a continuation glues "a" to a URL: pip reads a local wheel path "ahttps:/..."
+    {"requirements.txt":
+     b"#aaa\na\\\n\\\nhttps://files.example/pkg/requests-2.31.0-py3-none-any.whl\n"},
 ])
 def test_pipwarden_reads_requirements_files_as_pip_does(files: list[dict[str, bytes]]) -> None:
     for one in files:
