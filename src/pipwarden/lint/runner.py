@@ -22,13 +22,13 @@ from pipwarden.lint import (
     urls,
 )
 from pipwarden.lint.engine import (
+    WRITABLE_ENCODINGS,
     Edit,
     Finding,
     LintConfig,
     LintContext,
     LintReport,
     Selection,
-    WRITABLE_ENCODINGS,
     apply_edits,
     read_requirements_text,
     read_text,
