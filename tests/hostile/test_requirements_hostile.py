@@ -342,3 +342,14 @@ def test_pathological_lines_are_read_in_linear_time(text: str) -> None:
     except InputError as exc:
         assert len(str(exc)) < 400
     assert time.perf_counter() - started < 3.0
+
+
+def test_error_fragments_are_redacted_before_they_are_cut(
+    tmp_path: Path, real_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A token longer than the quoted fragment must not show its first characters."""
+    req = tmp_path / "requirements.txt"
+    req.write_text(f"pkg @ https://ci:{SECRET * 20}@pkgs.example/pkg.whl ; bad marker ==\n")
+    code, out, err = audit(req, real_db, tmp_path, capsys)
+    assert code == 2 and "requirements.txt:1:" in err
+    assert "Zq8SECRET" not in out + err and "glpat" not in out + err

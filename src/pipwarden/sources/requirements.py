@@ -387,9 +387,9 @@ def quote_fragment(text: str, limit: int = QUOTE_CHARS) -> str:
     Credentials are masked before the text is shortened (so a cut never reveals part of
     a secret), and unprintable characters (controls, lone surrogates) become ``?``.
     """
-    shown = redact_text(text[: limit * 4])
+    shown = redact_text(text)[: limit * 4]  # the whole text: a cut could split a URL
     shown = "".join(ch if ch.isprintable() else "?" for ch in shown)
-    if len(shown) > limit or len(text) > limit * 4:
+    if len(shown) > limit:
         shown = shown[: limit - 1] + "\u2026"
     return shown
 
