@@ -25,6 +25,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+# pip is the oracle; a venv always has it, and a missing pip must fail, not skip, the run.
+import pip._internal.network.session as pip_session
+import pip._internal.req.constructors as pip_constructors
+import pip._internal.req.req_file as pip_req_file
 import pytest
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
@@ -36,9 +40,7 @@ from byte_choices import Choices
 from pipwarden.errors import InputError
 from pipwarden.sources.requirements import parse_requirements
 
-pip_req_file = pytest.importorskip("pip._internal.req.req_file")
-pip_constructors = pytest.importorskip("pip._internal.req.constructors")
-pip_session = pytest.importorskip("pip._internal.network.session")
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # pip internals
 
 FILES_PER_EXAMPLE = 4
 EXAMPLES = int(os.environ.get("PIPWARDEN_DIFF_EXAMPLES", str(2000 // FILES_PER_EXAMPLE + 1)))
