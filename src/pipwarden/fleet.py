@@ -28,7 +28,7 @@ from pipwarden.settings import Settings
 from pipwarden.slim.overlap import CATEGORIES
 from pipwarden.sources.project import DependencyFile, discover, kind_of, not_checked_file
 from pipwarden.sources.pyproject import read_pyproject
-from pipwarden.sources.requirements import parse_requirements
+from pipwarden.sources.requirements import parse_requirements, project_root_for
 
 __all__ = [
     "SKIP_DIRS",
@@ -335,7 +335,9 @@ def read_project(root: Path, *, name: str | None = None) -> FleetProject:
     for path in project.requirements:
         files.append(str(path))
         try:
-            parsed = parse_requirements(path, environ={}, collect_errors=True)
+            parsed = parse_requirements(
+                path, environ={}, collect_errors=True, root=project_root_for(path, root)
+            )
         except InputError as exc:
             errors.append(str(exc))
             continue

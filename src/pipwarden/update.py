@@ -83,7 +83,7 @@ from pipwarden.snapshots import (
 )
 from pipwarden.sources.environment import read_environment
 from pipwarden.sources.graph import DependencyGraph
-from pipwarden.sources.requirements import parse_requirements
+from pipwarden.sources.requirements import parse_requirements, project_root_for
 
 if TYPE_CHECKING:
     from pipwarden.audit import AuditReport
@@ -852,7 +852,7 @@ def _collect_sources(project: Path, policy: Policy, state: Path) -> _Sources:
     labels: list[str] = []
     index_options: list[tuple[str, str, str | None]] = []
     for file in files:
-        parsed = parse_requirements(file)
+        parsed = parse_requirements(file, root=project_root_for(file, project))
         for dep in parsed.dependencies:
             if not dep.constraint:
                 names.setdefault(dep.name, (str(dep.location), dep.specifier))

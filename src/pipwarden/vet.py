@@ -199,11 +199,15 @@ def exact_version(specifier: str) -> str | None:
     return None
 
 
-def requests_from_file(path: Path) -> list[VetRequest]:
-    """Every requirement of a requirements file (``-r`` includes followed, ``-c`` skipped)."""
+def requests_from_file(path: Path, *, root: Path | None = None) -> list[VetRequest]:
+    """Every requirement of a requirements file (``-r`` includes followed, ``-c`` skipped).
+
+    ``root`` is the project root (default: the file's folder): bad lines of files outside
+    it are reported by file and line only.
+    """
     from pipwarden.sources.requirements import parse_requirements
 
-    parsed = parse_requirements(path)
+    parsed = parse_requirements(path, root=root)
     out: list[VetRequest] = []
     for dep in parsed.dependencies:
         if dep.constraint:

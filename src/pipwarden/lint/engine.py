@@ -24,6 +24,7 @@ __all__ = [
     "Rule",
     "Selection",
     "apply_edits",
+    "read_requirements_text",
     "read_text",
     "rule",
 ]
@@ -161,6 +162,23 @@ def read_text(path: str) -> str:
         raise InputError(f"not UTF-8 text ({exc.reason})", path=path) from None
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", path=path) from None
+
+
+#: Encodings ``lint --fix`` can write back as they were read (it writes UTF-8).
+WRITABLE_ENCODINGS = frozenset({"utf-8", "utf-8-sig"})
+
+
+def read_requirements_text(path: str) -> tuple[str, str]:
+    """A requirements file's text decoded as pip decodes it (BOM, coding line, UTF-8,
+    locale), and the encoding. A UTF-8 byte-order mark is kept as ``\ufeff`` at the
+    start of the text so that offsets and a UTF-8 rewrite keep it."""
+    from pipwarden.sources.requirements import decode_requirements, read_bytes
+
+    data = read_bytes(path)
+    if data is None:
+        raise InputError("no such file", path=path)
+    text, encoding = decode_requirements(data, path)
+    return ("\ufeff" + text if encoding == "utf-8-sig" else text), encoding
 
 
 def apply_edits(text: str, fixes: Iterable[tuple[Edit, ...]]) -> tuple[str, int]:

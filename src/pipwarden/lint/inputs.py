@@ -11,6 +11,7 @@ checked but never rewritten.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from pipwarden.errors import InputError
 from pipwarden.models import Dependency
@@ -120,10 +121,11 @@ def _entry(dependency: Dependency, text: str, start: int) -> ReqEntry:
     )
 
 
-def scan_requirements(path: str, text: str) -> Scanned:
+def scan_requirements(path: str, text: str, *, root: Path | str | None = None) -> Scanned:
     """A requirements file as written: no ``${VAR}`` expansion, includes listed (the
-    runner reads each included file itself); bad lines become errors."""
-    parsed = parse_requirements_text(text, path, environ={}, collect_errors=True)
+    runner reads each included file itself); bad lines become errors. With ``root``
+    (the project root), bad lines of a file outside it are reported without content."""
+    parsed = parse_requirements_text(text, path, environ={}, collect_errors=True, root=root)
     offsets = {line.lineno: line.offset for line in parsed.lines}
     entries = []
     for dependency in parsed.dependencies:

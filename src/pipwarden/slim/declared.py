@@ -19,7 +19,11 @@ from pipwarden.models import Dependency, Location
 from pipwarden.slim.imports import FileProblem
 from pipwarden.sources.project import discover
 from pipwarden.sources.pyproject import read_pyproject
-from pipwarden.sources.requirements import name_is_written, parse_requirements
+from pipwarden.sources.requirements import (
+    name_is_written,
+    parse_requirements,
+    project_root_for,
+)
 
 __all__ = ["Declared", "lowest_python", "read_declared"]
 
@@ -63,7 +67,9 @@ def read_declared(root: Path) -> Declared:
         if rel in files:
             continue  # already read as an include
         try:
-            parsed = parse_requirements(path, collect_errors=True)
+            parsed = parse_requirements(
+                path, collect_errors=True, root=project_root_for(path, root)
+            )
         except InputError as exc:
             problems.append(_problem(exc, root))
             files.append(rel)

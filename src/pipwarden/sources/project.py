@@ -45,9 +45,11 @@ _CONTENT_CAP = 1 << 20  # bytes read to decide whether a setup.cfg declares depe
 def _read_requirements(
     path: Path, root: Path
 ) -> tuple[Sequence[Dependency], Sequence[NotChecked]]:
-    from pipwarden.sources.requirements import parse_requirements
+    """pip's requirements format; bad lines of files outside ``root`` (the project) are
+    reported by file and line only."""
+    from pipwarden.sources.requirements import parse_requirements, project_root_for
 
-    return parse_requirements(path).dependencies, ()
+    return parse_requirements(path, root=project_root_for(path, root)).dependencies, ()
 
 
 def _read_pyproject(path: Path, root: Path) -> tuple[Sequence[Dependency], Sequence[NotChecked]]:

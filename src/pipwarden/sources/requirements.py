@@ -1,33 +1,47 @@
-"""pip's requirements-file format, read without pip.
+"""pip's requirements-file format, read without pip, exactly as pip reads it.
 
 The file goes through a small pipeline over ``(lineno, text)`` pairs, in the order pip
-applies the same steps:
+applies the same steps (a differential test against pip's own parser keeps it so):
 
-1. split into physical lines (``\\n`` or ``\\r\\n``; the file's newline is remembered so that
-   ``lint --fix`` can write it back unchanged);
+0. decode the bytes as pip does (:func:`decode_requirements`: a UTF-8/UTF-16/UTF-32
+   byte-order mark, else a PEP 263 ``coding:`` line, else UTF-8, else the locale);
+1. split into physical lines with :meth:`str.splitlines` (``\\n``, ``\\r\\n``, and also
+   ``\\r``, ``\\v``, ``\\f``, ``\\x1c``-``\\x1e``, ``\\x85``, U+2028, U+2029: a comment
+   followed by any of them ends there); the file's newline is remembered so that
+   ``lint --fix`` can write it back unchanged;
 2. join ``\\`` continuations into logical lines that keep the first line number (a comment
-   line ends a continuation, as in pip);
-3. split off the comment (``#`` at the start or after whitespace; the ``#egg=`` fragment
-   of a URL is not a comment);
-4. split the requirement from its options at the first token that starts with ``-``
-   (markers hold spaces and quotes, so the whole line is never shlex-split);
-5. expand ``${VAR}`` from the environment (upper case, digits, underscore; unknown
+   line ends a continuation; a continued line loses the backslashes at both ends);
+3. strip the comment (``#`` at the start or after whitespace; the ``#egg=`` fragment of a
+   URL is not a comment) and surrounding whitespace; drop empty lines;
+4. expand ``${VAR}`` from the environment (upper case, digits, underscore; unset or empty
    variables are left as written);
-6. parse options (``-r``/``-c`` includes are followed relative to the including file) and
-   the requirement (PEP 508 through :mod:`packaging`, or a URL / VCS / local path).
+5. split the requirement from its options at the first space-separated token that starts
+   with ``-`` (markers hold spaces and quotes, so the requirement is never shlex-split);
+6. parse the options as pip's optparse does (``-r``/``-c`` includes are followed relative
+   to the including file) and the requirement (PEP 508 through :mod:`packaging`, or a
+   URL / VCS / local path).
 
-Nothing is installed, downloaded or executed. Remote includes (``-r https://…``) are
-recorded and reported, not fetched.
+Hostile files: only regular files are read (``-r /dev/zero`` and FIFOs are refused), up
+to :data:`MAX_FILE_BYTES`, with includes nested at most :data:`MAX_INCLUDE_DEPTH` deep.
+Error messages quote at most a short redacted fragment of the line as written (never a
+``${VAR}`` value), and nothing of a file outside the project root (``root``), which is
+still read as pip reads it. Nothing is installed, downloaded or executed. Remote includes
+(``-r https://…``) are recorded and reported, not fetched.
 """
 
 from __future__ import annotations
 
+import codecs
+import locale
 import logging
 import os
 import re
 import shlex
+import stat
+import sys
+from bisect import bisect_right
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -40,15 +54,22 @@ from pipwarden.redact import redact_text
 
 __all__ = [
     "HASH_ALGORITHMS",
+    "LINE_BREAKS",
+    "MAX_FILE_BYTES",
+    "MAX_INCLUDE_DEPTH",
     "LogicalLine",
     "OptionLine",
     "RequirementParts",
     "RequirementsFile",
     "Resolver",
+    "decode_requirements",
     "name_is_written",
     "parse_requirement_string",
     "parse_requirements",
     "parse_requirements_text",
+    "project_root_for",
+    "quote_fragment",
+    "read_bytes",
     "requirement_parts",
 ]
 
@@ -64,9 +85,12 @@ _ENV_VAR_RE = re.compile(r"\$\{([A-Z0-9_]+)\}")
 _SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 _VCS_PREFIXES = ("git+", "hg+", "svn+", "bzr+")
 _NAME_AT_RE = re.compile(r"^\s*[A-Za-z0-9][A-Za-z0-9._\-]*\s*(\[[^\]]*\])?\s*@")
-_EXTRAS_SUFFIX_RE = re.compile(r"^(.+?)(\[[^\]]*\])$")
+#: Characters no local path requirement holds (pip rejects such a line as a requirement).
+_NOT_A_PATH_RE = re.compile(r"[\s=<>!\"']")
+_PIP_EGG_RE = re.compile(r"[#&]egg=([^&]*)")
 _EGG_RE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._\-]*)(\[[^\]]*\])?$")
-_ARCHIVE_SUFFIXES = (".whl", ".zip", ".tar.gz", ".tgz", ".tar", ".tar.bz2", ".tbz", ".tar.xz")
+_ARCHIVE_SUFFIXES = (".whl", ".zip", ".tar.gz", ".tgz", ".tar", ".tar.bz2", ".tbz", ".tar.xz",
+                     ".txz", ".tlz", ".tar.lz", ".tar.lzma")
 
 
 @dataclass(frozen=True)
@@ -96,6 +120,7 @@ _OPTIONS: tuple[_OptSpec, ...] = (
     _OptSpec("--hash", None, True),
 )
 _BY_LONG = {spec.long: spec for spec in _OPTIONS}
+_BY_LONG["--pypi-url"] = _BY_LONG["--index-url"]  # pip's old alias
 _BY_SHORT = {spec.short: spec for spec in _OPTIONS if spec.short}
 
 
@@ -201,27 +226,34 @@ class RequirementsFile:
 # ---------------------------------------------------------------------------------------
 # pipeline steps
 
+#: The characters :meth:`str.splitlines` breaks at (``\r\n`` counts as one break). pip
+#: splits requirements files with it, so every one of them ends a line, not only ``\n``.
+LINE_BREAKS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
 
-def _physical_lines(text: str) -> tuple[list[str], str, list[int]]:
-    """Split on ``\\n``; drop a trailing ``\\r``; report the file's newline convention and
-    the offset of each line's first character in ``text``."""
-    start = 0
-    if text.startswith("\ufeff"):
-        start = 1
+
+def _physical_lines(text: str, start: int) -> tuple[list[str], str, list[int]]:
+    """Split ``text[start:]`` exactly as pip does (:meth:`str.splitlines`); report the
+    file's newline convention (for ``lint --fix``) and the offset of each line in ``text``."""
     first_nl = text.find("\n")
     newline = "\r\n" if first_nl > 0 and text[first_nl - 1] == "\r" else "\n"
-    lines = text[start:].split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
+    lines: list[str] = []
     offsets: list[int] = []
-    for line in lines:
-        offsets.append(start)
-        start += len(line) + 1
-    return [line[:-1] if line.endswith("\r") else line for line in lines], newline, offsets
+    pos = start
+    for piece in text[start:].splitlines(keepends=True):
+        offsets.append(pos)
+        pos += len(piece)
+        if piece.endswith("\r\n"):
+            lines.append(piece[:-2])
+        elif piece and piece[-1] in LINE_BREAKS:
+            lines.append(piece[:-1])
+        else:
+            lines.append(piece)
+    return lines, newline, offsets
 
 
 def _is_comment_line(line: str) -> bool:
-    return line.lstrip().startswith("#")
+    """pip's test for a comment line inside a continuation (``COMMENT_RE.match``)."""
+    return line.lstrip()[:1] == "#"
 
 
 @dataclass
@@ -229,60 +261,137 @@ class _Joined:
     lineno: int
     end_lineno: int
     physical: list[str] = field(default_factory=list)
-    # (offset in joined text, physical line number) of each segment start
-    segments: list[tuple[int, int]] = field(default_factory=list)
-    text: str = ""
+    # (offset in the joined text, physical line number, characters cut from its start)
+    segments: list[tuple[int, int, int]] = field(default_factory=list)
+    pieces: list[str] = field(default_factory=list)
+    size: int = 0
+
+    def add(self, line: str, piece: str, lineno: int, cut: int) -> None:
+        self.segments.append((self.size, lineno, cut))
+        self.physical.append(line)
+        self.pieces.append(piece)
+        self.size += len(piece)
+        self.end_lineno = lineno
+
+    @property
+    def text(self) -> str:
+        return "".join(self.pieces)
 
 
 def _join_lines(lines: list[str]) -> list[_Joined]:
-    """Join ``\\`` continuations. A comment line ends a continuation (pip does the same)."""
+    """Join ``\\`` continuations as pip does: a continued line loses every backslash at
+    either end (``str.strip("\\\\")``), pieces are joined without a space, the logical
+    line keeps the first line number, and a comment line ends a continuation (it is
+    kept, after a space, so that it still reads as a comment)."""
     out: list[_Joined] = []
     current: _Joined | None = None
     for index, line in enumerate(lines):
         lineno = index + 1
-        continued = line.endswith("\\") and not _is_comment_line(line)
-        piece = line[:-1] if continued else line
+        comment = _is_comment_line(line)
+        if comment or not line.endswith("\\"):
+            if current is None:
+                single = _Joined(lineno=lineno, end_lineno=lineno)
+                single.add(line, line, lineno, 0)
+                out.append(single)
+            else:
+                current.add(line, " " + line if comment else line, lineno, -1 if comment else 0)
+                out.append(current)
+                current = None
+            continue
         if current is None:
             current = _Joined(lineno=lineno, end_lineno=lineno)
-        elif _is_comment_line(line):
-            piece = " " + line  # keep the comment recognisable after joining
-        current.segments.append((len(current.text), lineno))
-        current.physical.append(line)
-        current.text += piece
-        current.end_lineno = lineno
-        if not continued:
-            out.append(current)
-            current = None
+        piece = line.strip("\\")
+        current.add(line, piece, lineno, len(line) - len(line.lstrip("\\")))
     if current is not None:
         out.append(current)
     return out
 
 
+def _comment_start(text: str) -> int:
+    """Where pip's comment pattern ``(^|\\s+)#.*$`` cuts the line: the first ``#`` at the
+    start or after whitespace (``-1``: none). A linear scan: the regular expression
+    itself backtracks quadratically over long runs of whitespace."""
+    at = text.find("#")
+    while at >= 0:
+        if at == 0 or text[at - 1].isspace():
+            return at
+        at = text.find("#", at + 1)
+    return -1
+
+
 def _split_comment(text: str) -> tuple[str, str | None]:
-    match = _COMMENT_RE.search(text)
-    if match is None:
+    at = _comment_start(text)
+    if at < 0:
         return text, None
-    comment = text[match.start() :].lstrip()[1:].strip()
-    return text[: match.start()], comment
+    return text[:at].rstrip(), text[at + 1 :].strip()
 
 
-def _break_args_options(content: str) -> tuple[str, int, str]:
-    """Split at the first space-separated token starting with ``-``.
-
-    Returns (requirement text, its offset in ``content``, options text).
-    """
-    stripped = content.lstrip()
-    start = len(content) - len(stripped)
-    tokens = stripped.split(" ")
+def _break_args_options(line: str) -> tuple[str, str]:
+    """pip's split of a (stripped) line into the requirement and the options: at the
+    first space-separated token that starts with ``-`` (markers hold spaces and quotes,
+    so the requirement is never shlex-split). The options are a suffix of ``line``."""
+    tokens = line.split(" ")
     for i, token in enumerate(tokens):
         if token.startswith("-"):
-            args = " ".join(tokens[:i]).strip()
-            return args, start, " ".join(tokens[i:])
-    return stripped.strip(), start, ""
+            return " ".join(tokens[:i]), " ".join(tokens[i:])
+    return line, ""
+
+
+#: A logical line may name at most this many ``${VAR}`` and grow to at most this size
+#: when they are expanded (pip has no cap: a variable whose value names itself doubles
+#: the line once per reference).
+MAX_ENV_REFERENCES = 64
+MAX_EXPANDED_LINE = 1024 * 1024
 
 
 def _expand_env(text: str, environ: Mapping[str, str]) -> str:
-    return _ENV_VAR_RE.sub(lambda m: environ.get(m.group(1), m.group(0)), text)
+    """pip's ``${NAME}`` expansion: each reference, in order, replaces every occurrence
+    of itself with the variable's value; unset or empty variables stay as written."""
+    if "${" not in text:
+        return text
+    names = _ENV_VAR_RE.findall(text)
+    if not names:
+        return text
+    if len(names) > MAX_ENV_REFERENCES:
+        raise _LineError(f"more than {MAX_ENV_REFERENCES} ${{VAR}} references")
+    for name in names:
+        value = environ.get(name)
+        if not value:
+            continue
+        token = "${" + name + "}"
+        count = text.count(token)
+        if count and len(text) + count * (len(value) - len(token)) > MAX_EXPANDED_LINE:
+            raise _LineError(
+                f"longer than {MAX_EXPANDED_LINE} characters after ${{VAR}} expansion"
+            )
+        text = text.replace(token, value)
+    return text
+
+
+class _LineError(ValueError):
+    """A line pip would reject. ``summary`` names the problem without quoting the file;
+    the message (default: the summary) may quote it, redacted and shortened."""
+
+    def __init__(self, summary: str, message: str | None = None) -> None:
+        super().__init__(message or summary)
+        self.summary = summary
+
+
+#: How much of a line an error message quotes.
+QUOTE_CHARS = 80
+
+
+def quote_fragment(text: str, limit: int = QUOTE_CHARS) -> str:
+    """A short, printable, redacted fragment of file content for an error message.
+
+    Credentials are masked before the text is shortened (so a cut never reveals part of
+    a secret), and unprintable characters (controls, lone surrogates) become ``?``.
+    """
+    shown = redact_text(text)[: limit * 4]  # the whole text: a cut could split a URL
+    shown = "".join(ch if ch.isprintable() else "?" for ch in shown)
+    if len(shown) > limit:
+        shown = shown[: limit - 1] + "\u2026"
+    return shown
 
 
 # ---------------------------------------------------------------------------------------
@@ -326,22 +435,26 @@ def _looks_like_url_or_path(text: str) -> bool:
         return True
     if head.lower().startswith("file:"):
         return True
-    if head.startswith((".", "/", "~")) or "/" in head or "\\" in head:
-        return True
+    if _NOT_A_PATH_RE.search(head):  # e.g. ``key = a/b`` from a file that is not one
+        return False
+    if head.startswith(".") or os.sep in head or (os.altsep and os.altsep in head):
+        return True  # pip's test for a path (``\\`` is a separator on Windows only)
     return head.lower().endswith(_ARCHIVE_SUFFIXES)
 
 
 def _name_from_url(target: str) -> tuple[str, str, tuple[str, ...]]:
     """(normalised name or "", raw name, extras) for a URL/VCS/path requirement."""
-    _, _, fragment = target.partition("#")
-    for part in fragment.split("&"):
-        key, _, value = part.partition("=")
-        if key == "egg" and value:
-            match = _EGG_RE.match(value)
-            if match:
-                inner = (match.group(2) or "[]")[1:-1]
-                extras = tuple(sorted(e.strip() for e in inner.split(",") if e.strip()))
-                return canonicalize_name(match.group(1)), match.group(1), extras
+    egg = _PIP_EGG_RE.search(target)
+    if egg is not None:  # pip reads the first ``#egg=``/``&egg=`` anywhere in the URL
+        match = _EGG_RE.fullmatch(egg.group(1))
+        if match is None:
+            raise _LineError(
+                "#egg= does not name a project",
+                f"cannot parse {quote_fragment(target)!r}: #egg= does not name a project",
+            )
+        inner = (match.group(2) or "[]")[1:-1]
+        extras = tuple(sorted(e.strip() for e in inner.split(",") if e.strip()))
+        return canonicalize_name(match.group(1)), match.group(1), extras
     base = target.partition("#")[0].partition("?")[0].rstrip("/\\")
     try:
         path = urlsplit(base).path if "://" in base else base
@@ -416,6 +529,39 @@ def _simple_specifier_ok(op: str, version: str) -> bool:
     return not (op == "~=" and len(parsed.release) < 2)
 
 
+#: Versions are compared as integers; Python refuses to convert very long digit strings
+#: (and pip would crash on them), so a requirement with one is refused up front.
+_MAX_DIGITS = 1000
+_HUGE_NUMBER_RE = re.compile(rf"\d{{{_MAX_DIGITS + 1}}}")
+
+
+def _split_extras_suffix(target: str) -> tuple[str, str] | None:
+    """``path[extra1,extra2]`` → (``path``, ``extra1,extra2``): the earliest ``[`` after
+    the first character with no ``]`` between it and the final ``]`` (a linear scan)."""
+    if not target.endswith("]"):
+        return None
+    closing = target.rfind("]", 0, len(target) - 1)
+    opening = target.find("[", max(closing + 1, 1), len(target) - 1)
+    if opening < 0:
+        return None
+    return target[:opening], target[opening + 1 : -1]
+
+
+def _check_editable_url(target: str, name: str) -> None:
+    """pip installs an editable URL only from version control, and only with a name."""
+    if not target.lower().startswith(_VCS_PREFIXES):
+        raise _LineError(
+            "an editable URL must be a version-control URL",
+            f"cannot parse -e {quote_fragment(target)!r}: an editable URL must be a "
+            "version-control URL (git+, hg+, svn+, bzr+)",
+        )
+    if not name:
+        raise _LineError(
+            "an editable URL needs #egg=NAME",
+            f"cannot parse -e {quote_fragment(target)!r}: add #egg=NAME (pip needs the name)",
+        )
+
+
 def parse_requirement_string(text: str, *, editable: bool = False) -> _ParsedReq:
     """Parse one requirement as pip accepts it on a line. Raises ``ValueError`` with a
     user-facing message (no file and line: the caller adds them)."""
@@ -432,18 +578,31 @@ def parse_requirement_string(text: str, *, editable: bool = False) -> _ParsedReq
             try:
                 marker = str(Requirement(f"x; {marker_text.strip()}").marker)
             except InvalidRequirement:
-                raise ValueError(
-                    f"cannot parse the marker of {redact_text(text)!r}: {marker_text.strip()!r}"
+                raise _LineError(
+                    "cannot parse the marker",
+                    f"cannot parse the marker of {quote_fragment(text)!r}: "
+                    f"{quote_fragment(marker_text.strip())!r}",
                 ) from None
         extras: tuple[str, ...] = ()
-        match = _EXTRAS_SUFFIX_RE.match(target)
-        if match and "://" not in match.group(2):
-            target = match.group(1)
-            extras = tuple(sorted(e.strip() for e in match.group(2)[1:-1].split(",") if e.strip()))
+        is_url = "://" in target or target.startswith(_VCS_PREFIXES)
+        split = None if is_url else _split_extras_suffix(target)  # pip: paths only
+        if split is not None:
+            target, inner = split
+            extras = tuple(sorted(e.strip() for e in inner.split(",") if e.strip()))
         if not target:
-            raise ValueError(f"cannot parse {redact_text(text)!r}: empty path or URL")
+            raise _LineError(
+                "empty path or URL", f"cannot parse {quote_fragment(text)!r}: empty path or URL"
+            )
         name, raw_name, egg_extras = _name_from_url(target)
+        if editable and is_url and not target.lower().startswith("file:"):
+            _check_editable_url(target, name)
         return _ParsedReq(name, raw_name, "", extras or egg_extras, marker, target)
+    if _HUGE_NUMBER_RE.search(text):
+        raise _LineError(
+            "a number is too long",
+            f'cannot parse "{quote_fragment(text)}": a number has more than '
+            f"{_MAX_DIGITS} digits",
+        )
     simple = _parse_simple(text)
     if simple is not None:
         return simple
@@ -454,16 +613,22 @@ def parse_requirement_string(text: str, *, editable: bool = False) -> _ParsedReq
     except InvalidRequirement as exc:
         suggestion = _suggest(text)
         if suggestion:
-            raise ValueError(
-                f'cannot parse "{redact_text(text)}" (did you mean "{redact_text(suggestion)}"?)'
+            raise _LineError(
+                "cannot parse requirement",
+                f'cannot parse "{quote_fragment(text)}" '
+                f'(did you mean "{quote_fragment(suggestion)}"?)',
             ) from None
         dangling = re.search(r"(===|==|>=|<=|!=|~=|<|>)\s*(,|;|$)", text)
         if dangling:
-            raise ValueError(
-                f'cannot parse "{redact_text(text)}": no version after "{dangling.group(1)}"'
+            raise _LineError(
+                "cannot parse requirement",
+                f'cannot parse "{quote_fragment(text)}": no version after "{dangling.group(1)}"',
             ) from None
         detail = str(exc).splitlines()[0] if str(exc) else "invalid requirement"
-        raise ValueError(f'cannot parse "{redact_text(text)}": {detail}') from None
+        raise _LineError(
+            "cannot parse requirement",
+            f'cannot parse "{quote_fragment(text)}": {quote_fragment(detail)}',
+        ) from None
     return _ParsedReq(
         name=canonicalize_name(req.name),
         raw_name=req.name,
@@ -531,55 +696,82 @@ def requirement_parts(text: str) -> RequirementParts | None:
 
 
 def _lookup_option(token: str) -> _OptSpec | None:
+    """optparse's lookup: a long option may be abbreviated to any unique prefix."""
     if token.startswith("--"):
         if token in _BY_LONG:
             return _BY_LONG[token]
-        prefixed = [spec for spec in _OPTIONS if spec.long.startswith(token)]
-        return prefixed[0] if len(prefixed) == 1 else None
+        prefixed = {name for name in _BY_LONG if name.startswith(token)}
+        specs = {_BY_LONG[name].long for name in prefixed}
+        if len(prefixed) > 1 and len(specs) > 1:
+            raise _LineError("ambiguous option", f"ambiguous option {quote_fragment(token)!r}")
+        return _BY_LONG[prefixed.pop()] if prefixed else None
     return _BY_SHORT.get(token)
 
 
-def _parse_options(options: str) -> list[tuple[_OptSpec, str | None, int]]:
-    """Tokens of the option part → (option, value, offset of the option in ``options``).
+#: A quote, a backslash, or whitespace other than shlex's (space, tab, CR, LF).
+_NOT_PLAIN_RE = re.compile(r"['\"\\]|[^\S \t\r\n]")
 
-    Raises ``ValueError`` with a message.
+
+def _split_options(options: str) -> list[str]:
+    """``shlex.split`` (as pip), with a fast path for the usual text without quotes or
+    backslashes (then shlex only splits at its whitespace: space, tab, CR, LF)."""
+    if not _NOT_PLAIN_RE.search(options):
+        return [token for token in re.split(r"[ \t\r\n]+", options) if token]
+    return shlex.split(options, comments=False, posix=True)
+
+
+def _parse_options(options: str) -> list[tuple[_OptSpec, str | None, int]]:
+    """The option part of a line, read as pip's optparse parser reads it: ``--opt=value``,
+    ``--opt value``, ``-xvalue``, ``-x value`` (a value may start with ``-``), unique
+    prefixes of long options, ``--`` ends the options, other arguments are ignored.
+
+    Returns (option, value, offset of the option in ``options``); raises
+    :class:`_LineError`.
     """
     try:
-        tokens = shlex.split(options, comments=False, posix=True)
+        tokens = _split_options(options)
     except ValueError as exc:
-        raise ValueError(f"cannot split options {redact_text(options)!r}: {exc}") from None
+        raise _LineError(
+            "cannot split the options",
+            f"cannot split options {quote_fragment(options)!r}: {exc}",
+        ) from None
     out: list[tuple[_OptSpec, str | None, int]] = []
     cursor = 0  # shlex keeps no positions: find each option again, left to right
     i = 0
     while i < len(tokens):
         token = tokens[i]
         i += 1
+        if token == "--":  # noqa: S105 (not a password)
+            break
         if not token.startswith("-") or len(token) == 1:
-            log.debug("ignoring stray argument %r", redact_text(token))
+            log.debug("ignoring a stray argument among the options")
             continue
         value: str | None = None
+        explicit = False
         if token.startswith("--"):
             name, eq, attached = token.partition("=")
             spec = _lookup_option(name)
             if eq:
-                value = attached
+                value, explicit = attached, True
         else:
             name, attached = token[:2], token[2:]
             spec = _lookup_option(name)
             if attached:
-                value = attached.removeprefix("=")
+                value, explicit = attached, True
         if spec is None:
-            raise ValueError(f"unknown option {name!r}")
+            raise _LineError("unknown option", f"unknown option {quote_fragment(name)!r}")
         found = options.find(name, cursor)
         offset = found if found >= 0 else cursor
         cursor = offset + len(name)
-        if spec.takes_value and value is None:
+        if spec.takes_value and not explicit:
             if i >= len(tokens):
-                raise ValueError(f"option {spec.long} needs a value")
+                raise _LineError(f"option {spec.long} needs a value")
             value = tokens[i]
             i += 1
-        elif not spec.takes_value and value is not None:
-            raise ValueError(f"option {spec.long} takes no value")
+        elif not spec.takes_value and explicit:
+            raise _LineError(f"option {spec.long} takes no value")
+        if spec.long == "--config-settings" and "=" not in (value or ""):
+            raise _LineError("--config-settings needs KEY=VALUE")
         if value:
             after = options.find(value, cursor)
             cursor = after + len(value) if after >= 0 else cursor
@@ -588,18 +780,31 @@ def _parse_options(options: str) -> list[tuple[_OptSpec, str | None, int]]:
 
 
 def _check_hash(value: str) -> str:
+    """``ALGORITHM:HEXDIGEST`` with one of pip's algorithms (pip checks the algorithm;
+    the digest must also be hexadecimal here)."""
     algo, sep, digest = value.partition(":")
-    if not sep or not digest:
-        raise ValueError(f"--hash={value!r} is not of the form ALGORITHM:HEXDIGEST")
-    if algo.lower() not in HASH_ALGORITHMS:
-        raise ValueError(f"--hash algorithm {algo!r} is not allowed (use sha256, sha384, sha512)")
+    if not sep:
+        raise _LineError("--hash is not ALGORITHM:HEXDIGEST",
+                         f"--hash={quote_fragment(value)!r} is not of the form "
+                         "ALGORITHM:HEXDIGEST")
+    if algo not in HASH_ALGORITHMS:
+        raise _LineError("--hash algorithm not allowed",
+                         f"--hash algorithm {quote_fragment(algo)!r} is not allowed "
+                         "(use sha256, sha384, sha512)")
     if not re.fullmatch(r"[0-9A-Fa-f]+", digest):
-        raise ValueError(f"--hash={value!r}: the digest is not hexadecimal")
-    return f"{algo.lower()}:{digest.lower()}"
+        raise _LineError("--hash digest not hexadecimal",
+                         f"--hash={quote_fragment(value)!r}: the digest is not hexadecimal")
+    return f"{algo}:{digest.lower()}"
 
 
 # ---------------------------------------------------------------------------------------
 # the parser
+
+#: A requirements file larger than this is refused (``-r /dev/zero`` is refused anyway:
+#: only regular files are read).
+MAX_FILE_BYTES = 16 * 1024 * 1024
+#: ``-r``/``-c`` includes nest at most this deep.
+MAX_INCLUDE_DEPTH = 32
 
 
 @dataclass
@@ -607,6 +812,8 @@ class _Context:
     environ: Mapping[str, str]
     resolver: Resolver | None
     collect: bool
+    root: str | None = None  # real path of the project root; None: every file is inside
+    exact_paths: bool = False  # give the resolver the path pip opens (not normalised)
     errors: list[InputError] = field(default_factory=list)
     parsed: dict[tuple[str, bool], RequirementsFile] = field(default_factory=dict)
 
@@ -615,18 +822,62 @@ class _Context:
             raise error
         self.errors.append(error)
 
+    def outside(self, path: str) -> bool:
+        """Does ``path`` (after following symlinks) leave the project root?"""
+        if self.root is None:
+            return False
+        return not _is_under(os.path.realpath(path), self.root)
+
+
+def _is_under(path: str, root: str) -> bool:
+    try:
+        return os.path.commonpath([path, root]) == root
+    except ValueError:  # another drive
+        return False
+
 
 def _position(joined: _Joined, offset: int) -> tuple[int, int]:
     """Physical (line, 1-based column) of an offset in the joined text."""
-    line, start = joined.lineno, 0
-    for seg_start, seg_line in joined.segments:
-        if seg_start <= offset:
-            line, start = seg_line, seg_start
-    return line, offset - start + 1
+    starts = [seg[0] for seg in joined.segments]
+    index = max(bisect_right(starts, offset) - 1, 0)
+    seg_start, line, cut = joined.segments[index]
+    return line, max(offset - seg_start + cut, 0) + 1
 
 
 def _include_key(path: str) -> str:
-    return os.path.normcase(os.path.normpath(Path(path).absolute()))
+    return os.path.normcase(os.path.realpath(path))
+
+
+@dataclass(frozen=True)
+class _Where:
+    """How errors of one logical line are worded: where it is and what may be quoted."""
+
+    path: str
+    line: int
+    suffix: str
+    outside: bool
+    written: str
+    expanded: bool
+
+    def error(self, exc: ValueError | str, *, line: int | None = None) -> InputError:
+        """The line's error, quoting only what may be shown: nothing of a file outside
+        the project, the line as written (never expanded) after ``${VAR}`` expansion.
+
+        A ``str`` is a message that quotes nothing of the file; a :class:`_LineError`
+        carries a summary that quotes nothing and a message that may.
+        """
+        if isinstance(exc, str):
+            summary = message = exc
+        elif isinstance(exc, _LineError):
+            summary, message = exc.summary, str(exc)
+        else:  # an unexpected parser complaint: quote it shortened and redacted
+            summary = "cannot parse this line"
+            message = f"{summary}: {quote_fragment(str(exc))}"
+        if self.outside:
+            message = f"{summary} (line not shown: the file is outside the project)"
+        elif self.expanded:
+            message = f'{summary}: "{quote_fragment(self.written)}" (after ${{VAR}} expansion)'
+        return InputError(message + self.suffix, path=self.path, line=line or self.line)
 
 
 def _parse(
@@ -636,8 +887,10 @@ def _parse(
     *,
     constraint: bool,
     stack: tuple[tuple[str, str, int], ...],
+    skip_bom: bool = True,
 ) -> RequirementsFile:
-    physical, newline, line_offsets = _physical_lines(text)
+    start = 1 if skip_bom and text.startswith("\ufeff") else 0
+    physical, newline, line_offsets = _physical_lines(text, start)
     dependencies: list[Dependency] = []
     options: list[OptionLine] = []
     lines: list[LogicalLine] = []
@@ -647,102 +900,47 @@ def _parse(
     if stack:
         parent_path, _, parent_line = stack[-1]
         suffix = f" (included from {parent_path}:{parent_line})"
+    outside = ctx.outside(path)
 
     for joined in _join_lines(physical):
         raw = "\n".join(joined.physical)
-        content, comment = _split_comment(joined.text)
-        req_text, req_offset, opt_text = _break_args_options(content)
+        joined_text = joined.text
+        content, comment = _split_comment(joined_text)
+        written = content.strip()
+        first_offset = line_offsets[joined.lineno - 1]
 
-        def error(message: str, *, line: int = joined.lineno) -> InputError:
-            return InputError(message + suffix, path=path, line=line)
+        def logical(
+            kind: str, column: int | None = None, *, joined: _Joined = joined, raw: str = raw,
+            content: str = content, comment: str | None = comment, offset: int = first_offset,
+        ) -> LogicalLine:
+            return LogicalLine(path, joined.lineno, joined.end_lineno, raw, content, comment,
+                               column, kind, offset)
 
-        kind = "comment" if comment is not None and not content.strip() else "blank"
-        column: int | None = None
+        if not written:
+            lines.append(logical("comment" if comment is not None else "blank"))
+            continue
+        where = _Where(path, joined.lineno, suffix, outside, written, expanded=False)
+        try:
+            line = _expand_env(written, ctx.environ)
+        except _LineError as exc:
+            ctx.fail(where.error(exc))
+            lines.append(logical("error"))
+            continue
+        where = replace(where, expanded=line != written)
+        req_text, opt_text = _break_args_options(line)
+        lead = len(content) - len(content.lstrip())
         try:
             parsed_opts = _parse_options(opt_text) if opt_text else []
         except ValueError as exc:
-            ctx.fail(error(str(exc)))
-            lines.append(LogicalLine(path, joined.lineno, joined.end_lineno, raw, content,
-                                     comment, None, "error", line_offsets[joined.lineno - 1]))
+            ctx.fail(where.error(exc))
+            lines.append(logical("error"))
             continue
-
-        hashes: list[str] = []
-        per_req: list[tuple[_OptSpec, str | None]] = []
-        line_failed = False
-        opt_offset = len(content) - len(opt_text)
-        for spec, raw_value, at in parsed_opts:
-            location = Location(path, *_position(joined, opt_offset + at))
-            value = None if raw_value is None else _expand_env(raw_value, ctx.environ)
-            if spec.long == "--hash":
-                try:
-                    hashes.append(_check_hash(value or ""))
-                except ValueError as exc:
-                    ctx.fail(error(str(exc)))
-                    line_failed = True
-                continue
-            if spec.long in ("--requirement", "--constraint"):
-                kind = "constraint" if spec.long == "--constraint" else "include"
-                target = raw_value or ""
-                options.append(OptionLine(spec.long, value, location, raw_value))
-                sub = _include(target, path, joined.lineno, ctx,
-                               constraint=constraint or spec.long == "--constraint",
-                               stack=stack, error=error)
-                if sub is not None:
-                    child, first_time = sub
-                    includes.append(child.path)
-                    included.append(child)
-                    if first_time:
-                        dependencies.extend(child.dependencies)
-                        options.extend(child.options)
-                continue
-            if spec.long == "--editable":
-                per_req.append((spec, raw_value))
-                continue
-            if spec.long not in ("--global-option", "--config-settings"):
-                kind = "option" if kind in ("blank", "comment") else kind
-            options.append(OptionLine(spec.long, value, location, raw_value))
-
-        editables = [value or "" for spec, value in per_req if spec.long == "--editable"]
-        targets: list[tuple[str, bool, int]] = []
-        if req_text:
-            targets.append((req_text, False, req_offset))
-        for target in editables:
-            offset = content.find(target)
-            targets.append((target, True, offset if offset >= 0 else req_offset))
-        for target, editable, offset in targets:
-            _, column = _position(joined, offset)
-            kind = "editable" if editable else "requirement"
-            try:
-                parsed = parse_requirement_string(_expand_env(target, ctx.environ),
-                                                  editable=editable)
-            except ValueError as exc:
-                ctx.fail(error(str(exc)))
-                line_failed = True
-                continue
-            dependencies.append(
-                Dependency(
-                    name=parsed.name,
-                    raw_name=parsed.raw_name,
-                    specifier=parsed.specifier,
-                    location=Location(path, joined.lineno, column),
-                    text=target,
-                    extras=parsed.extras,
-                    marker=parsed.marker,
-                    url=parsed.url,
-                    hashes=tuple(hashes),
-                    editable=editable,
-                    constraint=constraint,
-                )
-            )
-        if hashes and not targets and not line_failed:
-            log.warning("%s:%d: --hash without a requirement is ignored", path, joined.lineno)
-        if kind in ("blank", "comment") and parsed_opts:
-            kind = "option"
-        if line_failed:
-            kind = "error"
-        lines.append(LogicalLine(path, joined.lineno, joined.end_lineno, raw, content, comment,
-                                 column if targets else None, kind,
-                                 line_offsets[joined.lineno - 1]))
+        item = _LineItems(path, joined, where, lead, len(content.rstrip()) - len(opt_text))
+        if where.expanded:
+            item.written_req, item.written_values = _written_parts(written, parsed_opts)
+        kind = _handle_line(item, req_text, parsed_opts, ctx, constraint, stack,
+                            dependencies, options, includes, included)
+        lines.append(logical(kind, item.column))
 
     return RequirementsFile(
         path=path,
@@ -755,6 +953,145 @@ def _parse(
     )
 
 
+@dataclass
+class _LineItems:
+    """One logical line being turned into options and a requirement."""
+
+    path: str
+    joined: _Joined
+    where: _Where
+    lead: int  # offset of the line's first non-space character in the joined text
+    opt_offset: int  # offset of the options in the joined text (exact when not expanded)
+    column: int | None = None
+    written_req: str | None = None  # the requirement as written, when ${VAR} changed it
+    written_values: list[str | None] | None = None  # option values as written, likewise
+
+    def location(self, offset: int) -> Location:
+        if self.where.expanded:
+            offset = self.lead
+        return Location(self.path, *_position(self.joined, offset))
+
+
+def _written_parts(
+    written: str, parsed_opts: list[tuple[_OptSpec, str | None, int]]
+) -> tuple[str, list[str | None] | None]:
+    """The requirement and option values of a line as written (before ``${VAR}``
+    expansion); the values only when they pair up with the expanded line's options."""
+    req, opts = _break_args_options(written)
+    try:
+        unexpanded = _parse_options(opts) if opts else []
+    except ValueError:
+        return req, None
+    if [spec for spec, _, _ in unexpanded] != [spec for spec, _, _ in parsed_opts]:
+        return req, None
+    return req, [value for _, value, _ in unexpanded]
+
+
+def _bare_local_path(url: str | None) -> bool:
+    """A local path that is no archive: pip installs it only when it is a folder; in a
+    file outside the project it is far likelier a secret with a ``/`` in it, which a
+    report would print, so there it is refused."""
+    if url is None or "://" in url or url.lower().startswith(("file:", *_VCS_PREFIXES)):
+        return False
+    return not url.lower().endswith(_ARCHIVE_SUFFIXES)
+
+
+def _handle_line(
+    item: _LineItems,
+    req_text: str,
+    parsed_opts: list[tuple[_OptSpec, str | None, int]],
+    ctx: _Context,
+    constraint: bool,
+    stack: tuple[tuple[str, str, int], ...],
+    dependencies: list[Dependency],
+    options: list[OptionLine],
+    includes: list[str],
+    included: list[RequirementsFile],
+) -> str:
+    """Options, includes and the requirement of one line, as pip reads them: a line with
+    a requirement ignores ``-e``/``-r``/``-c``; otherwise the first ``-e`` is the
+    requirement, or the first ``-r`` (else ``-c``) is followed. Returns the line's kind."""
+    where, joined = item.where, item.joined
+    hashes: list[str] = []
+    failed = False
+    kind = "option"
+    editables: list[tuple[str, int]] = []
+    nested: list[tuple[_OptSpec, str, Location, str | None]] = []
+    for index, (spec, value, at) in enumerate(parsed_opts):
+        location = item.location(item.opt_offset + at)
+        raw_value = value
+        if item.where.expanded:
+            raw_value = item.written_values[index] if item.written_values else None
+        if spec.long == "--hash":
+            try:
+                hashes.append(_check_hash(value or ""))
+            except ValueError as exc:
+                ctx.fail(where.error(exc))
+                failed = True
+            continue
+        if spec.long == "--editable":
+            editables.append((value or "", at))
+            continue
+        if spec.long in ("--requirement", "--constraint"):
+            nested.append((spec, value or "", location, raw_value))
+            continue
+        options.append(OptionLine(spec.long, value, location, raw_value))
+    target: tuple[str, bool, int] | None = None
+    if req_text:
+        target = (req_text.rstrip(" "), False, item.lead)
+    elif editables:
+        value, at = editables[0]
+        found = item.where.written.find(value) if not where.expanded else -1
+        target = (value, True, item.lead + found if found >= 0 else item.opt_offset + at)
+    ignored = nested if target is not None else nested[1:]
+    for spec, *_ in ignored:
+        log.warning("%s:%d: %s %s is ignored (as pip ignores it)", item.path, joined.lineno,
+                    spec.long, "on a requirement line" if target else "after the first")
+    if target is None and nested:
+        first = next((n for n in nested if n[0].long == "--requirement"), nested[0])
+        spec, value, location, raw_value = first
+        kind = "constraint" if spec.long == "--constraint" else "include"
+        options.append(OptionLine(spec.long, value, location, raw_value))
+        sub = _include(value, item.path, joined.lineno, ctx,
+                       constraint=spec.long == "--constraint", stack=stack, where=where)
+        if sub is not None:
+            child, first_time = sub
+            includes.append(child.path)
+            included.append(child)
+            if first_time:
+                dependencies.extend(child.dependencies)
+                options.extend(child.options)
+    if target is not None:
+        text, editable, offset = target
+        _, item.column = _position(joined, offset)
+        kind = "editable" if editable else "requirement"
+        try:
+            parsed = parse_requirement_string(text, editable=editable)
+            if where.outside and _bare_local_path(parsed.url):
+                raise _LineError("cannot parse requirement")
+        except ValueError as exc:
+            ctx.fail(where.error(exc))
+            return "error"
+        dependencies.append(
+            Dependency(
+                name=parsed.name,
+                raw_name=parsed.raw_name,
+                specifier=parsed.specifier,
+                location=Location(item.path, joined.lineno, item.column),
+                text=item.written_req if item.written_req is not None else text,
+                extras=parsed.extras,
+                marker=parsed.marker,
+                url=parsed.url,
+                hashes=tuple(hashes),
+                editable=editable,
+                constraint=constraint,
+            )
+        )
+    elif hashes:
+        log.warning("%s:%d: --hash without a requirement is ignored", item.path, joined.lineno)
+    return "error" if failed else kind
+
+
 def _include(
     target: str,
     parent: str,
@@ -763,75 +1100,173 @@ def _include(
     *,
     constraint: bool,
     stack: tuple[tuple[str, str, int], ...],
-    error: Callable[..., InputError],
+    where: _Where,
 ) -> tuple[RequirementsFile, bool] | None:
     """Parse an included file; the flag is false when it was already read (a diamond)."""
-    target = _expand_env(target, ctx.environ).strip()
     option = "-c" if constraint else "-r"
-    if not target:
-        ctx.fail(error(f"{option} needs a file name"))
+    if not target.strip():
+        ctx.fail(where.error(f"{option} needs a file name"))
         return None
-    if "://" in target and not target.lower().startswith("file:"):
-        log.warning("%s:%d: remote include %s is not followed", parent, lineno,
-                    redact_text(target))
-        return None
-    if target.lower().startswith("file:"):
+    if _REMOTE_RE.match(target):
+        if not target.lower().startswith("file:"):
+            shown = "" if where.outside else " " + quote_fragment(target)
+            log.warning("%s:%d: remote include%s is not followed", parent, lineno, shown)
+            return None
         target = unquote(urlsplit(target).path)
     if ctx.resolver is None:
         return None
-    if Path(target).is_absolute():
-        child = os.path.normpath(target)
-    else:
-        child = os.path.normpath(Path(parent).parent / target)
-    key = _include_key(child)
+    if "\x00" in target:
+        ctx.fail(where.error(f"{option}: the file name holds a NUL character"))
+        return None
+    opened = os.path.join(os.path.dirname(parent), target)  # noqa: PTH118,PTH120 (as pip)
+    child = os.path.normpath(opened)
+    if len(stack) >= MAX_INCLUDE_DEPTH:
+        ctx.fail(where.error(f"{option} includes nest deeper than {MAX_INCLUDE_DEPTH} files"))
+        return None
+    key = _include_key(opened)
     chain = [*(entry[1] for entry in stack), _include_key(parent)]
     if key in chain:
         names = [entry[0] for entry in stack] + [parent, child]
-        ctx.fail(error(f"include cycle: {' -> '.join(names)}"))
+        ctx.fail(where.error(_LineError("include cycle", f"include cycle: {' -> '.join(names)}")))
         return None
     cache_key = (key, constraint)
     if cache_key in ctx.parsed:
         return ctx.parsed[cache_key], False
     try:
-        text = ctx.resolver(child)
+        text = ctx.resolver(opened if ctx.exact_paths else child)
     except InputError as exc:
-        ctx.fail(error(exc.reason))
+        ctx.fail(where.error(_LineError(f"cannot read {option} file: {exc.reason}",
+                                        f"cannot read {option} {quote_fragment(target)}: "
+                                        f"{exc.reason}")))
         return None
     if text is None:
-        ctx.fail(error(f"cannot open {option} {target}: no such file ({child})"))
+        ctx.fail(where.error(_LineError(f"cannot open {option} file: no such file",
+                                        f"cannot open {option} {quote_fragment(target)}: "
+                                        f"no such file ({quote_fragment(child)})")))
         return None
     sub = _parse(text, child, ctx, constraint=constraint,
-                 stack=(*stack, (parent, _include_key(parent), lineno)))
+                 stack=(*stack, (parent, _include_key(parent), lineno)), skip_bom=False)
     ctx.parsed[cache_key] = sub
     return sub, True
 
 
-def _read_text(path: str) -> str | None:
+_REMOTE_RE = re.compile(r"^(https?|file):", re.IGNORECASE)
+
+# ---------------------------------------------------------------------------------------
+# reading
+
+
+def read_bytes(path: str, *, max_bytes: int | None = None) -> bytes | None:
+    """A regular file's bytes (``None`` when it does not exist).
+
+    FIFOs, devices, sockets and folders are refused before they are read (``-r /dev/zero``
+    would never end), and so is a file larger than ``max_bytes`` (default
+    :data:`MAX_FILE_BYTES`): both as :class:`InputError` (exit 2).
+    """
+    if max_bytes is None:
+        max_bytes = MAX_FILE_BYTES
     try:
-        data = Path(path).read_bytes()
+        info = os.stat(path)  # noqa: PTH116
     except FileNotFoundError:
         return None
-    except IsADirectoryError:
-        raise InputError("is a folder, not a requirements file", path=path) from None
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", path=path) from None
-    return _decode(data, path)
+    _check_regular(info, path, max_bytes)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags | getattr(os, "O_NOCTTY", 0))
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", path=path) from None
+    try:
+        _check_regular(os.fstat(fd), path, max_bytes)  # it may have been swapped since
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > max_bytes:
+                raise _too_large(path, max_bytes)
+            chunks.append(chunk)
+        return b"".join(chunks)
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", path=path) from None
+    finally:
+        os.close(fd)
 
 
-def _decode(data: bytes, path: str) -> str:
-    boms = (
-        (b"\xef\xbb\xbf", "utf-8-sig"),
-        (b"\xff\xfe\x00\x00", "utf-32"),
-        (b"\x00\x00\xfe\xff", "utf-32"),
-        (b"\xff\xfe", "utf-16"),
-        (b"\xfe\xff", "utf-16"),
-    )
-    encoding = next((enc for bom, enc in boms if data.startswith(bom)), "utf-8")
+def _check_regular(info: os.stat_result, path: str, max_bytes: int) -> None:
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError("not a regular file", path=path)
+    if info.st_size > max_bytes:
+        raise _too_large(path, max_bytes)
+
+
+def _too_large(path: str, max_bytes: int) -> InputError:
+    return InputError(f"larger than {max_bytes} bytes, the size cap on requirements files",
+                      path=path)
+
+
+def _read_text(path: str) -> str | None:
+    data = read_bytes(path)
+    return None if data is None else decode_requirements(data, path)[0]
+
+
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF32_LE, "utf-32-le"),  # before UTF-16 LE: it starts with the same bytes
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_CODING_RE = re.compile(rb"coding[:=]\s*([-\w.]+)")
+#: Codecs refused in a coding line: their decoders take quadratic time on hostile input.
+_SLOW_CODECS = frozenset({"punycode", "idna"})
+
+
+def decode_requirements(data: bytes, path: str) -> tuple[str, str]:
+    """Decode a requirements file as pip does; returns (text, encoding).
+
+    A byte-order mark (UTF-8, UTF-32, UTF-16) decides and is dropped; else a PEP 263
+    ``coding:`` comment on one of the first two lines (starting with ``#``); else UTF-8;
+    else the locale's encoding. The encoding is ``utf-8-sig`` for UTF-8 with a BOM and
+    the codec name otherwise, so that a writer can keep it.
+    """
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            text = _decode_as(data[len(bom) :], encoding, path)
+            return text, "utf-8-sig" if encoding == "utf-8" else encoding
+    for line in data.split(b"\n", 2)[:2]:
+        if line[:1] == b"#":
+            match = _CODING_RE.search(line)
+            if match is not None:
+                name = match.group(1).decode("ascii")
+                return _decode_as(data, name, path), name
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        fallback = locale.getpreferredencoding(False) or sys.getdefaultencoding()
+        return _decode_as(data, fallback, path), fallback
+
+
+def _decode_as(data: bytes, encoding: str, path: str) -> str:
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        raise InputError("unknown encoding in the coding line", path=path, line=1) from None
+    if name in _SLOW_CODECS:
+        raise InputError(f"encoding {name!r} is not supported for requirements files",
+                         path=path, line=1)
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise InputError(f"not {encoding} text (byte {exc.start})", path=path, line=line) from None
+        raise InputError(f"not {name} text (byte {exc.start})", path=path, line=line) from None
+    except (ValueError, TypeError, LookupError):  # e.g. a codec that is not a text encoding
+        raise InputError(f"cannot decode as {name}", path=path, line=1) from None
 
 
 def parse_requirements_text(
@@ -841,18 +1276,33 @@ def parse_requirements_text(
     environ: Mapping[str, str] | None = None,
     resolver: Resolver | None = None,
     collect_errors: bool = False,
+    root: Path | str | None = None,
 ) -> RequirementsFile:
     """Parse requirements given as text; ``path`` is used in locations and messages.
 
     Includes (``-r``/``-c``) are recorded as options but only followed when ``resolver``
-    is given: it receives the included file's path (relative to ``path``'s folder) and
-    returns its text or ``None`` when missing.
+    is given: it receives the included file's path (joined to ``path``'s folder, as pip
+    joins it) and returns its text or ``None`` when missing. With ``root``, errors in
+    files outside it (after symlinks) name the file and line only.
     """
-    ctx = _Context(os.environ if environ is None else environ, resolver, collect_errors)
+    ctx = _Context(os.environ if environ is None else environ, resolver, collect_errors,
+                   _real_root(root))
     result = _parse(text, path, ctx, constraint=False, stack=())
     if ctx.errors:
         return _with_errors(result, ctx.errors)
     return result
+
+
+def _real_root(root: Path | str | None) -> str | None:
+    return None if root is None else os.path.realpath(os.fspath(root))
+
+
+def project_root_for(path: Path | str, project: Path | str) -> Path:
+    """The root for :func:`parse_requirements`: ``project`` when ``path`` (as written,
+    symlinks not followed) is inside it, else the folder of ``path``."""
+    absolute = os.path.abspath(os.fspath(path))  # noqa: PTH100 (symlinks not followed)
+    base = os.path.abspath(os.fspath(project))  # noqa: PTH100
+    return Path(base) if _is_under(absolute, base) else Path(absolute).parent
 
 
 def parse_requirements(
@@ -860,32 +1310,30 @@ def parse_requirements(
     *,
     environ: Mapping[str, str] | None = None,
     collect_errors: bool = False,
+    root: Path | str | None = None,
 ) -> RequirementsFile:
-    """Read a requirements file and every file it includes.
+    """Read a requirements file and every file it includes, as pip reads them.
 
     Raises :class:`InputError` (with file and line) on the first bad line, unless
     ``collect_errors`` is true: then every bad line is skipped and listed in ``errors``.
-    A missing top-level file always raises.
+    A missing, non-regular or oversized top-level file always raises.
+
+    ``root`` is the project root (default: the folder of ``path``, symlinks not
+    followed). Files outside it — absolute or ``../`` includes, symlinks that lead out —
+    are read as pip reads them, but their bad lines are reported by file and line only.
     """
     name = os.fspath(path)
     text = _read_text(name)
     if text is None:
         raise InputError("no such file", path=name)
-    ctx = _Context(os.environ if environ is None else environ, _read_text, collect_errors)
-    result = _parse(text, name, ctx, constraint=False, stack=())
+    base = root if root is not None else Path(os.path.abspath(name)).parent  # noqa: PTH100
+    ctx = _Context(os.environ if environ is None else environ, _read_text, collect_errors,
+                   _real_root(base), exact_paths=True)
+    result = _parse(text, name, ctx, constraint=False, stack=(), skip_bom=False)
     if ctx.errors:
         return _with_errors(result, ctx.errors)
     return result
 
 
 def _with_errors(result: RequirementsFile, errors: list[InputError]) -> RequirementsFile:
-    return RequirementsFile(
-        path=result.path,
-        dependencies=result.dependencies,
-        options=result.options,
-        lines=result.lines,
-        includes=result.includes,
-        newline=result.newline,
-        included=result.included,
-        errors=tuple(errors),
-    )
+    return replace(result, errors=tuple(errors))
