@@ -252,7 +252,7 @@ def entries_affect(v: Version, public: Version, entries: Sequence[Any], record_i
         if not listed:
             continue
         valid, _, bad = keys.partition("|")
-        if bad:
+        if bad.strip():  # empty entries are joined into blanks: nothing to name
             _warn_invalid(record_id, bad.split()[0])
         padded = f" {valid} "
         if key is None:
@@ -451,8 +451,21 @@ def affected_intervals(affected: Affected, *, record_id: str) -> list[Interval]:
     return out
 
 
+def _spec_version(text: str) -> Version:
+    """A specifier's version (packaging validated its form); UnevaluableVersion when its
+    numbers are too long to convert."""
+    try:
+        return Version(text)
+    except InvalidVersion:
+        raise
+    except ValueError as exc:
+        raise UnevaluableVersion(
+            f"a version of {len(text):,} characters cannot be evaluated"
+        ) from exc
+
+
 def _prefix_bounds(text: str) -> tuple[Version, Version]:
-    base = Version(text)
+    base = _spec_version(text)
     release = base.release
     epoch = f"{base.epoch}!" if base.epoch else ""
     upper = (*release[:-1], release[-1] + 1)
@@ -471,7 +484,7 @@ def _specifier_intervals(spec: Specifier) -> list[Interval]:
         if op == "==":
             return [Interval(lo, True, hi, False)]
         return [Interval(None, False, lo, False), Interval(hi, True, None, False)]
-    v = Version(text)
+    v = _spec_version(text)
     if op == "==":
         return [Interval.point(v)]
     if op == "!=":
@@ -504,12 +517,17 @@ def spec_intervals(spec: SpecifierSet) -> list[Interval]:
 
 
 def _candidates(spec: SpecifierSet, releases: Sequence[str]) -> list[tuple[Version, str]]:
-    allow_pre = bool(spec.prereleases)
-    found: dict[Version, str] = {}
-    for text in releases:
-        v = parse_version(text)
-        if v is not None and spec.contains(v, prereleases=allow_pre):
-            found.setdefault(v, text)
+    try:
+        allow_pre = bool(spec.prereleases)
+        found: dict[Version, str] = {}
+        for text in releases:
+            v = parse_version(text)
+            if v is not None and spec.contains(v, prereleases=allow_pre):
+                found.setdefault(v, text)
+    except InvalidVersion:
+        raise
+    except ValueError as exc:  # the specifier's own version is too long to convert
+        raise UnevaluableVersion("the requirement names a version too long to evaluate") from exc
     return sorted(found.items())
 
 

@@ -848,7 +848,8 @@ def _fill(
             log.warning("%s: duplicate record %s, the last one wins", name, adv.id)
             # Links of the earlier copy stay (as they always did) but match nothing.
             flush()
-            conn.execute("UPDATE affects SET m = '[]' WHERE advisory_id = ?", (adv.id,))
+            conn.execute("UPDATE affects SET m = '[]' WHERE advisory_id = ?",
+                         (_unicode_safe(adv.id),))  # stored that way: a lone surrogate
         else:
             seen.add(adv.id)
             tally.stored += 1
