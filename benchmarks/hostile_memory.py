@@ -9,6 +9,9 @@ Network inputs come from a loopback HTTP server started here. The bar of issue [
 RSS of any command on any single hostile input at most 400 MB, and every network read
 finished or failed within its deadline (default 60 s).
 
+Each child runs under an address-space guard of 2 GiB (``RLIMIT_AS``): a case without a
+bound ends in MemoryError there (reported over the bar) instead of exhausting the machine.
+
 Cases: zip bombs for ``db import`` (honest and lying headers), a huge archive entry, the
 largest entry the caps admit, too many entries, deeply nested and huge-number JSON records,
 ``audit -r /dev/zero``, a gzip-bomb PyPI JSON answer for ``vet``, and a server trickling
@@ -38,6 +41,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BAR_MB = 400.0
 TIMEOUT = 180.0
+# Each child may map at most this much (RLIMIT_AS): an unbounded case ends in MemoryError
+# instead of taking a shared machine down (`audit -r /dev/zero` reached 18 GB without it).
+GUARD_BYTES = 2 << 30
 RECENT = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 # Runs pipwarden in this child and prints its peak RSS (KiB) last on stderr.
@@ -79,13 +85,20 @@ class Result:
         return self.peak_mb is not None and self.peak_mb <= BAR_MB and self.exit_code is not None
 
 
+def _guard() -> None:
+    """In the child, before exec: cap its address space at :data:`GUARD_BYTES`."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (GUARD_BYTES, GUARD_BYTES))
+
+
 def run(case: str, argv: list[str], env: dict[str, str]) -> Result:
     """Run ``pipwarden argv`` in a child; its exit code, wall time, peak RSS, last line."""
     started = time.monotonic()
     try:
         done = subprocess.run(
             [sys.executable, "-c", WRAPPER, *argv], env=env, capture_output=True, text=True,
-            timeout=TIMEOUT, check=False,
+            timeout=TIMEOUT, check=False, preexec_fn=_guard,
         )
     except subprocess.TimeoutExpired:
         return Result(case, " ".join(argv), None, time.monotonic() - started, None, "timeout")
@@ -95,8 +108,10 @@ def run(case: str, argv: list[str], env: dict[str, str]) -> Result:
     if lines and lines[-1].startswith("PEAK_KB "):
         peak_mb = int(lines.pop().split()[1]) / 1024
     message = next((line for line in reversed(lines) if line.startswith("pipwarden:")), "")
+    if "MemoryError" in done.stderr:
+        message = f"MemoryError at the {GUARD_BYTES >> 30} GiB address-space guard"
     if not message:
-        message = (done.stdout.strip().splitlines() or [""])[0]
+        message = (done.stdout.strip().splitlines() or lines[-1:] or [""])[0]
     return Result(case, " ".join(argv), done.returncode, seconds, peak_mb, message[:150])
 
 
@@ -255,7 +270,7 @@ def cases(work: Path, env: dict[str, str], only: str | None) -> Iterator[Result]
         yield run("audit -r /dev/zero",
                   ["audit", "-r", "/dev/zero", "--offline", "--db", db], env)
     if wanted("vet-gzip-bomb"):
-        body = gzip_bomb(2 << 30)  # 2 GiB of spaces
+        body = gzip_bomb(1 << 30)  # 1 GiB of spaces
 
         def answer(request: http.server.BaseHTTPRequestHandler) -> None:
             request.send_response(200)
@@ -266,7 +281,7 @@ def cases(work: Path, env: dict[str, str], only: str | None) -> Iterator[Result]
             request.wfile.write(body)
 
         with serve(answer) as url:
-            yield run("vet: gzip-bomb PyPI JSON (2 GiB in 2 MB)", ["vet", "requests"],
+            yield run("vet: gzip-bomb PyPI JSON (1 GiB in 1 MB)", ["vet", "requests"],
                       {**env, "PIPWARDEN_PYPI_URL": url})
     if wanted("db-update-trickle"):
         def trickle(request: http.server.BaseHTTPRequestHandler) -> None:

@@ -150,8 +150,8 @@ def _warn_invalid(record_id: str, text: str) -> None:
     _warned.add(record_id)
     log.warning(
         "%s: skipping version %r (not a PEP 440 version) and any others in this record",
-        record_id,
-        text,
+        record_id.encode("utf-8", "backslashreplace").decode("utf-8"),  # lone surrogates
+        text[:100],
     )
 
 

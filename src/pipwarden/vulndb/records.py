@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 __all__ = ["RecordLimits", "UnreadableRecord", "json_depth", "load_record"]
@@ -64,7 +65,26 @@ def load_record(raw: bytes, limits: RecordLimits) -> Any:
             f"JSON nested deeper than {limits.max_depth} levels "
             "(setting PIPWARDEN_JSON_MAX_DEPTH)"
         )
-    cap = limits.max_number_length
+    try:
+        return _decoder(limits.max_number_length).decode(_text(raw))
+    except UnreadableRecord:
+        raise
+    except RecursionError:
+        raise UnreadableRecord("JSON nested too deeply") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise UnreadableRecord(f"not valid JSON ({_first_line(str(exc))})") from None
+
+
+def _text(raw: bytes) -> str:
+    """``raw`` decoded as ``json.loads`` decodes bytes (UTF-8, -16 or -32 by their BOM or
+    zero bytes)."""
+    return raw.decode(json.detect_encoding(raw), "surrogatepass")
+
+
+@lru_cache(maxsize=8)
+def _decoder(cap: int) -> json.JSONDecoder:
+    """A decoder whose numbers longer than ``cap`` characters raise UnreadableRecord (made
+    once per cap: building a decoder per record would cost more than the check)."""
 
     def number(text: str, convert: type[int] | type[float]) -> int | float:
         if len(text) > cap:
@@ -74,18 +94,10 @@ def load_record(raw: bytes, limits: RecordLimits) -> Any:
             )
         return convert(text)
 
-    try:
-        return json.loads(
-            raw,
-            parse_int=lambda text: number(text, int),
-            parse_float=lambda text: number(text, float),
-        )
-    except UnreadableRecord:
-        raise
-    except RecursionError:
-        raise UnreadableRecord("JSON nested too deeply") from None
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise UnreadableRecord(f"not valid JSON ({_first_line(str(exc))})") from None
+    return json.JSONDecoder(
+        parse_int=lambda text: number(text, int),
+        parse_float=lambda text: number(text, float),
+    )
 
 
 def _first_line(text: str, limit: int = 120) -> str:

@@ -2,7 +2,14 @@
 
 Every import builds a NEW SQLite file next to the target and ``os.replace()``s it over the
 old one only once it is complete, so the previous database stays usable whatever fails
-(malformed record, truncated download, full disk, Ctrl-C).
+(truncated download, full disk, Ctrl-C, SIGTERM). Temp files are named
+``.<db name>.tmp-<pid>-<random>`` so that the next run removes those of a killed process.
+
+Everything read is hostile input (TRUST §2), bounded by :class:`ImportLimits`: archive
+size and entry count (declared sizes checked before inflating, actual bytes counted while
+inflating), one record's size, JSON depth and number length, download size and a total
+deadline per request. Only regular files are read; a database path that is a device or a
+FIFO is refused. A record that cannot be read is skipped and counted, never the import.
 """
 
 from __future__ import annotations
@@ -55,7 +62,11 @@ __all__ = [
     "ImportResult",
     "ProgressSink",
     "UpdateResult",
+    "check_db_path",
     "import_source",
+    "public_url",
+    "remove_stale_temp_files",
+    "temp_prefix",
     "update_from_url",
 ]
 
@@ -572,9 +583,11 @@ class _Tally:
 
     def reject(self, name: str, reason: str) -> None:
         self.unreadable += 1
+        shown = str(_unicode_safe(redact_text(name)[:200]))
+        why = str(_unicode_safe(redact_text(reason)[:200]))
         if len(self.examples) < _MAX_EXAMPLES:
-            self.examples.append(f"{redact_text(name)[:200]} ({redact_text(reason)[:200]})")
-        log.warning("%s: skipped: %s", redact_text(name)[:200], redact_text(reason)[:200])
+            self.examples.append(f"{shown} ({why})")
+        log.warning("%s: skipped: %s", shown, why)
 
 
 _TEMP_MARK = ".tmp-"
@@ -623,7 +636,7 @@ def remove_stale_temp_files(db_path: Path) -> list[Path]:
     if not folder.is_dir():
         return removed
     with contextlib.suppress(OSError):
-        for item in folder.glob(f".{glob_escape(db_path.name)}{_TEMP_MARK}*"):
+        for item in folder.glob(f".{_glob_escape(db_path.name)}{_TEMP_MARK}*"):
             match = _TEMP_PID.search(item.name[len(db_path.name) + 1:])
             if match is None or _pid_alive(int(match.group(1))):
                 continue
@@ -636,7 +649,7 @@ def remove_stale_temp_files(db_path: Path) -> list[Path]:
     return removed
 
 
-def glob_escape(text: str) -> str:
+def _glob_escape(text: str) -> str:
     """``text`` with glob wildcards escaped."""
     return re.sub(r"([*?\[])", r"[\1]", text)
 
@@ -845,7 +858,8 @@ def _fill(
         if moment is not None and (tally.newest is None or moment > tally.newest):
             tally.newest = moment
         if adv.id in seen:
-            log.warning("%s: duplicate record %s, the last one wins", name, adv.id)
+            log.warning("%s: duplicate record %s, the last one wins", _unicode_safe(name),
+                        _unicode_safe(adv.id))
             # Links of the earlier copy stay (as they always did) but match nothing.
             flush()
             conn.execute("UPDATE affects SET m = '[]' WHERE advisory_id = ?",
