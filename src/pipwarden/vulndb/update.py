@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Literal, NamedTuple, Protocol
 
 from pipwarden import __version__
 from pipwarden.errors import DatabaseError, DataUnavailableError, InputError, NetworkError
-from pipwarden.redact import redact_text
+from pipwarden.redact import redact_text, split_userinfo
 from pipwarden.vulndb.osv import (
     Advisory,
     Affected,
@@ -950,17 +950,29 @@ class _Download:
 
 
 def public_url(url: str) -> str:
-    """``url`` as it may be shown and stored: without user info (a password, a token),
-    query (``?token=…``, ``?sig=…``) or fragment."""
-    parts = urllib.parse.urlsplit(url)
-    host = parts.netloc.rpartition("@")[2]
-    return urllib.parse.urlunsplit((parts.scheme, host, parts.path, "", ""))
+    """``url`` as it may be stored: without user info (a password, a token, even one
+    holding ``/ # @``), query (``?token=…``, ``?sig=…``) or fragment."""
+    _, bare = split_userinfo(url)
+    parts = urllib.parse.urlsplit(bare)
+    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+
+
+def _shown(url: str) -> str:
+    """``url`` as messages show it: :func:`public_url`, with a user name and a masked
+    password in front (``user:****@``: which identity was used, never its secret)."""
+    userinfo, _ = split_userinfo(url)
+    public = public_url(url)
+    if userinfo and "://" in public:
+        public = public.replace("://", f"://{userinfo}@", 1)
+    return redact_text(public)
 
 
 def _origin(url: str) -> str:
-    parts = urllib.parse.urlsplit(url)
-    host = parts.netloc.rpartition("@")[2]
-    return f"{parts.scheme}://{host}" if host else public_url(url)
+    """``scheme://[user:****@]host[:port]`` of ``url``, for messages."""
+    parts = urllib.parse.urlsplit(public_url(url))
+    userinfo, _ = split_userinfo(url)
+    where = f"{parts.scheme}://{userinfo + '@' if userinfo else ''}{parts.netloc}"
+    return redact_text(where) if parts.netloc else _shown(url)
 
 
 class _DeadlineExceeded(TimeoutError):
@@ -1063,13 +1075,12 @@ def _request(url: str, headers: dict[str, str]) -> urllib.request.Request:
     import base64
     import urllib.request
 
-    parts = urllib.parse.urlsplit(url)
-    userinfo, at, host = parts.netloc.rpartition("@")
-    bare = urllib.parse.urlunsplit((parts.scheme, host, parts.path, parts.query, ""))
+    userinfo, bare = split_userinfo(url)
+    bare = bare.partition("#")[0]
     request = urllib.request.Request(
         bare, headers={"User-Agent": f"pipwarden/{__version__}", **headers}
     )
-    if at:
+    if userinfo:
         user, _, password = userinfo.partition(":")
         token = f"{urllib.parse.unquote(user)}:{urllib.parse.unquote(password)}"
         request.add_unredirected_header(
@@ -1099,7 +1110,7 @@ def _download(
     from pipwarden.report.output import Progress
 
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    shown = public_url(url)
+    shown = _shown(url)
     problem = "no attempt made"
     cap = limits.max_download_bytes
     for attempt in range(retries + 1):
@@ -1248,7 +1259,7 @@ def _import_downloaded(
 ) -> ImportResult:
     """Import a downloaded archive; what is wrong with it is remote data (exit 3)."""
     assert download.path is not None
-    shown = public_url(url)
+    shown = _shown(url)
     if not zipfile.is_zipfile(download.path):
         raise NetworkError(
             f"the file downloaded from {shown} is not a zip archive; the database was not "
@@ -1258,7 +1269,8 @@ def _import_downloaded(
     label = Path(urllib.parse.urlsplit(url).path).name or "download.zip"
     try:
         return _import_path(
-            download.path, label, db_path, source=shown, progress=progress, limits=limits,
+            download.path, label, db_path, source=public_url(url), progress=progress,
+            limits=limits,
             etag=download.etag, last_modified=download.last_modified,
         )
     except InputError as exc:
