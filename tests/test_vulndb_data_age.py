@@ -238,3 +238,25 @@ def test_fresh_database_is_fresh(tmp_path: Path, capsys: pytest.CaptureFixture[s
     as_current(db, NOW - timedelta(days=1))
     code, out, _ = _run(["db", "status", "--db", str(db)], capsys)
     assert code == 0 and "✓ fresh" in out
+
+
+def test_refreshing_from_a_source_that_is_itself_old_still_exits_3(
+    http_server: LoopbackServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The audit refreshes stale data; if the fresh download is just as old (a stale
+    mirror), the audit must not go on as if it were current."""
+    archive = tmp_path / "all.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("GHSA-a.json", json.dumps(
+            _rec("GHSA-a", "demo", "1.0", modified="2024-01-01T00:00:00Z")))
+    http_server.add("/osv/all.zip", archive.read_bytes())
+    monkeypatch.setenv("PIPWARDEN_OSV_URL", f"{http_server.url}/osv/all.zip")
+    db = tmp_path / "osv.sqlite3"
+    assert main(["db", "update", "--db", str(db)]) == 0
+    req = tmp_path / "requirements.txt"
+    req.write_text("demo==0.5\n")
+    code, _, err = _run(["audit", "-r", str(req), "--db", str(db), "--project", str(tmp_path)],
+                        capsys)
+    assert code == 3 and "even after refreshing it" in err
+    assert http_server.count("/osv/all.zip") == 2  # it did try to refresh
