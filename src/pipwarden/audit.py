@@ -330,15 +330,16 @@ def _group_fixes(group: Sequence[Advisory], package: str) -> tuple[str, ...]:
 def _not_evaluated(
     name: str, version: str | None, source: str, location: Location | None,
     record_id: str, reason: str,
-) -> Skipped:
+) -> NotChecked:
     """The "not checked" entry of one record that could not be evaluated for a package."""
     what = f"{name}=={version}" if version is not None else name
-    return Skipped(
+    return NotChecked(
         what,
         source,
         f"advisory {record_id} could not be evaluated ({reason}); the package's other "
         "advisories were checked",
-        location,
+        next=f"pipwarden db update (newer data), or read {record_id} on osv.dev",
+        location=location,
     )
 
 
