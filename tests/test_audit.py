@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from osvdb import as_current
 from pipwarden.audit import AuditRequest, audit
 from pipwarden.cli import main
 from pipwarden.policy import IgnoreEntry, Policy
@@ -144,7 +145,7 @@ FIXED = [
 def real_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = tmp_path_factory.mktemp("db") / "osv.sqlite3"
     import_source(ARCHIVE, db)
-    return db
+    return as_current(db)  # matching is under test here, not the data's age
 
 
 def _run(argv: Sequence[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from osvdb import as_current
 from pipwarden.cli import main
 from pipwarden.vulndb.update import import_source
 
@@ -20,7 +21,7 @@ SAMPLE = ROOT / "examples" / "osv-sample.zip"
 def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = tmp_path_factory.mktemp("db") / "osv.sqlite3"
     import_source(SAMPLE, db)
-    return db
+    return as_current(db)  # the sample's records are from 2024: dated today on purpose
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from osvdb import as_current
 from pipwarden.cli import main
 from pipwarden.vulndb.update import import_source
 
@@ -309,7 +310,7 @@ return {
 def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = tmp_path_factory.mktemp("osv-sample") / "osv.sqlite3"
     import_source(SAMPLE, db)
-    return db
+    return as_current(db)  # the sample's records are from 2024: dated today on purpose
 
 
 def _open(driver: Driver, page: Path) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from osvdb import as_current
 from pipwarden.cli import main
 from pipwarden.vulndb.update import import_source
 
@@ -30,7 +31,7 @@ FORMATS = {
 def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("db") / "osv.sqlite3"
     import_source(DATA / "osv" / "pypa-advisory-database-20241010.zip", path)
-    return path
+    return as_current(path)  # the 2024 records, dated today: lock files are under test
 
 
 def _project(tmp_path: Path, name: str) -> Path:

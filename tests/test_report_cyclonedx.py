@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from osvdb import as_current
 from pipwarden.cli import main
 from pipwarden.report.cyclonedx import purl
 from pipwarden.vulndb.update import import_source
@@ -22,7 +23,7 @@ ARCHIVE = DATA / "osv" / "pypa-advisory-database-20241010.zip"
 def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("db") / "osv.sqlite3"
     import_source(ARCHIVE, path)
-    return path
+    return as_current(path)  # the 2024 records, dated today: matching is under test
 
 
 def _validate(doc: dict[str, Any]) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from osvdb import as_current
 from pipwarden.cli import main
 from pipwarden.models import Severity
 from pipwarden.policy import Policy
@@ -29,7 +30,7 @@ PYYAML_IDS = ["PYSEC-2020-96", "PYSEC-2021-142"]
 def pypa_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = tmp_path_factory.mktemp("pypa") / "osv.sqlite3"
     import_source(ARCHIVE, db)
-    return db
+    return as_current(db)  # the 2024 records, dated today: severity is under test
 
 
 def _record(rid: str, package: str, **extra: Any) -> dict[str, Any]:
@@ -75,7 +76,7 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
         (folder / f"{record['id']}.json").write_text(json.dumps(record), encoding="utf-8")
     db = folder / "osv.sqlite3"
     import_source(folder, db)
-    return db
+    return as_current(db)  # records dated 2026-01-01: severity is under test
 
 
 def _run(argv: Sequence[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:

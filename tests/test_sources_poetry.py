@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from osvdb import as_current
 from pipwarden.cli import main
 from pipwarden.errors import InputError
 from pipwarden.sources.poetry import poetry_specifier
@@ -145,6 +146,7 @@ def test_audit_finds_a_vulnerable_poetry_pin(
 ) -> None:
     db = tmp_path / "db.sqlite3"
     import_source(ARCHIVE, db)
+    as_current(db)  # the 2024 records, dated today: matching is under test
     (tmp_path / "pyproject.toml").write_text(POETRY)
     code = main(["audit", "--pyproject", str(tmp_path / "pyproject.toml"), "--db", str(db),
                  "--offline", "--project", str(tmp_path), "--format", "json"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,10 +19,12 @@ from wheelhouse import make_wheel
 
 # Two records: one for the version the update brings in (severity LOW), one for a version
 # the update leaves behind (so it must not be reported after the upgrade).
+# Recent, so that the database is current: its age is the age of its newest record.
+_RECENT = (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
 RECORDS = {
     "PYSEC-2099-1": {
         "id": "PYSEC-2099-1",
-        "modified": "2026-11-01T00:00:00Z",
+        "modified": _RECENT,
         "aliases": ["CVE-2099-0001"],
         "summary": "pwt-lowsev 1.1 leaks a temp file",
         "database_specific": {"severity": "LOW"},
@@ -37,7 +39,7 @@ RECORDS = {
     },
     "GHSA-pwt0-0000-0001": {
         "id": "GHSA-pwt0-0000-0001",
-        "modified": "2026-11-01T00:00:00Z",
+        "modified": _RECENT,
         "summary": "pwt-lowsev 1.0 only",
         "database_specific": {"severity": "CRITICAL"},
         "affected": [

@@ -233,18 +233,34 @@ def test_import_folder_recursive_with_withdrawn_and_other_ecosystems(tmp_path: P
         assert store.get("GHSA-2") is not None
 
 
-def test_import_malformed_record_in_zip_names_it(tmp_path: Path) -> None:
+def test_import_malformed_record_in_zip_is_skipped_counted_and_named(tmp_path: Path) -> None:
+    """One bad record never sinks the import (TRUST §2): it is skipped, counted, named."""
     import zipfile
 
     archive = tmp_path / "all.zip"
     with zipfile.ZipFile(archive, "w") as zf:
         zf.writestr("GHSA-1.json", json.dumps(_rec("GHSA-1", "demo", "1.0")))
         zf.writestr("sub/BAD-1.json", '{"id": "BAD-1", "affected": [')
+    result = import_source(archive, tmp_path / "osv.sqlite3")
+    assert (result.records, result.unreadable) == (1, 1)
+    assert "all.zip:sub/BAD-1.json (not valid JSON" in result.unreadable_examples[0]
+    with VulnStore.open(tmp_path / "osv.sqlite3") as store:
+        assert store.meta().unreadable == 1
+        assert [a.id for a in store.advisories_for(["demo"])["demo"]] == ["GHSA-1"]
+    assert not list(tmp_path.glob(".*tmp*"))
+
+
+def test_import_of_only_malformed_records_fails_and_names_them(tmp_path: Path) -> None:
+    import zipfile
+
+    archive = tmp_path / "all.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("sub/BAD-1.json", '{"id": "BAD-1", "affected": [')
     with pytest.raises(InputError, match=r"all\.zip:sub/BAD-1\.json") as info:
         import_source(archive, tmp_path / "osv.sqlite3")
     assert info.value.exit_code == 2
     assert not (tmp_path / "osv.sqlite3").exists()
-    assert not list(tmp_path.glob("*.tmp"))
+    assert not list(tmp_path.glob(".*tmp*"))
 
 
 def test_import_rejects_an_empty_source(tmp_path: Path) -> None:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import zipfile
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from loopback import LoopbackServer, serve
+from osvdb import as_current
 from pipwarden.cli import main
 from pipwarden.errors import NetworkError
 from pipwarden.vulndb.store import VulnStore
@@ -246,19 +247,17 @@ def test_cli_malformed_record_exits_2_and_keeps_the_old_database(
 def test_cli_status_text_json_and_stale(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = tmp_path / "osv.sqlite3"
     assert main(["db", "import", str(ARCHIVE), "--db", str(db)]) == 0
+    as_current(db)
     capsys.readouterr()
     assert main(["db", "status", "--db", str(db)]) == 0
     out = capsys.readouterr().out
-    assert "2,661" in out and "664" in out and "days ago" in out and "fresh" in out
+    assert "2,661" in out and "664" in out and "days old" in out and "fresh" in out
     assert main(["db", "status", "--db", str(db), "--format", "json"]) == 0
     payload = json.loads(capsys.readouterr().out)
     assert payload["records"] == 2661 and payload["packages"] == 664
     assert payload["stale"] is False and payload["max_age_days"] == 7.0
 
-    with sqlite3.connect(db) as conn:
-        conn.execute("UPDATE meta SET value = '2020-01-01T00:00:00+00:00' "
-                     "WHERE key = 'imported_at'")
-    conn.close()
+    as_current(db, datetime(2020, 1, 1, tzinfo=UTC))
     assert main(["db", "status", "--db", str(db)]) == 3
     captured = capsys.readouterr()
     assert "older than the maximum age of 7 days" in captured.out

@@ -170,8 +170,10 @@ class AuditReport:
 # -- database ------------------------------------------------------------------------------
 
 
-def _age_days(meta: DbMeta, now: dt.datetime) -> float:
-    return (now - meta.imported_at).total_seconds() / 86400.0
+def _age_text(meta: DbMeta, now: dt.datetime) -> str:
+    """``412 days old`` (the age of the data, not of the import), or ``of unknown date``."""
+    age = meta.age_days(now)
+    return "of unknown date" if age is None else f"{age:.0f} days old"
 
 
 def open_database(
@@ -192,36 +194,47 @@ def open_database(
                 f"no vulnerability data yet ({path}) and --offline forbids downloading it",
                 hint="Run `pipwarden db update` when online, or `pipwarden db import FILE.zip`.",
             )
-        log.warning("no vulnerability database yet: downloading %s", settings.osv_url)
-        from pipwarden.vulndb.update import update_from_url
+        from pipwarden.vulndb.update import ImportLimits, public_url, update_from_url
 
-        update_from_url(settings.osv_url, path, timeout=settings.timeout)
-        return VulnStore.open(path)
+        log.warning("no vulnerability database yet: downloading %s", public_url(settings.osv_url))
+
+        update_from_url(settings.osv_url, path, timeout=settings.timeout,
+                        limits=ImportLimits.from_settings(settings))
     store = VulnStore.open(path)
-    age = _age_days(store.meta(), moment)
-    if age <= policy.max_db_age_days:
+    meta = store.meta()
+    if not meta.too_old(policy.max_db_age_days, moment):
         return store
+    age = _age_text(meta, moment)
     limit = f"max-db-age is {policy.max_db_age_days:g} days"
     if settings.offline:
         store.close()
         raise DataUnavailableError(
-            f"vulnerability data is {age:.0f} days old ({limit}) and --offline forbids "
-            "refreshing it",
+            f"vulnerability data is {age} ({limit}) and --offline forbids refreshing it",
             hint="Run `pipwarden db update` when online, or raise max-db-age in the policy.",
         )
     store.close()
-    log.warning("vulnerability data is %.0f days old (%s): refreshing", age, limit)
-    from pipwarden.vulndb.update import update_from_url
+    log.warning("vulnerability data is %s (%s): refreshing", age, limit)
+    from pipwarden.vulndb.update import ImportLimits, update_from_url
 
     try:
-        update_from_url(settings.osv_url, path, timeout=settings.timeout)
+        update_from_url(settings.osv_url, path, timeout=settings.timeout,
+                        limits=ImportLimits.from_settings(settings))
     except DataUnavailableError as exc:
         raise DataUnavailableError(
-            f"vulnerability data is {age:.0f} days old ({limit}) and cannot be refreshed: "
-            f"{exc.message}",
+            f"vulnerability data is {age} ({limit}) and cannot be refreshed: {exc.message}",
             hint=exc.hint,
         ) from None
-    return VulnStore.open(path)
+    store = VulnStore.open(path)
+    meta = store.meta()
+    if meta.too_old(policy.max_db_age_days, moment):  # the source itself is that old
+        store.close()
+        raise DataUnavailableError(
+            f"vulnerability data is {_age_text(meta, moment)} even after refreshing it from "
+            f"{meta.source} ({limit})",
+            hint="Point PIPWARDEN_OSV_URL at a current archive, or raise max-db-age in "
+            "the policy.",
+        )
+    return store
 
 
 # -- grouping ------------------------------------------------------------------------------
@@ -314,23 +327,67 @@ def _group_fixes(group: Sequence[Advisory], package: str) -> tuple[str, ...]:
 # -- auditing ------------------------------------------------------------------------------
 
 
+def _not_evaluated(
+    name: str, version: str | None, source: str, location: Location | None,
+    record_id: str, reason: str,
+) -> NotChecked:
+    """The "not checked" entry of one record that could not be evaluated for a package."""
+    what = f"{name}=={version}" if version is not None else name
+    return NotChecked(
+        what,
+        source,
+        f"advisory {record_id} could not be evaluated ({reason}); the package's other "
+        "advisories were checked",
+        next=f"pipwarden db update (newer data), or read {record_id} on osv.dev",
+        location=location,
+    )
+
+
+def _affects_checked(
+    adv: Advisory, name: str, version: str, problems: dict[str, str]
+) -> bool:
+    """``advisory_affects``, recording in ``problems`` a record it cannot evaluate."""
+    from pipwarden.vulndb.ranges import advisory_affects
+
+    try:
+        return advisory_affects(adv, name, version)
+    except (ValueError, TypeError, KeyError, IndexError, AssertionError, RecursionError) as exc:
+        problems[adv.id] = str(exc)[:120] or type(exc).__name__
+        return False
+
+
 def audit_versions(
     store: VulnStore,
     items: Sequence[tuple[str, str, str, Location | None, str]],
     advisories: Mapping[str, list[Advisory]] | None = None,
+    *,
+    unchecked: list[Skipped] | None = None,
 ) -> list[Finding]:
-    """Audit exact versions: ``(package, version, source, location, kind)`` tuples."""
-    from pipwarden.vulndb.osv import group_by_alias
-    from pipwarden.vulndb.ranges import advisory_affects
+    """Audit exact versions: ``(package, version, source, location, kind)`` tuples.
 
+    A record that cannot be evaluated for a pin is appended to ``unchecked`` (as a
+    :class:`Skipped`: not checked) and the pin's other records are still matched.
+    """
+    from pipwarden.vulndb.osv import group_by_alias
+
+    problems: dict[tuple[str, str], list[tuple[str, str]]] = {}
     if advisories is not None:
         known = advisories
-        matched = {
-            (name, version): [a for a in known.get(name, ()) if advisory_affects(a, name, version)]
-            for name, version, *_ in items
-        }
+        matched: dict[tuple[str, str], list[Advisory]] = {}
+        for name, version, *_ in items:
+            failed: dict[str, str] = {}
+            matched[(name, version)] = [
+                a for a in known.get(name, ()) if _affects_checked(a, name, version, failed)
+            ]
+            if failed:
+                problems[(name, version)] = sorted(failed.items())
     else:  # the store's fast path: full advisories only for the records that match
-        matched = store.match_pins((name, version) for name, version, *_ in items)
+        checked = store.check_pins((name, version) for name, version, *_ in items)
+        matched, problems = checked.hits, checked.unchecked
+    if unchecked is not None:
+        for name, version, source, location, _ in items:
+            for rid, reason in problems.get((name, version), ()):
+                unchecked.append(_not_evaluated(name, version, source, location, rid, reason))
     findings: list[Finding] = []
     # Pins of one package mostly hit the same groups of records: merge each group once.
     groups: dict[tuple[str, ...], list[tuple[Advisory, ...]]] = {}
@@ -365,8 +422,14 @@ def audit_floors(
     deps: Sequence[Dependency],
     releases: Mapping[str, Sequence[str] | None],
     advisories: Mapping[str, list[Advisory]] | None = None,
+    *,
+    unchecked: list[Skipped] | None = None,
 ) -> list[Finding]:
-    """Floor audit of ranges and bare names: what the range admits and the safe floor."""
+    """Floor audit of ranges and bare names: what the range admits and the safe floor.
+
+    A record that cannot be evaluated is appended to ``unchecked`` for that dependency
+    (not checked) and left out of the floor; the dependency's other records still count.
+    """
     if not deps:
         return []
     from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -390,13 +453,22 @@ def audit_floors(
         for adv in candidates:
             versions: list[str] = []
             admits = False
-            for aff in adv.affected_for(dep.name):
-                got = admitted_affected(spec, aff, releases=rel, record_id=adv.id)
-                if isinstance(got, list):
-                    versions.extend(got)
-                    admits = admits or bool(got)
-                else:
-                    admits = admits or got
+            try:
+                for aff in adv.affected_for(dep.name):
+                    got = admitted_affected(spec, aff, releases=rel, record_id=adv.id)
+                    if isinstance(got, list):
+                        versions.extend(got)
+                        admits = admits or bool(got)
+                    else:
+                        admits = admits or got
+            except (ValueError, TypeError, KeyError, IndexError, AssertionError,
+                    RecursionError) as exc:
+                if unchecked is not None:
+                    unchecked.append(_not_evaluated(
+                        dep.name, None, str(dep.location), dep.location, adv.id,
+                        str(exc)[:120] or type(exc).__name__,
+                    ))
+                continue
             if admits:
                 hits.append(adv)
                 admitted_by[adv.id] = sort_versions(set(versions))
@@ -699,8 +771,8 @@ def audit(
                 release_lists = releases(sorted({d.name for d in floor_deps}))
             except Exception as exc:  # release lists are optional: never fail the audit
                 log.warning("PyPI release lists unavailable (%s): using OSV events only", exc)
-        findings = audit_versions(db, items)
-        findings.extend(audit_floors(db, floor_deps, release_lists, known))
+        findings = audit_versions(db, items, unchecked=skipped)
+        findings.extend(audit_floors(db, floor_deps, release_lists, known, unchecked=skipped))
         findings = [_with_paths(f, dep_paths.get((f.source, f.package), ())) for f in findings]
         findings.sort(key=lambda f: (-f.severity.rank, f.package, f.source, f.id))
         outcome = apply_ignores(findings, policy.ignores, today=today or dt.date.today())

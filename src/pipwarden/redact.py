@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["MASK", "redact_text", "redact_url"]
+__all__ = ["MASK", "redact_text", "redact_url", "split_userinfo"]
 
 MASK = "****"
 
@@ -63,6 +63,20 @@ def _userinfo_end(rest: str) -> int:
     # the password holds "/", "?" or "#": it runs to the last "@" (for a VCS URL with an
     # ``@ref`` that hides the host too: too much hidden beats a password shown)
     return at
+
+
+def split_userinfo(url: str) -> tuple[str, str]:
+    """``(user info, url without it)``, reading user info as :func:`redact_text` does
+    (a password holding ``/ ? # @`` included); ``("", url)`` when there is none.
+
+    >>> split_userinfo("https://user:pa/ss@host/simple")
+    ('user:pa/ss', 'https://host/simple')
+    """
+    scheme, sep, rest = url.partition("://")
+    at = _userinfo_end(rest) if sep else -1
+    if at < 0:
+        return "", url
+    return rest[:at], f"{scheme}://{rest[at + 1:]}"
 
 
 def _redact_body(body: str, keep_user: bool) -> str:

@@ -59,6 +59,11 @@ class Settings:
     json_max_depth: int = 64  # nesting of arrays and objects in a JSON answer
     json_max_number_length: int = 100  # characters of one JSON number
     json_max_values: int = 2_000_000  # arrays, objects and elements in one JSON answer
+    # Caps on OSV archives (`db update`, `db import`): a download, and what it unpacks to.
+    osv_max_download_bytes: int = 1024 * 1024 * 1024
+    archive_max_bytes: int = 2 * 1024 * 1024 * 1024  # all records, uncompressed
+    archive_max_entries: int = 250_000
+    archive_max_entry_bytes: int = 8 * 1024 * 1024  # one record, uncompressed
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -83,6 +88,7 @@ class Settings:
             json_max_depth=int(_number(env, "PIPWARDEN_JSON_MAX_DEPTH", 64)),
             json_max_number_length=int(_number(env, "PIPWARDEN_JSON_MAX_NUMBER_LENGTH", 100)),
             json_max_values=int(_number(env, "PIPWARDEN_JSON_MAX_VALUES", 2_000_000)),
+            **_archive_caps(env),
         )
 
     def with_overrides(
@@ -99,3 +105,18 @@ class Settings:
             osv_url=osv_url if osv_url is not None else self.osv_url,
             offline=self.offline if offline is None else offline,
         )
+
+
+def _archive_caps(env: dict[str, str]) -> dict[str, int]:
+    """The OSV archive caps from ``PIPWARDEN_OSV_MAX_DOWNLOAD_BYTES``,
+    ``PIPWARDEN_ARCHIVE_MAX_BYTES``, ``…_MAX_ENTRIES`` and ``…_MAX_ENTRY_BYTES``."""
+    defaults = Settings.__dataclass_fields__
+    return {
+        name: int(_number(env, f"PIPWARDEN_{name.upper()}", defaults[name].default))  # type: ignore[arg-type]
+        for name in (
+            "osv_max_download_bytes",
+            "archive_max_bytes",
+            "archive_max_entries",
+            "archive_max_entry_bytes",
+        )
+    }

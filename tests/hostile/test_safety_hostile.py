@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from loopback import LoopbackServer
+from osvdb import as_current
 from pipwarden.cli import main
 from pipwarden.vulndb.update import import_source
 from pypi_server import fast_serve
@@ -404,7 +405,7 @@ def hostile_db(tmp_path: Path) -> Path:
     (src / "PYSEC-9999-1.json").write_text(json.dumps(record), encoding="utf-8")
     db = tmp_path / "osv.sqlite3"
     import_source(src, db)
-    return db
+    return as_current(db)  # its record's date is fixed: the data must be current
 
 
 @pytest.mark.parametrize("fmt", ["text", "html", "json", "sarif"])

@@ -53,7 +53,10 @@ def _affects(advisory: Any, name: str, version: str, match: Callable[..., bool])
         if canonicalize_name(str(getattr(e, "package", "") or "")) == name
     ]
     record_id = str(getattr(advisory, "id", ""))
-    return any(match(version, e, record_id=record_id) for e in entries)
+    try:
+        return any(match(version, e, record_id=record_id) for e in entries)
+    except ValueError:  # a version too long to evaluate: counted as affecting (fail closed)
+        return True
 
 
 def _ids(advisories: Sequence[Any]) -> list[str]:

@@ -129,6 +129,21 @@ def typosquat_lookup(settings: Settings) -> TyposquatLookup:
     return lookup
 
 
+def _evaluable(spec: SpecifierSet, advisories: list[Any], name: str) -> list[Any]:
+    """The advisories that can be evaluated against ``spec``; the others are logged (one
+    bad record must not hide the package's other records)."""
+    kept = []
+    for adv in advisories:
+        try:
+            lowest_safe_floor(spec, [adv], releases=None, package=name)
+        except ValueError as exc:
+            log.warning("%s: advisory %s could not be evaluated (%s)", name, adv.id,
+                        str(exc)[:100])
+            continue
+        kept.append(adv)
+    return kept
+
+
 def floor_lookup(settings: Settings) -> tuple[FloorLookup, Callable[[], None]]:
     """The lowest safe floor from the local vulnerability database, and a close function.
 
@@ -153,7 +168,11 @@ def floor_lookup(settings: Settings) -> tuple[FloorLookup, Callable[[], None]]:
             if floor is None:
                 return None
             spec = SpecifierSet(f">={floor}")
-        answer = lowest_safe_floor(spec, cache[name], releases=None, package=name)
+        try:
+            answer = lowest_safe_floor(spec, cache[name], releases=None, package=name)
+        except ValueError:  # a record (or the specifier) with a version too long to evaluate
+            answer = lowest_safe_floor(spec, _evaluable(spec, cache[name], name), releases=None,
+                                       package=name)
         if answer.status == "safe":
             return None
         return (answer.floor if answer.status == "raise" else None), tuple(answer.advisories)

@@ -29,22 +29,24 @@ SCHEMA = "pipwarden.audit/1"
 
 
 def _age_days(report: AuditReport, now: dt.datetime | None = None) -> float | None:
+    """The age of the data (its newest record), not of the import; ``None``: unknown."""
     meta = report.database
     if meta is None:
         return None
-    moment = now or dt.datetime.now(dt.UTC)
-    return max(0.0, (moment - meta.imported_at).total_seconds() / 86400.0)
+    return meta.age_days(now)
 
 
 def data_line(report: AuditReport) -> str:
-    """``vulnerability data from 2026-11-25 (1 day old)``."""
+    """``vulnerability data from 2026-11-25 (1 day old)``: the date of the newest record."""
     meta = report.database
-    age = _age_days(report)
-    if meta is None or age is None:
+    if meta is None:
         return "no vulnerability data"
+    age = _age_days(report)
+    if meta.data_date is None or age is None:
+        return "vulnerability data of unknown date"
     days = int(age)
     old = "today" if days == 0 else f"{days} day{'s' if days != 1 else ''} old"
-    return f"vulnerability data from {meta.imported_at.date().isoformat()} ({old})"
+    return f"vulnerability data from {meta.data_date.date().isoformat()} ({old})"
 
 
 UNKNOWN_HINT = (
@@ -348,6 +350,7 @@ def to_dict(report: AuditReport) -> dict[str, Any]:
             "records": meta.records,
             "source": redact_text(meta.source),
             "imported_at": meta.imported_at.isoformat(),
+            "data_date": meta.data_date.isoformat() if meta.data_date else None,
             "age_days": round(age, 2) if age is not None else None,
         },
         "summary": {

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from pipwarden.errors import InputError
 from pipwarden.models import Severity, canonical_name
@@ -110,7 +110,7 @@ def _key_of_text(text: str) -> str | None:
         return release + rest
     try:
         return version_key(Version(text))
-    except InvalidVersion:
+    except ValueError:  # InvalidVersion, or a number past Python's int-string limit
         return None
 
 

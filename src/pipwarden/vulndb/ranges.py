@@ -28,12 +28,13 @@ known, else by interval arithmetic over the events (conservative for pre-release
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal, cast
 
-from packaging.version import InvalidVersion, Version
+from packaging.version import VERSION_PATTERN, InvalidVersion, Version
 
 from pipwarden.vulndb.osv import (
     _CANONICAL_VERSION,
@@ -50,6 +51,7 @@ if TYPE_CHECKING:  # packaging.specifiers imports packaging.tags, subprocess…:
 __all__ = [
     "Interval",
     "SafeFloor",
+    "UnevaluableVersion",
     "admitted_affected",
     "advisory_affects",
     "affected_intervals",
@@ -67,6 +69,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 _MATCHED_TYPES = frozenset({"ECOSYSTEM", "SEMVER"})
+_VERSION_FORM = re.compile(r"\s*" + VERSION_PATTERN + r"\s*", re.VERBOSE | re.IGNORECASE)
 _warned: set[str] = set()
 
 # A parsed event: kind and version; ``None`` stands for ``introduced: "0"`` (minus infinity).
@@ -81,13 +84,45 @@ def sort_versions(texts: Iterable[str]) -> tuple[str, ...]:
     return tuple(t for _, t in good) + tuple(t for t in items if parse_version(t) is None)
 
 
+class UnevaluableVersion(ValueError):
+    """A range event names a version that is PEP 440 in form but cannot be used: a release
+    number longer than Python converts (4,300 digits). The record is then not checked for
+    that package (never evaluated as if the event were not there)."""
+
+
+# Versions of absurd length are refused without parsing (a 5,000-digit number would only
+# exceed Python's int-string limit; a megabyte of "1.1.1…" would cost seconds).
+_MAX_VERSION_LENGTH = 1024
+
+
 @lru_cache(maxsize=16384)
-def parse_version(text: str) -> Version | None:
-    """``Version(text)``, or ``None`` when ``text`` is not a PEP 440 version."""
+def _parse(text: str) -> Version | bool:
+    """``Version(text)``; ``False``: not a PEP 440 version; ``True``: PEP 440 in form but
+    unusable (too long, a number past the int-string limit)."""
+    if len(text) > _MAX_VERSION_LENGTH:
+        return _VERSION_FORM.fullmatch(text[:4096]) is not None or len(text) > 4096
     try:
         return Version(text)
     except InvalidVersion:
-        return None
+        return False
+    except (ValueError, OverflowError, RecursionError):  # Python's int-string limit
+        return True
+
+
+def parse_version(text: str) -> Version | None:
+    """``Version(text)``, or ``None`` when ``text`` is not a usable PEP 440 version (not one
+    at all, or one whose numbers are too long to convert: never an exception)."""
+    parsed = _parse(text)
+    return parsed if isinstance(parsed, Version) else None
+
+
+def _event_version(text: str) -> Version | None:
+    """An event's version; ``None`` when it is not PEP 440 (skipped, with a warning);
+    :class:`UnevaluableVersion` when it is PEP 440 in form but cannot be used."""
+    parsed = _parse(text)
+    if parsed is True:
+        raise UnevaluableVersion(f"a version of {len(text):,} characters cannot be evaluated")
+    return parsed if isinstance(parsed, Version) else None
 
 
 @lru_cache(maxsize=16384)
@@ -100,14 +135,23 @@ def _public(v: Version) -> Version:
     return v if v.local is None else Version(v.public)
 
 
+def _stored_version(text: str) -> Version:
+    """A version :func:`sort_events` kept: PEP 440 in form. One that still does not parse
+    (too long to convert) makes the record unevaluable, never an event that is ignored."""
+    version = _event_version(text)
+    if version is None:
+        raise UnevaluableVersion("a range event that is not a PEP 440 version")
+    return version
+
+
 def _warn_invalid(record_id: str, text: str) -> None:
     if record_id in _warned:
         return
     _warned.add(record_id)
     log.warning(
         "%s: skipping version %r (not a PEP 440 version) and any others in this record",
-        record_id,
-        text,
+        record_id.encode("utf-8", "backslashreplace").decode("utf-8"),  # lone surrogates
+        text[:100],
     )
 
 
@@ -119,12 +163,15 @@ def sort_events(events: Iterable[Event]) -> tuple[list[tuple[str, str | None]], 
     event version that is not PEP 440 (skipped), if any.
 
     ``None`` stands for ``introduced: "0"``; the sort is stable (ties keep record order).
+    :class:`UnevaluableVersion` when an event's version is PEP 440 but cannot be used.
     """
     events = tuple(events)
     zeros = [(e.kind, None) for e in events if e.kind == "introduced" and e.version == "0"]
     if len(events) - len(zeros) == 1:  # the usual shape: nothing to compare, one to check
         (last,) = (e for e in events if not (e.kind == "introduced" and e.version == "0"))
-        if _CANONICAL_VERSION.fullmatch(last.version) or parse_version(last.version):
+        if (
+            len(last.version) <= 64 and _CANONICAL_VERSION.fullmatch(last.version)
+        ) or _event_version(last.version):
             return [*zeros, (last.kind, last.version)], None
     parsed: list[tuple[str, Version | None, str | None]] = []
     invalid: str | None = None
@@ -132,7 +179,7 @@ def sort_events(events: Iterable[Event]) -> tuple[list[tuple[str, str | None]], 
         if event.kind == "introduced" and event.version == "0":
             parsed.append((event.kind, None, None))
             continue
-        version = parse_version(event.version)
+        version = _event_version(event.version)
         if version is None:
             if invalid is None:
                 invalid = event.version
@@ -155,7 +202,7 @@ def _sorted_events(rng: Range, record_id: str) -> list[_Parsed]:
     if invalid is not None:
         _warn_invalid(record_id, invalid)
     parsed: list[_Parsed] = [
-        (kind, None if text is None else parse_version(text)) for kind, text in texts
+        (kind, None if text is None else _stored_version(text)) for kind, text in texts
     ]
     rng.__dict__["_sorted_events"] = parsed  # a derived value; the range stays unchanged
     return parsed
@@ -199,13 +246,13 @@ def entries_affect(v: Version, public: Version, entries: Sequence[Any], record_i
         for invalid, events in ranges:
             if invalid is not None:
                 _warn_invalid(record_id, invalid)
-            parsed = [(k, None if t is None else parse_version(t)) for k, t in events]
+            parsed = [(k, None if t is None else _stored_version(t)) for k, t in events]
             if _in_range(v, public, parsed):
                 return True
         if not listed:
             continue
         valid, _, bad = keys.partition("|")
-        if bad:
+        if bad.strip():  # empty entries are joined into blanks: nothing to name
             _warn_invalid(record_id, bad.split()[0])
         padded = f" {valid} "
         if key is None:
@@ -404,8 +451,21 @@ def affected_intervals(affected: Affected, *, record_id: str) -> list[Interval]:
     return out
 
 
+def _spec_version(text: str) -> Version:
+    """A specifier's version (packaging validated its form); UnevaluableVersion when its
+    numbers are too long to convert."""
+    try:
+        return Version(text)
+    except InvalidVersion:
+        raise
+    except ValueError as exc:
+        raise UnevaluableVersion(
+            f"a version of {len(text):,} characters cannot be evaluated"
+        ) from exc
+
+
 def _prefix_bounds(text: str) -> tuple[Version, Version]:
-    base = Version(text)
+    base = _spec_version(text)
     release = base.release
     epoch = f"{base.epoch}!" if base.epoch else ""
     upper = (*release[:-1], release[-1] + 1)
@@ -424,7 +484,7 @@ def _specifier_intervals(spec: Specifier) -> list[Interval]:
         if op == "==":
             return [Interval(lo, True, hi, False)]
         return [Interval(None, False, lo, False), Interval(hi, True, None, False)]
-    v = Version(text)
+    v = _spec_version(text)
     if op == "==":
         return [Interval.point(v)]
     if op == "!=":
@@ -457,12 +517,17 @@ def spec_intervals(spec: SpecifierSet) -> list[Interval]:
 
 
 def _candidates(spec: SpecifierSet, releases: Sequence[str]) -> list[tuple[Version, str]]:
-    allow_pre = bool(spec.prereleases)
-    found: dict[Version, str] = {}
-    for text in releases:
-        v = parse_version(text)
-        if v is not None and spec.contains(v, prereleases=allow_pre):
-            found.setdefault(v, text)
+    try:
+        allow_pre = bool(spec.prereleases)
+        found: dict[Version, str] = {}
+        for text in releases:
+            v = parse_version(text)
+            if v is not None and spec.contains(v, prereleases=allow_pre):
+                found.setdefault(v, text)
+    except InvalidVersion:
+        raise
+    except ValueError as exc:  # the specifier's own version is too long to convert
+        raise UnevaluableVersion("the requirement names a version too long to evaluate") from exc
     return sorted(found.items())
 
 

@@ -9,8 +9,13 @@ Layout (``PRAGMA user_version`` = :data:`SCHEMA_VERSION`):
   what matching an exact version needs of that package's ``affected`` entries (JSON of
   :func:`pipwarden.vulndb.ranges.match_entries`: events parsed and sorted at import,
   version keys precomputed); ``NULL`` for withdrawn records. :meth:`VulnStore.match_pins`
-  reads only these and builds full advisories for the records that match.
-* ``meta(key, value)``: source, import time, ETag, Last-Modified, counts.
+  reads only these and builds full advisories for the records that match. ``m`` is
+  ``{"error": reason}`` where the entries could not be prepared (the record is then "not
+  checked" for that package, never silently clean).
+* ``meta(key, value)``: source (without credentials or query), import time, data date
+  (``data_date``: the newest ``modified`` of the records, else the archive's
+  Last-Modified; empty when unknown), ETag, Last-Modified, counts (``unreadable``: records
+  skipped at import because they could not be read).
 
 Withdrawn records are stored (they count in ``meta().records``) but never returned by
 :meth:`VulnStore.advisories_for`. This module imports only ``sqlite3`` and ``json`` at the
@@ -23,16 +28,18 @@ import json
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
 from pipwarden.errors import DatabaseError
 from pipwarden.vulndb.osv import Advisory, advisory_from_compact, normalize_name
 
-__all__ = ["SCHEMA", "SCHEMA_VERSION", "UPDATE_HINT", "DbMeta", "VulnStore"]
+__all__ = ["SCHEMA", "SCHEMA_VERSION", "UPDATE_HINT", "DbMeta", "PinMatches", "VulnStore"]
 
-SCHEMA_VERSION = 4  # 3: versions lists carry precomputed version keys; 4: affects.m
+# 3: versions lists carry precomputed version keys; 4: affects.m; 5: meta data_date (the
+# newest ``modified`` of the records) and ``unreadable``, and ``m`` may be {"error": …}.
+SCHEMA_VERSION = 5
 UPDATE_HINT = "Run `pipwarden db update` when online, or `pipwarden db import FILE.zip`."
 
 SCHEMA = """
@@ -72,7 +79,12 @@ SELECT id, data, details, refs FROM advisory WHERE id IN (SELECT value FROM json
 
 @dataclass(frozen=True)
 class DbMeta:
-    """What the database holds and where it came from."""
+    """What the database holds and where it came from.
+
+    ``data_date`` is how recent the data is (the newest ``modified`` of its records, else
+    the archive's Last-Modified), ``None`` when nothing says: the age of a database is
+    the age of its data, never of the import (an archive from 2024 imported today is old).
+    """
 
     records: int
     packages: int
@@ -82,6 +94,52 @@ class DbMeta:
     last_modified: str | None
     schema: int
     withdrawn: int = 0
+    data_date: datetime | None = None
+    unreadable: int = 0
+
+    def age_days(self, now: datetime | None = None) -> float | None:
+        """Days since ``data_date`` (``None``: unknown, which counts as too old)."""
+        if self.data_date is None:
+            return None
+        moment = now if now is not None else datetime.now(UTC)
+        return max(0.0, (moment - self.data_date).total_seconds() / 86400.0)
+
+    def too_old(self, max_age_days: float | None, now: datetime | None = None) -> bool:
+        """Past ``max_age_days`` (``None``: no limit); data of unknown date is too old."""
+        if max_age_days is None:
+            return False
+        age = self.age_days(now)
+        return age is None or age > max_age_days
+
+
+@dataclass(frozen=True)
+class PinMatches:
+    """What :meth:`VulnStore.check_pins` found: ``hits`` per ``(name, version)`` pin, and
+    ``unchecked``: per pin, the ``(record id, reason)`` of records that could not be
+    evaluated for it."""
+
+    hits: dict[tuple[str, str], list[Advisory]]
+    unchecked: dict[tuple[str, str], list[tuple[str, str]]]
+
+
+# What evaluating one record's matching data can raise on hostile data: the record is then
+# not checked for that pin, and every other record still is.
+_EVALUATION_ERRORS = (ValueError, TypeError, KeyError, IndexError, AssertionError,
+                      RecursionError)
+
+
+def _why(exc: BaseException) -> str:
+    """One short line saying why a record could not be evaluated."""
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text if len(text) <= 120 else text[:119] + "…"
+
+
+def _date(text: str) -> datetime | None:
+    """A stored ISO date (aware), ``None`` for an empty text (date unknown)."""
+    if not text:
+        return None
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _advisory(data: str, details: str, refs: str) -> Advisory:
@@ -180,14 +238,22 @@ class VulnStore:
         :func:`pipwarden.vulndb.ranges.advisory_affects`, but matching reads only the
         precomputed matching data and full advisories are built only for the records that
         match. Keys are ``(PEP 503 name, version)``; pins without advisories are absent.
+        Records that cannot be evaluated are left out here: use :meth:`check_pins` to
+        learn which (the audit reports them as not checked).
         """
+        return self.check_pins(pins).hits
+
+    def check_pins(self, pins: Iterable[tuple[str, str]]) -> PinMatches:
+        """:meth:`match_pins`, and the records that could not be evaluated for each pin
+        (a version number too long to convert, broken matching data): those are skipped
+        for that pin only; the package's other records are still matched."""
         from pipwarden.vulndb.ranges import _public, advisory_affects, entries_affect, parse_version
 
         by_name: dict[str, set[str]] = {}
         for name, version in pins:
             by_name.setdefault(normalize_name(name), set()).add(version)
         if not by_name:
-            return {}
+            return PinMatches({}, {})
         legacy = sorted(
             {n for n, vs in by_name.items() if any(parse_version(v) is None for v in vs)}
         )
@@ -196,12 +262,28 @@ class VulnStore:
         except sqlite3.Error as exc:
             raise self._fail(exc) from exc
         hits: dict[tuple[str, str], list[str]] = {}
+        unchecked: dict[tuple[str, str], list[tuple[str, str]]] = {}
         loads = json.loads
         for package, rid, m in rows:
-            entries = loads(m)
+            try:
+                entries = loads(m)
+                if type(entries) is not list:
+                    raise ValueError(str(entries.get("error", "no matching data"))
+                                     if type(entries) is dict else "no matching data")
+            except (ValueError, RecursionError) as exc:
+                for version in by_name[package]:
+                    unchecked.setdefault((package, version), []).append((rid, _why(exc)))
+                continue
             for version in by_name[package]:
                 v = parse_version(version)
-                if v is not None and entries_affect(v, _public(v), entries, rid):
+                if v is None:
+                    continue
+                try:
+                    affected = entries_affect(v, _public(v), entries, rid)
+                except _EVALUATION_ERRORS as exc:
+                    unchecked.setdefault((package, version), []).append((rid, _why(exc)))
+                    continue
+                if affected:
                     hits.setdefault((package, version), []).append(rid)
         wanted = sorted({rid for ids in hits.values() for rid in ids} - self._cache.keys())
         if wanted:
@@ -221,7 +303,7 @@ class VulnStore:
                                if advisory_affects(a, package, version)]
                         if got:
                             result[(package, version)] = got
-        return result
+        return PinMatches(result, unchecked)
 
     def get(self, record_id: str) -> Advisory | None:
         """One record by id (withdrawn ones included), or ``None``."""
@@ -249,6 +331,8 @@ class VulnStore:
                 last_modified=values.get("last_modified") or None,
                 schema=SCHEMA_VERSION,
                 withdrawn=int(values.get("withdrawn") or 0),
+                data_date=_date(values["data_date"]),
+                unreadable=int(values.get("unreadable") or 0),
             )
         except (KeyError, ValueError) as exc:
             raise DatabaseError(
