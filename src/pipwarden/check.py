@@ -219,7 +219,9 @@ def run_check(
     try:
         from pipwarden.doctor import run_doctor
 
-        parts["doctor"] = run_doctor(project, environ=environ, include_machine=False)
+        parts["doctor"] = run_doctor(
+            project, environ=environ, include_machine=False, cache_dir=settings.cache_dir
+        )
     except PipwardenError as exc:
         errors.append(_part_error("environment", exc))
 

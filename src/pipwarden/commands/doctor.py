@@ -78,7 +78,9 @@ def run(args: argparse.Namespace) -> int:
     home = Path(environ.get("HOME") or Path.home())
     if args.fix:
         apply_fix(environ, home, yes=args.yes, interactive=sys.stdin.isatty())
-    report = run_doctor(project, environ=environ, home=home)
+    from pipwarden.paths import cache_dir
+
+    report = run_doctor(project, environ=environ, home=home, cache_dir=cache_dir(environ))
     for fmt, output in outputs(args):
         write_report(render(report, fmt, color=use_color(args, output)), output)
     return int(ExitCode.FINDINGS if report.failed else ExitCode.OK)

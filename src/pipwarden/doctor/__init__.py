@@ -73,6 +73,7 @@ def run_doctor(
     home: Path | None = None,
     include_machine: bool = True,
     python: PythonInfo | None = None,
+    cache_dir: Path | None = None,
 ) -> DoctorReport:
     """Run every check for ``project`` (and the machine unless ``include_machine=False``).
 
@@ -95,7 +96,7 @@ def run_doctor(
     findings = find_credentials(ctx, include_machine=include_machine)
     from pipwarden.doctor.project_secrets import merge_project_secrets, project_secret_findings
 
-    findings = merge_project_secrets(findings, project_secret_findings(project))
+    findings = merge_project_secrets(findings, project_secret_findings(project, cache_dir))
     checks.append(_credentials_summary(findings, include_machine))
     if include_machine:
         checks.append(check_partitioning(findings))

@@ -53,9 +53,12 @@ def _convert(finding: SecretFinding) -> CredentialFinding:
     )
 
 
-def project_secret_findings(project: Path) -> list[CredentialFinding]:
-    """Every committed secret of ``project`` as doctor findings."""
-    return [_convert(f) for f in scan_project(project).findings]
+def project_secret_findings(
+    project: Path, cache_dir: Path | None = None
+) -> list[CredentialFinding]:
+    """Every committed secret of ``project`` as doctor findings (per-file results kept
+    under ``cache_dir``, the user's cache folder, when given)."""
+    return [_convert(f) for f in scan_project(project, cache_dir=cache_dir).findings]
 
 
 def merge_project_secrets(

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipwarden.secretscan.detectors import (
     PROBLEM,
@@ -23,6 +24,9 @@ from pipwarden.secretscan.detectors import (
     secret_assignments,
 )
 from pipwarden.secretscan.files import ProjectFile, is_key_file, walk_project
+
+if TYPE_CHECKING:
+    from pipwarden.scancache import FileCache
 
 __all__ = ["SecretFinding", "SecretScan", "scan_files", "scan_project"]
 
@@ -134,8 +138,12 @@ def _template(name: str) -> bool:
     return any(w in lower for w in ("example", "template", "sample", ".dist"))
 
 
-def scan_file(file: ProjectFile) -> tuple[list[SecretFinding], int, bool]:
-    """Findings of one file, the bytes read, and whether it was too large to read."""
+def scan_file(
+    file: ProjectFile, cache: FileCache | None = None
+) -> tuple[list[SecretFinding], int, bool]:
+    """Findings of one file, the bytes read, and whether it was too large to read.
+
+    With ``cache``, an unchanged file's findings are taken from it."""
     name = file.path.name
     suffix = _suffix(name)
     if suffix in _KEY_STORES:
@@ -146,12 +154,45 @@ def scan_file(file: ProjectFile) -> tuple[list[SecretFinding], int, bool]:
         size = file.path.stat().st_size
         if size > MAX_FILE_BYTES:
             return [], 0, True
-        with file.path.open("rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
     except OSError:
         return [], 0, False
+    data: bytes | None = None
+    if cache is not None:
+        hit, value, data = cache.lookup(file.rel, file.path, lambda: _read(file.path))
+        if hit:
+            try:
+                return [
+                    SecretFinding(file.rel, None if ln is None else int(ln), str(kind),
+                                  str(sev), file.ignored)
+                    for ln, kind, sev in value[0]
+                ], int(value[1]), False
+            except (TypeError, ValueError, IndexError):
+                pass  # not what we wrote: scan the file
+    if data is None:
+        data = _read(file.path)
+        if data is None:
+            return [], 0, False
+    findings, read = _scan_data(file, name, suffix, data)
+    if cache is not None:
+        cache.store(file.rel, file.path, data,
+                    [[[f.line, f.kind, f.severity] for f in findings], read])
+    return findings, read, False
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except OSError:
+        return None
+    return data
+
+
+def _scan_data(
+    file: ProjectFile, name: str, suffix: str, data: bytes
+) -> tuple[list[SecretFinding], int]:
     if b"\0" in data[:8192]:
-        return [], len(data), False
+        return [], len(data)
     # a notebook is read as its JSON text: tokens appear verbatim, and the assignment
     # detector accepts the JSON-escaped quotes of code cells (\"…\")
     text = data.decode("utf-8", errors="replace")
@@ -175,25 +216,36 @@ def scan_file(file: ProjectFile) -> tuple[list[SecretFinding], int, bool]:
     findings = [SecretFinding(file.rel, h.line, h.kind, h.severity, file.ignored) for h in hits]
     if not findings and file.ignored and is_key_file(name) and suffix in {".pem", ".key"}:
         pass  # an ignored .pem that holds no private key (a certificate) is fine
-    return findings, len(data), False
+    return findings, len(data)
 
 
-def scan_files(files: Iterable[ProjectFile]) -> SecretScan:
+def scan_files(files: Iterable[ProjectFile], cache: FileCache | None = None) -> SecretScan:
     """Scan these files (see :func:`scan_project`)."""
     findings: list[SecretFinding] = []
     count = total = 0
     skipped: list[str] = []
     for file in files:
-        found, size, too_big = scan_file(file)
+        found, size, too_big = scan_file(file, cache)
         count += 1
         total += size
         findings.extend(found)
         if too_big:
             skipped.append(file.rel)
+    if cache is not None:
+        cache.save()
     findings.sort(key=lambda f: (f.severity != PROBLEM, f.path, f.line or 0, f.kind))
     return SecretScan(tuple(findings), count, total, tuple(skipped))
 
 
-def scan_project(root: Path) -> SecretScan:
-    """Every committed-looking secret under ``root`` (see the module docstring)."""
-    return scan_files(walk_project(root))
+def scan_project(root: Path, *, cache_dir: Path | None = None) -> SecretScan:
+    """Every committed-looking secret under ``root`` (see the module docstring).
+
+    ``cache_dir`` (the user's cache folder) keeps per-file results between runs: an
+    unchanged file is not read again (:mod:`pipwarden.scancache`)."""
+    cache = None
+    if cache_dir is not None:
+        from pipwarden import __version__
+        from pipwarden.scancache import FileCache
+
+        cache = FileCache(cache_dir / "scan", root, "secrets", f"{__version__}:1")
+    return scan_files(walk_project(root), cache)

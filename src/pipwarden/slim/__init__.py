@@ -174,10 +174,15 @@ def _first_by_name(deps: Iterable[Dependency]) -> dict[str, Dependency]:
 
 
 def _tool(dep: Dependency, hits: list[tuple[str, Location]], reason: str) -> ToolDependency:
-    ordered = sorted(set(hits), key=lambda h: (h[1], h[0]))
+    ordered = sorted(set(hits), key=lambda h: (_loc_key(h[1]), h[0]))
     return ToolDependency(
         dep, tuple(sorted({h[0] for h in ordered})), tuple(h[1] for h in ordered), reason
     )
+
+
+def _loc_key(loc: Location) -> tuple[str, int, int]:
+    """Sort key of a location (the order of the dataclass, much cheaper to compare)."""
+    return loc.path, loc.line or 0, loc.column or 0
 
 
 def _already_conditional(dep: Dependency, python: tuple[int, int]) -> bool:
@@ -254,8 +259,14 @@ def run_slim(
             )
     resolver = ImportResolver(installed_modules(installed) if installed else None)
 
-    scan = scan_imports(root)
-    tools = scan_tools(root, scan.shell_lines)
+    from pipwarden import __version__
+    from pipwarden.scancache import FileCache
+
+    folder = (settings or Settings.from_env()).cache_dir / "scan"
+    scan = scan_imports(root, cache=FileCache(folder, root, "imports", f"{__version__}:1"))
+    tools = scan_tools(
+        root, scan.shell_lines, cache=FileCache(folder, root, "commands", f"{__version__}:1")
+    )
     problems = [*declared.problems, *env_problems, *scan.problems, *tools.problems]
     for problem in problems:
         logger.error("%s", problem)
@@ -273,16 +284,20 @@ def run_slim(
     ]
     used_by_import: set[str] = set()
     undeclared: dict[str, list[tuple[str, Location]]] = {}
+    resolved: dict[str, tuple[str, ...] | None] = {}  # module -> distributions (None: skip)
     for use in module_uses:
-        top = use.module.partition(".")[0]
-        if is_stdlib(use.module) or top in scan.local_modules or top == "__main__":
+        if use.module not in resolved:
+            top = use.module.partition(".")[0]
+            skip = is_stdlib(use.module) or top in scan.local_modules or top == "__main__"
+            resolved[use.module] = None if skip else tuple(sorted(resolver.resolve(use.module)))
+        dists = resolved[use.module]
+        if dists is None:
             continue
-        dists = resolver.resolve(use.module)
-        hit = dists & by_name.keys()
+        hit = by_name.keys() & set(dists)
         if hit:
             used_by_import |= hit
             continue
-        for dist in sorted(dists):
+        for dist in dists:
             undeclared.setdefault(dist, []).append((use.module, use.location))
 
     # -- commands -> distributions -------------------------------------------------------
@@ -292,10 +307,13 @@ def run_slim(
     used_dists = set(used_by_import) | set(undeclared)
     tool_hits: dict[str, list[tuple[str, Location]]] = {}
     command_hits: dict[str, list[tuple[str, Location]]] = {}
+    provided: dict[str, frozenset[str]] = {}
     for command in tools.commands:
         if command.module:
             continue
-        provided_by = providers(command.name, scripts)
+        if command.name not in provided:
+            provided[command.name] = providers(command.name, scripts)
+        provided_by = provided[command.name]
         if not provided_by:
             continue
         used_dists |= provided_by
@@ -343,7 +361,7 @@ def run_slim(
             UndeclaredImport(
                 dist,
                 tuple(sorted({m for m, _ in uses})),
-                tuple(sorted({loc for _, loc in uses})),
+                tuple(sorted({loc for _, loc in uses}, key=_loc_key)),
                 via,
                 is_installed,
             )

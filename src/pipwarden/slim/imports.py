@@ -17,8 +17,13 @@ import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipwarden.models import Location
+from pipwarden.slim.fastimports import fast_imports
+
+if TYPE_CHECKING:
+    from pipwarden.scancache import FileCache
 
 __all__ = [
     "SKIP_DIRS",
@@ -317,8 +322,12 @@ def local_module_names(root: Path, files: Iterable[Path]) -> frozenset[str]:
     return frozenset(names)
 
 
-def scan_imports(root: Path) -> ImportScan:
-    """Scan every ``.py`` and ``.ipynb`` file under ``root``; paths are relative to it."""
+def scan_imports(root: Path, *, cache: FileCache | None = None) -> ImportScan:
+    """Scan every ``.py`` and ``.ipynb`` file under ``root``; paths are relative to it.
+
+    With ``cache`` (:class:`~pipwarden.scancache.FileCache`), an unchanged file's result
+    is taken from it instead of scanning the file again.
+    """
     imports: list[ImportUse] = []
     shell: list[ShellLine] = []
     problems: list[FileProblem] = []
@@ -326,32 +335,83 @@ def scan_imports(root: Path) -> ImportScan:
     files = list(iter_project_files(root))
     for file in files:
         rel = file.relative_to(root).as_posix()
-        try:
-            text = file.read_text(encoding="utf-8-sig")  # a UTF-8 BOM is legal Python
-        except UnicodeDecodeError:
-            problems.append(FileProblem(rel, None, "cannot read: not UTF-8 text"))
-            continue
-        except OSError as exc:
-            problems.append(FileProblem(rel, None, f"cannot read: {exc.strerror or exc}"))
-            continue
-        if file.suffix == ".ipynb":
-            found, found_shell, found_problems = scan_notebook(text, rel)
-            imports.extend(found)
-            shell.extend(found_shell)
-            problems.extend(found_problems)
-        else:
-            found, found_shell, note = _scan_python_file(text, rel)
-            imports.extend(found)
-            shell.extend(found_shell)
-            if note is not None:
-                partial.append(note)
+        result = _scan_cached(file, rel, cache) if cache is not None else _scan_file(file, rel)
+        found, found_shell, found_problems, found_partial = result
+        imports.extend(ImportUse(m, Location(rel, ln, col)) for m, ln, col in found)
+        shell.extend(ShellLine(c, Location(rel, ln)) for c, ln in found_shell)
+        problems.extend(FileProblem(rel, ln, msg) for ln, msg in found_problems)
+        partial.extend(FileProblem(rel, ln, msg) for ln, msg in found_partial)
+    if cache is not None:
+        cache.save()
+    imports.sort(key=lambda u: (u.module, u.location.path, u.location.line or 0,
+                                u.location.column or 0))
     return ImportScan(
-        imports=tuple(sorted(imports)),
+        imports=tuple(imports),
         shell_lines=tuple(shell),
         problems=tuple(problems),
         partial=tuple(partial),
         files=tuple(f.relative_to(root).as_posix() for f in files),
         local_modules=local_module_names(root, files),
+    )
+
+
+# One file's result in plain values (what the scan cache stores): imports (module, line,
+# column), shell lines (command, line), problems and partly read notes (line, message).
+_FileResult = tuple[
+    list[tuple[str, int, int]], list[tuple[str, int]], list[tuple[int | None, str]],
+    list[tuple[int | None, str]],
+]
+
+
+def _scan_cached(file: Path, rel: str, cache: FileCache) -> _FileResult:
+    def read() -> bytes | None:
+        try:
+            return file.read_bytes()
+        except OSError:
+            return None
+
+    hit, value, data = cache.lookup(rel, file, read)
+    if hit:
+        try:
+            return (
+                [(str(m), int(ln), int(c)) for m, ln, c in value[0]],
+                [(str(c), int(ln)) for c, ln in value[1]],
+                [(None if ln is None else int(ln), str(msg)) for ln, msg in value[2]],
+                [(None if ln is None else int(ln), str(msg)) for ln, msg in value[3]],
+            )
+        except (TypeError, ValueError, IndexError):
+            pass  # not what we wrote: scan the file
+    result = _scan_file(file, rel, data)
+    if data is not None:
+        cache.store(rel, file, data, result)
+    return result
+
+
+def _scan_file(file: Path, rel: str, data: bytes | None = None) -> _FileResult:
+    try:
+        raw = file.read_bytes() if data is None else data
+        text = raw.decode("utf-8-sig")  # a UTF-8 BOM is legal Python
+    except UnicodeDecodeError:
+        return [], [], [(None, "cannot read: not UTF-8 text")], []
+    except OSError as exc:
+        return [], [], [(None, f"cannot read: {exc.strerror or exc}")], []
+    if "\r" in text:  # as read_text does: universal newlines
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if file.suffix == ".ipynb":
+        found, found_shell, found_problems = scan_notebook(text, rel)
+        partial: list[FileProblem] = []
+    else:
+        fast = fast_imports(text, rel)
+        if fast is not None:
+            return [(m, loc.line or 0, loc.column or 0) for m, loc in fast], [], [], []
+        found, found_shell, note = _scan_python_file(text, rel)
+        partial = [note] if note is not None else []
+        found_problems = []
+    return (
+        [(u.module, u.location.line or 0, u.location.column or 0) for u in found],
+        [(s.command, s.location.line or 0) for s in found_shell],
+        [(p.line, p.message) for p in found_problems],
+        [(p.line, p.message) for p in partial],
     )
 
 

@@ -16,12 +16,17 @@ import re
 import shlex
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from packaging.utils import canonicalize_name
 
 from pipwarden.models import Location
 from pipwarden.slim.imports import SKIP_DIRS, FileProblem, ShellLine
+
+if TYPE_CHECKING:
+    from pipwarden.scancache import FileCache
 
 __all__ = [
     "CURATED_SCRIPTS",
@@ -107,6 +112,8 @@ class ToolScan:
 
 
 def _words(segment: str) -> list[str]:
+    if not any(c in segment for c in "'\"\\#"):
+        return segment.split()  # what shlex.split gives without quotes, escapes, comments
     try:
         return shlex.split(segment, comments=True)
     except ValueError:
@@ -253,42 +260,77 @@ def _candidate_files(root: Path) -> Iterator[tuple[Path, str]]:
                 yield path, "tasks"
 
 
-def scan_tools(root: Path, notebook_lines: Iterable[ShellLine] = ()) -> ToolScan:
-    """Commands called anywhere in the project, plus those from notebook shell lines."""
+def scan_tools(
+    root: Path, notebook_lines: Iterable[ShellLine] = (), *, cache: FileCache | None = None
+) -> ToolScan:
+    """Commands called anywhere in the project, plus those from notebook shell lines.
+
+    With ``cache``, an unchanged file's commands are taken from it."""
     uses: list[CommandUse] = []
     problems: list[FileProblem] = []
     files: list[str] = []
     for path, kind in _candidate_files(root):
         rel = path.relative_to(root).as_posix()
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            problems.append(FileProblem(rel, None, f"cannot read: {exc}"))
-            continue
+        found: list[tuple[str, int, bool]] | None = None
+        data: bytes | None = None
+        if cache is not None:
+            hit, value, data = cache.lookup(rel, path, partial(_read_bytes, path))
+            if hit:
+                try:
+                    found = [(str(n), int(ln), bool(m)) for n, ln, m in value]
+                except (TypeError, ValueError):
+                    found = None
+        if found is None:
+            try:
+                raw = path.read_bytes() if data is None else data
+                text = raw.decode("utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                problems.append(FileProblem(rel, None, f"cannot read: {exc}"))
+                continue
+            if "\r" in text:  # as read_text does: universal newlines
+                text = text.replace("\r\n", "\n").replace("\r", "\n")
+            try:
+                found = [(u.name, u.location.line or 0, u.module)
+                         for u in _scan_text(kind, text, rel)]
+            except json.JSONDecodeError as exc:
+                problems.append(FileProblem(rel, exc.lineno, f"not valid JSON: {exc.msg}"))
+                files.append(rel)
+                continue
+            if cache is not None:
+                cache.store(rel, path, raw, found)
         files.append(rel)
-        try:
-            if kind == "shell":
-                uses.extend(_scan_shell(text, rel))
-            elif kind == "make":
-                uses.extend(_scan_shell(text, rel, makefile=True))
-            elif kind == "make-like":
-                uses.extend(
-                    _scan_shell("\n".join("\t" + ln if ln[:1] in " \t" else ln
-                                          for ln in text.splitlines()), rel, makefile=True)
-                )
-            elif kind == "yaml":
-                uses.extend(_scan_yaml(text, rel))
-            elif kind == "pre-commit":
-                uses.extend(_scan_precommit(text, rel))
-            else:
-                uses.extend(_scan_tasks_json(text, rel))
-        except json.JSONDecodeError as exc:
-            problems.append(FileProblem(rel, exc.lineno, f"not valid JSON: {exc.msg}"))
+        uses.extend(CommandUse(n, Location(rel, ln), m) for n, ln, m in found)
+    if cache is not None:
+        cache.save()
     for shell in notebook_lines:
         uses.extend(
             _emit(commands_in_line(shell.command), shell.location.path, shell.location.line or 0)
         )
-    return ToolScan(tuple(sorted(set(uses))), tuple(problems), tuple(files))
+    unique = {(u.name, u.location.path, u.location.line or 0, u.location.column or 0,
+               u.module): u for u in uses}
+    return ToolScan(tuple(unique[k] for k in sorted(unique)), tuple(problems), tuple(files))
+
+
+def _read_bytes(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def _scan_text(kind: str, text: str, rel: str) -> Iterator[CommandUse]:
+    if kind == "shell":
+        return _scan_shell(text, rel)
+    if kind == "make":
+        return _scan_shell(text, rel, makefile=True)
+    if kind == "make-like":
+        return _scan_shell("\n".join("\t" + ln if ln[:1] in " \t" else ln
+                                     for ln in text.splitlines()), rel, makefile=True)
+    if kind == "yaml":
+        return _scan_yaml(text, rel)
+    if kind == "pre-commit":
+        return _scan_precommit(text, rel)
+    return _scan_tasks_json(text, rel)
 
 
 def providers(

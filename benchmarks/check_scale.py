@@ -1,0 +1,107 @@
+"""``pipwarden check --offline`` of a large generated project tree: cold and warm MB/s.
+
+    python benchmarks/check_scale.py [--mb 50] [--runs 3] [--profile]
+
+Generates a project of ``--mb`` megabytes of text (Python modules, notebooks, workflow YAML,
+shell scripts: the generator of ``benchmarks/secretscan.py``, so a few planted secrets
+too) plus a ``requirements.txt``, imports the OSV sample of ``examples/`` into a database
+in a temporary cache folder, then runs ``python -m pipwarden check --offline --format
+json`` in a fresh process:
+
+- **cold**: the per-file scan cache (``<cache>/scan``) is emptied before each run;
+- **warm**: the files are unchanged since the previous run (the cache is kept).
+
+Throughput is the size of the generated text divided by the wall time of the whole
+command (interpreter start, every part of the check, the report). Peak RSS is the child's
+``ru_maxrss``. Targets (issue [10] item 4): cold >= 25 MB/s, warm >= 200 MB/s, peak RSS
+<= 100 MB. ``--profile cold|warm`` prints the top of a cProfile of one run instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from secretscan import generate
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE = REPO / "examples" / "osv-sample.zip"
+
+
+def _run(cmd: list[str], env: dict[str, str]) -> tuple[float, float, int, str]:
+    """Wall seconds, peak RSS (MB), exit code and stdout of ``cmd`` in a child."""
+    started = time.perf_counter()
+    with tempfile.TemporaryFile() as out:
+        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.DEVNULL)
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        text = out.read().decode("utf-8", "replace")
+    return elapsed, usage.ru_maxrss / 1024, proc.returncode, text
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mb", type=int, default=50)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--profile", choices=("cold", "warm"), default=None)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "project"
+        root.mkdir()
+        size = generate(root, args.mb)
+        (root / "requirements.txt").write_text(
+            "pandas>=2.0\nsqlalchemy>=2.0\nrequests>=2.31\njinja2>=3.1\n"
+        )
+        cache = Path(tmp) / "cache"
+        env = {**os.environ, "PIPWARDEN_CACHE_DIR": str(cache), "NO_COLOR": "1"}
+        env.pop("VIRTUAL_ENV", None)
+        subprocess.run([sys.executable, "-m", "pipwarden", "db", "import", str(SAMPLE)],
+                       env=env, check=True, capture_output=True)
+        cmd = [sys.executable, "-m", "pipwarden", "check", "--offline", "--format", "json",
+               str(root)]
+        if args.profile:
+            shutil.rmtree(cache / "scan", ignore_errors=True)
+            if args.profile == "warm":
+                _run(cmd, env)
+            prof = [sys.executable, "-m", "cProfile", "-s", "cumulative", "-m", "pipwarden",
+                    *cmd[3:]]
+            out = subprocess.run(prof, env=env, capture_output=True, text=True).stdout
+            print(out[out.find("   Ordered by"):][:6000])
+            return
+        cold: list[tuple[float, float]] = []
+        warm: list[tuple[float, float]] = []
+        code = -1
+        report = ""
+        for _ in range(args.runs):
+            shutil.rmtree(cache / "scan", ignore_errors=True)
+            secs, rss, code, report = _run(cmd, env)
+            cold.append((secs, rss))
+            secs, rss, code, report = _run(cmd, env)
+            warm.append((secs, rss))
+        files = sum(1 for _ in root.rglob("*") if _.is_file())
+        data = json.loads(report) if report.strip().startswith("{") else {}
+        print(f"check --offline: {size / 1e6:.1f} MB of text in {files} files, exit {code}, "
+              f"status {data.get('status', '?')}")
+        for label, rows in (("cold", cold), ("warm", warm)):
+            secs = [r[0] for r in rows]
+            best, median = min(secs), statistics.median(secs)
+            print(f"  {label}: best {best:.2f} s ({size / 1e6 / best:.0f} MB/s), median "
+                  f"{median:.2f} s ({size / 1e6 / median:.0f} MB/s), peak RSS "
+                  f"{max(r[1] for r in rows):.0f} MB")
+        print(f"  load average: {Path('/proc/loadavg').read_text().split()[:3]}"
+              if Path("/proc/loadavg").exists() else "")
+
+
+if __name__ == "__main__":
+    main()

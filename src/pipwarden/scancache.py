@@ -1,0 +1,148 @@
+"""Per-file results of the project scans (slim's imports and commands, the secret scan),
+kept between runs so that an unchanged file is not read again.
+
+One JSON file per scanned project and scan, in the user's cache folder (``<cache>/scan/``,
+from :class:`~pipwarden.settings.Settings`), never inside the scanned project. An entry is
+used only for the same file (path relative to the root) with the same size, ``mtime_ns``
+and inode; when any of those differ, or the modification time is too close to the time the
+cache was written to tell two versions apart ("racy" entries, as git calls them), the file
+is read and its SHA-256 must match. A cache that cannot be read, is not what we wrote or
+was written by another version is ignored as a whole: it can make a scan faster, never
+hide a file. Writes are atomic (a temp file in the same folder, then ``os.replace``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+__all__ = ["RACY_NS", "FileCache"]
+
+log = logging.getLogger(__name__)
+
+_FORMAT = 1
+#: A file modified this close to (or after) the cache's write time is checked by hash.
+RACY_NS = 3_000_000_000
+_MAX_CACHE_BYTES = 512 * 1024 * 1024
+
+
+def _key(root: Path, scan: str) -> str:
+    raw = f"{scan}\0{os.path.realpath(root)}".encode("utf-8", "surrogatepass")
+    return hashlib.sha256(raw).hexdigest()[:32]
+
+
+class FileCache:
+    """Results of one scan (``scan``, with the scanner's ``version``) of one project root.
+
+    ``folder`` ``None`` disables the cache (every lookup misses, nothing is written).
+    """
+
+    def __init__(self, folder: Path | None, root: Path, scan: str, version: str) -> None:
+        self.path = folder / f"{scan}-{_key(root, scan)}.json" if folder is not None else None
+        self.version = f"{_FORMAT}:{scan}:{version}"
+        self._old: dict[str, list[Any]] = {}
+        self._new: dict[str, list[Any]] = {}
+        self._written_ns = 0
+        self.hits = self.misses = 0
+        if self.path is not None:
+            self._load(self.path)
+
+    def _load(self, path: Path) -> None:
+        try:
+            if path.stat().st_size > _MAX_CACHE_BYTES:
+                return
+            data = json.loads(path.read_bytes())
+        except (OSError, ValueError, RecursionError):
+            return
+        if (
+            not isinstance(data, dict)
+            or data.get("version") != self.version
+            or not isinstance(data.get("written_ns"), int)
+            or not isinstance(data.get("files"), dict)
+        ):
+            log.info("scan cache %s ignored: not ours or another version", path)
+            return
+        files = data["files"]
+        for entry in files.values():
+            if not (
+                isinstance(entry, list)
+                and len(entry) == 5
+                and all(isinstance(v, int) for v in entry[:3])
+                and isinstance(entry[3], str)
+            ):
+                log.info("scan cache %s ignored: malformed entry", path)
+                return
+        self._old = files
+        self._written_ns = data["written_ns"]
+
+    def lookup(
+        self, rel: str, path: Path, read: Callable[[], bytes | None]
+    ) -> tuple[bool, Any, bytes | None]:
+        """``(True, result, data)`` when the cache holds this file's result, else ``(False,
+        None, data)``. ``data`` is the content when it had to be read (``None`` otherwise),
+        read through ``read`` so that the caller's size caps and error handling apply."""
+        entry = self._old.get(rel)
+        try:
+            info = path.stat()
+        except OSError:
+            return False, None, None
+        stamp = [info.st_size, info.st_mtime_ns, info.st_ino]
+        if entry is not None and entry[:3] == stamp and (
+            info.st_mtime_ns < self._written_ns - RACY_NS
+        ):
+            self._new[rel] = entry
+            self.hits += 1
+            return True, entry[4], None
+        data = read()
+        if data is None:
+            return False, None, None
+        digest = hashlib.sha256(data).hexdigest()
+        if entry is not None and entry[3] == digest:
+            self._new[rel] = [*stamp, digest, entry[4]]
+            self.hits += 1
+            return True, entry[4], data
+        self.misses += 1
+        return False, None, data
+
+    def store(self, rel: str, path: Path, data: bytes, result: Any) -> None:
+        """Remember ``result`` for ``rel`` whose content is ``data``."""
+        if self.path is None:
+            return
+        try:
+            info = path.stat()
+        except OSError:
+            return
+        digest = hashlib.sha256(data).hexdigest()
+        self._new[rel] = [info.st_size, info.st_mtime_ns, info.st_ino, digest, result]
+
+    def save(self) -> None:
+        """Write what this run used or computed (atomically); failures are only logged."""
+        if self.path is None or not self._new or self._new == self._old:
+            return
+        payload = json.dumps(
+            {"version": self.version, "written_ns": time.time_ns(), "files": self._new},
+            separators=(",", ":"),
+        )
+        folder = self.path.parent
+        tmp = None
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{self.path.name}.", suffix=".tmp")
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(payload)
+            Path(tmp).replace(self.path)
+            tmp = None
+        except OSError as exc:
+            log.info("scan cache not written (%s)", exc)
+        finally:
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    Path(tmp).unlink()

@@ -1,0 +1,125 @@
+"""A cheaper import scan for plain ``.py`` files: parse the import statements, not the file.
+
+Building the syntax tree of a whole module costs far more than finding its imports (most
+of a module is function bodies). For a file where every ``import`` word is either at the
+start of an import statement, in a comment or inside a triple-quoted string, the import
+statements are cut out (with their parenthesised or backslash continuations), parsed
+together as one small module and read with the same rules as the full scan. Any file where
+that is not certain — an ``import`` after ``:`` or ``;`` on a line, ``__import__`` or
+``import_module`` calls, IPython lines (``!cmd``, ``%magic``), an import statement that
+starts inside a string, statements that do not parse on their own — returns ``None`` and
+gets the full parse.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from pipwarden.models import Location
+
+__all__ = ["fast_imports"]
+
+_IMPORT_WORD = re.compile(r"\bimport\b")
+_STATEMENT = re.compile(r"^([ \t]*)(?:import|from)[ \t]", re.MULTILINE)
+_NEEDS_FULL = re.compile(r"__import__|import_module|^[ \t]*[!%]", re.MULTILINE)
+_TRIPLE = re.compile(r"\"\"\"|'''")
+
+
+def _string_spans(text: str) -> list[tuple[int, int]] | None:
+    """Spans of triple-quoted strings, found naively (quotes only); ``None`` when a triple
+    quote is left open (the naive reading is then not trustworthy)."""
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    while True:
+        match = _TRIPLE.search(text, pos)
+        if match is None:
+            return spans
+        end = text.find(match.group(), match.end())
+        if end < 0:
+            return None
+        spans.append((match.start(), end + 3))
+        pos = end + 3
+
+
+def _inside(spans: list[tuple[int, int]], offset: int) -> bool:
+    return any(start < offset < end for start, end in spans)
+
+
+def _statement_end(text: str, start: int) -> int:
+    """End offset of the logical line starting at ``start`` (parentheses and ``\\``)."""
+    depth = 0
+    pos = start
+    length = len(text)
+    while pos < length:
+        char = text[pos]
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth = max(0, depth - 1)
+        elif char == "#":
+            nl = text.find("\n", pos)
+            pos = length if nl < 0 else nl
+            continue
+        elif char == "\\" and text.startswith("\n", pos + 1):
+            pos += 2
+            continue
+        elif char == "\n" and depth == 0:
+            return pos
+        pos += 1
+    return length
+
+
+def fast_imports(text: str, path: str) -> list[tuple[str, Location]] | None:
+    """``(module, location)`` of every absolute import in ``text``, or ``None`` when the
+    file needs the full parse (see the module docstring)."""
+    if _NEEDS_FULL.search(text):
+        return None
+    spans = _string_spans(text)
+    if spans is None:
+        return None
+    pieces: list[str] = []
+    origin: list[tuple[int, int]] = []  # per piece line: (original line, column)
+    covered: list[tuple[int, int]] = []
+    for match in _STATEMENT.finditer(text):
+        begin = match.start() + len(match.group(1))
+        if _inside(spans, begin):
+            continue
+        end = _statement_end(text, begin)
+        covered.append((begin, end))
+        statement = text[begin:end]
+        line = text.count("\n", 0, begin) + 1
+        column = len(match.group(1)) + 1
+        for _ in statement.split("\n"):
+            origin.append((line, column))
+        pieces.append(statement)
+    # every other ``import`` word must be in a comment or a string
+    for word in _IMPORT_WORD.finditer(text):
+        at = word.start()
+        if any(b <= at < e for b, e in covered) or _inside(spans, at):
+            continue
+        line_start = text.rfind("\n", 0, at) + 1
+        before = text[line_start:at]
+        if "#" in before and not any(q in before for q in "'\""):
+            continue
+        return None
+    if not pieces:
+        return []
+    try:
+        tree = ast.parse("\n".join(pieces), filename=path)
+    except (SyntaxError, ValueError):
+        return None
+    found: list[tuple[str, Location]] = []
+    for node in tree.body:
+        line, indent = origin[node.lineno - 1]
+        column = indent + node.col_offset
+        if isinstance(node, ast.Import):
+            found.extend((alias.name, Location(path, line, column)) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level == 0 and node.module:
+                for alias in node.names:
+                    module = node.module if alias.name == "*" else f"{node.module}.{alias.name}"
+                    found.append((module, Location(path, line, column)))
+        else:
+            return None  # not only import statements: let the full parse judge
+    return [(m, loc) for m, loc in found if m.partition(".")[0] != "__future__"]
