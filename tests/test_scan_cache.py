@@ -178,3 +178,38 @@ def test_secret_scan_results_are_cached_and_rechecked(
     assert {f.path for f in third.findings} == {"deploy.sh", "clean.sh"}
     for cached in (tmp_path / "c" / "scan").iterdir():
         assert token not in cached.read_text()
+
+
+def test_check_parses_each_requirements_file_once_and_makes_one_pypi_client(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue [10] item 1: doctor, lint, audit, vet and slim share one project context."""
+    import pipwarden.pypi.client as client_module
+    import pipwarden.sources.requirements as requirements_module
+
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "requirements.txt").write_text("-r requirements-base.txt\nrequests>=2.31\n")
+    (root / "requirements-base.txt").write_text("jinja2>=3.1\n")
+    (root / "app.py").write_text("import requests\nimport jinja2\n")
+    parsed: list[str] = []
+    real_parse = requirements_module.parse_requirements
+
+    def counting_parse(path: Path | str, **kwargs: object) -> object:
+        parsed.append(Path(path).name)
+        return real_parse(path, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(requirements_module, "parse_requirements", counting_parse)
+    monkeypatch.setattr("pipwarden.slim.declared.parse_requirements", counting_parse)
+    clients: list[object] = []
+    real_init = client_module.PyPIClient.__init__
+
+    def counting_init(self: object, *args: object, **kwargs: object) -> None:
+        clients.append(self)
+        real_init(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(client_module.PyPIClient, "__init__", counting_init)
+    main(["check", "--offline", "--format", "json", str(root)])
+    capsys.readouterr()
+    assert sorted(parsed) == ["requirements-base.txt", "requirements.txt"]
+    assert len(clients) <= 1

@@ -31,6 +31,8 @@ from pipwarden.policy import IgnoreEntry, Policy, apply_ignores
 from pipwarden.settings import Settings
 
 if TYPE_CHECKING:
+    from pipwarden.pypi.client import PyPIClient
+    from pipwarden.sources.project import FileKind
     from pipwarden.vulndb.osv import Advisory
     from pipwarden.vulndb.store import DbMeta, VulnStore
 
@@ -48,6 +50,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 ReleaseProvider = Callable[[Sequence[str]], Mapping[str, Sequence[str] | None]]
+#: Reads one dependency file with the reader of its kind (see ProjectContext.read).
+FileRead = Callable[[Path, "FileKind"], tuple[Sequence[Dependency], Sequence[NotChecked]]]
 
 _ID_PREFERENCE = ("MAL-", "PYSEC-", "GHSA-", "CVE-", "OSV-")
 
@@ -571,10 +575,13 @@ def collect_dependencies(request: AuditRequest) -> tuple[list[Dependency], list[
 
 
 def collect_inputs(
-    request: AuditRequest,
+    request: AuditRequest, read: FileRead | None = None
 ) -> tuple[list[Dependency], list[str], list[NotChecked]]:
     """Read every file of the request: its dependencies, the files read, and the files
-    that could not be read (a kind pipwarden has no reader for: never "0 packages")."""
+    that could not be read (a kind pipwarden has no reader for: never "0 packages").
+
+    ``read`` (a :class:`~pipwarden.context.ProjectContext`'s) reads each file once per run;
+    by default each file is read with the reader of its kind."""
     from dataclasses import replace
 
     from pipwarden.sources.project import DEPENDENCY_FILES, kind_of, not_checked_file
@@ -592,7 +599,9 @@ def collect_inputs(
         if kind.reader is None:
             unread.append(not_checked_file(path, kind, root=request.project))
             continue
-        found, cannot_judge = kind.reader(path, request.project)
+        found, cannot_judge = (
+            read(path, kind) if read is not None else kind.reader(path, request.project)
+        )
         if kind.name not in _DECLARING_KINDS:  # a lock: every entry, whatever the platform
             found = [replace(d, locked=True) for d in found]
         deps.extend(found)
@@ -701,13 +710,18 @@ def _environment_items(
     return items, paths, components
 
 
-def pypi_release_provider(settings: Settings) -> ReleaseProvider:
-    """Release lists from PyPI (through the on-disk cache; cache only when offline)."""
+def pypi_release_provider(
+    settings: Settings, client: PyPIClient | None = None
+) -> ReleaseProvider:
+    """Release lists from PyPI (through the on-disk cache; cache only when offline), with
+    ``client`` (the run's one client) when given."""
 
     def provide(names: Sequence[str]) -> Mapping[str, Sequence[str] | None]:
         from pipwarden.pypi.client import PyPIClient
 
-        client = PyPIClient(settings, progress=False)
+        nonlocal client
+        if client is None:
+            client = PyPIClient(settings, progress=False)
         out: dict[str, Sequence[str] | None] = {}
         for name, result in client.fetch_many(names).items():
             releases = (result.data or {}).get("releases")
@@ -726,8 +740,11 @@ def audit(
     releases: ReleaseProvider | None = None,
     today: dt.date | None = None,
     environ: Mapping[str, str] | None = None,
+    read: FileRead | None = None,
 ) -> AuditReport:
-    """Audit what ``request`` names (or what the project holds) against the local database."""
+    """Audit what ``request`` names (or what the project holds) against the local database.
+
+    ``read``: how dependency files are read (a project context's, to read each once)."""
     resolved = resolve_request(request, environ)
     own_store = store is None
     db = store if store is not None else open_database(settings, policy)
@@ -749,7 +766,7 @@ def audit(
             count = len(env.packages)
             held = "no packages" if not count else f"{count} package{'s' if count != 1 else ''}"
             targets.append(f"{label} ({held})")
-        deps, dep_targets, unread = collect_inputs(resolved)
+        deps, dep_targets, unread = collect_inputs(resolved, read)
         targets.extend(dep_targets)
         pinned, ranged, skipped = _split_dependencies(
             deps, (p.parent for p in resolved.pyprojects)

@@ -22,10 +22,10 @@ from pipwarden.settings import Settings
 
 if TYPE_CHECKING:
     from pipwarden.audit import AuditReport
+    from pipwarden.context import ProjectContext
     from pipwarden.doctor.models import DoctorReport
     from pipwarden.lint.engine import LintConfig, LintReport
     from pipwarden.slim import SlimReport
-    from pipwarden.sources.project import Project
     from pipwarden.vet import VetReport
 
 __all__ = ["CheckReport", "PartError", "check_environment", "run_check"]
@@ -154,18 +154,20 @@ def _part_error(part: str, exc: PipwardenError) -> PartError:
     return PartError(part, exc.message, exc.hint, int(exc.exit_code))
 
 
-def _vet_direct(found: Project, settings: Settings, policy: Policy) -> VetReport | None:
+def _vet_direct(ctx: ProjectContext) -> VetReport | None:
     """Vet the direct requirements (cached PyPI answers only when offline)."""
-    from pipwarden.audit import AuditRequest, collect_dependencies
+    from pipwarden.audit import AuditRequest, collect_inputs
     from pipwarden.checks import VetThresholds
     from pipwarden.vet import VetRequest, Vetter, exact_version
 
-    deps, _ = collect_dependencies(
+    found = ctx.found
+    deps, _, _ = collect_inputs(
         AuditRequest(
             project=found.root,
             requirements=found.requirements,
             pyprojects=(found.pyproject,) if found.pyproject is not None else (),
-        )
+        ),
+        ctx.read,
     )
     requests: dict[str, VetRequest] = {}
     for dep in deps:
@@ -178,8 +180,10 @@ def _vet_direct(found: Project, settings: Settings, policy: Policy) -> VetReport
         )
     if not requests:
         return None
+    policy = ctx.policy
     thresholds = VetThresholds.from_policy(policy.vet, policy.source)
-    vetter = Vetter(settings, thresholds=thresholds, progress=False, ignores=policy.ignores)
+    vetter = Vetter(ctx.settings, thresholds=thresholds, progress=False,
+                    ignores=policy.ignores, client=ctx.client)
     return vetter.vet(list(requests.values()))
 
 
@@ -191,10 +195,15 @@ def run_check(
     environ: Mapping[str, str] | None = None,
     today: dt.date | None = None,
 ) -> CheckReport:
-    """Run every part of the check on ``project``; never raises for a part's failure."""
-    from pipwarden.sources.project import discover, project_environment
+    """Run every part of the check on ``project``; never raises for a part's failure.
 
-    found = discover(project, environ={})
+    The project context (:class:`~pipwarden.context.ProjectContext`: the files found, each
+    parsed once, one PyPI client) is built here once and handed to every part."""
+    from pipwarden.context import ProjectContext
+    from pipwarden.sources.project import project_environment
+
+    ctx = ProjectContext.build(project, settings=settings, policy=policy)
+    found = ctx.found
     # The project's own venv only: an active venv outside it (a hook's) is not the project's.
     venv = project_environment(project, environ)
     inputs = [p.name if p.parent == project else str(p) for p in found.requirements]
@@ -257,16 +266,17 @@ def run_check(
                 request,
                 settings=settings,
                 policy=policy,
-                releases=pypi_release_provider(settings),
+                releases=pypi_release_provider(settings, ctx.client),
                 today=today,
                 environ=environ,
+                read=ctx.read,
             )
         except PipwardenError as exc:
             errors.append(_part_error("vulnerabilities", exc))
 
     # Dependency risk of the direct requirements (cached/offline data is fine).
     try:
-        parts["vet"] = _vet_direct(found, settings, policy)
+        parts["vet"] = _vet_direct(ctx)
     except PipwardenError as exc:
         errors.append(_part_error("dependency risk", exc))
 
@@ -274,7 +284,9 @@ def run_check(
     try:
         from pipwarden.slim import run_slim
 
-        parts["slim"] = run_slim(project, settings=settings, offline=settings.offline)
+        parts["slim"] = run_slim(
+            project, settings=settings, offline=settings.offline, context=ctx
+        )
     except PipwardenError as exc:
         errors.append(_part_error("slim", exc))
 

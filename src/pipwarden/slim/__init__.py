@@ -14,6 +14,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from packaging.markers import (
     InvalidMarker,
@@ -41,6 +42,9 @@ from pipwarden.slim.weight import (
 from pipwarden.sources.environment import find_environment, read_environment
 from pipwarden.sources.graph import DependencyGraph
 from pipwarden.stdlib_alternatives import StdlibAlternative, find
+
+if TYPE_CHECKING:
+    from pipwarden.context import ProjectContext
 
 __all__ = [
     "NOTEBOOK_TOOLS",
@@ -200,11 +204,15 @@ def _already_conditional(dep: Dependency, python: tuple[int, int]) -> bool:
 
 
 def _graph_from_pypi(
-    roots: dict[str, tuple[str, ...]], settings: Settings, python: tuple[int, int] | None
+    roots: dict[str, tuple[str, ...]],
+    settings: Settings,
+    python: tuple[int, int] | None,
+    client: PyPIClient | None = None,
 ) -> tuple[DependencyGraph | None, str]:
     """Graph from PyPI metadata, markers evaluated for the lowest supported Python."""
     # one retry: a name PyPI does not answer for is listed in the note, not fatal
-    client = PyPIClient(settings, progress=False, offline=False, retries=1)
+    if client is None:
+        client = PyPIClient(settings, progress=False, offline=False, retries=1)
     fetch = pypi_requires_fetcher(client)
     version = f"{python[0]}.{python[1]}" if python else None
     graph, missing = graph_from_index(roots, fetch, python_version=version)
@@ -217,15 +225,20 @@ def _graph_from_pypi(
 
 
 def run_slim(
-    project: Path, *, settings: Settings | None = None, offline: bool = False
+    project: Path,
+    *,
+    settings: Settings | None = None,
+    offline: bool = False,
+    context: ProjectContext | None = None,
 ) -> SlimReport:
     """Analyse ``project`` (a folder) and return the report; never raises for bad files.
 
     Without an environment, subtree weight comes from PyPI metadata (``settings.pypi_url``)
-    unless ``offline`` (or ``settings.offline``): then it is reported as unknown.
+    unless ``offline`` (or ``settings.offline``): then it is reported as unknown. With
+    ``context`` (``check``'s), its parsed files and its PyPI client are used.
     """
     root = project.resolve()
-    declared = read_declared(root)
+    declared = read_declared(root, context.requirements if context is not None else None)
     by_name = _first_by_name(declared.dependencies)
     venv = find_environment(root, environ={})  # the project's own venv, never the caller's
     installed: Environment | None = None
@@ -255,7 +268,8 @@ def run_slim(
             weight_note = "unknown: no environment (offline; create .venv to measure it)"
         else:
             graph, weight_note = _graph_from_pypi(
-                roots, settings or Settings.from_env(), min_python
+                roots, settings or Settings.from_env(), min_python,
+                context.client if context is not None else None,
             )
     resolver = ImportResolver(installed_modules(installed) if installed else None)
 

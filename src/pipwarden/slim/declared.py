@@ -9,6 +9,7 @@ project is still checked. Locations are relative to the project folder (``file:l
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from pipwarden.slim.imports import FileProblem
 from pipwarden.sources.project import discover
 from pipwarden.sources.pyproject import read_pyproject
 from pipwarden.sources.requirements import (
+    RequirementsFile,
     name_is_written,
     parse_requirements,
     project_root_for,
@@ -55,9 +57,13 @@ def _declared(dep: Dependency, root: Path, group: str | None = None) -> Dependen
     return replace(dep, location=location, group=group)
 
 
-def read_declared(root: Path) -> Declared:
+def read_declared(
+    root: Path, parse: Callable[[Path], RequirementsFile] | None = None
+) -> Declared:
     """Requirements files (``requirements*.txt``, ``requirements/*.txt``, with their
-    ``-r`` includes) and ``pyproject.toml`` (dependencies, extras, dependency groups)."""
+    ``-r`` includes) and ``pyproject.toml`` (dependencies, extras, dependency groups).
+
+    ``parse`` (a project context's) parses each requirements file once per run."""
     project = discover(root, environ={})
     deps: list[Dependency] = []
     problems: list[FileProblem] = []
@@ -67,7 +73,7 @@ def read_declared(root: Path) -> Declared:
         if rel in files:
             continue  # already read as an include
         try:
-            parsed = parse_requirements(
+            parsed = parse(path) if parse is not None else parse_requirements(
                 path, collect_errors=True, root=project_root_for(path, root)
             )
         except InputError as exc:

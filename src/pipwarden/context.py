@@ -1,0 +1,97 @@
+"""The project context of one run: built once, handed to every part of ``check``.
+
+Data walks one way: inputs (:mod:`pipwarden.sources`, found by
+:func:`pipwarden.sources.project.discover`) → model (the parsed dependencies, each with
+its file and line) → checks (audit, vet, slim, lint, doctor) → report. The context holds
+what the parts share so that each is made once per run: the files found, each dependency
+file parsed once (whatever part asks first), one PyPI client (one cache, one connection
+pool), the settings and the policy.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pipwarden.errors import InputError
+from pipwarden.policy import Policy
+from pipwarden.settings import Settings
+
+if TYPE_CHECKING:
+    from pipwarden.models import Dependency, NotChecked
+    from pipwarden.pypi.client import PyPIClient
+    from pipwarden.sources.project import FileKind, Project
+    from pipwarden.sources.requirements import RequirementsFile
+
+__all__ = ["ProjectContext"]
+
+
+@dataclass(frozen=True)
+class ProjectContext:
+    """One project, one run. ``found`` is what discovery found (paths only); parsed files
+    and the PyPI client are made on first use and kept (``_memo``)."""
+
+    root: Path
+    found: Project
+    settings: Settings
+    policy: Policy
+    _memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def build(cls, root: Path, *, settings: Settings, policy: Policy) -> ProjectContext:
+        from pipwarden.sources.project import discover
+
+        return cls(root, discover(root, environ={}), settings, policy)
+
+    def requirements(self, path: Path) -> RequirementsFile:
+        """``path`` parsed as pip reads it (includes followed, every bad line collected),
+        once per run."""
+        key = ("requirements", os.path.realpath(path))
+        if key not in self._memo:
+            from pipwarden.sources.requirements import parse_requirements, project_root_for
+
+            try:
+                self._memo[key] = parse_requirements(
+                    path, collect_errors=True, root=project_root_for(path, self.root)
+                )
+            except InputError as exc:
+                self._memo[key] = exc
+        value = self._memo[key]
+        if isinstance(value, InputError):
+            raise value
+        return value  # type: ignore[no-any-return]
+
+    def read(
+        self, path: Path, kind: FileKind
+    ) -> tuple[Sequence[Dependency], Sequence[NotChecked]]:
+        """The dependencies of one dependency file (the reader of its kind), once per run.
+
+        A requirements file with a bad line raises its first error, as the reader does."""
+        if kind.name == "requirements":
+            parsed = self.requirements(path)
+            if parsed.errors:
+                raise parsed.errors[0]
+            return parsed.dependencies, ()
+        key = ("read", kind.name, os.path.realpath(path))
+        if key not in self._memo:
+            assert kind.reader is not None
+            try:
+                self._memo[key] = kind.reader(path, self.root)
+            except InputError as exc:
+                self._memo[key] = exc
+        value = self._memo[key]
+        if isinstance(value, InputError):
+            raise value
+        return value  # type: ignore[no-any-return]
+
+    @property
+    def client(self) -> PyPIClient:
+        """The run's one PyPI client (its cache; only the cache when offline)."""
+        if "client" not in self._memo:
+            from pipwarden.pypi.client import PyPIClient
+
+            self._memo["client"] = PyPIClient(self.settings, progress=False)
+        return self._memo["client"]  # type: ignore[no-any-return]
