@@ -37,8 +37,8 @@ REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "examples" / "osv-sample.zip"
 
 
-def _run(cmd: list[str], env: dict[str, str]) -> tuple[float, float, int, str]:
-    """Wall seconds, peak RSS (MB), exit code and stdout of ``cmd`` in a child."""
+def _run(cmd: list[str], env: dict[str, str]) -> tuple[float, float, int, str, float]:
+    """Wall seconds, peak RSS (MB), exit code, stdout and CPU seconds of ``cmd``."""
     started = time.perf_counter()
     with tempfile.TemporaryFile() as out:
         proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.DEVNULL)
@@ -47,7 +47,8 @@ def _run(cmd: list[str], env: dict[str, str]) -> tuple[float, float, int, str]:
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         text = out.read().decode("utf-8", "replace")
-    return elapsed, usage.ru_maxrss / 1024, proc.returncode, text
+    cpu = usage.ru_utime + usage.ru_stime
+    return elapsed, usage.ru_maxrss / 1024, proc.returncode, text, cpu
 
 
 def main() -> None:
@@ -79,16 +80,16 @@ def main() -> None:
             out = subprocess.run(prof, env=env, capture_output=True, text=True).stdout
             print(out[out.find("   Ordered by"):][:6000])
             return
-        cold: list[tuple[float, float]] = []
-        warm: list[tuple[float, float]] = []
+        cold: list[tuple[float, float, float]] = []
+        warm: list[tuple[float, float, float]] = []
         code = -1
         report = ""
         for _ in range(args.runs):
             shutil.rmtree(cache / "scan", ignore_errors=True)
-            secs, rss, code, report = _run(cmd, env)
-            cold.append((secs, rss))
-            secs, rss, code, report = _run(cmd, env)
-            warm.append((secs, rss))
+            secs, rss, code, report, cpu = _run(cmd, env)
+            cold.append((secs, rss, cpu))
+            secs, rss, code, report, cpu = _run(cmd, env)
+            warm.append((secs, rss, cpu))
         files = sum(1 for _ in root.rglob("*") if _.is_file())
         data = json.loads(report) if report.strip().startswith("{") else {}
         print(f"check --offline: {size / 1e6:.1f} MB of text in {files} files, exit {code}, "
@@ -98,7 +99,8 @@ def main() -> None:
             best, median = min(secs), statistics.median(secs)
             print(f"  {label}: best {best:.2f} s ({size / 1e6 / best:.0f} MB/s), median "
                   f"{median:.2f} s ({size / 1e6 / median:.0f} MB/s), peak RSS "
-                  f"{max(r[1] for r in rows):.0f} MB")
+                  f"{max(r[1] for r in rows):.0f} MB; CPU best {min(r[2] for r in rows):.2f} s "
+                  f"({size / 1e6 / min(r[2] for r in rows):.0f} MB/s of CPU)")
         print(f"  load average: {Path('/proc/loadavg').read_text().split()[:3]}"
               if Path("/proc/loadavg").exists() else "")
 

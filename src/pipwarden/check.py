@@ -238,14 +238,17 @@ def run_check(
     try:
         from pipwarden.lint import run_lint
 
-        config = lint_config(policy)
-        # The audit section reports vulnerable floors with more detail than PW403.
-        config = replace(config, ignore=(*config.ignore, "PW403"))
-        parts["lint"] = run_lint(
+        # The same lint as `pipwarden lint` (its "fixes N" is what `lint --fix` fixes);
+        # the audit section reports vulnerable floors with more detail than PW403, so
+        # those findings are shown there only.
+        linted = run_lint(
             [project],
-            config,
+            lint_config(policy),
             settings=settings,
             offline=settings.offline,
+        )
+        parts["lint"] = replace(
+            linted, findings=tuple(f for f in linted.findings if f.code != "PW403")
         )
     except PipwardenError as exc:
         errors.append(_part_error("lint", exc))

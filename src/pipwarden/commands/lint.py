@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
+from pathlib import Path
 
 from pipwarden.commands import outputs, settings_from_args, use_color
 from pipwarden.errors import ExitCode
@@ -30,6 +32,19 @@ def run(args: argparse.Namespace) -> int:
     """Lint, render, and return 0 (clean), 1 (findings) or 2 (a file could not be read)."""
     settings = settings_from_args(args)
     config = LintConfig(select=_codes(args.select), ignore=_codes(args.ignore), fix=bool(args.fix))
+    folders = [Path(p) for p in args.paths if Path(p).is_dir()]
+    if len(folders) == 1 and len(args.paths) == 1:
+        # the project's [lint] policy, as check applies it: one answer for both commands
+        from pipwarden.check import lint_config
+        from pipwarden.policy import load_policy
+
+        table = lint_config(load_policy(folders[0]))
+        config = replace(
+            table,
+            select=config.select or table.select,
+            ignore=(*table.ignore, *config.ignore),
+            fix=config.fix,
+        )
     report = run_lint(list(args.paths), config, settings=settings, offline=settings.offline)
     for fmt, output in outputs(args):
         write_report(_render(report, fmt, Style(use_color(args, output))), output)

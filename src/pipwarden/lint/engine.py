@@ -113,10 +113,13 @@ class LintReport:
     fixed: int = 0
     files: tuple[str, ...] = ()
     skipped: tuple[str, ...] = field(default=())
+    would_fix: int = 0  # findings ``--fix`` would resolve (counted as ``fixed`` counts them)
 
     @property
     def fixable(self) -> int:
-        return sum(1 for f in self.findings if f.fixable)
+        """Findings ``--fix`` would resolve: the same count as ``fixed`` after it ran
+        (a fix can resolve several findings of a line, or none of another's)."""
+        return self.would_fix
 
 
 class Selection:

@@ -171,7 +171,9 @@ def _lint_once(
     base_ctx: LintContext,
     lookups: supplychain.Lookups,
     skipped: list[str],
+    overlay: dict[str, str] | None = None,
 ) -> _Pass:
+    """One lint pass; ``overlay`` (path -> text) stands in for files a dry run fixed."""
     selection = base_ctx.selection
     findings: list[Finding] = []
     errors: list[InputError] = []
@@ -196,6 +198,8 @@ def _lint_once(
         try:
             if target.kind == "requirements":
                 text, encodings[target.path] = read_requirements_text(target.path)
+                if overlay is not None and target.path in overlay:
+                    text = overlay[target.path]
                 scanned = scan_requirements(target.path, text, root=base_ctx.root)
             elif target.kind == "pyproject":
                 text = read_text(target.path)
@@ -360,17 +364,28 @@ def _run(
 ) -> LintReport:
     skipped = [s for s in lookups.skipped if selection.enabled(s.split(":", 1)[0])]
     ctx = LintContext(config, selection, root, installed, offline=offline)
-    fixed = 0
     extra: list[str] = []
     refused: dict[str, InputError | None] = {}  # path -> why not written (None: a note)
-    if config.fix:
+    first = _lint_once(targets, folders, ctx, lookups, extra)
+    # One count for "--fix fixes N" and "fixed N": the findings of the first pass that
+    # are gone once the fixes are applied (for real with --fix, else in memory).
+    overlay: dict[str, str] | None = None if config.fix else {}
+    resolved = 0
+    if config.fix or any(f.edits for f in first.findings):
+        fixes_refused: dict[str, InputError | None] = refused if config.fix else {}
+        notes: list[str] = extra if config.fix else []
+        result = first
         for _ in range(_MAX_FIX_PASSES):
-            applied = _apply(_lint_once(targets, folders, ctx, lookups, []), roots, refused,
-                             extra)
-            fixed += applied
+            applied = _apply(result, roots, fixes_refused, notes, overlay)
             if applied == 0:
                 break
-    result = _lint_once(targets, folders, ctx, lookups, extra)
+            result = _lint_once(targets, folders, ctx, lookups, [], overlay)
+        after = result if overlay is not None else None
+        if after is None:  # written: the final pass below reads the files again
+            after = _lint_once(targets, folders, ctx, lookups, [])
+        resolved = len(_keys(first.findings) - _keys(after.findings))
+    # with --fix the files changed: the report is a last pass over them; else the first
+    result = _lint_once(targets, folders, ctx, lookups, extra) if config.fix else first
     # a fix --fix will not write is not offered: outside the roots, hash-checked, refused
     findings = [
         replace(f, edits=())
@@ -382,10 +397,15 @@ def _run(
     return LintReport(
         tuple(findings),
         (*result.errors, *(e for e in refused.values() if e is not None)),
-        fixed,
+        resolved if config.fix else 0,
         tuple(result.files),
         tuple(dict.fromkeys([*skipped, *extra])),
+        would_fix=0 if config.fix else resolved,
     )
+
+
+def _keys(findings: Sequence[Finding]) -> set[tuple[str, int, str, str]]:
+    return {(f.path, f.line, f.code, f.message) for f in findings}
 
 
 def _apply(
@@ -393,6 +413,7 @@ def _apply(
     roots: Sequence[Path],
     refused: dict[str, InputError | None],
     notes: list[str],
+    overlay: dict[str, str] | None = None,
 ) -> int:
     """Write the fixes of one pass through :func:`safe_write`; count the fixes written.
 
@@ -416,7 +437,7 @@ def _apply(
                          "are written as UTF-8; convert it to UTF-8 to have it fixed")
             refused[path] = None
             continue
-        text = read_text(path)
+        text = overlay[path] if overlay is not None and path in overlay else read_text(path)
         new_text, count = apply_edits(text, fixes)
         if not count or new_text == text:
             continue
@@ -424,7 +445,10 @@ def _apply(
         try:
             if root is None:
                 raise OutsideRootError("outside the project folder", path=path)
-            safe_write(path, new_text, root=root)
+            if overlay is not None:  # a dry run: what --fix would write
+                overlay[path] = new_text
+            else:
+                safe_write(path, new_text, root=root)
         except OutsideRootError:
             notes.append(f"fixes not applied to {path}: outside the project folder")
             refused[path] = None

@@ -106,9 +106,10 @@ def _lint_section(report: CheckReport, s: Style) -> list[str]:
         lines.append(f"  {f.where}  {s(f.code, 'bold')} {f.message}")
     if len(lint.findings) > 12:
         lines.append(f"  … and {len(lint.findings) - 12} more: pipwarden lint")
-    fixable = sum(1 for f in lint.findings if f.fixable)
+    fixable = lint.fixable  # what --fix resolves, counted as lint --fix counts it
     if fixable:
-        lines.append(s(f"  → pipwarden lint --fix   (fixes {fixable} of them)", "bold"))
+        count = f"{fixable} problem{'s' if fixable != 1 else ''}"
+        lines.append(s(f"  → pipwarden lint --fix   (fixes {count})", "bold"))
     return lines
 
 

@@ -1,0 +1,61 @@
+"""Issue [9] "Answers that disagree": one source of truth per count, through the CLI."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from osvdb import as_current
+from pipwarden.cli import main
+from pipwarden.vulndb.update import import_source
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "examples" / "osv-sample.zip"
+
+
+@pytest.fixture
+def default_db() -> Path:
+    """The sample records in the default database location (the test's own cache dir)."""
+    db = Path(os.environ["XDG_CACHE_HOME"]) / "pipwarden" / "osv.sqlite3"
+    db.parent.mkdir(parents=True, exist_ok=True)
+    import_source(SAMPLE, db)
+    return as_current(db)
+
+
+def test_lint_fixes_as_many_problems_as_it_said_it_would(
+    tmp_path: Path, default_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two rules fix the same requirement (a pin and a vulnerable floor): "fixes N" was
+    the count of findings with an edit (10), "Fixed N" the edits written (9)."""
+    (tmp_path / "requirements.txt").write_text(
+        "Requests==2.19.1\nPyYAML==5.3\nurllib3 >= 1.26.0\nnumpy\nJinja2>=2.10\n"
+    )
+    main(["lint", "--offline", str(tmp_path)])
+    preview = capsys.readouterr().out
+    promised = re.search(r"fixes (\d+) of them", preview)
+    assert promised is not None, preview
+    main(["lint", "--offline", "--fix", str(tmp_path)])
+    done = re.search(r"Fixed (\d+) problems?", capsys.readouterr().out)
+    assert done is not None
+    assert int(promised.group(1)) == int(done.group(1))
+    main(["lint", "--offline", str(tmp_path)])
+    assert "fixes" not in capsys.readouterr().out
+
+
+def test_check_and_lint_promise_the_same_fix_count(
+    tmp_path: Path, default_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = tmp_path / "analytics-pipeline"
+    shutil.copytree(ROOT / "examples" / "analytics-pipeline", project)
+    (project / "requirements.txt").write_text("Requests==2.19.1\nPyYAML==5.3\n")
+    main(["check", "--offline", str(project)])
+    out = capsys.readouterr().out
+    promised = re.search(r"lint --fix   \(fixes (\d+) problems?\)", out)
+    assert promised is not None, out
+    main(["lint", "--offline", "--fix", str(project)])
+    done = re.search(r"Fixed (\d+) problems?", capsys.readouterr().out)
+    assert done is not None and int(done.group(1)) == int(promised.group(1))
