@@ -404,7 +404,7 @@ def _run(
     )
 
 
-def _keys(findings: Sequence[Finding]) -> set[tuple[str, int, str, str]]:
+def _keys(findings: Sequence[Finding]) -> set[tuple[str, int | None, str, str]]:
     return {(f.path, f.line, f.code, f.message) for f in findings}
 
 
