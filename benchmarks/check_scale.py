@@ -5,7 +5,8 @@
 Generates a project of ``--mb`` megabytes of text (Python modules, notebooks, workflow YAML,
 shell scripts: the generator of ``benchmarks/secretscan.py``, so a few planted secrets
 too) plus a ``requirements.txt``, imports the OSV sample of ``examples/`` into a database
-in a temporary cache folder, then runs ``python -m pipwarden check --offline --format
+in a temporary cache folder (and a ``jobs`` package: the generated scripts run
+``python -m jobs.run``), then runs ``python -m pipwarden check --offline --format
 json`` in a fresh process:
 
 - **cold**: the per-file scan cache (``<cache>/scan``) is emptied before each run;
@@ -61,6 +62,10 @@ def main() -> None:
         root = Path(tmp) / "project"
         root.mkdir()
         size = generate(root, args.mb)
+        # the generated shell scripts run ``python -m jobs.run``: the project's own module
+        (root / "jobs").mkdir()
+        (root / "jobs" / "__init__.py").write_text("")
+        (root / "jobs" / "run.py").write_text("import argparse\n")
         (root / "requirements.txt").write_text(
             "pandas>=2.0\nsqlalchemy>=2.0\nrequests>=2.31\njinja2>=3.1\n"
         )

@@ -29,7 +29,7 @@ from pipwarden.models import Dependency, Environment, Location
 from pipwarden.pypi.client import PyPIClient
 from pipwarden.settings import Settings
 from pipwarden.slim.declared import lowest_python, read_declared
-from pipwarden.slim.imports import FileProblem, ImportUse, is_stdlib, scan_imports
+from pipwarden.slim.imports import FileProblem, is_stdlib, scan_imports
 from pipwarden.slim.mapping import ImportResolver, installed_modules
 from pipwarden.slim.overlap import Overlap, find_overlaps
 from pipwarden.slim.tools import providers, scan_tools
@@ -289,30 +289,31 @@ def run_slim(
         return frozenset(graph.closure(name)) if graph is not None else frozenset()
 
     # -- imports -> distributions ------------------------------------------------------
-    module_uses = list(scan.imports)
+    # each module once, with every place it is imported (columns: None for commands)
+    module_sources: list[tuple[str, Iterable[tuple[str, int, int | None]]]] = list(
+        scan.by_module.items()
+    )
     # ``python -m pip`` needs no declaration: every venv is created with pip in it.
-    module_uses += [
-        ImportUse(c.name, c.location)
-        for c in tools.commands
-        if c.module and c.name.partition(".")[0] not in _VENV_BOOTSTRAP
+    module_sources += [
+        (name, [(path, line, None) for path, line in where])
+        for (name, is_module), where in tools.by_command.items()
+        if is_module and name.partition(".")[0] not in _VENV_BOOTSTRAP
     ]
     used_by_import: set[str] = set()
     undeclared: dict[str, list[tuple[str, Location]]] = {}
-    resolved: dict[str, tuple[str, ...] | None] = {}  # module -> distributions (None: skip)
-    for use in module_uses:
-        if use.module not in resolved:
-            top = use.module.partition(".")[0]
-            skip = is_stdlib(use.module) or top in scan.local_modules or top == "__main__"
-            resolved[use.module] = None if skip else tuple(sorted(resolver.resolve(use.module)))
-        dists = resolved[use.module]
-        if dists is None:
+    for module, where in module_sources:
+        top = module.partition(".")[0]
+        if is_stdlib(module) or top in scan.local_modules or top == "__main__":
             continue
-        hit = by_name.keys() & set(dists)
+        dists = resolver.resolve(module)
+        hit = dists & by_name.keys()
         if hit:
             used_by_import |= hit
             continue
-        for dist in dists:
-            undeclared.setdefault(dist, []).append((use.module, use.location))
+        for dist in sorted(dists):
+            undeclared.setdefault(dist, []).extend(
+                (module, Location(path, line, column)) for path, line, column in where
+            )
 
     # -- commands -> distributions -------------------------------------------------------
     scripts = (
@@ -321,23 +322,21 @@ def run_slim(
     used_dists = set(used_by_import) | set(undeclared)
     tool_hits: dict[str, list[tuple[str, Location]]] = {}
     command_hits: dict[str, list[tuple[str, Location]]] = {}
-    provided: dict[str, frozenset[str]] = {}
-    for command in tools.commands:
-        if command.module:
+    for (name, is_module), places in tools.by_command.items():
+        if is_module:
             continue
-        if command.name not in provided:
-            provided[command.name] = providers(command.name, scripts)
-        provided_by = provided[command.name]
+        provided_by = providers(name, scripts)
         if not provided_by:
             continue
         used_dists |= provided_by
+        hits = [(name, Location(path, line)) for path, line in places]
         for dist in provided_by:
-            command_hits.setdefault(dist, []).append((command.name, command.location))
+            command_hits.setdefault(dist, []).extend(hits)
         owners: set[str] = set(provided_by & by_name.keys())
         if not owners:
             owners = {d for d in by_name if closure(d) & provided_by}
         for owner in owners:
-            tool_hits.setdefault(owner, []).append((command.name, command.location))
+            tool_hits.setdefault(owner, []).extend(hits)
 
     tool_deps: list[ToolDependency] = []
     unused: list[UnusedDependency] = []

@@ -14,7 +14,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -90,14 +90,28 @@ class FileProblem:
 
 @dataclass(frozen=True)
 class ImportScan:
-    """Everything one scan found."""
+    """Everything one scan found.
 
-    imports: tuple[ImportUse, ...] = ()
+    ``by_module``: each module imported, with where — ``(path, line, column)``, in scan
+    order —
+    the compact form a large project needs; ``imports`` lists them as :class:`ImportUse`.
+    """
+
+    by_module: Mapping[str, tuple[tuple[str, int, int], ...]] = field(default_factory=dict)
     shell_lines: tuple[ShellLine, ...] = ()
     problems: tuple[FileProblem, ...] = ()
     partial: tuple[FileProblem, ...] = ()  # read by a line scan: the file did not parse
     files: tuple[str, ...] = ()
     local_modules: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def imports(self) -> tuple[ImportUse, ...]:
+        """Every import, sorted by module then location."""
+        return tuple(
+            ImportUse(module, Location(path, line, column))
+            for module in sorted(self.by_module)
+            for path, line, column in sorted(self.by_module[module])
+        )
 
 
 class _Visitor(ast.NodeVisitor):
@@ -328,7 +342,7 @@ def scan_imports(root: Path, *, cache: FileCache | None = None) -> ImportScan:
     With ``cache`` (:class:`~pipwarden.scancache.FileCache`), an unchanged file's result
     is taken from it instead of scanning the file again.
     """
-    imports: list[ImportUse] = []
+    by_module: dict[str, list[tuple[str, int, int]]] = {}
     shell: list[ShellLine] = []
     problems: list[FileProblem] = []
     partial: list[FileProblem] = []
@@ -337,16 +351,18 @@ def scan_imports(root: Path, *, cache: FileCache | None = None) -> ImportScan:
         rel = file.relative_to(root).as_posix()
         result = _scan_cached(file, rel, cache) if cache is not None else _scan_file(file, rel)
         found, found_shell, found_problems, found_partial = result
-        imports.extend(ImportUse(m, Location(rel, ln, col)) for m, ln, col in found)
+        for module, line, column in found:
+            uses = by_module.get(module)
+            if uses is None:
+                by_module[module] = uses = []
+            uses.append((rel, line, column))
         shell.extend(ShellLine(c, Location(rel, ln)) for c, ln in found_shell)
         problems.extend(FileProblem(rel, ln, msg) for ln, msg in found_problems)
         partial.extend(FileProblem(rel, ln, msg) for ln, msg in found_partial)
     if cache is not None:
         cache.save()
-    imports.sort(key=lambda u: (u.module, u.location.path, u.location.line or 0,
-                                u.location.column or 0))
     return ImportScan(
-        imports=tuple(imports),
+        by_module={m: tuple(uses) for m, uses in by_module.items()},
         shell_lines=tuple(shell),
         problems=tuple(problems),
         partial=tuple(partial),
@@ -373,8 +389,14 @@ def _scan_cached(file: Path, rel: str, cache: FileCache) -> _FileResult:
     hit, value, data = cache.lookup(rel, file, read)
     if hit:
         try:
+            imports: list[tuple[str, int, int]] = []
+            for module, places in value[0]:  # [module, [line, column, line, column…]]
+                if not isinstance(module, str) or not all(type(n) is int for n in places):
+                    raise TypeError(module)
+                imports.extend(zip([module] * (len(places) // 2), places[::2], places[1::2],
+                                   strict=True))
             return (
-                [(str(m), int(ln), int(c)) for m, ln, c in value[0]],
+                imports,
                 [(str(c), int(ln)) for c, ln in value[1]],
                 [(None if ln is None else int(ln), str(msg)) for ln, msg in value[2]],
                 [(None if ln is None else int(ln), str(msg)) for ln, msg in value[3]],
@@ -383,7 +405,10 @@ def _scan_cached(file: Path, rel: str, cache: FileCache) -> _FileResult:
             pass  # not what we wrote: scan the file
     result = _scan_file(file, rel, data)
     if data is not None:
-        cache.store(rel, file, data, result)
+        packed: dict[str, list[int]] = {}
+        for module, line, column in result[0]:
+            packed.setdefault(module, []).extend((line, column))
+        cache.store(rel, file, data, [list(packed.items()), *result[1:]])
     return result
 
 

@@ -15,7 +15,7 @@ import os
 import re
 import shlex
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -106,9 +106,26 @@ class CommandUse:
 
 @dataclass(frozen=True)
 class ToolScan:
-    commands: tuple[CommandUse, ...] = ()
+    """Commands called: ``by_command`` maps ``(name, is_module)`` to where — ``(path,
+    line)``, each once, in scan order — the compact form; ``commands`` lists them one by
+    one, sorted."""
+
+    by_command: Mapping[tuple[str, bool], tuple[tuple[str, int], ...]] = field(
+        default_factory=dict
+    )
     problems: tuple[FileProblem, ...] = ()
     files: tuple[str, ...] = ()
+
+    @property
+    def commands(self) -> tuple[CommandUse, ...]:
+        """Every command use, sorted by name, location, then module."""
+        uses = [
+            (name, path, line, module)
+            for (name, module), where in self.by_command.items()
+            for path, line in where
+        ]
+        uses.sort()
+        return tuple(CommandUse(n, Location(p, ln), m) for n, p, ln, m in uses)
 
 
 def _words(segment: str) -> list[str]:
@@ -266,20 +283,27 @@ def scan_tools(
     """Commands called anywhere in the project, plus those from notebook shell lines.
 
     With ``cache``, an unchanged file's commands are taken from it."""
-    uses: list[CommandUse] = []
+    # (name, is_module) -> places, each once (a file's lines are deduplicated as read)
+    grouped: dict[tuple[str, bool], list[tuple[str, int]]] = {}
+
+    def add(name: str, module: bool, path: str, line: int) -> None:
+        where = grouped.get((name, module))
+        if where is None:
+            grouped[(name, module)] = where = []
+        if not where or where[-1] != (path, line):  # a line's repeats come together
+            where.append((path, line))
+
     problems: list[FileProblem] = []
     files: list[str] = []
     for path, kind in _candidate_files(root):
         rel = path.relative_to(root).as_posix()
-        found: list[tuple[str, int, bool]] | None = None
+        # per file: [name, is_module, [lines]] for each command it calls
+        found: list[tuple[str, bool, list[int]]] | None = None
         data: bytes | None = None
         if cache is not None:
             hit, value, data = cache.lookup(rel, path, partial(_read_bytes, path))
             if hit:
-                try:
-                    found = [(str(n), int(ln), bool(m)) for n, ln, m in value]
-                except (TypeError, ValueError):
-                    found = None
+                found = _cached_commands(value)
         if found is None:
             try:
                 raw = path.read_bytes() if data is None else data
@@ -290,8 +314,12 @@ def scan_tools(
             if "\r" in text:  # as read_text does: universal newlines
                 text = text.replace("\r\n", "\n").replace("\r", "\n")
             try:
-                found = [(u.name, u.location.line or 0, u.module)
-                         for u in _scan_text(kind, text, rel)]
+                lines_of: dict[tuple[str, bool], list[int]] = {}
+                for use in _scan_text(kind, text, rel):
+                    lines_of.setdefault((use.name, use.module), []).append(
+                        use.location.line or 0
+                    )
+                found = [(n, m, lines) for (n, m), lines in lines_of.items()]
             except json.JSONDecodeError as exc:
                 problems.append(FileProblem(rel, exc.lineno, f"not valid JSON: {exc.msg}"))
                 files.append(rel)
@@ -299,16 +327,32 @@ def scan_tools(
             if cache is not None:
                 cache.store(rel, path, raw, found)
         files.append(rel)
-        uses.extend(CommandUse(n, Location(rel, ln), m) for n, ln, m in found)
+        for name, module, lines in found:
+            where = grouped.get((name, module))
+            if where is None:
+                grouped[(name, module)] = where = []
+            where.extend((rel, line) for line in dict.fromkeys(lines))
     if cache is not None:
         cache.save()
     for shell in notebook_lines:
-        uses.extend(
-            _emit(commands_in_line(shell.command), shell.location.path, shell.location.line or 0)
-        )
-    unique = {(u.name, u.location.path, u.location.line or 0, u.location.column or 0,
-               u.module): u for u in uses}
-    return ToolScan(tuple(unique[k] for k in sorted(unique)), tuple(problems), tuple(files))
+        for name, module in commands_in_line(shell.command):
+            add(name, module, shell.location.path, shell.location.line or 0)
+    by_command = {key: tuple(where) for key, where in sorted(grouped.items())}
+    return ToolScan(by_command, tuple(problems), tuple(files))
+
+
+def _cached_commands(value: object) -> list[tuple[str, bool, list[int]]] | None:
+    """A cached per-file result, checked (``None``: not what we wrote, scan again)."""
+    if not isinstance(value, list):
+        return None
+    out: list[tuple[str, bool, list[int]]] = []
+    for item in value:
+        if not (isinstance(item, list) and len(item) == 3 and isinstance(item[0], str)
+                and isinstance(item[1], bool) and isinstance(item[2], list)
+                and all(type(n) is int for n in item[2])):
+            return None
+        out.append((item[0], item[1], item[2]))
+    return out
 
 
 def _read_bytes(path: Path) -> bytes | None:
