@@ -59,3 +59,28 @@ def test_check_and_lint_promise_the_same_fix_count(
     main(["lint", "--offline", "--fix", str(project)])
     done = re.search(r"Fixed (\d+) problems?", capsys.readouterr().out)
     assert done is not None and int(done.group(1)) == int(promised.group(1))
+
+
+def test_html_tree_and_risk_table_show_the_same_level_per_package(
+    tmp_path: Path, default_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The tree said "risk" (a vulnerability) where the table beside it said "unknown"
+    (no PyPI data offline) for Jinja2 and urllib3; the tree showed "info" for unknown."""
+    project = tmp_path / "analytics-pipeline"
+    shutil.copytree(ROOT / "examples" / "analytics-pipeline", project)
+    page_file = tmp_path / "report.html"
+    main(["check", "--offline", "--format", "html", "-o", str(page_file), str(project)])
+    capsys.readouterr()
+    page = page_file.read_text()
+    risk = page[page.index(">Dependency risk"):]
+    table = dict(re.findall(
+        r"<tr><td>([^<]+)</td><td[^>]*>[^<]*</td><td><span class=\"badge [^\"]+\">(\w+)</span>",
+        risk[: risk.index("</table>")],
+    ))
+    tree = dict(re.findall(
+        r"<span class=\"node [^\"]+\">([^<]+?) <span class=\"badge [^\"]+\">(\w+)</span>", page
+    ))
+    assert {"jinja2", "urllib3", "pandas"} <= table.keys()
+    assert table == {name: tree[name] for name in table}
+    assert table["jinja2"] == table["urllib3"] == "risk"
+    assert "known vulnerabilities: PYSEC-2019-217" in risk

@@ -132,10 +132,12 @@ def _audit_sections(report: AuditReport) -> list[h.Html]:
 
 
 def _levels(audit: AuditReport | None, vet: VetReport | None) -> dict[str, Level]:
+    """One level per package, the one every part of a page shows (table and tree): the
+    vet verdict (unknown stays unknown), raised by the package's audit findings."""
     levels: dict[str, Level] = {}
     if vet is not None:
         for pkg in vet.packages:
-            levels[pkg.name] = pkg.verdict if pkg.verdict is not Level.UNKNOWN else Level.INFO
+            levels[pkg.name] = pkg.verdict
     if audit is not None:
         for f in audit.findings:
             levels[f.package] = max(levels.get(f.package, Level.OK), _finding_level(f, audit))
@@ -196,15 +198,29 @@ def render_audit_html(report: AuditReport) -> str:
     return h.page("pipwarden audit", headline, sections, level=level)
 
 
-def _vet_table(report: VetReport) -> h.Html:
+def _vet_table(
+    report: VetReport,
+    levels: Mapping[str, Level] | None = None,
+    audit: AuditReport | None = None,
+) -> h.Html:
+    """The risk table; with ``levels`` (and the ``audit`` that raised them) each package
+    shows the level the page's tree shows, and its known vulnerabilities as a reason."""
+    vulnerable: dict[str, list[str]] = {}
+    for f in audit.findings if audit is not None else ():
+        vulnerable.setdefault(f.package, []).append(f.id)
     rows = []
     for pkg in report.packages:
-        reasons = h.bullets(pkg.reasons) if pkg.reasons else ""
+        why = list(pkg.reasons)
+        if pkg.name in vulnerable:
+            ids = sorted(set(vulnerable[pkg.name]))
+            why.append(f"known vulnerabilities: {', '.join(ids)} (see Vulnerabilities)")
+        reasons = h.bullets(why) if why else ""
+        level = levels.get(pkg.name, pkg.verdict) if levels is not None else pkg.verdict
         rows.append(
             [
                 pkg.display_name,
                 pkg.version or "",
-                h.badge(pkg.verdict),
+                h.badge(level),
                 reasons,
                 " → ".join(pkg.via) if pkg.via else "direct",
             ]
@@ -294,7 +310,11 @@ def render_check_html(report: CheckReport) -> str:
         )
     if report.vet is not None:
         sections.append(
-            h.section("Dependency risk", _vet_table(report.vet), count=len(report.vet.packages))
+            h.section(
+                "Dependency risk",
+                _vet_table(report.vet, levels, report.audit),
+                count=len(report.vet.packages),
+            )
         )
     tree = _check_tree(report, levels)
     if tree is not None:
