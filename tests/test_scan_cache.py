@@ -18,7 +18,7 @@ SRC = Path(pipwarden.__file__).parent
 
 
 def _full(text: str) -> list[tuple[str, int | None, int | None]]:
-    uses, problem = imports_in_source(text, "x.py")
+    uses, problem = imports_in_source(text, "x.py", fast=False)  # the whole tree walked
     assert problem is None
     return [(u.module, u.location.line, u.location.column) for u in uses]
 

@@ -14,6 +14,7 @@ gets the full parse.
 from __future__ import annotations
 
 import ast
+import bisect
 import re
 
 from pipwarden.models import Location
@@ -43,11 +44,25 @@ def _string_spans(text: str) -> list[tuple[int, int]] | None:
 
 
 def _inside(spans: list[tuple[int, int]], offset: int) -> bool:
-    return any(start < offset < end for start, end in spans)
+    """Is ``offset`` strictly inside one of ``spans`` (sorted, not overlapping)?"""
+    at = bisect.bisect_left(spans, (offset, -1)) - 1
+    return at >= 0 and spans[at][0] < offset < spans[at][1]
+
+
+def _covered(spans: list[tuple[int, int]], offset: int) -> bool:
+    """Is ``start <= offset < end`` for one of ``spans`` (sorted, not overlapping)?"""
+    at = bisect.bisect_right(spans, (offset, 1 << 62)) - 1
+    return at >= 0 and spans[at][0] <= offset < spans[at][1]
 
 
 def _statement_end(text: str, start: int) -> int:
     """End offset of the logical line starting at ``start`` (parentheses and ``\\``)."""
+    line_end = text.find("\n", start)
+    if line_end < 0:
+        line_end = len(text)
+    line = text[start:line_end]
+    if "(" not in line and "\\" not in line:
+        return line_end  # the common case: one line, nothing open
     depth = 0
     pos = start
     length = len(text)
@@ -81,6 +96,8 @@ def fast_imports(text: str, path: str) -> list[tuple[str, Location]] | None:
     pieces: list[str] = []
     origin: list[tuple[int, int]] = []  # per piece line: (original line, column)
     covered: list[tuple[int, int]] = []
+    line = 1
+    counted = 0  # line numbers counted up to this offset
     for match in _STATEMENT.finditer(text):
         begin = match.start() + len(match.group(1))
         if _inside(spans, begin):
@@ -88,7 +105,8 @@ def fast_imports(text: str, path: str) -> list[tuple[str, Location]] | None:
         end = _statement_end(text, begin)
         covered.append((begin, end))
         statement = text[begin:end]
-        line = text.count("\n", 0, begin) + 1
+        line += text.count("\n", counted, begin)
+        counted = begin
         column = len(match.group(1)) + 1
         for _ in statement.split("\n"):
             origin.append((line, column))
@@ -96,7 +114,7 @@ def fast_imports(text: str, path: str) -> list[tuple[str, Location]] | None:
     # every other ``import`` word must be in a comment or a string
     for word in _IMPORT_WORD.finditer(text):
         at = word.start()
-        if any(b <= at < e for b, e in covered) or _inside(spans, at):
+        if _covered(covered, at) or _inside(spans, at):
             continue
         line_start = text.rfind("\n", 0, at) + 1
         before = text[line_start:at]

@@ -184,15 +184,26 @@ def _parse(source: str, path: str) -> ast.Module | SyntaxError | ValueError:
 
 
 def imports_in_source(
-    source: str, path: str, *, line_offset: int = 0
+    source: str, path: str, *, line_offset: int = 0, fast: bool = True
 ) -> tuple[list[ImportUse], FileProblem | None]:
-    """Absolute imports in Python ``source``; a syntax error gives a problem instead."""
+    """Absolute imports in Python ``source``; a syntax error gives a problem instead.
+
+    Once the source parses, its import statements alone are read when that is certain
+    (:mod:`~pipwarden.slim.fastimports`); ``fast=False`` walks the whole tree."""
     tree = _parse(source, path)
     if isinstance(tree, SyntaxError):
         line = (tree.lineno or 1) + line_offset
         return [], FileProblem(path, line, f"cannot parse Python: {tree.msg}")
     if isinstance(tree, ValueError):
         return [], FileProblem(path, None, f"cannot parse Python: {tree}")
+    if "import" not in source:  # every node the visitor records spells "import"
+        return [], None
+    found = fast_imports(source, path) if fast else None
+    if found is not None:
+        return [
+            ImportUse(module, Location(path, (loc.line or 0) + line_offset, loc.column))
+            for module, loc in found
+        ], None
     visitor = _Visitor()
     visitor.visit(tree)
     uses = [

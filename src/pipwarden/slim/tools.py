@@ -164,6 +164,27 @@ def _first_command(words: list[str]) -> tuple[str, bool] | None:
     return None
 
 
+def _plain_first_command(segment: str) -> tuple[str, bool] | None:
+    """What :func:`_first_command` gives when the first word decides alone (a plain word
+    that is no assignment, wrapper, runner or python: shlex would read it as written);
+    ``("", False)`` for "no command"; ``None`` when the whole segment must be split."""
+    head = segment.split(None, 1)[0]
+    if (
+        any(c in head for c in "'\"\\#")
+        or head in _WRAPPERS
+        or _ASSIGNMENT_RE.match(head)
+    ):
+        return None
+    base = head.replace("\\", "/").rsplit("/", 1)[-1]
+    if base.endswith(".exe"):
+        base = base[:-4]
+    if base in _RUNNERS or _PYTHON_RE.match(base):
+        return None
+    if not base or not re.match(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$", base):
+        return "", False
+    return base, False
+
+
 def commands_in_line(line: str) -> list[tuple[str, bool]]:
     """``(name, is_module)`` for each simple command on a shell line."""
     found: list[tuple[str, bool]] = []
@@ -171,7 +192,11 @@ def commands_in_line(line: str) -> list[tuple[str, bool]]:
     for segment in _SPLIT_RE.split(line):
         if not segment.strip():
             continue
-        first = _first_command(_words(segment))
+        first = _plain_first_command(segment)
+        if first is None:
+            first = _first_command(_words(segment))
+        elif not first[0]:
+            continue
         if first is not None:
             found.append(first)
     return found
