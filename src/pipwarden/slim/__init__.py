@@ -277,9 +277,9 @@ def run_slim(
     from pipwarden.scancache import FileCache
 
     folder = (settings or Settings.from_env()).cache_dir / "scan"
-    scan = scan_imports(root, cache=FileCache(folder, root, "imports", f"{__version__}:1"))
+    scan = scan_imports(root, cache=FileCache(folder, root, "imports", f"{__version__}:2"))
     tools = scan_tools(
-        root, scan.shell_lines, cache=FileCache(folder, root, "commands", f"{__version__}:1")
+        root, scan.shell_lines, cache=FileCache(folder, root, "commands", f"{__version__}:2")
     )
     problems = [*declared.problems, *env_problems, *scan.problems, *tools.problems]
     for problem in problems:
@@ -295,7 +295,7 @@ def run_slim(
     )
     # ``python -m pip`` needs no declaration: every venv is created with pip in it.
     module_sources += [
-        (name, [(path, line, None) for path, line in where])
+        (name, [(path, line, None) for path, lines in where for line in lines])
         for (name, is_module), where in tools.by_command.items()
         if is_module and name.partition(".")[0] not in _VENV_BOOTSTRAP
     ]
@@ -329,7 +329,7 @@ def run_slim(
         if not provided_by:
             continue
         used_dists |= provided_by
-        hits = [(name, Location(path, line)) for path, line in places]
+        hits = [(name, Location(path, line)) for path, lines in places for line in lines]
         for dist in provided_by:
             command_hits.setdefault(dist, []).extend(hits)
         owners: set[str] = set(provided_by & by_name.keys())

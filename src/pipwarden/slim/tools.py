@@ -14,7 +14,7 @@ import json
 import os
 import re
 import shlex
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -107,10 +107,10 @@ class CommandUse:
 @dataclass(frozen=True)
 class ToolScan:
     """Commands called: ``by_command`` maps ``(name, is_module)`` to where — ``(path,
-    line)``, each once, in scan order — the compact form; ``commands`` lists them one by
-    one, sorted."""
+    lines)``, each line once, in scan order — the compact form a large project needs;
+    ``commands`` lists them one by one, sorted."""
 
-    by_command: Mapping[tuple[str, bool], tuple[tuple[str, int], ...]] = field(
+    by_command: Mapping[tuple[str, bool], tuple[tuple[str, Sequence[int]], ...]] = field(
         default_factory=dict
     )
     problems: tuple[FileProblem, ...] = ()
@@ -122,7 +122,8 @@ class ToolScan:
         uses = [
             (name, path, line, module)
             for (name, module), where in self.by_command.items()
-            for path, line in where
+            for path, lines in where
+            for line in lines
         ]
         uses.sort()
         return tuple(CommandUse(n, Location(p, ln), m) for n, p, ln, m in uses)
@@ -309,14 +310,14 @@ def scan_tools(
 
     With ``cache``, an unchanged file's commands are taken from it."""
     # (name, is_module) -> places, each once (a file's lines are deduplicated as read)
-    grouped: dict[tuple[str, bool], list[tuple[str, int]]] = {}
+    grouped: dict[tuple[str, bool], list[tuple[str, Sequence[int]]]] = {}
 
-    def add(name: str, module: bool, path: str, line: int) -> None:
+    def add(name: str, module: bool, path: str, lines: Sequence[int]) -> None:
         where = grouped.get((name, module))
         if where is None:
             grouped[(name, module)] = where = []
-        if not where or where[-1] != (path, line):  # a line's repeats come together
-            where.append((path, line))
+        if not where or where[-1] != (path, lines):  # a line's repeats come together
+            where.append((path, lines))
 
     problems: list[FileProblem] = []
     files: list[str] = []
@@ -344,7 +345,7 @@ def scan_tools(
                     lines_of.setdefault((use.name, use.module), []).append(
                         use.location.line or 0
                     )
-                found = [(n, m, lines) for (n, m), lines in lines_of.items()]
+                found = [(n, m, list(dict.fromkeys(lines))) for (n, m), lines in lines_of.items()]
             except json.JSONDecodeError as exc:
                 problems.append(FileProblem(rel, exc.lineno, f"not valid JSON: {exc.msg}"))
                 files.append(rel)
@@ -353,15 +354,12 @@ def scan_tools(
                 cache.store(rel, path, raw, found)
         files.append(rel)
         for name, module, lines in found:
-            where = grouped.get((name, module))
-            if where is None:
-                grouped[(name, module)] = where = []
-            where.extend((rel, line) for line in dict.fromkeys(lines))
+            add(name, module, rel, lines)
     if cache is not None:
         cache.save()
     for shell in notebook_lines:
         for name, module in commands_in_line(shell.command):
-            add(name, module, shell.location.path, shell.location.line or 0)
+            add(name, module, shell.location.path, (shell.location.line or 0,))
     by_command = {key: tuple(where) for key, where in sorted(grouped.items())}
     return ToolScan(by_command, tuple(problems), tuple(files))
 
