@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -9,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from loopback import LoopbackServer
 from osvdb import as_current
 from pipwarden.cli import main
+from pypi_server import install_pypi
 from pipwarden.vulndb.update import import_source
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,3 +87,36 @@ def test_html_tree_and_risk_table_show_the_same_level_per_package(
     assert table == {name: tree[name] for name in table}
     assert table["jinja2"] == table["urllib3"] == "risk"
     assert "known vulnerabilities: PYSEC-2019-217" in risk
+
+
+def test_slim_and_vet_count_the_same_packages_brought_in(
+    tmp_path: Path, http_server: LoopbackServer, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """slim left out the packages PyPI did not answer for (typing-extensions here), vet
+    counted them: "brings 5" against "brings 6" for the same dependency."""
+    index = tmp_path / "index"
+    index.mkdir()
+    for recorded in (ROOT / "tests" / "data" / "slim" / "pypi").glob("*.json"):
+        data = json.loads(recorded.read_text())
+        version = data["info"]["version"]  # the trimmed answers list no releases
+        data["releases"] = {version: [{"filename": f"x-{version}.tar.gz", "yanked": False,
+                                       "upload_time_iso_8601": "2025-01-01T00:00:00Z"}]}
+        (index / recorded.name).write_text(json.dumps(data))
+    install_pypi(http_server, index)
+    project = tmp_path / "project"
+    project.mkdir()
+    tmp_path = project
+    monkeypatch.setenv("PIPWARDEN_PYPI_URL", http_server.url)
+    (tmp_path / "requirements.txt").write_text("httpx>=0.27\n")
+    (tmp_path / "pyproject.toml").write_text('[project]\nrequires-python = ">=3.11"\n')
+    (tmp_path / "main.py").write_text("import httpx\n")
+    main(["slim", str(tmp_path)])
+    slim_out = capsys.readouterr().out
+    slim_count = re.search(r"httpx>=0\.27\s+brings (\d+) packages?", slim_out)
+    assert slim_count is not None, slim_out
+    main(["vet", "httpx", "--python", "3.11"])
+    vet_out = capsys.readouterr().out
+    vet_count = re.search(r"[Bb]rings (\d+) packages?", vet_out)
+    assert vet_count is not None, vet_out
+    assert slim_count.group(1) == vet_count.group(1), (slim_out, vet_out)

@@ -75,7 +75,9 @@ def graph_from_index(
     Breadth first: fetch the roots, build the graph (markers evaluated for
     ``python_version``, extras followed as requirers ask for them), fetch what it is
     missing, and again until nothing new is needed. Returns the graph and the names the
-    index did not answer for.
+    index did not answer for. Those are still in the graph, as packages whose own
+    requirements are unknown: they are brought in all the same (``vet --tree`` counts
+    them too), only what they bring in is not known.
     """
     extras_of: dict[str, tuple[str, ...]] = {
         canonicalize_name(k): tuple(v) for k, v in roots.items()
@@ -85,9 +87,10 @@ def graph_from_index(
     pending: list[str] = sorted(extras_of)
 
     def build() -> DependencyGraph:
+        unknown = [InstalledPackage(n, n, "", "", ()) for n in sorted(failed)]
         return DependencyGraph.from_packages(
-            fetched.values(), python_version=python_version, extras_of=extras_of,
-            roots=extras_of,
+            [*fetched.values(), *unknown], python_version=python_version,
+            extras_of=extras_of, roots=extras_of,
         )
 
     graph = build()
