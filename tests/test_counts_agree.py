@@ -13,8 +13,8 @@ import pytest
 from loopback import LoopbackServer
 from osvdb import as_current
 from pipwarden.cli import main
-from pypi_server import install_pypi
 from pipwarden.vulndb.update import import_source
+from pypi_server import install_pypi
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "examples" / "osv-sample.zip"
