@@ -254,6 +254,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--select", default=None, metavar="CODES", help="only these rules (comma)")
     p.add_argument("--ignore", default=None, metavar="CODES", help="skip these rules (comma)")
     p.add_argument("--fix", action="store_true", help="apply safe rewrites in place")
+    p.add_argument(
+        "--diff", action="store_true",
+        help="show what --fix would change as a unified diff, write nothing (implies --fix)",
+    )
     _format(p, ("text", "json", "sarif"))
 
     # -- slim ----------------------------------------------------------------------------

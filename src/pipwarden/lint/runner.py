@@ -1,16 +1,27 @@
-"""Run every enabled rule over the files of a project, then apply safe fixes."""
+"""Run every enabled rule over the files of a project, then apply safe fixes.
+
+``--fix --diff`` runs the very same fix passes over an in-memory overlay of the files
+instead of writing them: each pass reads the texts the previous pass would have written,
+and each file is checked against the refusals of :func:`safe_write` without writing, so
+the preview shows exactly what ``--fix`` would write and refuses what it would refuse."""
 
 from __future__ import annotations
 
 import fnmatch
 import logging
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from pipwarden.errors import InputError
-from pipwarden.fsutil import OutsideRootError, UnsafeWriteError, is_below, safe_write
+from pipwarden.fsutil import (
+    OutsideRootError,
+    UnsafeWriteError,
+    check_writable,
+    is_below,
+    safe_write,
+)
 from pipwarden.lint import (
     dbt,
     indexes,
@@ -24,6 +35,7 @@ from pipwarden.lint import (
 from pipwarden.lint.engine import (
     WRITABLE_ENCODINGS,
     Edit,
+    FileChange,
     Finding,
     LintConfig,
     LintContext,
@@ -171,7 +183,10 @@ def _lint_once(
     base_ctx: LintContext,
     lookups: supplychain.Lookups,
     skipped: list[str],
+    overlay: Mapping[str, str] | None = None,
 ) -> _Pass:
+    """One lint pass; files in ``overlay`` (a preview's fixed texts) are read from it."""
+    overlay = overlay or {}
     selection = base_ctx.selection
     findings: list[Finding] = []
     errors: list[InputError] = []
@@ -194,14 +209,19 @@ def _lint_once(
             broken.add(target.path)
             continue
         try:
-            if target.kind == "requirements":
+            if target.path in overlay:  # as --fix would have written it (UTF-8)
+                text = overlay[target.path]
+                if target.kind == "requirements":
+                    encodings[target.path] = "utf-8-sig" if text[:1] == "\ufeff" else "utf-8"
+            elif target.kind == "requirements":
                 text, encodings[target.path] = read_requirements_text(target.path)
-                scanned = scan_requirements(target.path, text, root=base_ctx.root)
-            elif target.kind == "pyproject":
-                text = read_text(target.path)
-                scanned = scan_pyproject(target.path, text)
             else:
                 text = read_text(target.path)
+            if target.kind == "requirements":
+                scanned = scan_requirements(target.path, text, root=base_ctx.root)
+            elif target.kind == "pyproject":
+                scanned = scan_pyproject(target.path, text)
+            else:
                 scanned = None
         except InputError as exc:
             errors.append(exc)
@@ -363,14 +383,16 @@ def _run(
     fixed = 0
     extra: list[str] = []
     refused: dict[str, InputError | None] = {}  # path -> why not written (None: a note)
+    # --fix --diff: the texts --fix would write, by path; nothing is written
+    overlay: dict[str, str] | None = {} if config.fix and config.diff else None
     if config.fix:
         for _ in range(_MAX_FIX_PASSES):
-            applied = _apply(_lint_once(targets, folders, ctx, lookups, []), roots, refused,
-                             extra)
+            applied = _apply(_lint_once(targets, folders, ctx, lookups, [], overlay), roots,
+                             refused, extra, overlay)
             fixed += applied
             if applied == 0:
                 break
-    result = _lint_once(targets, folders, ctx, lookups, extra)
+    result = _lint_once(targets, folders, ctx, lookups, extra, overlay)
     # a fix --fix will not write is not offered: outside the roots, hash-checked, refused
     findings = [
         replace(f, edits=())
@@ -385,7 +407,22 @@ def _run(
         fixed,
         tuple(result.files),
         tuple(dict.fromkeys([*skipped, *extra])),
+        preview=overlay is not None,
+        changes=_changes(overlay, roots) if overlay else (),
     )
+
+
+def _changes(overlay: Mapping[str, str], roots: Sequence[Path]) -> tuple[FileChange, ...]:
+    """Each previewed file, named relative to the project folder it belongs to."""
+    out: list[FileChange] = []
+    for shown, after in overlay.items():
+        before = read_text(shown)
+        if before == after:
+            continue
+        root = next((r for r in roots if is_below(shown, r)), None)
+        rel = os.path.relpath(shown, root) if root is not None else shown  # lexical
+        out.append(FileChange(Path(rel).as_posix(), shown, before, after))
+    return tuple(sorted(out, key=lambda c: c.path))
 
 
 def _apply(
@@ -393,12 +430,14 @@ def _apply(
     roots: Sequence[Path],
     refused: dict[str, InputError | None],
     notes: list[str],
+    overlay: dict[str, str] | None = None,
 ) -> int:
     """Write the fixes of one pass through :func:`safe_write`; count the fixes written.
 
     Not written, the findings staying in the report: files outside the roots (a note),
     hash-checked files (a note: a new floor would not match the hashes), and files
     :func:`safe_write` refuses (links, hard links, read-only: an error, exit 2).
+    With ``overlay`` (a preview) the same checks run but the text goes into ``overlay``.
     """
     by_path: dict[str, list[tuple[Edit, ...]]] = {}
     for finding in result.findings:
@@ -416,7 +455,7 @@ def _apply(
                          "are written as UTF-8; convert it to UTF-8 to have it fixed")
             refused[path] = None
             continue
-        text = read_text(path)
+        text = overlay[path] if overlay is not None and path in overlay else read_text(path)
         new_text, count = apply_edits(text, fixes)
         if not count or new_text == text:
             continue
@@ -424,7 +463,11 @@ def _apply(
         try:
             if root is None:
                 raise OutsideRootError("outside the project folder", path=path)
-            safe_write(path, new_text, root=root)
+            if overlay is not None:
+                check_writable(path, root=root)
+                overlay[path] = new_text
+            else:
+                safe_write(path, new_text, root=root)
         except OutsideRootError:
             notes.append(f"fixes not applied to {path}: outside the project folder")
             refused[path] = None
