@@ -305,6 +305,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="stop pip after this long, e.g. 15m (default 15m, PIPWARDEN_UPDATE_DEADLINE); "
         "an unreachable index or a stopped pip is exit 3, a rejected requirement exit 2",
     )
+    p.add_argument(
+        "--all", action="store_true", dest="list_all",
+        help="list every package new in the tree with its concerns (more than 10 are "
+        "otherwise summarised: counts by verdict and the 5 worst)",
+    )
     _format(p, TEXT_FORMATS)
 
     # -- doctor --------------------------------------------------------------------------

@@ -20,6 +20,7 @@ __all__ = [
     "DEFAULT_DEADLINE",
     "AuditSummary",
     "Change",
+    "Concern",
     "CooldownResult",
     "HeldBack",
     "HookResult",
@@ -64,8 +65,23 @@ def display_text(text: str, limit: int = 300) -> str:
 
 
 @dataclass(frozen=True)
+class Concern:
+    """One reason behind a new package's vet verdict: the signal, its level (``risk``,
+    ``warn``, ``unknown``, or ``not checked`` for a signal vet had no data for) and vet's
+    sentence, the evidence in short."""
+
+    signal: str
+    level: str
+    message: str
+
+
+@dataclass(frozen=True)
 class Change:
-    """A package whose presence or version changed."""
+    """A package whose presence or version changed.
+
+    A package new in the tree is vetted: ``vetted`` is the verdict in words, ``verdict``
+    its level (``risk``, ``warn``, ``unknown``, ``info``, ``ok``; ``None`` when it could
+    not be vetted) and ``concerns`` the signals behind it, worst first."""
 
     name: str
     display_name: str
@@ -75,6 +91,8 @@ class Change:
     notes_url: str | None = None
     via: tuple[str, ...] = ()
     vetted: str | None = None
+    verdict: str | None = None
+    concerns: tuple[Concern, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,10 @@ import logging
 import os
 import shlex
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from packaging.utils import canonicalize_name
 from packaging.version import Version
@@ -29,6 +31,7 @@ from pipwarden.sources.graph import DependencyGraph
 from pipwarden.update.models import (
     AuditSummary,
     Change,
+    Concern,
     CooldownResult,
     HookResult,
     OwnershipChange,
@@ -158,8 +161,7 @@ def _finish(
     if options.vet and added:
         verdicts = _vet_new([c.name for c in added], settings.with_overrides(
             offline=options.offline or settings.offline))
-        added = [Change(c.name, c.display_name, c.old, c.new, c.major, c.notes_url, c.via,
-                        verdicts.get(c.name)) for c in added]
+        added = [_with_verdict(c, verdicts.get(c.name)) for c in added]
 
     save_snapshot(project, after)
     hook_results = _run_hooks(hooks, venv, project, log_path) if hooks else ()
@@ -214,26 +216,58 @@ def _run_hooks(hooks: Sequence[str], venv: Path, project: Path, log_path: Path
     return tuple(results)
 
 
-def _vet_new(names: Sequence[str], settings: Settings) -> dict[str, str]:
-    """Verdict per new package from ``pipwarden.vet`` when this build has it."""
+def _with_verdict(change: Change, vetted: _Vetted | None) -> Change:
+    if vetted is None:
+        return change
+    return replace(change, vetted=vetted.label, verdict=vetted.verdict,
+                   concerns=vetted.concerns)
+
+
+#: the levels of vet signals that are concerns, worst first
+_CONCERN_LEVELS = ("risk", "warn", "unknown")
+
+
+@dataclass(frozen=True)
+class _Vetted:
+    label: str  # "vetted: some concerns", "not vetted (…)"
+    verdict: str | None = None
+    concerns: tuple[Concern, ...] = ()
+
+
+def _vet_new(names: Sequence[str], settings: Settings) -> dict[str, _Vetted]:
+    """Verdict and concerns per new package from ``pipwarden.vet`` when this build has it."""
     if not names:
         return {}
     try:
         vet = importlib.import_module("pipwarden.vet")
     except ImportError:
-        return dict.fromkeys(names, "not vetted (vet is not part of this build)")
+        return dict.fromkeys(names, _Vetted("not vetted (vet is not part of this build)"))
     try:
         vetter = vet.Vetter(settings, progress=False)
         report = vetter.vet([vet.VetRequest(name=n) for n in names])
     except PipwardenError as exc:
-        return dict.fromkeys(names, f"not vetted ({exc})")
-    out: dict[str, str] = {}
+        return dict.fromkeys(names, _Vetted(f"not vetted ({exc})"))
+    out: dict[str, _Vetted] = {}
     for package in report.packages:
         label = package.verdict_label
         if package.error:
             label = f"{label} ({package.error})"
-        out[canonicalize_name(package.name)] = f"vetted: {label}"
+        out[canonicalize_name(package.name)] = _Vetted(
+            f"vetted: {label}", package.verdict.label, _concerns(package))
     return out
+
+
+def _concerns(package: Any) -> tuple[Concern, ...]:
+    """The signals of a vetted package that are not clean, worst first (vet's order within
+    a level), then the signals vet could not run."""
+    found = [Concern(s.id, s.level.label, s.message) for s in package.signals
+             if s.level.label in _CONCERN_LEVELS and s.id != "not_checked"]
+    found.sort(key=lambda c: _CONCERN_LEVELS.index(c.level))
+    skipped = next((s for s in package.signals if s.id == "not_checked"), None)
+    reason = str(skipped.evidence.get("reason", "no data")) if skipped else "no data"
+    found += [Concern(str(signal), "not checked", f"Not checked: {reason}.")
+              for signal in package.not_checked]
+    return tuple(found)
 
 
 def _audit(venv: Path, project: Path, settings: Settings, policy: Policy) -> AuditSummary:
