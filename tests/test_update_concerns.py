@@ -17,6 +17,8 @@ import pytest
 
 from loopback import LoopbackServer
 from pipwarden.cli import main
+from pipwarden.report.update import render
+from pipwarden.update import Change, Concern, UpdateReport
 from pypi_server import fast_serve
 from update_helpers import copy_venv, isolate_pip
 from wheelhouse import make_wheel
@@ -165,3 +167,41 @@ def test_all_lists_every_new_package(
     assert len(lines) == MANY + 1 and "more new packages not listed" not in out
     assert {line.split()[1] for line in lines} == {"pwt-app"} | {
         f"pwt-dep{i:02d}" for i in range(1, MANY + 1)}
+
+
+def _change(name: str, verdict: str | None, *concerns: tuple[str, str, str]) -> Change:
+    label = {"risk": "high risk", "warn": "some concerns", "ok": "low risk"}.get(verdict or "")
+    return Change(name, name, None, "1.0", vetted=f"vetted: {label}" if label else None,
+                  verdict=verdict, concerns=tuple(Concern(*c) for c in concerns))
+
+
+def test_summary_counts_by_verdict_and_ranks_the_worst_first() -> None:
+    added = [_change(f"ok{i:02d}", "ok") for i in range(8)]
+    added += [
+        _change("warn1", "warn", ("popularity", "warn", "Few people use it: not in the top.")),
+        _change("warn2", "warn", ("popularity", "warn", "Few people use it: not in the top."),
+                ("maintainers", "warn", "Only 1 maintainer (eve): if they stop, …")),
+        _change("typo", "risk", ("typosquat", "risk", "Looks like requests; one edit away.")),
+        _change("dry", None),
+    ]
+    report = UpdateReport(project="/p", venv="/p/.venv", started_at=NOW,
+                          sources=("requirements.txt",), added=tuple(added))
+    lines = _added_lines(render(report))
+    assert lines[0] == ("+ 12 packages new in your tree: 1 high risk, 2 some concerns, "
+                        "1 not vetted, 8 low risk; the 5 worst:")
+    assert [line.split()[1] for line in lines[1:]] == ["typo", "warn2", "warn1", "dry", "ok00"]
+    assert lines[1].endswith("· vetted: high risk — typosquat: Looks like requests")
+    assert lines[2].endswith(
+        "— popularity: Few people use it; maintainers: Only 1 maintainer (eve)")
+    assert len(_added_lines(render(report, list_all=True))) == 12
+
+
+def test_concerns_quote_data_safely_in_markdown() -> None:
+    change = _change("pkg", "warn", ("maintainers", "warn", "Only 1 maintainer (<img src=x>)."),
+                     ("vulnerabilities", "unknown", "Vulnerabilities unknown: no database."),
+                     ("provenance", "not checked", "Not checked: offline."))
+    report = UpdateReport(project="/p", venv="/p/.venv", started_at=NOW,
+                          sources=("requirements.txt",), added=(change,))
+    md = render(report, "markdown")
+    assert "<img" not in md and "&lt;img src=x&gt;" in md
+    assert "unknown: vulnerabilities; not checked: provenance" in md

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from typing import Any
 
 from pipwarden.redact import redact_text
-from pipwarden.report.output import json_text
+from pipwarden.report.output import json_text, md_text
 from pipwarden.update import Change, HookResult, UpdateReport, display_text
 
 __all__ = ["LIST_NEW_UP_TO", "WORST_SHOWN", "render", "to_json"]
@@ -170,8 +170,9 @@ def _worst_first(change: Change) -> tuple[int, int, str]:
 
 
 def _added_lines(report: UpdateReport, bullet: str, code: Callable[[str], str],
-                 list_all: bool) -> list[str]:
-    """One line per new package with its concerns; a summary when there are many."""
+                 list_all: bool, *, md: bool = False) -> list[str]:
+    """One line per new package with its concerns; a summary when there are many. The
+    concerns quote PyPI data (names of maintainers): HTML is escaped in markdown."""
     added = list(report.added)
     shown = added
     out: list[str] = []
@@ -190,7 +191,7 @@ def _added_lines(report: UpdateReport, bullet: str, code: Callable[[str], str],
         extra = f" · {c.vetted}" if c.vetted else ""
         concerns = _concerns_text(c)
         if concerns:
-            extra += f" — {concerns}"
+            extra += f" — {md_text(concerns) if md else concerns}"
         out.append(f"{bullet}+ {code(c.display_name)} {c.new}    new in your tree{where}{extra}")
     if len(shown) < len(added):
         out.append(f"{bullet}· {len(added) - len(shown)} more new packages not listed: "
@@ -222,7 +223,7 @@ def _lines(report: UpdateReport, md: bool, list_all: bool = False) -> list[str]:
         out.append(line)
     for c in report.downgraded:
         out.append(f"{bullet}↓ {code(c.display_name)} {c.old} → {c.new}")
-    out.extend(_added_lines(report, bullet, code, list_all))
+    out.extend(_added_lines(report, bullet, code, list_all, md=md))
     for c in report.removed:
         out.append(f"{bullet}− {code(c.display_name)} {c.old}    removed")
     for c in report.orphaned:
