@@ -121,7 +121,6 @@ def test_each_new_package_names_its_concerns(
     # the signals behind the verdict, by name, with their evidence
     assert "maintainers: Only 1 maintainer (mallory);" in line
     assert "releases: New package: first release only 3 days ago (" in line
-    assert "source_repo: No source repository linked on a known forge" in line
 
 
 @pytest.mark.usefixtures("pypi")
