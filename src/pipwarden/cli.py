@@ -254,6 +254,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--select", default=None, metavar="CODES", help="only these rules (comma)")
     p.add_argument("--ignore", default=None, metavar="CODES", help="skip these rules (comma)")
     p.add_argument("--fix", action="store_true", help="apply safe rewrites in place")
+    p.add_argument(
+        "--diff", action="store_true",
+        help="show what --fix would change as a unified diff, write nothing (implies --fix)",
+    )
     _format(p, ("text", "json", "sarif"))
 
     # -- slim ----------------------------------------------------------------------------
@@ -300,6 +304,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--deadline", default=None, metavar="TIME",
         help="stop pip after this long, e.g. 15m (default 15m, PIPWARDEN_UPDATE_DEADLINE); "
         "an unreachable index or a stopped pip is exit 3, a rejected requirement exit 2",
+    )
+    p.add_argument(
+        "--all", action="store_true", dest="list_all",
+        help="list every package new in the tree with its concerns (more than 10 are "
+        "otherwise summarised: counts by verdict and the 5 worst)",
     )
     _format(p, TEXT_FORMATS)
 
