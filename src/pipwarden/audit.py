@@ -31,6 +31,7 @@ from pipwarden.policy import IgnoreEntry, Policy, apply_ignores
 from pipwarden.settings import Settings
 
 if TYPE_CHECKING:
+    from pipwarden.advice import Advisor
     from pipwarden.vulndb.osv import Advisory
     from pipwarden.vulndb.store import DbMeta, VulnStore
 
@@ -68,12 +69,15 @@ class Finding:
     kind: str  # "installed" | "pinned" | "floor"
     location: Location | None = None
     specifier: str | None = None
+    # The package's safe floor (pipwarden.advice): the same for every finding of a package;
+    # ``None`` with ``no_safe_version`` when no version is known to be safe.
     safe_floor: str | None = None
     admitted: tuple[str, ...] = ()
     paths: tuple[tuple[str, ...], ...] = ()
     url: str = ""
     # cvss_v3 | cvss_v4 | label | alias (from another record of the group) | malicious | unknown
     severity_source: str = "unknown"
+    no_safe_version: bool = False
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -435,7 +439,7 @@ def audit_floors(
     from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
     from pipwarden.vulndb.osv import group_by_alias
-    from pipwarden.vulndb.ranges import admitted_affected, lowest_safe_floor, sort_versions
+    from pipwarden.vulndb.ranges import admitted_affected, sort_versions
 
     known = advisories if advisories is not None else store.advisories_for({d.name for d in deps})
     findings: list[Finding] = []
@@ -474,8 +478,6 @@ def audit_floors(
                 admitted_by[adv.id] = sort_versions(set(versions))
         if not hits:
             continue
-        floor = lowest_safe_floor(spec, hits, releases=rel, package=dep.name)
-        safe = floor.floor if floor.status == "raise" else None
         for group in group_by_alias(hits):
             admitted = sort_versions({v for a in group for v in admitted_by.get(a.id, ())})
             findings.append(
@@ -488,7 +490,6 @@ def audit_floors(
                     kind="floor",
                     location=dep.location,
                     specifier=dep.specifier or "(any version)",
-                    safe_floor=safe,
                     admitted=admitted,
                 )
             )
@@ -702,7 +703,10 @@ def _environment_items(
 
 
 def pypi_release_provider(settings: Settings) -> ReleaseProvider:
-    """Release lists from PyPI (through the on-disk cache; cache only when offline)."""
+    """Installable release lists from PyPI (through the on-disk cache; cache only when
+    offline): a release whose every file is yanked is left out (pip does not pick it for a
+    range, and a floor must never name it); a release without files is kept (its files
+    are not known)."""
 
     def provide(names: Sequence[str]) -> Mapping[str, Sequence[str] | None]:
         from pipwarden.pypi.client import PyPIClient
@@ -711,10 +715,21 @@ def pypi_release_provider(settings: Settings) -> ReleaseProvider:
         out: dict[str, Sequence[str] | None] = {}
         for name, result in client.fetch_many(names).items():
             releases = (result.data or {}).get("releases")
-            out[name] = sorted(releases) if isinstance(releases, dict) and releases else None
+            if not isinstance(releases, dict) or not releases:
+                out[name] = None
+                continue
+            out[name] = sorted(v for v, files in releases.items() if not _all_yanked(files))
         return out
 
     return provide
+
+
+def _all_yanked(files: object) -> bool:
+    """Whether every file of a release is yanked (PyPI JSON ``releases[v]``)."""
+    if not isinstance(files, list) or not files:
+        return False
+    return all(isinstance(f, dict) and f.get("yanked") is True for f in files)
+
 
 
 def audit(
@@ -763,19 +778,21 @@ def audit(
         components.extend(
             Component(d.name, None, str(d.location), "floor", d.specifier) for d in ranged
         )
-        known = db.advisories_for({d.name for d in ranged}) if ranged else {}
-        release_lists: Mapping[str, Sequence[str] | None] = {}
+        from pipwarden.advice import Advisor, active_ignores
+
+        advisor = Advisor(db.advisories_for, releases)
+        advisor.prefetch(d.name for d in ranged)
+        known = {d.name: advisor.advisories(d.name) for d in ranged if advisor.advisories(d.name)}
         floor_deps = [d for d in ranged if known.get(d.name)]
-        if floor_deps and releases is not None:
-            try:
-                release_lists = releases(sorted({d.name for d in floor_deps}))
-            except Exception as exc:  # release lists are optional: never fail the audit
-                log.warning("PyPI release lists unavailable (%s): using OSV events only", exc)
+        release_lists = {d.name: advisor.releases(d.name) for d in floor_deps}
         findings = audit_versions(db, items, unchecked=skipped)
         findings.extend(audit_floors(db, floor_deps, release_lists, known, unchecked=skipped))
         findings = [_with_paths(f, dep_paths.get((f.source, f.package), ())) for f in findings]
+        day = today or dt.date.today()
+        findings = _advised(findings, advisor, active_ignores(policy.ignores, day))
         findings.sort(key=lambda f: (-f.severity.rank, f.package, f.source, f.id))
-        outcome = apply_ignores(findings, policy.ignores, today=today or dt.date.today())
+        release_lists = {f.package: advisor.releases(f.package) for f in findings}
+        outcome = apply_ignores(findings, policy.ignores, today=day)
         meta = db.meta()
     finally:
         if own_store:
@@ -793,6 +810,23 @@ def audit(
         releases_used=any(v is not None for v in release_lists.values()),
         components=tuple(components),
     )
+
+
+def _advised(
+    findings: Sequence[Finding], advisor: Advisor, ignores: Sequence[IgnoreEntry]
+) -> list[Finding]:
+    """Every finding with its package's safe floor (one answer per package: see
+    :mod:`pipwarden.advice`)."""
+    from dataclasses import replace
+
+    names = {f.package for f in findings}
+    advisor.prefetch(names)
+    advice = {name: advisor.advise(name, ignores) for name in names}
+    return [
+        replace(f, safe_floor=advice[f.package].floor,
+                no_safe_version=advice[f.package].no_safe_version)
+        for f in findings
+    ]
 
 
 def _with_paths(finding: Finding, paths: tuple[tuple[str, ...], ...]) -> Finding:

@@ -20,6 +20,7 @@ from pathlib import Path
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
+from pipwarden.advice import Advice, floor_for
 from pipwarden.errors import InputError
 from pipwarden.lint import LintConfig, run_lint
 from pipwarden.lint.supplychain import Lookups, default_lookups
@@ -124,6 +125,8 @@ class Divergence:
     package: str
     uses: tuple[tuple[str, str], ...]  # (project, spec as written)
     suggested_floor: str | None
+    # no version of the package is known to be safe: nothing to consolidate on
+    no_safe_version: bool = False
 
     @property
     def suggestion(self) -> str | None:
@@ -415,9 +418,16 @@ def _unread_files(
 
 
 def analyse(
-    projects: Sequence[FleetProject], roots: Sequence[str] = (), skipped: Sequence[str] = ()
+    projects: Sequence[FleetProject],
+    roots: Sequence[str] = (),
+    skipped: Sequence[str] = (),
+    advise: Callable[[str], Advice] | None = None,
 ) -> FleetReport:
-    """Compare projects: the matrix's packages, divergences, single uses and overlaps."""
+    """Compare projects: the matrix's packages, divergences, single uses and overlaps.
+
+    ``advise``: each package's safe floor (:mod:`pipwarden.advice`); a divergence is never
+    consolidated below it, nor on any floor when no version is known to be safe.
+    """
     users: dict[str, list[tuple[FleetProject, Declaration]]] = {}
     for project in projects:
         for declaration in project.declarations:
@@ -435,11 +445,15 @@ def analyse(
         keys = {d.key for _, d in uses}
         if len(uses) >= 2 and len(keys) >= 2:
             floors = [v for _, d in uses for v in (d.floor, d.pin) if v is not None]
+            highest = max(floors, key=_vkey) if floors else None
+            advice = advise(package) if advise is not None else None
             divergences.append(
                 Divergence(
                     package,
                     tuple((p.name, d.spec or "*") for p, d in uses),
-                    max(floors, key=_vkey) if floors else None,
+                    None if advice is not None and advice.no_safe_version
+                    else floor_for(highest, advice),
+                    advice is not None and advice.no_safe_version,
                 )
             )
 
@@ -558,10 +572,13 @@ def run_fleet(
             projects.append(project)
             if progress is not None:
                 progress(1)
+        # one fleet, one floor per package: no single project's ignores lower it
+        advisor = lookups.advisor if lookups is not None else None
+        advise = None if advisor is None else (lambda name: advisor.advise(name))
+        return analyse(projects, [str(b) for b in bases], tuple(dict.fromkeys(skipped)), advise)
     finally:
         if own_lookups and lookups is not None and lookups.close is not None:
             lookups.close()
-    return analyse(projects, [str(b) for b in bases], tuple(dict.fromkeys(skipped)))
 
 
 def _lintable(path: Path) -> bool:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from pipwarden import __version__
+from pipwarden.advice import NO_SAFE_VERSION
 from pipwarden.audit import AuditReport, Finding
 from pipwarden.models import NotChecked, Severity
 from pipwarden.neutral import neutral
@@ -148,40 +149,25 @@ def not_checked_lines(report: AuditReport, s: Style) -> list[str]:
     return lines
 
 
-def _highest(versions: Sequence[str]) -> str:
-    """The highest PEP 440 version among ``versions`` (another string only if none is)."""
-    from pipwarden.vulndb.ranges import parse_version, sort_versions
-
-    ordered = sort_versions(versions)
-    valid = [v for v in ordered if parse_version(v) is not None]
-    return valid[-1] if valid else ordered[0]
-
-
 def _next_step(report: AuditReport) -> str | None:
-    floors = [f for f in report.findings if f.kind == "floor" and f.safe_floor]
     installed = [f for f in report.findings if f.kind == "installed"]
-    pinned = [f for f in report.findings if f.kind == "pinned"]
+    declared = [f for f in report.findings if f.kind in ("floor", "pinned")]
     hints: list[str] = []
     if installed:
         hints.append("pipwarden update")
-    if floors or pinned:
-        raises: dict[str, str] = {}
-        for f in floors:
-            if f.safe_floor:
-                raises.setdefault(f.package, f.safe_floor)
-        needed: dict[str, list[str]] = {}
-        for f in pinned:
-            if f.fixed_in:  # the nearest fix of each advisory; the package needs the highest
-                needed.setdefault(f.package, []).append(f.fixed_in[0])
-        for name, fixes in needed.items():
-            raises.setdefault(name, _highest(fixes))
-        if raises:
-            shown = ", ".join(f"{name}>={v}" for name, v in list(raises.items())[:4])
-            more = f" (+{len(raises) - 4} more)" if len(raises) > 4 else ""
-            hints.append(f"raise the floor{'s' if len(raises) > 1 else ''}: {shown}{more}")
+    # One floor per package, the same for every finding of it (pipwarden.advice).
+    raises = {f.package: f.safe_floor for f in declared if f.safe_floor}
+    unsafe = sorted({f.package for f in declared if f.no_safe_version})
+    if raises:
+        # every floor, each once: the advice is the report's answer, never "(+N more)"
+        wanted = [f"{name}>={v}" for name, v in raises.items()]
+        shown = ", ".join(wanted) if len(wanted) <= 4 else "\n    " + "\n    ".join(wanted)
+        hints.append(f"raise the floor{'s' if len(raises) > 1 else ''}: {shown}")
+    note = f"{NO_SAFE_VERSION} for {', '.join(unsafe)}: look for an alternative" if unsafe else ""
     if not hints:
-        return None
-    return "→ " + "   (or ".join(hints) + (")" if len(hints) > 1 else "")
+        return f"→ {note}" if note else None
+    step = "→ " + "   (or ".join(hints) + (")" if len(hints) > 1 else "")
+    return f"{step} · {note}" if note else step
 
 
 def render_text(
@@ -232,16 +218,22 @@ def _text_findings(findings: Sequence[Finding], s: Style) -> list[str]:
             ids = ", ".join(f.id for f in group)
             worst = max(group, key=lambda f: f.severity.rank)
             color = "red" if _urgent(worst.severity) else "yellow"
-            if group[0].safe_floor:
-                advice = f"raise the floor to {name}>={group[0].safe_floor}"
-            else:
-                advice = "no release fixes all of them yet"
+            advice = _advice_text(group[0], name)
             lines.append(
                 f"  {where}  {s(name + spec, 'bold')} admits "
                 f"{_vulns(len(group))}"
                 f" ({ids}) {s(_label(worst.severity), color)}; {advice}"
             )
     return lines
+
+
+def _advice_text(f: Finding, name: str) -> str:
+    """What to do about a finding's package: its safe floor, or that none is known."""
+    if f.safe_floor:
+        return f"raise the floor to {name}>={f.safe_floor}"
+    if f.no_safe_version:
+        return NO_SAFE_VERSION
+    return "no release fixes all of them yet"
 
 
 def _unknown_note(report: AuditReport, s: Style) -> list[str]:
@@ -311,6 +303,7 @@ def _finding_dict(f: Finding) -> dict[str, Any]:
         "kind": f.kind,
         "line": f.location.line if f.location else None,
         "safe_floor": f.safe_floor,
+        "no_safe_version": f.no_safe_version,
         "admitted_versions": list(f.admitted),
         "dependency_paths": [list(p) for p in f.paths],
         "url": f.url,
@@ -418,8 +411,10 @@ def render_markdown(report: AuditReport, *, title: str = "pipwarden audit") -> s
             version = f.version or f.specifier or ""
             ids = " ".join(f"[{i}](https://osv.dev/vulnerability/{i})" for i in f.ids[:4])
             fix = ", ".join(f.fixed_in) or "none yet"
-            if f.kind == "floor" and f.safe_floor:
-                fix += f" (raise floor to >={f.safe_floor})"
+            if f.safe_floor:
+                fix += f" (raise the floor to >={f.safe_floor})"
+            elif f.no_safe_version:
+                fix += f" ({NO_SAFE_VERSION})"
             lines.append(
                 f"| {_md(f.package)} | {_md(version)} | {ids} | {_sev(f)} | {_md(fix)} "
                 f"| {_md(f.source)} |"
@@ -489,11 +484,13 @@ def to_sarif(report: AuditReport) -> dict[str, Any]:
                 f"{f.package}{'' if f.specifier == '(any version)' else f.specifier} admits "
                 f"versions affected by {f.id} ({f.summary})"
             )
-            if f.safe_floor:
-                text += f"; raise the floor to >={f.safe_floor}"
         else:
             fix = f"; fixed in {', '.join(f.fixed_in)}" if f.fixed_in else ""
             text = f"{f.package} {f.version} is affected by {f.id} ({f.summary}){fix}"
+        if f.safe_floor:
+            text += f"; raise the floor to >={f.safe_floor}"
+        elif f.no_safe_version:
+            text += f"; {NO_SAFE_VERSION}"
         location: dict[str, Any]
         if f.location is not None:
             region = {"startLine": f.location.line or 1}
