@@ -358,3 +358,64 @@ def test_twenty_pins_floor_is_final_and_every_command_prints_it(
     assert pins.read_text().splitlines() == [f"{n}>={expected[n]}" for n, v in PINS
                                              if (n, v) not in {("urllib3", "1.24.1"),
                                                                ("django", "4.2.0")}]
+
+
+def test_a_new_major_version_is_said_not_avoided(
+    tmp_path: Path, real_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pipwarden.advice import crosses_major
+
+    assert crosses_major("3.2.0", "5.1.1") and not crosses_major("2.19.0", "2.31.0")
+    assert not crosses_major(None, "1.0") and not crosses_major("1!1.0", "2.0")
+    req = tmp_path / "requirements.txt"
+    req.write_text("django==3.2.0\n")
+    _, out = _audit(req, real_db, capsys, "text")
+    assert "django>=5.1.1 (a new major version: you pin 3.2.0)" in out
+
+
+def _pypi_answer(name: str, releases: dict[str, bool]) -> str:
+    """A PyPI JSON answer: ``{version: yanked}``, one sdist per release."""
+    files = {
+        v: [{"filename": f"{name}-{v}.tar.gz", "packagetype": "sdist",
+             "upload_time_iso_8601": "2023-01-01T00:00:00Z", "yanked": yanked}]
+        for v, yanked in releases.items()
+    }
+    latest = list(releases)[-1]
+    return json.dumps({"info": {"name": name, "version": latest}, "releases": files})
+
+
+def test_online_every_command_proposes_the_same_release_never_a_yanked_one(
+    tmp_path: Path, real_db: Path, capsys: pytest.CaptureFixture[str],
+    http_server: LoopbackServer, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # urllib3's real fixes are 1.26.18 and 2.0.7; here 2.0.7 is yanked, so 2.1.0 it is
+    answer = _pypi_answer("urllib3", {"1.26.4": False, "1.26.18": False, "2.0.6": False,
+                                      "2.0.7": True, "2.1.0": False})
+    http_server.add("/pypi/urllib3/json", answer, headers={"Content-Type": "application/json"})
+    monkeypatch.setenv("PIPWARDEN_PYPI_URL", http_server.url)
+    monkeypatch.setenv("PIPWARDEN_CACHE_DIR", str(tmp_path / "cache"))
+    db = ["--db", str(real_db)]
+    project = tmp_path / "fleet" / "a"
+    project.mkdir(parents=True)
+    req = project / "requirements.txt"
+    req.write_text("urllib3==1.26.4\n")
+    (tmp_path / "fleet" / "b").mkdir()
+    (tmp_path / "fleet" / "b" / "requirements.txt").write_text("urllib3>=1.26.18\n")
+
+    _, out = _run(["audit", "-r", str(req), *db, "--project", str(project), "-f", "json"],
+                  capsys)
+    assert _floors(json.loads(out)) == {"urllib3": {"2.1.0"}}
+    _, out = _run(["lint", str(req), *db, "-f", "json"], capsys)
+    messages = [f["message"] for f in json.loads(out)["findings"]]
+    assert any("use urllib3>=2.1.0 so" in m for m in messages)
+    assert any("raise the floor to urllib3>=2.1.0" in m for m in messages)
+    _, out = _run(["check", str(project), *db, "-f", "json"], capsys)
+    assert _floors(json.loads(out)["audit"]) == {"urllib3": {"2.1.0"}}
+    _, out = _run(["fleet", str(tmp_path / "fleet"), *db, "-f", "json"], capsys)
+    [div] = json.loads(out)["divergences"]
+    assert div["suggestion"] == "urllib3>=2.1.0"
+    # the floor, audited as a floor with the same release list: clean
+    req.write_text("urllib3>=2.1.0\n")
+    code, out = _run(["audit", "-r", str(req), *db, "--project", str(project), "-f", "json"],
+                     capsys)
+    assert (code, json.loads(out)["findings"]) == (0, [])

@@ -45,6 +45,7 @@ __all__ = [
     "Advisor",
     "active_ignores",
     "admitted",
+    "crosses_major",
     "floor_for",
     "kept_groups",
     "preferred_id",
@@ -94,16 +95,18 @@ class Advice:
             return f"{name or self.package}>={self.floor}"
         return NO_SAFE_VERSION if self.status == "none" else f"{name or self.package}"
 
-    def major_jump(self, current: str | None) -> bool:
-        """Whether the floor is in a later major series than ``current`` (a breaking
-        upgrade to plan for, still the only final answer)."""
-        from pipwarden.vulndb.ranges import parse_version
 
-        now = parse_version(current) if current else None
-        to = parse_version(self.floor) if self.floor else None
-        if now is None or to is None:
-            return False
-        return (to.epoch, to.release[0]) > (now.epoch, now.release[0])
+def crosses_major(current: str | None, floor: str | None) -> bool:
+    """Whether ``floor`` is in a later major series than ``current``: a breaking upgrade to
+    plan for, and still the only final answer (a floor inside the current series would
+    admit the later series' known-vulnerable versions)."""
+    from pipwarden.vulndb.ranges import parse_version
+
+    now = parse_version(current) if current else None
+    to = parse_version(floor) if floor else None
+    if now is None or to is None:
+        return False
+    return (to.epoch, to.release[0]) > (now.epoch, now.release[0])
 
 
 def floor_for(current: str | None, advice: Advice | None) -> str | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pipwarden.advice import NO_SAFE_VERSION
+from pipwarden.advice import NO_SAFE_VERSION, crosses_major
 from pipwarden.audit import AuditReport, Finding
 from pipwarden.models import Severity
 from pipwarden.redact import redact_text
@@ -147,7 +147,12 @@ def _next_step(report: AuditReport, *, wrap: bool = False) -> str | None:
     unsafe = sorted({f.package for f in declared if f.no_safe_version})
     if raises:
         # every floor, each once: the advice is the report's answer, never "(+N more)"
-        wanted = [f"{name}>={v}" for name, v in raises.items()]
+        pinned = {f.package: f.version for f in declared if f.kind == "pinned"}
+        wanted = [
+            f"{name}>={v}" + (f" (a new major version: you pin {pinned[name]})"
+                              if wrap and crosses_major(pinned.get(name), v) else "")
+            for name, v in raises.items()
+        ]
         shown = ", ".join(wanted)
         if wrap and len(wanted) > 4:
             shown = "\n    " + "\n    ".join(wanted)
