@@ -419,3 +419,15 @@ def test_online_every_command_proposes_the_same_release_never_a_yanked_one(
     code, out = _run(["audit", "-r", str(req), *db, "--project", str(project), "-f", "json"],
                      capsys)
     assert (code, json.loads(out)["findings"]) == (0, [])
+
+
+def test_a_record_that_cannot_be_evaluated_is_named_and_hides_nothing() -> None:
+    huge = "1" * 5000
+    advisories = [
+        _record("A-1", "lib", [{"introduced": "0"}, {"fixed": "1.5"}]),
+        _record("A-2", "lib", [{"introduced": "0"}, {"fixed": huge}]),
+    ]
+    advice = safe_floor("lib", advisories)
+    assert (advice.floor, advice.unevaluable) == ("1.5", ("A-2",))
+    found = admitted("lib", ">=1.0", advisories)
+    assert (found.ids, found.unevaluable) == (("A-1",), ("A-2",))

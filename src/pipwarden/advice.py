@@ -328,6 +328,7 @@ class Admitted:
 
     ids: tuple[str, ...]
     versions: tuple[str, ...]
+    unevaluable: tuple[str, ...] = ()  # records left out: they could not be evaluated
 
 
 def _describe(iv: Interval) -> str:
@@ -372,6 +373,7 @@ def admitted(
     pinned = pins[0].version if len(pins) == 1 and len(spec) == 1 else None
     ids: list[str] = []
     versions: list[str] = []
+    bad: list[str] = []
     for group in kept_groups(advisories, ignores):
         hit = False
         for adv in group:
@@ -395,10 +397,11 @@ def admitted(
                                 hit = True
                                 versions.append(_describe(both))
             except (ValueError, TypeError, OverflowError, RecursionError):
+                bad.append(adv.id)
                 continue
         if hit:
             ids.append(preferred_id(i for a in group for i in a.ids))
     ordered = sort_versions(versions) if releases is not None or pinned else tuple(
         dict.fromkeys(versions)
     )
-    return Admitted(tuple(sorted(ids)), ordered)
+    return Admitted(tuple(sorted(ids)), ordered, tuple(bad))

@@ -223,6 +223,9 @@ def check_supply_chain(
                 releases=lookups.advisor.releases(name),
                 ignores=ctx.ignores,
             )
+            for record in found.unevaluable:  # one bad record never hides the others
+                log.warning("%s: advisory %s could not be evaluated; run `pipwarden audit` "
+                            "to see it as not checked", name, record)
             if found.ids:
                 advice = lookups.advisor.advise(name, ctx.ignores)
                 yield _vulnerable_floor(entry, found.ids, found.versions, advice, at)
