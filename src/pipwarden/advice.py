@@ -23,7 +23,6 @@ never a bogus floor).
 
 from __future__ import annotations
 
-import bisect
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -195,17 +194,29 @@ def _upper_ends(
     return out
 
 
-def _clean_from(v: Version, intervals: Sequence[Interval]) -> bool:
-    """No affected interval reaches ``v`` or beyond: ``>=v`` admits nothing vulnerable."""
-    return all(iv.hi is not None and (iv.hi < v or (iv.hi == v and not iv.hi_incl))
-               for iv in intervals)
+def _ceiling(intervals: Sequence[Interval]) -> tuple[Version, bool] | None:
+    """The highest upper end of the affected intervals, and whether it is itself affected;
+    ``None`` when one of them is open-ended (nothing from any version on is clean)."""
+    top: tuple[Version, bool] | None = None
+    for iv in intervals:
+        if iv.hi is None:
+            return None
+        if top is None or iv.hi > top[0] or (iv.hi == top[0] and iv.hi_incl):
+            top = (iv.hi, iv.hi_incl)
+    return top
 
 
 def _lowest(candidates: Iterable[Version], intervals: Sequence[Interval]) -> Version | None:
-    """The lowest candidate from which everything is clean (the test is monotone)."""
-    ordered = sorted(set(candidates))
-    at = bisect.bisect_left(ordered, True, key=lambda v: _clean_from(v, intervals))
-    return ordered[at] if at < len(ordered) else None
+    """The lowest candidate v such that no affected interval reaches v or beyond (``>=v``
+    admits nothing known-vulnerable)."""
+    if not intervals:
+        return min(candidates, default=None)
+    top = _ceiling(intervals)
+    if top is None:
+        return None
+    hi, hi_incl = top
+    clean = [v for v in candidates if v > hi or (v == hi and not hi_incl)]
+    return min(clean, default=None)
 
 
 def kept_groups(
