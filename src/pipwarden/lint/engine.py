@@ -11,8 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipwarden.errors import InputError, UsageError
+
+if TYPE_CHECKING:
+    from pipwarden.advice import Advice, Advisor
+    from pipwarden.policy import IgnoreEntry
 
 __all__ = [
     "RULES",
@@ -242,6 +247,12 @@ class LintContext:
     latest: dict[str, str] = field(default_factory=dict)  # name -> latest version on PyPI
     display_names: dict[str, str] = field(default_factory=dict)  # name -> PyPI spelling
     offline: bool = False
+    advisor: Advisor | None = None  # safe floors (pipwarden.advice); None: no database
+    ignores: tuple[IgnoreEntry, ...] = ()  # the policy's ignores in force
 
     def on(self, code: str) -> bool:
         return self.selection.enabled(code)
+
+    def advice(self, name: str) -> Advice | None:
+        """The package's safe floor, or ``None`` without a vulnerability database."""
+        return None if self.advisor is None else self.advisor.advise(name, self.ignores)

@@ -7,12 +7,14 @@ the preview shows exactly what ``--fix`` would write and refuses what it would r
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from pipwarden.advice import active_ignores
 from pipwarden.errors import InputError
 from pipwarden.fsutil import (
     OutsideRootError,
@@ -46,6 +48,7 @@ from pipwarden.lint.engine import (
     read_text,
 )
 from pipwarden.lint.inputs import ReqEntry, Scanned, scan_pyproject, scan_requirements
+from pipwarden.policy import IgnoreEntry, load_policy
 from pipwarden.settings import Settings
 from pipwarden.sources.environment import find_environment
 
@@ -152,6 +155,8 @@ def _lint_once(
             broken.add(target.path)
     # data lookups, once for all names
     all_entries = [e for f in req_files.values() for e in f.entries if e.name and e.url is None]
+    if lookups.advisor is not None and all_entries:
+        lookups.advisor.prefetch(e.name or "" for e in all_entries)
     projects: dict[str, supplychain.ProjectInfo | None] = {}
     if (
         lookups.project is not None
@@ -227,12 +232,14 @@ def run_lint(
     settings: Settings | None = None,
     offline: bool = False,
     lookups: supplychain.Lookups | None = None,
+    ignores: Sequence[IgnoreEntry] | None = None,
 ) -> LintReport:
     """Lint files and project folders; with ``config.fix`` apply the safe fixes first.
 
     Returns the findings left after fixing, the bad-input errors (each file that has one
     is reported and left untouched; the other files are still checked), and how many
-    findings were fixed.
+    findings were fixed. ``ignores``: the policy's vulnerability ignores (default: those of
+    the project's policy file), which PW403 and the floors of fixes respect as audit does.
     """
     config = config or LintConfig()
     settings = settings or Settings.from_env()
@@ -242,6 +249,11 @@ def run_lint(
     root = folders[0] if folders else Path(targets[0].path).parent if targets else Path()
     venv = config.venv or find_environment(root, environ={})
     installed = installed_versions(venv)
+    if ignores is None:
+        try:
+            ignores = load_policy(root).ignores
+        except InputError:  # a broken policy ignores nothing (lint reports a broken file)
+            ignores = ()
     own_lookups = lookups is None
     if lookups is None:
         lookups = supplychain.default_lookups(settings, offline=offline)
@@ -250,7 +262,7 @@ def run_lint(
     roots = [*folders, *(Path(t.path).parent for t in targets if t.kind != "missing")]
     try:
         return _run(targets, folders, config, selection, root, installed, lookups, offline,
-                    roots)
+                    roots, active_ignores(ignores, dt.date.today()))
     finally:
         if own_lookups and lookups.close is not None:
             lookups.close()
@@ -266,9 +278,11 @@ def _run(
     lookups: supplychain.Lookups,
     offline: bool,
     roots: Sequence[Path] = (),
+    ignores: tuple[IgnoreEntry, ...] = (),
 ) -> LintReport:
     skipped = [s for s in lookups.skipped if selection.enabled(s.split(":", 1)[0])]
-    ctx = LintContext(config, selection, root, installed, offline=offline)
+    ctx = LintContext(config, selection, root, installed, offline=offline,
+                      advisor=lookups.advisor, ignores=ignores)
     fixed = 0
     extra: list[str] = []
     refused: dict[str, InputError | None] = {}  # path -> why not written (None: a note)

@@ -274,12 +274,13 @@ def _audit(venv: Path, project: Path, settings: Settings, policy: Policy) -> Aud
     """The upgraded venv through :func:`pipwarden.audit.audit`; a summary with the reason
     and a non-zero exit code when it cannot run (no database and offline, data too old, an
     unreadable venv …)."""
-    from pipwarden.audit import AuditRequest, audit
+    from pipwarden.audit import AuditRequest, audit, pypi_release_provider
     from pipwarden.report.audit import render
 
     try:
         result = audit(
-            AuditRequest(project=project, environments=(venv,)), settings=settings, policy=policy
+            AuditRequest(project=project, environments=(venv,)), settings=settings, policy=policy,
+            releases=pypi_release_provider(settings),  # the floors every command proposes
         )
     except PipwardenError as exc:
         # "not checked" is not clean: the update fails with the audit's own exit code
