@@ -11,14 +11,11 @@ from typing import Any
 from packaging.utils import canonicalize_name
 
 from pipwarden.checks import PackageContext, VetThresholds
+from pipwarden.checks.history import history_of
 from pipwarden.checks.registry import run_checks
 from pipwarden.checks.releases import first_release_age
-from pipwarden.checks.typosquat import (
-    TyposquatIndex,
-    TyposquatMatch,
-    check_addon,
-    check_typosquat,
-)
+from pipwarden.checks.typosquat import TyposquatIndex, TyposquatMatch, weigh_typosquat
+from pipwarden.checks.typosquat.similar import similar_name
 from pipwarden.checks.vulnerabilities import NO_DATABASE
 from pipwarden.errors import (
     DatabaseError,
@@ -159,6 +156,7 @@ class Vetter:
         now = self.now()
         matches = {n: self.index.check(n) for n in reported}
         addons: dict[str, tuple[TyposquatMatch, int]] = {}
+        weak: dict[str, TyposquatMatch] = {}
         for n in reported:
             if matches[n] is not None or n not in nodes:
                 continue
@@ -167,9 +165,24 @@ class Vetter:
                 age = first_release_age(nodes[n].project.data, now)
                 if age is not None and age < self.thresholds.new_package_days:
                     addons[n] = (addon, age)
+        for n in reported:  # the weakest evidence, for new packages without a repository
+            if matches[n] is not None or n in addons or n not in nodes:
+                continue
+            data = nodes[n].project.data
+            history = history_of(data, now)
+            if (
+                history is not None
+                and history.age_days is not None
+                and history.age_days < self.thresholds.new_package_days
+                and history.repository is None
+            ):
+                similar = similar_name(self.index, n)
+                if similar is not None:
+                    weak[n] = similar
         targets = sorted(
             {m.target for m in matches.values() if m is not None}
             | {m.target for m, _age in addons.values()}
+            | {m.target for m in weak.values()}
         )
         target_data = self.client.fetch_many(targets) if targets else {}
         github = {n: self._github(nodes[n].project.data if n in nodes else None) for n in reported}
@@ -218,25 +231,20 @@ class Vetter:
                 thresholds=self.thresholds,
             )
             match = matches.get(name)
-            typo = check_typosquat(
+            addon = addons[name][0] if name in addons else None
+            evidence = match or addon or weak.get(name)
+            got = target_data.get(evidence.target) if evidence is not None else None
+            typo = weigh_typosquat(
                 self.index,
                 name,
+                evidence,
+                addon=match is None and addon is not None,
+                weak=match is None and addon is None and name in weak,
                 project=project,
-                target_project=target_data[match.target].data
-                if match is not None and match.target in target_data
-                else None,
-                match=match,
+                target_project=got.data if got is not None else None,
+                now=now,
+                new_days=self.thresholds.new_package_days,
             )
-            if name in addons:
-                addon, age = addons[name]
-                got = target_data.get(addon.target)
-                typo = check_addon(
-                    addon,
-                    age_days=age,
-                    new_days=self.thresholds.new_package_days,
-                    project=project,
-                    target_project=got.data if got is not None else None,
-                ) or typo
             # without PyPI data: offline or not on PyPI → only the no-network checks;
             # a network fault → every check runs and says "unknown" with the reason
             offline_only = project is None and (

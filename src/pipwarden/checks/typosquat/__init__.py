@@ -60,6 +60,7 @@ from pipwarden.checks.typosquat.signal import (
     shared_owner,
 )
 from pipwarden.checks.typosquat.tables import TyposquatMatch
+from pipwarden.checks.typosquat.verdict import weigh_typosquat
 
 __all__ = [
     "GENERIC_WORDS",
@@ -83,4 +84,5 @@ __all__ = [
     "osa_distance",
     "owners_of",
     "shared_owner",
+    "weigh_typosquat",
 ]

@@ -1,0 +1,55 @@
+"""The weakest name evidence: a spelling merely similar to a more popular name.
+
+Too loose to flag a name by itself (on the top-15,000 list it finds a look-alike for most
+names), it only counts in the typosquat verdict together with everything else a fresh
+typosquat shows: a new package, owners who do not publish the target, no repository of
+its own (:mod:`.verdict`).
+"""
+
+from __future__ import annotations
+
+import difflib
+
+from packaging.utils import canonicalize_name
+
+from pipwarden.checks.typosquat.index import TyposquatIndex
+from pipwarden.checks.typosquat.tables import TyposquatMatch
+
+__all__ = ["FIRST_TIER", "SIMILAR_RATIO", "similar_name"]
+
+SIMILAR_RATIO = 0.75  # difflib's ratio between the names without separators
+SIMILAR_KIND = "a similar spelling"
+FIRST_TIER = 1000
+
+
+def similar_name(index: TyposquatIndex, name: str) -> TyposquatMatch | None:
+    """The eligible ranked name most similar to ``name``, or ``None`` when none reaches
+    :data:`SIMILAR_RATIO`. The :data:`FIRST_TIER` most popular names are tried first
+    (they are what typosquats imitate); the rest of the ranking only when none of them is
+    similar enough. Ties go to the most popular."""
+    norm = canonicalize_name(name)
+    mine = norm.replace("-", "")
+    if len(mine) < 3:
+        return None
+    name_rank = index.rank.get(norm)
+    matcher = difflib.SequenceMatcher(None, "", mine, autojunk=False)
+    best: tuple[float, int] | None = None
+    for idx, target in enumerate(index.names):
+        if idx == FIRST_TIER and best is not None:
+            break
+        if not index._eligible(name_rank, idx + 1):
+            break  # ranked names are in order: no later one is eligible either
+        theirs = target.replace("-", "")
+        if theirs == mine:
+            continue
+        matcher.set_seq1(theirs)
+        if matcher.real_quick_ratio() < SIMILAR_RATIO or matcher.quick_ratio() < SIMILAR_RATIO:
+            continue
+        ratio = matcher.ratio()
+        if ratio >= SIMILAR_RATIO and (best is None or ratio > best[0]):
+            best = (ratio, idx)
+    if best is None:
+        return None
+    return TyposquatMatch(
+        norm, index.names[best[1]], best[1] + 1, name_rank, SIMILAR_KIND, "warn"
+    )
