@@ -43,7 +43,7 @@ from pipwarden.pypi.transport import (
     urllib_transport,
 )
 from pipwarden.redact import redact_url
-from pipwarden.report.output import Progress
+from pipwarden.report.output import SLOW_STEP, Progress
 from pipwarden.settings import Settings
 
 __all__ = [
@@ -226,7 +226,11 @@ class PyPIClient:
             pair = unique[0]
             results[pair] = self._finish(specs[pair], self._transfer(specs[pair]))
             return results
-        progress = Progress("Fetching from PyPI", len(unique)) if self.progress else None
+        progress = (
+            Progress("Fetching from PyPI", len(unique), delay=SLOW_STEP)
+            if self.progress
+            else None
+        )
         workers = min(self.max_workers, len(unique))
         try:
             with (

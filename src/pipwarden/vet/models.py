@@ -75,6 +75,7 @@ class VetReport:
     ranking: str
     vulnerability_data: str
     thresholds: VetThresholds = field(default_factory=VetThresholds)
+    tree: bool = False  # transitive dependencies included (text output summarises them)
 
     @property
     def worst(self) -> Level:

@@ -25,6 +25,7 @@ from pipwarden.errors import (
 from pipwarden.models import Level, Signal
 from pipwarden.policy import IgnoreEntry, apply_ignores
 from pipwarden.pypi.client import FetchResult, PyPIClient
+from pipwarden.report.output import SLOW_STEP, Progress
 from pipwarden.settings import Settings
 from pipwarden.toplist import TopList, load_toplist
 from pipwarden.vet.github import _GitHub, github_facts
@@ -198,6 +199,7 @@ class Vetter:
                 ignored[key] = [a for a, _entry in outcome.ignored]
 
         packages: list[PackageReport] = []
+        progress = Progress("Vetting", len(reported), delay=SLOW_STEP) if self.progress else None
         for name in reported:
             node: _Node | None = nodes.get(name)
             req: VetRequest | None = direct.get(name)
@@ -286,6 +288,10 @@ class Vetter:
                     signals.append(_not_checked_offline(not_checked, node))
             signals.extend(run_checks(ctx, offline_only=offline_only))
             packages.append(self._report(name, req, node, signals, parents, not_checked))
+            if progress is not None:
+                progress.advance()
+        if progress is not None:
+            progress.close()
         if tree:
             packages.sort(key=lambda p: (-p.verdict, not p.direct, p.name))
         ranking = f"{self.toplist.source}" + (
@@ -304,6 +310,7 @@ class Vetter:
             ranking=ranking,
             vulnerability_data=vuln_note,
             thresholds=self.thresholds,
+            tree=tree,
         )
 
     def _report(
