@@ -57,11 +57,14 @@ def vet(capsys: pytest.CaptureFixture[str], name: str) -> tuple[int, dict[str, d
     return code, signals
 
 
+@pytest.mark.parametrize("repo", [None, "https://github.com/psf/requests"])
 def test_new_single_owner_package_without_repository_named_like_a_popular_one_is_risk(
-    pypi: LoopbackServer, capsys: pytest.CaptureFixture[str]
+    pypi: LoopbackServer, capsys: pytest.CaptureFixture[str], repo: str | None
 ) -> None:
-    # "requstsss" is no near-copy of requests by the name rules alone (the name check says ok)
-    pypi.add("/pypi/requstsss/json", project("requstsss", days=[2], owners=["mallory"]))
+    # "requstsss" is no near-copy of requests by the name rules alone (the name check says
+    # ok); linking requests' own repository is no repository of its own
+    pypi.add("/pypi/requstsss/json", project(
+        "requstsss", days=[2], owners=["mallory"], repo=repo))
     code, signals = vet(capsys, "requstsss")
     typo = signals["typosquat"]
     assert typo["level"] == "risk" and typo["target"] == "requests", typo

@@ -166,16 +166,14 @@ class Vetter:
                 age = first_release_age(nodes[n].project.data, now)
                 if age is not None and age < self.thresholds.new_package_days:
                     addons[n] = (addon, age)
-        for n in reported:  # the weakest evidence, for new packages without a repository
+        for n in reported:  # the weakest evidence: for new packages only (see verdict.py)
             if matches[n] is not None or n in addons or n not in nodes:
                 continue
-            data = nodes[n].project.data
-            history = history_of(data, now)
+            history = history_of(nodes[n].project.data, now)
             if (
                 history is not None
                 and history.age_days is not None
                 and history.age_days < self.thresholds.new_package_days
-                and history.repository is None
             ):
                 similar = similar_name(self.index, n)
                 if similar is not None:
