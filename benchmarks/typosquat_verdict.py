@@ -14,8 +14,9 @@ concludes when it also sees the package's history, served from a loopback PyPI
   of releases (12), 3 owners and their own GitHub repository, ranked as they are.
   Goal: ≤ 1 % name-flagged (typosquat signal warn or risk) or rated risk; also counted:
   ``popularity`` warnings.
-* **new legitimate names**: another sample, taken out of the ranking (a new package is
-  not ranked), served 30 days old, one release, one owner, their own repository.
+* **new legitimate names**: another sample (without the typosquats' targets), taken out
+  of the ranking (a new package is not ranked), served 30 days old, one release, one
+  owner, their own repository.
   Goal: ≤ 5 % rated risk. The same names without a repository (the typosquats' profile,
   only the name differs) are shown as the worst case.
 
@@ -165,9 +166,12 @@ def main() -> int:
     pairs = load_pairs(top)
     squats = sorted({name for name, _ in pairs})
     rng = random.Random(args.seed)
+    targets = {t for _, ts in pairs for t in ts}
     pool = [n for n in top.names if n not in set(squats)]
     sample = rng.sample(pool, 2 * args.legit)
-    established, new = sorted(sample[: args.legit]), sorted(sample[args.legit :])
+    established = sorted(sample[: args.legit])
+    # names served as new leave the ranking: never a labelled typosquat's target
+    new = sorted(n for n in sample[args.legit :] if n not in targets)
     unranked = set(new) | set(squats)
     ranking = TopList.from_names([n for n in top.names if n not in unranked], source="bench")
     index = TyposquatIndex(ranking.names)

@@ -119,3 +119,25 @@ def test_a_new_package_outside_the_top_list_is_still_warned(
         repo="https://github.com/a/quiet-niche-tool"))
     _code, signals = vet(capsys, "quiet-niche-tool")
     assert signals["popularity"]["level"] == "warn"
+
+
+@pytest.mark.parametrize(
+    ("name", "target", "kind"),
+    [
+        ("pytz3-dev", "pytz", "affixes, generic words or digits"),
+        ("liblxml3", "lxml", "affixes, generic words or digits"),
+        ("requstsss", "requests", "a similar spelling"),
+        ("qzxwvkj", None, None),
+    ],
+)
+def test_weak_name_evidence(name: str, target: str | None, kind: str | None) -> None:
+    from pipwarden.checks.typosquat import TyposquatIndex
+    from pipwarden.checks.typosquat.similar import similar_name
+
+    index = TyposquatIndex(["requests", "numpy", "pytz", "lxml", "pandas"])
+    match = similar_name(index, name)
+    if target is None:
+        assert match is None
+    else:
+        assert match is not None and match.target == target and kind in match.kind
+        assert match.level == "warn"  # never flagged alone: only in the combined verdict
