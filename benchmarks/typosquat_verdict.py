@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import json
 import os
 import random
@@ -213,10 +214,21 @@ def main() -> int:
         (m := index.check(s)) is not None and m.level == "risk" for s in squats
     )
     name_any = sum(index.check(s) is not None for s in squats)
+    halves = {
+        half: [s for s in squats if (hashlib.sha256(s.encode()).digest()[0] % 2 == 0)
+               == (half == "development")]
+        for half in ("development", "held-out")
+    }
+    split = "; ".join(
+        f"{half} half {pct(sum(got_squats[s]['verdict'] == 'risk' for s in names), len(names))}"
+        for half, names in halves.items()
+    )
     print(f"typosquats of top-list names, served new (2 days, 1 owner, no repository): "
           f"verdict risk {pct(risk, n)} (goal ≥ 95 %); with the labelled target "
           f"{pct(right, n)}; name check alone: risk {pct(name_only, n)}, flagged "
           f"{pct(name_any, n)}")
+    print(f"  by half of benchmarks/typosquat.py (the weak evidence was chosen looking at the "
+          f"misses of both): {split}")
     # established legitimate names
     n = len(established)
     flagged = [e for e in established
