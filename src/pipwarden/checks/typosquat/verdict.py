@@ -93,8 +93,8 @@ def weigh_typosquat(
             "typosquat",
             Level.RISK,
             f"Likely a typosquat of {match.target} (rank {match.target_rank}): {match.kind}; "
-            f"first released {_days(history.age_days)}, not by {match.target}'s owners, and "
-            f"no source repository of its own. Did you mean {match.target}?",
+            f"first released {_days(history.age_days)}, not by {match.target}'s known "
+            f"owners, and no source repository of its own. Did you mean {match.target}?",
             evidence,
             match.target,
         )
