@@ -230,6 +230,10 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE", help="assess every package of a requirements file",
     )
     p.add_argument("--tree", action="store_true", help="also assess transitive dependencies")
+    p.add_argument(
+        "--all", dest="show_all", action="store_true",
+        help="with --tree, show every package in text output (default: counts and the worst)",
+    )
     p.add_argument("--python", metavar="X.Y", default=None, help="target Python for markers")
     _format(p, (*TEXT_FORMATS, "html"))
 
