@@ -246,6 +246,7 @@ def run_check(
             lint_config(policy),
             settings=settings,
             offline=settings.offline,
+            ignores=policy.ignores,
         )
         parts["lint"] = replace(
             linted, findings=tuple(f for f in linted.findings if f.code != "PW403")
