@@ -30,6 +30,7 @@ __all__ = [
     "pin",
     "read_text",
     "sibling_pyproject",
+    "slim_uv_text",
 ]
 
 #: The largest dependency file a reader accepts (the biggest real uv.lock seen is < 1 MB).
@@ -97,8 +98,14 @@ def load_slim_lock_toml(path: Path) -> tuple[dict[str, Any], str, int]:
     tell them from strings the file itself holds (which are not valid there): when the
     counts differ it must read the file again with :func:`load_lock_toml`."""
     text = read_text(path)
-    parsed, count = _DIST_TABLE.subn(r"\1", text)
+    parsed, count = slim_uv_text(text)
     return _loads(parsed, text, str(path)), text, count
+
+
+def slim_uv_text(text: str) -> tuple[str, int]:
+    """``text`` with each uv dist inline table replaced by its hash string, and how many
+    were (see :func:`load_slim_lock_toml`)."""
+    return _DIST_TABLE.subn(r"\1", text)
 
 
 def _loads(parsed: str, text: str, name: str) -> dict[str, Any]:
