@@ -2,7 +2,8 @@
 
 Run: ``python benchmarks/realworld_commands.py [--shared ../shared/data]``.
 
-Each real file is copied into a fresh temporary project (the originals are never written),
+Each real file is copied, with the files beside it, into a fresh temporary project (the
+originals are never written),
 then ``audit``, ``check``, ``lint``, ``lint --fix``, ``slim``, ``vet -r``, ``doctor`` and
 ``update --dry-run`` run over it offline against the demo database, and ``fleet`` runs over
 all the copies at once. Reported: the exit codes per command, wall time, and any run that
@@ -69,10 +70,11 @@ def main() -> int:
             return 4
         projects = base / "projects"
         for index, path in enumerate(files):
+            # the file's whole folder, under the real names: its includes (-r base.txt)
+            # resolve as they do in the repository
             project = projects / f"{index:02d}-{path.parent.name}"
-            project.mkdir(parents=True)
-            target = project / "requirements.txt"
-            shutil.copyfile(path, target)
+            shutil.copytree(path.parent, project)
+            target = project / path.name
             label = str(path.relative_to(source))
             commands = {
                 "audit": ["audit", "-r", str(target), "--offline", "--db", str(db)],
