@@ -32,10 +32,11 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import TYPE_CHECKING, Literal
 
 from packaging.version import VERSION_PATTERN, InvalidVersion, Version
 
+from pipwarden.vulndb.matching import entries_affect, match_entries, sort_key
 from pipwarden.vulndb.osv import (
     _CANONICAL_VERSION,
     Advisory,
@@ -62,6 +63,7 @@ __all__ = [
     "match_entries",
     "parse_version",
     "sort_events",
+    "sort_key",
     "sort_versions",
     "spec_intervals",
 ]
@@ -206,62 +208,6 @@ def _sorted_events(rng: Range, record_id: str) -> list[_Parsed]:
     ]
     rng.__dict__["_sorted_events"] = parsed  # a derived value; the range stays unchanged
     return parsed
-
-
-# Matching data of one package's ``affected`` entries in one record, as the store keeps it
-# (see :func:`match_entries`): per entry, the evaluated ranges (first invalid event text or
-# None, sorted events), the version keys text of Affected.keys, and whether the entry
-# lists versions at all.
-MatchRange = tuple[str | None, list[tuple[str, str | None]]]
-MatchEntry = tuple[list[MatchRange], str, bool]
-
-
-def match_entries(
-    affected: Iterable[Affected], keys: Iterable[str] | None = None
-) -> list[list[object]]:
-    """What :func:`entries_affect` needs of ``affected`` entries, in JSON-ready form.
-
-    ``keys``: their :func:`~pipwarden.vulndb.osv.encode_version_keys`, when known.
-    """
-    from pipwarden.vulndb.osv import encode_version_keys
-
-    affected = list(affected)
-    known = list(keys) if keys is not None else [None] * len(affected)
-    out: list[list[object]] = []
-    for aff, known_keys in zip(affected, known, strict=True):
-        ranges: list[list[object]] = []
-        for rng in aff.ranges:
-            if rng.type in _MATCHED_TYPES:
-                events, invalid = sort_events(rng.events)
-                ranges.append([invalid, [list(e) for e in events]])
-        text = known_keys or aff.keys or encode_version_keys(aff.versions)
-        out.append([ranges, text, bool(aff.versions)])
-    return out
-
-
-def entries_affect(v: Version, public: Version, entries: Sequence[Any], record_id: str) -> bool:
-    """:func:`is_affected` of a PEP 440 version over decoded :func:`match_entries` output."""
-    key: str | None = None
-    for ranges, keys, listed in cast(Sequence[MatchEntry], entries):
-        for invalid, events in ranges:
-            if invalid is not None:
-                _warn_invalid(record_id, invalid)
-            parsed = [(k, None if t is None else _stored_version(t)) for k, t in events]
-            if _in_range(v, public, parsed):
-                return True
-        if not listed:
-            continue
-        valid, _, bad = keys.partition("|")
-        if bad.strip():  # empty entries are joined into blanks: nothing to name
-            _warn_invalid(record_id, bad.split()[0])
-        padded = f" {valid} "
-        if key is None:
-            key = _version_key(v)
-        if f" {key} " in padded or (
-            v.local is not None and f" {_version_key(public)} " in padded
-        ):
-            return True
-    return False
 
 
 def _key(v: Version, public: Version, bound: Version) -> Version:

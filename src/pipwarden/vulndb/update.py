@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Literal, NamedTuple, Protocol
 from pipwarden import __version__
 from pipwarden.errors import DatabaseError, DataUnavailableError, InputError, NetworkError
 from pipwarden.redact import redact_text, split_userinfo
+from pipwarden.vulndb.matching import match_entries
 from pipwarden.vulndb.osv import (
     Advisory,
     Affected,
@@ -50,7 +51,6 @@ from pipwarden.vulndb.osv import (
     encode_version_keys,
     parse_record,
 )
-from pipwarden.vulndb.ranges import match_entries
 from pipwarden.vulndb.records import RecordLimits, UnreadableRecord, load_record
 from pipwarden.vulndb.store import SCHEMA, SCHEMA_VERSION, UPDATE_HINT, VulnStore
 
