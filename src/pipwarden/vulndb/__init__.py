@@ -2,7 +2,8 @@
 
 Submodules (imported on demand, so that ``import pipwarden.vulndb`` stays cheap):
 
-* :mod:`pipwarden.vulndb.osv` - OSV records as frozen dataclasses.
+* :mod:`pipwarden.vulndb.osv` - OSV records as frozen dataclasses; parsed by
+  :mod:`~pipwarden.vulndb.osvparse`, stored in the form of :mod:`~pipwarden.vulndb.compact`.
 * :mod:`pipwarden.vulndb.cvss` - CVSS v3 base scores.
 * :mod:`pipwarden.vulndb.ranges` - OSV evaluation for PyPI, floor-audit primitives.
 * :mod:`pipwarden.vulndb.matching` - the store's matching data (sort keys) and its evaluation.

@@ -27,14 +27,10 @@ from typing import Protocol
 
 from pipwarden.errors import InputError
 from pipwarden.redact import redact_text
+from pipwarden.vulndb.compact import advisory_to_compact, encode_version_keys
 from pipwarden.vulndb.matching import match_entries
-from pipwarden.vulndb.osv import (
-    Advisory,
-    Affected,
-    advisory_to_compact,
-    encode_version_keys,
-    parse_record,
-)
+from pipwarden.vulndb.osv import Advisory, Affected
+from pipwarden.vulndb.osvparse import parse_record
 from pipwarden.vulndb.reading import ImportLimits
 from pipwarden.vulndb.records import UnreadableRecord, load_record
 from pipwarden.vulndb.store import SCHEMA, SCHEMA_VERSION

@@ -90,7 +90,7 @@ def match_entries(
     :class:`~pipwarden.vulndb.ranges.UnevaluableVersion` when an event's version is PEP
     440 in form but cannot be used (the store then marks the record not checked).
     """
-    from pipwarden.vulndb.osv import encode_version_keys
+    from pipwarden.vulndb.compact import encode_version_keys
     from pipwarden.vulndb.ranges import _stored_version, sort_events
 
     affected = list(affected)

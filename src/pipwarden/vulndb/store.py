@@ -33,7 +33,8 @@ from pathlib import Path
 from types import TracebackType
 
 from pipwarden.errors import DatabaseError
-from pipwarden.vulndb.osv import Advisory, advisory_from_compact, normalize_name
+from pipwarden.vulndb.compact import advisory_from_compact
+from pipwarden.vulndb.osv import Advisory, normalize_name
 
 __all__ = ["SCHEMA", "SCHEMA_VERSION", "UPDATE_HINT", "DbMeta", "PinMatches", "VulnStore"]
 
