@@ -15,11 +15,19 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from packaging.version import Version
 
 from pipwarden.models import Severity, canonical_name
+
+if TYPE_CHECKING:
+    from pipwarden.vulndb.compact import (
+        advisory_from_compact,
+        advisory_to_compact,
+        encode_version_keys,
+    )
+    from pipwarden.vulndb.osvparse import parse_record
 
 __all__ = [
     "EVENT_KINDS",
@@ -28,8 +36,12 @@ __all__ = [
     "Event",
     "EventKind",
     "Range",
+    "advisory_from_compact",
+    "advisory_to_compact",
+    "encode_version_keys",
     "group_by_alias",
     "normalize_name",
+    "parse_record",
 ]
 
 log = logging.getLogger(__name__)
