@@ -26,7 +26,7 @@ from pipwarden.errors import InputError  # noqa: E402
 from pipwarden.sources import conda, pdmlock, pipfilelock, poetrylock, pylock, uvlock  # noqa: E402
 from pipwarden.sources.interface import SourceResult  # noqa: E402
 
-DEFAULT = ROOT.parent.parent / "shared" / "data" / "realworld" / "lockfiles"
+DEFAULT = ROOT.parent / "shared" / "data" / "realworld" / "lockfiles"
 
 READERS: dict[str, tuple[Callable[..., SourceResult], Callable[[Path], bool]]] = {
     "uv": (uvlock.read, lambda p: p.name == "uv.lock"),

@@ -5,7 +5,8 @@
 Generates a project of Python modules, notebooks, YAML and shell files (``--mb`` megabytes
 of text, a few planted secrets) in a temporary folder, then times ``scan_project`` on it in
 a fresh interpreter per run (cold file cache is not forced: the figure is the scanner's
-speed, not the disk's). Reports wall time, throughput and peak RSS. Target: >= 50 MB/s.
+speed, not the disk's). Reports wall time, throughput and peak RSS (of the largest
+process). Target: >= 50 MB/s.
 """
 
 from __future__ import annotations
@@ -83,10 +84,16 @@ def _child(root: str) -> None:
 
     from pipwarden.secretscan import scan_project
 
-    started, cpu = time.perf_counter(), time.process_time()
+    def cpu_now() -> float:  # this process and its finished worker processes
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+    started, cpu = time.perf_counter(), cpu_now()
     scan = scan_project(Path(root))
-    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    elapsed, cpu = time.perf_counter() - started, cpu_now() - cpu
+    peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+               resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
     print(json.dumps({"seconds": elapsed, "cpu": cpu, "bytes": scan.bytes_read, "files": scan.files,
                       "findings": len(scan.findings), "peak_mb": peak}))
 
@@ -115,8 +122,8 @@ def main() -> None:
               f"{statistics.median(secs):.2f} s ({size / 1e6 / statistics.median(secs):.0f} MB/s), "
               f"peak RSS {max(r['peak_mb'] for r in results):.0f} MB  (target >= 50 MB/s)")
         cpu = min(r["cpu"] for r in results)
-        print(f"  CPU time best {cpu:.2f} s ({size / 1e6 / cpu:.0f} MB/s of CPU: the figure to "
-              "read on a busy machine)")
+        print(f"  CPU time best {cpu:.2f} s ({size / 1e6 / cpu:.0f} MB/s "
+              "per core: the figure to read on a busy machine)")
 
 
 if __name__ == "__main__":

@@ -65,7 +65,7 @@ def test_audit_reports_the_locked_vulnerable_pin_with_its_line(
     assert isinstance(summary, dict) and summary["packages"] > 0
 
 
-@pytest.mark.parametrize("name", ["uv", "poetry", "pipenv", "conda"])
+@pytest.mark.parametrize("name", sorted(FORMATS))
 def test_check_reports_the_locked_vulnerable_pin(
     name: str, tmp_path: Path, db: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

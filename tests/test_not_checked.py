@@ -583,3 +583,20 @@ def test_check_on_an_empty_venv_is_not_a_tick(
     assert code == 0, out
     assert out.splitlines()[0].endswith(f"(environment {empty})")
     assert "✓" not in out and "0 packages" not in out
+
+
+def test_check_never_ticks_a_dependency_it_could_not_vet_offline(
+    tmp_path: Path, db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # offline with an empty PyPI cache: the release, maintainer and repository signals
+    # cannot be read, so the vet part is "not fully checked", never "✓ no warning"
+    project = _project(
+        tmp_path / "p",
+        {"requirements.txt": "requests>=2.32.0\nnumpy>=2.0\n",
+         "job.py": "import requests, numpy\n"},
+    )
+    _, out, _ = _run(["check", str(project), "--offline", "--db", str(db)], capsys)
+    section = out.split("Dependency risk\n", 1)[1].split("\n\n", 1)[0]
+    assert "✓" not in section, section
+    assert "? 2 direct dependencies not fully checked (offline" in section
+    assert "without --offline" in section

@@ -731,3 +731,36 @@ def test_reader_for_file_names(file_name: str, expected: str | None) -> None:
 
     found = reader_for(file_name)
     assert (found.name if found else None) == expected
+
+
+_UV_DIST = (
+    '{ url = "https://files.example/pkg-1.0.tar.gz", hash = "sha256:%s", size = 10 }'
+)
+
+
+def _uv_with_wheels(wheels: str) -> str:
+    return (
+        'version = 1\nrevision = 3\nrequires-python = ">=3.10"\n\n'
+        '[[package]]\nname = "pkg"\nversion = "1.0"\n'
+        'source = { registry = "https://pypi.org/simple" }\n'
+        f"sdist = {_UV_DIST % ('a' * 64)}\n"
+        f"wheels = [\n{wheels}]\n"
+    )
+
+
+def test_uv_dist_tables_read_fast_keep_their_hashes(tmp_path: Path) -> None:
+    text = _uv_with_wheels(f"    {_UV_DIST % ('b' * 64)},\n")
+    result = uvlock.read(write(tmp_path, "uv.lock", text), root=tmp_path)
+    (dep,) = result.dependencies
+    assert dep.hashes == ("sha256:" + "a" * 64, "sha256:" + "b" * 64)
+
+
+@pytest.mark.parametrize("wheels", ['    "sha256:%s",\n' % ("c" * 64),
+                                    f"    {_UV_DIST % ('b' * 64)},\n    \"x\",\n"])
+def test_uv_a_string_where_uv_writes_a_dist_table_is_refused(
+    tmp_path: Path, wheels: str
+) -> None:
+    # the fast reading turns dist tables into hash strings; a string the file itself holds
+    # there must not pass for one
+    with pytest.raises(InputError, match="sdist/wheels must be a table"):
+        uvlock.read(write(tmp_path, "uv.lock", _uv_with_wheels(wheels)), root=tmp_path)

@@ -19,6 +19,10 @@ __all__ = ["build_parser", "main"]
 TEXT_FORMATS = ("text", "json", "markdown")
 AUDIT_FORMATS = ("text", "json", "markdown", "sarif", "html", "cyclonedx")
 # One default for check and audit, as in the README and the template policy.
+MAX_DB_AGE_HELP = (
+    "accept vulnerability data up to AGE old for this run (7d, 12h, 2w, or any; "
+    "default: the policy's max-db-age, else 7d), e.g. to audit against a recorded archive"
+)
 FAIL_ON_HELP = (
     "lowest known severity that fails: low, medium, high, critical or malicious (default: "
     "the policy's fail-on, else low). Order: known malicious > unknown > critical > high > "
@@ -151,6 +155,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--fail-on", metavar="SEVERITY", default=None,
         help=FAIL_ON_HELP,
     )
+    p.add_argument(
+        "--max-db-age", metavar="AGE", default=None,
+        help=MAX_DB_AGE_HELP,
+    )
     _format(p, AUDIT_FORMATS)
 
     # -- audit ---------------------------------------------------------------------------
@@ -181,6 +189,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--fail-on", metavar="SEVERITY", default=None,
         help=FAIL_ON_HELP,
+    )
+    p.add_argument(
+        "--max-db-age", metavar="AGE", default=None,
+        help=MAX_DB_AGE_HELP,
     )
     p.add_argument(
         "--policy", metavar="FILE", default=None,

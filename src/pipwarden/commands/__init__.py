@@ -9,12 +9,16 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipwarden.errors import UsageError
 from pipwarden.report.output import color_enabled
 from pipwarden.settings import Settings
 
-__all__ = ["outputs", "settings_from_args", "use_color"]
+if TYPE_CHECKING:
+    from pipwarden.policy import Policy
+
+__all__ = ["outputs", "policy_from_args", "settings_from_args", "use_color"]
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
@@ -28,6 +32,21 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         db_path=Path(db).expanduser() if db else None,
         offline=True if getattr(args, "offline", False) else None,
     )
+
+
+def policy_from_args(policy: Policy, args: argparse.Namespace) -> Policy:
+    """The policy with ``--fail-on`` and ``--max-db-age`` applied (flags win over files)."""
+    from dataclasses import replace
+
+    from pipwarden.policy import parse_duration_days, parse_severity_threshold
+
+    if getattr(args, "fail_on", None):
+        policy = replace(policy, fail_on=parse_severity_threshold(args.fail_on, "--fail-on"))
+    age = getattr(args, "max_db_age", None)
+    if age:
+        days = float("inf") if age == "any" else parse_duration_days(age, "--max-db-age", "AGE")
+        policy = replace(policy, max_db_age_days=days)
+    return policy
 
 
 def use_color(args: argparse.Namespace, output: str | None = "") -> bool:

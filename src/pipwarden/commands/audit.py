@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from pipwarden.commands import outputs, settings_from_args, use_color
+from pipwarden.commands import outputs, policy_from_args, settings_from_args, use_color
 from pipwarden.errors import UsageError
 
 __all__ = ["run"]
@@ -13,7 +13,7 @@ __all__ = ["run"]
 
 def run(args: argparse.Namespace) -> int:
     from pipwarden.audit import AuditRequest, audit, ensure_paths_exist, pypi_release_provider
-    from pipwarden.policy import load_policy, parse_severity_threshold
+    from pipwarden.policy import load_policy
     from pipwarden.report.audit import render
     from pipwarden.report.output import Style, write_report
 
@@ -22,10 +22,7 @@ def run(args: argparse.Namespace) -> int:
     if not project.is_dir():
         raise UsageError(f"{project}: not a folder")
     policy = load_policy(project, path=Path(args.policy) if args.policy else None)
-    if args.fail_on:
-        from dataclasses import replace
-
-        policy = replace(policy, fail_on=parse_severity_threshold(args.fail_on, "--fail-on"))
+    policy = policy_from_args(policy, args)
     request = AuditRequest(
         project=project,
         requirements=tuple(Path(p) for p in args.requirements),

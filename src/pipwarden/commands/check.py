@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from dataclasses import replace
 from pathlib import Path
 
-from pipwarden.commands import outputs, settings_from_args, use_color
+from pipwarden.commands import outputs, policy_from_args, settings_from_args, use_color
 from pipwarden.errors import UsageError
 
 __all__ = ["run"]
@@ -14,7 +13,7 @@ __all__ = ["run"]
 
 def run(args: argparse.Namespace) -> int:
     from pipwarden.check import check_environment, run_check
-    from pipwarden.policy import load_policy, parse_severity_threshold
+    from pipwarden.policy import load_policy
     from pipwarden.report.check import render
     from pipwarden.report.output import Style, write_report
 
@@ -27,8 +26,7 @@ def run(args: argparse.Namespace) -> int:
     venv = is_environment(project)
     # A venv is audited as an installed environment, with the policy of the folder holding it.
     policy = load_policy(project.resolve().parent if venv else project)
-    if args.fail_on:
-        policy = replace(policy, fail_on=parse_severity_threshold(args.fail_on, "--fail-on"))
+    policy = policy_from_args(policy, args)
     if venv:
         report = check_environment(project, settings=settings, policy=policy)
     else:

@@ -122,18 +122,26 @@ def _vet_section(report: CheckReport, s: Style) -> list[str]:
         mark, color = _LEVEL_MARK[pkg.verdict]
         reasons = "; ".join(r.rstrip(".") for r in pkg.reasons[:2]) or pkg.verdict.label
         lines.append(f"  {s(mark, color)} {s(pkg.display_name, 'bold')}  {reasons}")
-    rest = len(vet.packages) - len(flagged)
+    unknown = sum(1 for p in vet.packages if p.verdict is Level.UNKNOWN)
+    judged = len(vet.packages) - len(flagged) - unknown
     other = "other " if flagged else ""
-    if rest:
-        unknown = sum(1 for p in vet.packages if p.verdict is Level.UNKNOWN)
-        notes = [f"{unknown} partly unknown"] if unknown else []
-        if vet.offline:
-            notes.append("offline: name checks and cached PyPI data only")
-        note = f" ({'; '.join(notes)})" if notes else ""
+    if judged:
         lines.append(
             f"  {s('✓', 'green')} "
-            f"{plural(rest, other + 'direct dependency', other + 'direct dependencies')}"
-            f": no warning{note}"
+            f"{plural(judged, other + 'direct dependency', other + 'direct dependencies')}"
+            ": no warning"
+        )
+    if unknown:
+        why = ("offline: name checks and cached PyPI data only" if vet.offline
+               else "PyPI data missing")
+        lines.append(
+            f"  {s('?', 'yellow')} "
+            f"{plural(unknown, other + 'direct dependency', other + 'direct dependencies')}"
+            f" not fully checked ({why})"
+        )
+        lines.append(
+            "      → run pipwarden check without --offline to judge them"
+            if vet.offline else "      → pipwarden vet NAME   once PyPI answers"
         )
     if flagged:
         lines.append(s("  → pipwarden vet NAME   for the full assessment", "bold"))

@@ -229,15 +229,14 @@ _NOT_SECRET_KEY = re.compile(
 )
 
 
-def _identifier_at(lowered: str, at: int) -> tuple[int, int]:
+_IDENT_TAIL = re.compile(r"[A-Za-z0-9_.-]*")
+
+
+def _identifier_start(lowered: str, at: int) -> int:
     begin = at
     while begin > 0 and lowered[begin - 1] in _KEY_CHARS:
         begin -= 1
-    end = at
-    size = len(lowered)
-    while end < size and lowered[end] in _KEY_CHARS:
-        end += 1
-    return begin, end
+    return begin
 
 
 def secret_assignments(
@@ -258,14 +257,18 @@ def secret_assignments(
     for root in _ROOTS:
         at = lowered.find(root)
         while at >= 0:
-            begin, end = _identifier_at(lowered, at)
+            hit = at
+            tail = _IDENT_TAIL.match(lowered, at)
+            end = tail.end() if tail else at
             at = lowered.find(root, end)
-            if begin in done:
+            if end in done:  # the same identifier, reached through another root
                 continue
-            done.add(begin)
+            done.add(end)
+            # the cheap test first: most "key"/"token" words are not assigned a value
             match = _AFTER_KEY.match(text, end)
             if match is None:
                 continue
+            begin = _identifier_start(lowered, hit)
             key = text[begin:end]
             last = lowered.rfind(".", begin, end) + 1 or begin  # Token.String.Symbol: no
             if not _SECRET_WORD.search(lowered, last, end) or _NOT_SECRET_KEY.search(key):

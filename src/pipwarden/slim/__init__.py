@@ -258,7 +258,7 @@ def run_slim(
     tools = scan_tools(root, scan.shell_lines)
     problems = [*declared.problems, *env_problems, *scan.problems, *tools.problems]
     for problem in problems:
-        logger.error("%s", problem)
+        logger.debug("not analysed: %s", problem)  # the report lists them
 
     def closure(name: str) -> frozenset[str]:
         return frozenset(graph.closure(name)) if graph is not None else frozenset()

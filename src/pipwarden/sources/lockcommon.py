@@ -22,6 +22,7 @@ __all__ = [
     "combine_markers",
     "header_lines",
     "load_lock_toml",
+    "load_slim_lock_toml",
     "marker_here",
     "name_of",
     "parse_lock_marker",
@@ -75,24 +76,33 @@ def read_text(path: Path) -> str:
 
 
 # A distribution file as uv writes it, one inline table per line. Only its hash is read,
-# so the long url/size/upload-time strings are dropped before tomllib (a pure-Python
-# parser) spends most of its time on them; lines and structure stay as they are.
+# so each such table is replaced by its hash string before tomllib (a pure-Python parser)
+# spends most of its time on url/size/upload-time; lines and structure stay as they are.
 _DIST_TABLE = re.compile(
-    r'\{ url = "[^"\\\n]*", (hash = "[^"\\\n]*")(?:, size = \d+)?'
+    r'\{ url = "[^"\\\n]*", hash = ("[^"\\\n]*")(?:, size = \d+)?'
     r'(?:, upload-time = "[^"\\\n]*")? \}'
 )
 
 
-def load_lock_toml(path: Path, *, slim_dists: bool = False) -> tuple[dict[str, Any], str]:
-    """Parsed TOML and its text; bad TOML raises :class:`InputError` with tomllib's line.
-
-    ``slim_dists``: parse uv's ``sdist``/``wheels`` tables as their hashes only (the text
-    returned is the file's own)."""
-    name = str(path)
+def load_lock_toml(path: Path) -> tuple[dict[str, Any], str]:
+    """Parsed TOML and its text; bad TOML raises :class:`InputError` with tomllib's line."""
     text = read_text(path)
-    parsed = _DIST_TABLE.sub(r"{ \1 }", text) if slim_dists else text
+    return _loads(text, text, str(path)), text
+
+
+def load_slim_lock_toml(path: Path) -> tuple[dict[str, Any], str, int]:
+    """Like :func:`load_lock_toml`, with each of uv's ``sdist``/``wheels`` inline tables
+    parsed as its hash string; also returns how many were replaced, so that a reader can
+    tell them from strings the file itself holds (which are not valid there): when the
+    counts differ it must read the file again with :func:`load_lock_toml`."""
+    text = read_text(path)
+    parsed, count = _DIST_TABLE.subn(r"\1", text)
+    return _loads(parsed, text, str(path)), text, count
+
+
+def _loads(parsed: str, text: str, name: str) -> dict[str, Any]:
     try:
-        return tomllib.loads(parsed), text
+        return tomllib.loads(parsed)
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         match = re.search(r"at line (\d+)", message)
@@ -188,11 +198,20 @@ def sibling_pyproject(lock: Path, root: Path) -> tuple[dict[str, set[str]], set[
 
 def parse_lock_marker(text: object, path: str, where: str, line: int | None) -> ParsedMarker:
     """A marker of a lock entry, or :class:`InputError` at the entry's line."""
+    cached = _MARKERS.get(text) if isinstance(text, str) else None
+    if cached is not None:  # a lock repeats a few markers on thousands of entries
+        return cached
     marker = as_str(text, path, where, line)
     try:
-        return parse_marker(marker)
+        parsed = parse_marker(marker)
     except MarkerError as exc:
         raise InputError(f"{where}: {exc}", path=path, line=line) from None
+    if len(_MARKERS) < 4096:
+        _MARKERS[marker] = parsed
+    return parsed
+
+
+_MARKERS: dict[str, ParsedMarker] = {}
 
 
 def combine_markers(markers: Iterable[str | None]) -> str | None:

@@ -37,6 +37,7 @@ from pipwarden.sources.lockcommon import (
     combine_markers,
     header_lines,
     load_lock_toml,
+    load_slim_lock_toml,
     marker_here,
     name_of,
     parse_lock_marker,
@@ -78,6 +79,7 @@ class _Package:
     dependencies: list[_Edge]
     optional: dict[str, list[_Edge]]
     dev: dict[str, list[_Edge]]
+    slim_hashes: int = 0  # dist tables the slim reading turned into hash strings
 
 
 def read(path: Path, *, root: Path, this_platform: bool = False) -> SourceResult:
@@ -85,7 +87,20 @@ def read(path: Path, *, root: Path, this_platform: bool = False) -> SourceResult
     uv.lock includes nothing)."""
     del root
     name = str(path)
-    data, text = load_lock_toml(path, slim_dists=True)
+    data, text, slimmed = load_slim_lock_toml(path)
+    try:
+        return _read(data, text, name, this_platform, slimmed)
+    except _NotSlim:  # the file holds strings where uv writes tables: read it as written
+        data, text = load_lock_toml(path)
+        return _read(data, text, name, this_platform, None)
+
+
+class _NotSlim(Exception):
+    """The slimmed reading met more hash strings than it put there."""
+
+
+def _read(data: dict[str, Any], text: str, name: str, this_platform: bool,
+          slimmed: int | None) -> SourceResult:
     version = data.get("version")
     if version is None:  # every uv.lock states it: without it this is another kind of file
         raise InputError("not a uv.lock: no `version = 1` (is it a lock of another tool?)",
@@ -98,9 +113,11 @@ def read(path: Path, *, root: Path, this_platform: bool = False) -> SourceResult
     if len(lines) != len(raw_packages):
         lines = []
     packages = [
-        _package(index, raw, name, lines[index] if lines else None)
+        _package(index, raw, name, lines[index] if lines else None, slimmed is not None)
         for index, raw in enumerate(raw_packages)
     ]
+    if slimmed is not None and sum(p.slim_hashes for p in packages) != slimmed:
+        raise _NotSlim
     labels = _labels(data, packages)
     keep: set[int] | None = None
     if this_platform:
@@ -122,7 +139,7 @@ def read(path: Path, *, root: Path, this_platform: bool = False) -> SourceResult
     return SourceResult(name, FORMAT, tuple(deps), tuple(unchecked))
 
 
-def _package(index: int, raw: object, path: str, line: int | None) -> _Package:
+def _package(index: int, raw: object, path: str, line: int | None, slim: bool) -> _Package:
     where = f"package[{index}]"
     table = as_table(raw, path, where, line)
     raw_name = name_of(table, path, where, line)
@@ -151,11 +168,16 @@ def _package(index: int, raw: object, path: str, line: int | None) -> _Package:
                          f"{where}: resolution-markers", line)
     ]
     hashes: list[str] = []
+    slim_hashes = 0
     sdist = table.get("sdist")
     dists = [sdist] if sdist is not None else []
     dists += as_list(table.get("wheels", []), path, f"{where}: wheels", line)
     for dist in dists:
-        digest = as_table(dist, path, f"{where}: sdist/wheels", line).get("hash")
+        if slim and isinstance(dist, str):  # a dist table the slim reading made a string
+            slim_hashes += 1
+            digest: object = dist
+        else:
+            digest = as_table(dist, path, f"{where}: sdist/wheels", line).get("hash")
         if digest is not None:
             hashes.append(as_str(digest, path, f"{where}: hash", line))
     optional = {
@@ -173,7 +195,7 @@ def _package(index: int, raw: object, path: str, line: int | None) -> _Package:
         specifier=specifier,
         kind=kind, source_value=value, source=source, line=line,
         marker=combine_markers(m.text for m in markers), marker_parsed=tuple(markers),
-        hashes=tuple(hashes),
+        hashes=tuple(hashes), slim_hashes=slim_hashes,
         dependencies=_edges(table.get("dependencies", []), path, f"{where}: dependencies", line),
         optional=optional, dev=dev,
     )
