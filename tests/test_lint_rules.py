@@ -8,9 +8,36 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pipwarden.advice import Advisor
 from pipwarden.lint import LintConfig, Lookups, ProjectInfo, run_lint
 from pipwarden.lint.engine import Selection
 from pipwarden.settings import Settings
+
+
+def _advisor(records: dict[str, list[dict[str, object]]]) -> Advisor:
+    """An advisor over in-memory OSV records (``{package: [{"id", "events"}]}``)."""
+    from pipwarden.vulndb.osv import parse_record
+
+    parsed = {
+        name: [
+            parse_record(
+                {
+                    "id": rec["id"],
+                    "modified": "2024-01-01T00:00:00Z",
+                    "affected": [
+                        {
+                            "package": {"ecosystem": "PyPI", "name": name},
+                            "ranges": [{"type": "ECOSYSTEM", "events": rec["events"]}],
+                        }
+                    ],
+                },
+                source="test",
+            )
+            for rec in recs
+        ]
+        for name, recs in records.items()
+    }
+    return Advisor(lambda names: {n: parsed[n] for n in names if n in parsed})
 
 
 def _settings_for(tmp_path: Path) -> Settings:
@@ -298,7 +325,10 @@ def test_supply_chain_rules_with_lookups(tmp_path: Path) -> None:
     lookups = Lookups(
         project=project,
         typosquat=lambda name: "requests" if name == "reqeusts" else None,
-        safe_floor=lambda name, spec: ("2.11.3", ("PYSEC-2021-66",)) if name == "jinja2" else None,
+        advisor=_advisor(
+            {"jinja2": [{"id": "PYSEC-2021-66",
+                         "events": [{"introduced": "0"}, {"fixed": "2.11.3"}]}]}
+        ),
     )
     path = write(tmp_path, "requirements.txt", "reqeusts>=1\ninternal-lib>=1\njinja2>=2.10\n")
     found = lint(tmp_path, lookups=lookups)
@@ -306,7 +336,7 @@ def test_supply_chain_rules_with_lookups(tmp_path: Path) -> None:
     assert ("PW402", "requirements.txt", 2) in found
     assert ("PW403", "requirements.txt", 3) in found
     assert [c for c, _, _ in found].count("PW402") == 1
-    lint(tmp_path, fix=True, lookups=Lookups(safe_floor=lookups.safe_floor))
+    lint(tmp_path, fix=True, lookups=Lookups(advisor=lookups.advisor))
     assert path.read_text().splitlines()[2] == "jinja2>=2.11.3"
 
 
@@ -423,7 +453,11 @@ def test_fix_converges_and_keeps_comments(tmp_path: Path, shapes: list[str], crl
 
 
 def test_vulnerable_floor_without_fixed_release_has_no_fix(tmp_path: Path) -> None:
-    lookups = Lookups(safe_floor=lambda name, spec: (None, ("GHSA-xxxx-yyyy-zzzz",)))
+    lookups = Lookups(
+        advisor=_advisor(
+            {"oldlib": [{"id": "GHSA-xxxx-yyyy-zzzz", "events": [{"introduced": "0"}]}]}
+        )
+    )
     path = write(tmp_path, "requirements.txt", "oldlib>=1.0\n")
     found = lint(tmp_path, fix=True, lookups=lookups)
     assert found == [("PW403", "requirements.txt", 1)]
@@ -446,7 +480,7 @@ def test_missing_data_sources_are_skipped_not_fatal(tmp_path: Path) -> None:
 
     lookups = default_lookups(_settings_for(tmp_path), offline=True)
     assert lookups.project is None
-    assert lookups.safe_floor is None  # no database file in tmp_path
+    assert lookups.advisor is None  # no database file in tmp_path
     assert any(s.startswith("PW403: skipped") for s in lookups.skipped)
     write(tmp_path, "requirements.txt", "pandas>=2\n")
     report = run_lint(
@@ -457,17 +491,21 @@ def test_missing_data_sources_are_skipped_not_fatal(tmp_path: Path) -> None:
 
 def test_vulnerable_pin_gets_a_safe_floor_from_the_real_database(tmp_path: Path) -> None:
     """A pin cannot be narrowed: PW403 judges ``>=pin`` and the fix floats it to a safe floor."""
-    from pipwarden.lint.supplychain import floor_lookup
+    from pipwarden.advice import admitted
+    from pipwarden.lint.supplychain import advisor_lookup
     from pipwarden.vulndb.update import import_source
 
     settings = _settings_for(tmp_path)
     archive = Path(__file__).parent / "data" / "osv" / "pypa-advisory-database-20241010.zip"
     import_source(archive, settings.db_path)
-    lookup, close = floor_lookup(settings)
+    advisor, close = advisor_lookup(settings, offline=True)
     try:
-        assert lookup("requests", "==2.19.1") == ("2.31.0", ("PYSEC-2018-28", "PYSEC-2023-74"))
-        assert lookup("requests", "==2.32.0") is None
-        lookups = Lookups(safe_floor=lookup)
+        assert advisor.advise("requests").floor == "2.31.0"
+        found = admitted("requests", "==2.19.1", advisor.advisories("requests"))
+        assert found.ids == ("PYSEC-2018-28", "PYSEC-2023-74")
+        assert found.versions == ("2.19.1",)
+        assert not admitted("requests", "==2.32.0", advisor.advisories("requests")).ids
+        lookups = Lookups(advisor=advisor)
         path = write(tmp_path, "requirements.txt", "requests==2.19.1  # old\n")
         assert lint(tmp_path, lookups=lookups, select=("PW403",)) == [
             ("PW403", "requirements.txt", 1)

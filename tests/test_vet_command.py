@@ -368,11 +368,14 @@ def test_offline_uses_the_cache(
     assert doc["offline"] is True and code == 1  # not checked fails the run
 
 
-def _addon_project(name: str, first_upload: str, owners: list[str]) -> dict[str, object]:
+def _addon_project(
+    name: str, first_upload: str, owners: list[str], repo: str | None = None
+) -> dict[str, object]:
     files = [{"filename": f"{name}-0.1.tar.gz", "packagetype": "sdist",
               "upload_time_iso_8601": first_upload, "yanked": False, "requires_python": None}]
     return {
-        "info": {"name": name, "version": "0.1", "requires_dist": [], "project_urls": {},
+        "info": {"name": name, "version": "0.1", "requires_dist": [],
+                 "project_urls": {"Source": repo} if repo else {},
                  "requires_python": None, "yanked": False},
         "ownership": {"organization": None,
                       "roles": [{"role": "Owner", "user": u} for u in owners]},
@@ -383,23 +386,29 @@ def _addon_project(name: str, first_upload: str, owners: list[str]) -> dict[str,
 
 
 @pytest.mark.parametrize(
-    ("first_upload", "owners", "level", "words"),
+    ("first_upload", "owners", "repo", "level", "words"),
     [
-        # new, by a stranger: the combosquat shape of most real attacks
-        ("2026-11-20T10:00:00Z", ["mallory"], Level.WARN, "first appeared 5 days ago"),
+        # new, by a stranger, no repository: the combosquat shape of most real attacks
+        ("2026-11-20T10:00:00Z", ["mallory"], None, Level.RISK, "first released 5 days ago"),
+        # the same with only requests' own repository linked: not a repository of its own
+        ("2026-11-20T10:00:00Z", ["mallory"], "https://github.com/psf/requests", Level.RISK,
+         "no source repository of its own"),
+        # new, by a stranger, with a repository of its own: worth a check, not a verdict
+        ("2026-11-20T10:00:00Z", ["mallory"], "https://github.com/mallory/requests-os",
+         Level.WARN, "first appeared 5 days ago"),
         # new, but published by one of requests' owners: their own add-on
-        ("2026-11-20T10:00:00Z", ["nateprewitt"], Level.OK, "published by nateprewitt"),
+        ("2026-11-20T10:00:00Z", ["nateprewitt"], None, Level.OK, "published by nateprewitt"),
         # established for years: an add-on like requests-toolbelt, nothing to say
-        ("2019-03-01T10:00:00Z", ["mallory"], Level.OK, "not a near-copy"),
+        ("2019-03-01T10:00:00Z", ["mallory"], None, Level.OK, "not a near-copy"),
     ],
 )
 def test_a_new_package_built_on_a_popular_name(
     http_server: LoopbackServer, tmp_path: Path, first_upload: str, owners: list[str],
-    level: Level, words: str,
+    repo: str | None, level: Level, words: str,
 ) -> None:
     install_pypi(http_server, DATA)
     http_server.add("/pypi/requests-os/json", json.dumps(
-        _addon_project("requests-os", first_upload, owners)))
+        _addon_project("requests-os", first_upload, owners, repo)))
     (package,) = vetter(http_server, tmp_path).vet([VetRequest("requests-os")]).packages
     typo = package.signal("typosquat")
     assert typo is not None and typo.level is level, typo

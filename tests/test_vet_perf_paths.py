@@ -124,7 +124,7 @@ def test_two_edit_index_built_per_shape_matches_brute_force() -> None:
 
 def _forms_reference(norm: str) -> tuple[str, frozenset[str], str | None]:
     """The straightforward definition the fast ``_forms`` must agree with."""
-    from pipwarden.checks import typosquat as t
+    from pipwarden.checks.typosquat import shapes as t
 
     words = [w for w in norm.split("-") if w]
     collapsed = "".join(words)

@@ -235,6 +235,7 @@ def run_check(
             config,
             settings=settings,
             offline=settings.offline,
+            ignores=policy.ignores,
         )
     except PipwardenError as exc:
         errors.append(_part_error("lint", exc))

@@ -230,6 +230,10 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE", help="assess every package of a requirements file",
     )
     p.add_argument("--tree", action="store_true", help="also assess transitive dependencies")
+    p.add_argument(
+        "--all", dest="show_all", action="store_true",
+        help="with --tree, show every package in text output (default: counts and the worst)",
+    )
     p.add_argument("--python", metavar="X.Y", default=None, help="target Python for markers")
     _format(p, (*TEXT_FORMATS, "html"))
 
@@ -254,6 +258,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--select", default=None, metavar="CODES", help="only these rules (comma)")
     p.add_argument("--ignore", default=None, metavar="CODES", help="skip these rules (comma)")
     p.add_argument("--fix", action="store_true", help="apply safe rewrites in place")
+    p.add_argument(
+        "--diff", action="store_true",
+        help="show what --fix would change as a unified diff, write nothing (implies --fix)",
+    )
     _format(p, ("text", "json", "sarif"))
 
     # -- slim ----------------------------------------------------------------------------
@@ -300,6 +308,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--deadline", default=None, metavar="TIME",
         help="stop pip after this long, e.g. 15m (default 15m, PIPWARDEN_UPDATE_DEADLINE); "
         "an unreachable index or a stopped pip is exit 3, a rejected requirement exit 2",
+    )
+    p.add_argument(
+        "--all", action="store_true", dest="list_all",
+        help="list every package new in the tree with its concerns (more than 10 are "
+        "otherwise summarised: counts by verdict and the 5 worst)",
     )
     _format(p, TEXT_FORMATS)
 

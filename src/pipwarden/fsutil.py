@@ -25,7 +25,14 @@ from pipwarden.errors import InputError
 # os.path.abspath on purpose: it is lexical (``a/link/..`` stays ``a``), Path.resolve is not
 _abspath = os.path.abspath
 
-__all__ = ["OutsideRootError", "UnsafeWriteError", "is_below", "is_inside", "safe_write"]
+__all__ = [
+    "OutsideRootError",
+    "UnsafeWriteError",
+    "check_writable",
+    "is_below",
+    "is_inside",
+    "safe_write",
+]
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +105,12 @@ def _check_target(path: Path, root: str | os.PathLike[str], shown: str) -> int |
     ):
         raise UnsafeWriteError("not written: the file is read-only", path=shown)
     return stat.S_IMODE(info.st_mode)
+
+
+def check_writable(path: str | os.PathLike[str], *, root: str | os.PathLike[str]) -> None:
+    """Raise what :func:`safe_write` would refuse ``path`` with, and write nothing: for a
+    preview (``lint --fix --diff``) that must refuse exactly the files a fix refuses."""
+    _check_target(Path(_abspath(path)), root, os.fspath(path))
 
 
 def _new_file_mode() -> int:

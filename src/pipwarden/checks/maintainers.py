@@ -1,13 +1,27 @@
-"""Maintainers: who can publish it, from PyPI's ``ownership`` (roles and organisation)."""
+"""Maintainers: who can publish it, from PyPI's ``ownership`` (roles and organisation).
+
+A PyPI organisation, or a user name that is an organisation's account (a short curated
+list shipped as ``data/org_accounts.txt``: ``aws``, ``fishtown-analytics`` …), is not a
+bus factor of one."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
+from importlib import resources
 
 from pipwarden.checks import PackageContext
 from pipwarden.models import Level, Signal
 
-__all__ = ["check"]
+__all__ = ["check", "org_accounts"]
+
+
+@functools.cache
+def org_accounts() -> frozenset[str]:
+    """The known organisation accounts (lower-case PyPI user names)."""
+    text = resources.files("pipwarden.data").joinpath("org_accounts.txt").read_text("utf-8")
+    names = (line.split("#", 1)[0].strip().lower() for line in text.splitlines())
+    return frozenset(n for n in names if n)
 
 
 def check(ctx: PackageContext) -> Signal:
@@ -35,6 +49,15 @@ def check(ctx: PackageContext) -> Signal:
     if isinstance(org, str) and org:
         return Signal(
             "maintainers", Level.OK, f"Backed by the organisation {org} ({people}).", evidence
+        )
+    accounts = sorted(u for u in users if u.lower() in org_accounts())
+    if accounts:
+        evidence["organization_accounts"] = accounts
+        return Signal(
+            "maintainers",
+            Level.OK,
+            f"Published by the organisation account {', '.join(accounts)} ({people}).",
+            evidence,
         )
     if count == 0:
         return Signal(

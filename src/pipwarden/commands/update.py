@@ -1,6 +1,6 @@
 """``pipwarden update [PATH] [--venv DIR] [--cooldown AGE] [--dry-run] [--rebuild]
 [--find-links URL] [--index-url URL] [--extra-index-url URL] [--no-index] [--offline]
-[--run-hooks] [--no-audit] [--deadline TIME]``."""
+[--run-hooks] [--no-audit] [--deadline TIME] [--all]``."""
 
 from __future__ import annotations
 
@@ -87,5 +87,6 @@ def run(args: argparse.Namespace) -> int:
     )
     report = run_update(options, settings=settings, policy=policy)
     for fmt, output in outputs(args):
-        write_report(render(report, fmt), output)
+        write_report(render(report, fmt, list_all=bool(getattr(args, "list_all", False))),
+                     output)
     return report.exit_code

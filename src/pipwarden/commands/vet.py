@@ -53,5 +53,9 @@ def run(args: argparse.Namespace) -> int:
 
             write_report(render_vet_html(report), output)
         else:
-            write_report(render(report, fmt, color=use_color(args, output)), output)
+            text = render(
+                report, fmt, color=use_color(args, output),
+                show_all=bool(getattr(args, "show_all", False)),
+            )
+            write_report(text, output)
     return report.exit_code()

@@ -11,12 +11,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipwarden.errors import InputError, UsageError
+
+if TYPE_CHECKING:
+    from pipwarden.advice import Advice, Advisor
+    from pipwarden.policy import IgnoreEntry
 
 __all__ = [
     "RULES",
     "Edit",
+    "FileChange",
     "Finding",
     "LintConfig",
     "LintContext",
@@ -99,20 +105,38 @@ class LintConfig:
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     fix: bool = False
+    diff: bool = False  # with fix: compute the fixes and write nothing (lint --fix --diff)
     lockfiles: bool = True  # PW501: lockfiles tracked by git are a finding
     allow_caps: tuple[str, ...] = ()  # PW103: names whose upper bounds are deliberate
     venv: Path | None = None  # PW102: where installed versions come from (default .venv)
 
 
 @dataclass(frozen=True)
+class FileChange:
+    """What ``--fix`` would write to one file: ``path`` relative to the project folder it
+    belongs to (for diff headers), ``shown`` as the report names it, the text before/after."""
+
+    path: str
+    shown: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
 class LintReport:
-    """What a lint run found: findings left, bad-input errors, fixes applied, rules skipped."""
+    """What a lint run found: findings left, bad-input errors, fixes applied, rules skipped.
+
+    With ``preview`` (``--fix --diff``) nothing was written: ``fixed`` counts the fixes
+    that would be applied, ``findings`` are those that would remain, and ``changes`` hold
+    each file's text before and after."""
 
     findings: tuple[Finding, ...]
     errors: tuple[InputError, ...] = ()
     fixed: int = 0
     files: tuple[str, ...] = ()
     skipped: tuple[str, ...] = field(default=())
+    preview: bool = False
+    changes: tuple[FileChange, ...] = ()
 
     @property
     def fixable(self) -> int:
@@ -223,6 +247,12 @@ class LintContext:
     latest: dict[str, str] = field(default_factory=dict)  # name -> latest version on PyPI
     display_names: dict[str, str] = field(default_factory=dict)  # name -> PyPI spelling
     offline: bool = False
+    advisor: Advisor | None = None  # safe floors (pipwarden.advice); None: no database
+    ignores: tuple[IgnoreEntry, ...] = ()  # the policy's ignores in force
 
     def on(self, code: str) -> bool:
         return self.selection.enabled(code)
+
+    def advice(self, name: str) -> Advice | None:
+        """The package's safe floor, or ``None`` without a vulnerability database."""
+        return None if self.advisor is None else self.advisor.advise(name, self.ignores)

@@ -145,7 +145,7 @@ def scan_pyproject(path: str, text: str) -> Scanned:
 
     A file that is not TOML raises :class:`InputError` with the line tomllib names.
     """
-    project = read_pyproject(path, collect_errors=True, expand_includes=False)
+    project = read_pyproject(path, collect_errors=True, expand_includes=False, text=text)
     line_starts = [0]
     line_starts += [i + 1 for i, char in enumerate(text) if char == "\n"]
     entries = []

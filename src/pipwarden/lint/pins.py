@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from packaging.specifiers import InvalidSpecifier, Specifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
+from pipwarden.advice import floor_for
 from pipwarden.lint.engine import Edit, Finding, LintContext, rule
 from pipwarden.lint.inputs import ReqEntry
 from pipwarden.sources.requirements import OptionLine
@@ -51,15 +52,18 @@ def check_pins(path: str, entries: Iterable[ReqEntry], ctx: LintContext) -> Iter
         if pins and ctx.on("PW101"):
             edits: tuple[Edit, ...] = ()
             version = pins[0].version
-            floor = floor_version(version)
+            public = floor_version(version)
+            # the pin's own version, or the package's safe floor when that is higher: the
+            # fix writes what audit advises (pipwarden.advice), never a vulnerable floor
+            floor = floor_for(public, ctx.advice(entry.name)) if public else None
             fixed = f"{entry.raw_name}>={floor or version}"
             if len(specs) == 1 and not entry.hashes and entry.spec_start >= 0 and floor:
                 old = entry.written(entry.spec_start, entry.spec_end)
                 if old is not None and old.startswith(pins[0].operator):
                     edits = (Edit(entry.spec_start, entry.spec_end, old, f">={floor}"),)
             why = " (hash-checked: pins stay until you drop the hashes)" if entry.hashes else ""
-            if floor and floor != version and not entry.hashes:
-                local = version[len(floor):]
+            if public and public != version and not entry.hashes:
+                local = version[len(public):]
                 why += f" (the local label {local} comes from the index you install from)"
             yield Finding(
                 "PW101",
@@ -107,6 +111,10 @@ def _no_floor(path: str, entry: ReqEntry, specs: list[Specifier], ctx: LintConte
     if version is None:
         version = floor_version(ctx.latest.get(entry.name or "") or "")
         source = "latest on PyPI"
+    if version is not None:
+        safe = floor_for(version, ctx.advice(entry.name or ""))
+        if safe != version:
+            version, source = safe, "the lowest version with no known vulnerability"
     edits: tuple[Edit, ...] = ()
     if version is not None and not specs and entry.spec_start >= 0:
         edits = (Edit(entry.spec_start, entry.spec_end, "", f">={version}"),)

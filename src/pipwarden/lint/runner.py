@@ -1,16 +1,28 @@
-"""Run every enabled rule over the files of a project, then apply safe fixes."""
+"""Run every enabled rule over the files of a project, then apply safe fixes.
+
+``--fix --diff`` runs the very same fix passes over an in-memory overlay of the files
+instead of writing them: each pass reads the texts the previous pass would have written,
+and each file is checked against the refusals of :func:`safe_write` without writing, so
+the preview shows exactly what ``--fix`` would write and refuses what it would refuse."""
 
 from __future__ import annotations
 
-import fnmatch
+import datetime as dt
 import logging
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from pipwarden.advice import active_ignores
 from pipwarden.errors import InputError
-from pipwarden.fsutil import OutsideRootError, UnsafeWriteError, is_below, safe_write
+from pipwarden.fsutil import (
+    OutsideRootError,
+    UnsafeWriteError,
+    check_writable,
+    is_below,
+    safe_write,
+)
 from pipwarden.lint import (
     dbt,
     indexes,
@@ -21,9 +33,11 @@ from pipwarden.lint import (
     supplychain,
     urls,
 )
+from pipwarden.lint.discovery import _shown, _Target, discover, installed_versions
 from pipwarden.lint.engine import (
     WRITABLE_ENCODINGS,
     Edit,
+    FileChange,
     Finding,
     LintConfig,
     LintContext,
@@ -34,125 +48,15 @@ from pipwarden.lint.engine import (
     read_text,
 )
 from pipwarden.lint.inputs import ReqEntry, Scanned, scan_pyproject, scan_requirements
+from pipwarden.policy import IgnoreEntry, load_policy
 from pipwarden.settings import Settings
-from pipwarden.sources.environment import find_environment, read_environment
+from pipwarden.sources.environment import find_environment
 
 __all__ = ["discover", "installed_versions", "run_lint"]
 
 log = logging.getLogger(__name__)
 
-_SKIP_DIRS = {
-    ".git",
-    ".hg",
-    ".svn",
-    ".venv",
-    "venv",
-    "env",
-    ".env",
-    "node_modules",
-    "__pycache__",
-    ".tox",
-    ".nox",
-    ".mypy_cache",
-    ".ruff_cache",
-    ".pytest_cache",
-    "site-packages",
-    "dbt_packages",
-    "dbt_modules",
-    "target",
-    "build",
-    "dist",
-    ".ipynb_checkpoints",
-}
-_REQ_PATTERNS = (
-    "requirements*.txt",
-    "*requirements.txt",
-    "*-requirements*.txt",
-    "constraints*.txt",
-)
 _MAX_FIX_PASSES = 4
-
-
-@dataclass(frozen=True)
-class _Target:
-    path: str  # as shown and opened
-    kind: str  # requirements | pyproject | dbt | script
-
-
-def _kind(path: Path, rel: str) -> str | None:
-    name = path.name
-    if name == "pyproject.toml":
-        return "pyproject"
-    if name == "packages.yml" or (
-        name == "dependencies.yml" and (path.parent / "dbt_project.yml").exists()
-    ):
-        return "dbt"
-    if any(fnmatch.fnmatchcase(name.lower(), p) for p in _REQ_PATTERNS):
-        return "requirements"
-    if path.parent.name == "requirements" and name.endswith((".txt", ".in")):
-        return "requirements"
-    if scripts.is_script(rel):
-        return "script"
-    return None
-
-
-def _shown(path: Path) -> str:
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:
-        return str(path)
-    return str(path) if rel.startswith("..") else rel
-
-
-def discover(paths: Sequence[str | os.PathLike[str]]) -> tuple[list[_Target], list[Path]]:
-    """Files to lint and the folders given (for the git lockfile check)."""
-    targets: list[_Target] = []
-    folders: list[Path] = []
-    seen: set[str] = set()
-    for given in paths or (".",):
-        path = Path(given)
-        if path.is_dir():
-            folders.append(path)
-            for dirpath, dirnames, filenames in os.walk(path):
-                base = Path(dirpath)
-                dirnames[:] = sorted(
-                    d
-                    for d in dirnames
-                    if (d not in _SKIP_DIRS or d == ".vscode")
-                    and not (base / d / "pyvenv.cfg").exists()
-                )
-                for filename in sorted(filenames):
-                    file = base / filename
-                    rel = file.relative_to(path).as_posix()
-                    kind = _kind(file, rel)
-                    if kind is not None and str(file) not in seen:
-                        seen.add(str(file))
-                        targets.append(_Target(_shown(file), kind))
-        elif path.exists():
-            kind = _kind(path, path.as_posix()) or (
-                "pyproject" if path.suffix == ".toml" else "requirements"
-            )
-            if str(path) not in seen:
-                seen.add(str(path))
-                targets.append(_Target(_shown(path), kind))
-        else:
-            targets.append(_Target(_shown(path), "missing"))
-    return targets, folders
-
-
-def installed_versions(venv: Path | None) -> dict[str, str]:
-    """name -> version of what a venv holds, read from its metadata (never run)."""
-    if venv is None:
-        return {}
-    try:
-        env = read_environment(venv)
-    except InputError as exc:
-        log.warning("%s", exc)
-        return {}
-    found: dict[str, str] = {}
-    for package in env.packages:
-        found.setdefault(package.name, package.version)
-    return found
 
 
 @dataclass
@@ -171,7 +75,10 @@ def _lint_once(
     base_ctx: LintContext,
     lookups: supplychain.Lookups,
     skipped: list[str],
+    overlay: Mapping[str, str] | None = None,
 ) -> _Pass:
+    """One lint pass; files in ``overlay`` (a preview's fixed texts) are read from it."""
+    overlay = overlay or {}
     selection = base_ctx.selection
     findings: list[Finding] = []
     errors: list[InputError] = []
@@ -194,14 +101,19 @@ def _lint_once(
             broken.add(target.path)
             continue
         try:
-            if target.kind == "requirements":
+            if target.path in overlay:  # as --fix would have written it (UTF-8)
+                text = overlay[target.path]
+                if target.kind == "requirements":
+                    encodings[target.path] = "utf-8-sig" if text[:1] == "\ufeff" else "utf-8"
+            elif target.kind == "requirements":
                 text, encodings[target.path] = read_requirements_text(target.path)
-                scanned = scan_requirements(target.path, text, root=base_ctx.root)
-            elif target.kind == "pyproject":
-                text = read_text(target.path)
-                scanned = scan_pyproject(target.path, text)
             else:
                 text = read_text(target.path)
+            if target.kind == "requirements":
+                scanned = scan_requirements(target.path, text, root=base_ctx.root)
+            elif target.kind == "pyproject":
+                scanned = scan_pyproject(target.path, text)
+            else:
                 scanned = None
         except InputError as exc:
             errors.append(exc)
@@ -243,6 +155,8 @@ def _lint_once(
             broken.add(target.path)
     # data lookups, once for all names
     all_entries = [e for f in req_files.values() for e in f.entries if e.name and e.url is None]
+    if lookups.advisor is not None and all_entries:
+        lookups.advisor.prefetch(e.name or "" for e in all_entries)
     projects: dict[str, supplychain.ProjectInfo | None] = {}
     if (
         lookups.project is not None
@@ -318,12 +232,14 @@ def run_lint(
     settings: Settings | None = None,
     offline: bool = False,
     lookups: supplychain.Lookups | None = None,
+    ignores: Sequence[IgnoreEntry] | None = None,
 ) -> LintReport:
     """Lint files and project folders; with ``config.fix`` apply the safe fixes first.
 
     Returns the findings left after fixing, the bad-input errors (each file that has one
     is reported and left untouched; the other files are still checked), and how many
-    findings were fixed.
+    findings were fixed. ``ignores``: the policy's vulnerability ignores (default: those of
+    the project's policy file), which PW403 and the floors of fixes respect as audit does.
     """
     config = config or LintConfig()
     settings = settings or Settings.from_env()
@@ -333,6 +249,11 @@ def run_lint(
     root = folders[0] if folders else Path(targets[0].path).parent if targets else Path()
     venv = config.venv or find_environment(root, environ={})
     installed = installed_versions(venv)
+    if ignores is None:
+        try:
+            ignores = load_policy(root).ignores
+        except InputError:  # a broken policy ignores nothing (lint reports a broken file)
+            ignores = ()
     own_lookups = lookups is None
     if lookups is None:
         lookups = supplychain.default_lookups(settings, offline=offline)
@@ -341,7 +262,7 @@ def run_lint(
     roots = [*folders, *(Path(t.path).parent for t in targets if t.kind != "missing")]
     try:
         return _run(targets, folders, config, selection, root, installed, lookups, offline,
-                    roots)
+                    roots, active_ignores(ignores, dt.date.today()))
     finally:
         if own_lookups and lookups.close is not None:
             lookups.close()
@@ -357,20 +278,24 @@ def _run(
     lookups: supplychain.Lookups,
     offline: bool,
     roots: Sequence[Path] = (),
+    ignores: tuple[IgnoreEntry, ...] = (),
 ) -> LintReport:
     skipped = [s for s in lookups.skipped if selection.enabled(s.split(":", 1)[0])]
-    ctx = LintContext(config, selection, root, installed, offline=offline)
+    ctx = LintContext(config, selection, root, installed, offline=offline,
+                      advisor=lookups.advisor, ignores=ignores)
     fixed = 0
     extra: list[str] = []
     refused: dict[str, InputError | None] = {}  # path -> why not written (None: a note)
+    # --fix --diff: the texts --fix would write, by path; nothing is written
+    overlay: dict[str, str] | None = {} if config.fix and config.diff else None
     if config.fix:
         for _ in range(_MAX_FIX_PASSES):
-            applied = _apply(_lint_once(targets, folders, ctx, lookups, []), roots, refused,
-                             extra)
+            applied = _apply(_lint_once(targets, folders, ctx, lookups, [], overlay), roots,
+                             refused, extra, overlay)
             fixed += applied
             if applied == 0:
                 break
-    result = _lint_once(targets, folders, ctx, lookups, extra)
+    result = _lint_once(targets, folders, ctx, lookups, extra, overlay)
     # a fix --fix will not write is not offered: outside the roots, hash-checked, refused
     findings = [
         replace(f, edits=())
@@ -385,7 +310,22 @@ def _run(
         fixed,
         tuple(result.files),
         tuple(dict.fromkeys([*skipped, *extra])),
+        preview=overlay is not None,
+        changes=_changes(overlay, roots) if overlay else (),
     )
+
+
+def _changes(overlay: Mapping[str, str], roots: Sequence[Path]) -> tuple[FileChange, ...]:
+    """Each previewed file, named relative to the project folder it belongs to."""
+    out: list[FileChange] = []
+    for shown, after in overlay.items():
+        before = read_text(shown)
+        if before == after:
+            continue
+        root = next((r for r in roots if is_below(shown, r)), None)
+        rel = os.path.relpath(shown, root) if root is not None else shown  # lexical
+        out.append(FileChange(Path(rel).as_posix(), shown, before, after))
+    return tuple(sorted(out, key=lambda c: c.path))
 
 
 def _apply(
@@ -393,12 +333,14 @@ def _apply(
     roots: Sequence[Path],
     refused: dict[str, InputError | None],
     notes: list[str],
+    overlay: dict[str, str] | None = None,
 ) -> int:
     """Write the fixes of one pass through :func:`safe_write`; count the fixes written.
 
     Not written, the findings staying in the report: files outside the roots (a note),
     hash-checked files (a note: a new floor would not match the hashes), and files
     :func:`safe_write` refuses (links, hard links, read-only: an error, exit 2).
+    With ``overlay`` (a preview) the same checks run but the text goes into ``overlay``.
     """
     by_path: dict[str, list[tuple[Edit, ...]]] = {}
     for finding in result.findings:
@@ -416,7 +358,7 @@ def _apply(
                          "are written as UTF-8; convert it to UTF-8 to have it fixed")
             refused[path] = None
             continue
-        text = read_text(path)
+        text = overlay[path] if overlay is not None and path in overlay else read_text(path)
         new_text, count = apply_edits(text, fixes)
         if not count or new_text == text:
             continue
@@ -424,7 +366,11 @@ def _apply(
         try:
             if root is None:
                 raise OutsideRootError("outside the project folder", path=path)
-            safe_write(path, new_text, root=root)
+            if overlay is not None:
+                check_writable(path, root=root)
+                overlay[path] = new_text
+            else:
+                safe_write(path, new_text, root=root)
         except OutsideRootError:
             notes.append(f"fixes not applied to {path}: outside the project folder")
             refused[path] = None

@@ -12,28 +12,26 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
+from pipwarden.advice import NO_SAFE_VERSION, Advice, Advisor, admitted
 from pipwarden.checks.typosquat import TyposquatIndex
 from pipwarden.lint.engine import Edit, Finding, LintContext, rule
 from pipwarden.lint.inputs import ReqEntry
-from pipwarden.lint.pins import floor_version
 from pipwarden.pypi.client import PyPIClient
 from pipwarden.settings import Settings
 from pipwarden.toplist import load_toplist
-from pipwarden.vulndb.ranges import lowest_safe_floor
 from pipwarden.vulndb.store import VulnStore
 
 __all__ = [
     "LookupUnavailableError",
     "Lookups",
     "ProjectInfo",
+    "advisor_lookup",
     "check_supply_chain",
     "default_lookups",
     "fetch_projects",
-    "floor_lookup",
     "typosquat_lookup",
 ]
 
@@ -71,8 +69,6 @@ class ProjectInfo:
 ProjectLookup = Callable[[str], ProjectInfo | None]
 # name -> the popular package it imitates, or None
 TyposquatLookup = Callable[[str], str | None]
-# (name, specifier) -> None when safe, else (lowest safe floor or None if no fix, advisory ids)
-FloorLookup = Callable[[str, str], tuple[str | None, tuple[str, ...]] | None]
 
 
 @dataclass(frozen=True)
@@ -81,7 +77,7 @@ class Lookups:
 
     project: ProjectLookup | None = None
     typosquat: TyposquatLookup | None = None
-    safe_floor: FloorLookup | None = None
+    advisor: Advisor | None = None  # the vulnerability database (PW403, the floors of fixes)
     skipped: tuple[str, ...] = ()
     close: Callable[[], None] | None = None
 
@@ -129,55 +125,17 @@ def typosquat_lookup(settings: Settings) -> TyposquatLookup:
     return lookup
 
 
-def _evaluable(spec: SpecifierSet, advisories: list[Any], name: str) -> list[Any]:
-    """The advisories that can be evaluated against ``spec``; the others are logged (one
-    bad record must not hide the package's other records)."""
-    kept = []
-    for adv in advisories:
-        try:
-            lowest_safe_floor(spec, [adv], releases=None, package=name)
-        except ValueError as exc:
-            log.warning("%s: advisory %s could not be evaluated (%s)", name, adv.id,
-                        str(exc)[:100])
-            continue
-        kept.append(adv)
-    return kept
+def advisor_lookup(settings: Settings, *, offline: bool) -> tuple[Advisor, Callable[[], None]]:
+    """The safe floors of :mod:`pipwarden.advice` from the local vulnerability database and
+    PyPI's release lists (the on-disk cache only when offline), as the audit computes them;
+    and a close function. Raises when there is no database yet."""
+    from dataclasses import replace
 
+    from pipwarden.audit import pypi_release_provider
 
-def floor_lookup(settings: Settings) -> tuple[FloorLookup, Callable[[], None]]:
-    """The lowest safe floor from the local vulnerability database, and a close function.
-
-    Raises when there is no database yet.
-    """
     store = VulnStore.open(settings.db_path)
-    cache: dict[str, list[Any]] = {}
-
-    def lookup(name: str, specifier: str) -> tuple[str | None, tuple[str, ...]] | None:
-        if name not in cache:
-            cache.update({name: []})
-            cache.update(store.advisories_for([name]))
-        try:
-            spec = SpecifierSet(specifier)
-        except InvalidSpecifier:
-            return None
-        pins = [s for s in spec if s.operator in {"==", "==="} and not s.version.endswith(".*")]
-        if len(pins) == 1 and len(spec) == 1:
-            # A pin cannot be narrowed: the routine's answer is a floor, so judge ">=pin"
-            # (a local label such as +cpu is not allowed in a floor: its public version).
-            floor = floor_version(pins[0].version)
-            if floor is None:
-                return None
-            spec = SpecifierSet(f">={floor}")
-        try:
-            answer = lowest_safe_floor(spec, cache[name], releases=None, package=name)
-        except ValueError:  # a record (or the specifier) with a version too long to evaluate
-            answer = lowest_safe_floor(spec, _evaluable(spec, cache[name], name), releases=None,
-                                       package=name)
-        if answer.status == "safe":
-            return None
-        return (answer.floor if answer.status == "raise" else None), tuple(answer.advisories)
-
-    return lookup, store.close
+    releases = pypi_release_provider(replace(settings, offline=offline or settings.offline))
+    return Advisor(store.advisories_for, releases), store.close
 
 
 def default_lookups(settings: Settings, *, offline: bool) -> Lookups:
@@ -196,14 +154,14 @@ def default_lookups(settings: Settings, *, offline: bool) -> Lookups:
     except Exception as exc:  # any failure means: no typosquat data, the rule is skipped
         log.debug("typosquat index unavailable: %s", exc)
         skipped.append("PW401: skipped: typosquat index unavailable")
-    safe_floor: FloorLookup | None = None
+    advisor: Advisor | None = None
     close: Callable[[], None] | None = None
     try:
-        safe_floor, close = floor_lookup(settings)
+        advisor, close = advisor_lookup(settings, offline=offline)
     except Exception as exc:  # no database yet: the rule is skipped, never a crash
         log.debug("vulnerability database unavailable: %s", exc)
         skipped.append("PW403: skipped: no vulnerability database (run `pipwarden db update`)")
-    return Lookups(project, typosquat, safe_floor, tuple(skipped), close)
+    return Lookups(project, typosquat, advisor, tuple(skipped), close)
 
 
 def fetch_projects(
@@ -257,38 +215,47 @@ def check_supply_chain(
                 f"register there, or a removed project",
                 *at,
             )
-        if lookups.safe_floor is not None and ctx.on("PW403"):
-            answer = lookups.safe_floor(name, entry.specifier)
-            if answer is not None:
-                yield _vulnerable_floor(entry, answer, at)
+        if lookups.advisor is not None and ctx.on("PW403"):
+            found = admitted(
+                name,
+                entry.specifier,
+                lookups.advisor.advisories(name),
+                releases=lookups.advisor.releases(name),
+                ignores=ctx.ignores,
+            )
+            for record in found.unevaluable:  # one bad record never hides the others
+                log.warning("%s: advisory %s could not be evaluated; run `pipwarden audit` "
+                            "to see it as not checked", name, record)
+            if found.ids:
+                advice = lookups.advisor.advise(name, ctx.ignores)
+                yield _vulnerable_floor(entry, found.ids, found.versions, advice, at)
+
+
+def _shown(items: tuple[str, ...], limit: int) -> str:
+    return ", ".join(items[:limit]) + (f" and {len(items) - limit} more" if len(items) > limit
+                                       else "")
 
 
 def _vulnerable_floor(
-    entry: ReqEntry, answer: tuple[str | None, tuple[str, ...]], at: tuple[str, int, int]
+    entry: ReqEntry,
+    ids: tuple[str, ...],
+    versions: tuple[str, ...],
+    advice: Advice,
+    at: tuple[str, int, int],
 ) -> Finding:
-    safe, ids = answer
-    shown = ", ".join(ids[:3]) + (f" and {len(ids) - 3} more" if len(ids) > 3 else "")
+    what = f"{entry.raw_name}{entry.specifier} admits known-vulnerable versions " \
+        f"({_shown(versions, 4)}: {_shown(ids, 3)})"
     edits: tuple[Edit, ...] = ()
     try:
         specs = list(SpecifierSet(entry.specifier))
     except InvalidSpecifier:
         specs = []
+    safe = advice.floor
     if safe is None:
-        return Finding(
-            "PW403",
-            f"{entry.raw_name}{entry.specifier} admits versions with known vulnerabilities "
-            f"({shown}) and no release fixes them yet: look for an alternative",
-            *at,
-        )
+        return Finding("PW403", f"{what}; {NO_SAFE_VERSION}: look for an alternative", *at)
     written = entry.written(entry.spec_start, entry.spec_end)
     if written is not None and (
         not specs or (len(specs) == 1 and specs[0].operator in {">=", ">", "=="})
     ):
         edits = (Edit(entry.spec_start, entry.spec_end, written, f">={safe}"),)
-    return Finding(
-        "PW403",
-        f"{entry.raw_name}{entry.specifier} admits versions with known vulnerabilities "
-        f"({shown}): raise the floor to {entry.raw_name}>={safe}",
-        *at,
-        edits,
-    )
+    return Finding("PW403", f"{what}: raise the floor to {entry.raw_name}>={safe}", *at, edits)

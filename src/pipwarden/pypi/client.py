@@ -8,34 +8,42 @@ before they are cached, so a warm cache is small and fast to read.
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import http.client
 import json
 import logging
 import random
-import socket
-import ssl
 import threading
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from email.utils import parsedate_to_datetime
-from http.client import HTTPMessage
-from typing import IO, Any, Protocol
+from typing import Any
 
 from packaging.utils import canonicalize_name
 
-from pipwarden import __version__
-from pipwarden.boundedjson import JsonLimitError, JsonLimits, ensure_depth, loads_bounded
+from pipwarden.boundedjson import JsonLimits
+from pipwarden.pypi.answers import (
+    CACHE_FORMAT,
+    FetchResult,
+    _retry_after,
+    decompress_bounded,
+    parse_answer,
+    trim_project,
+    trim_simple,
+)
 from pipwarden.pypi.cache import DEFAULT_FRESHNESS, CacheEntry, HttpCache
+from pipwarden.pypi.transport import (
+    USER_AGENT,
+    DeadlineExceeded,
+    LimitExceeded,
+    Response,
+    SafeRedirectHandler,
+    Transport,
+    origin,
+    urllib_transport,
+)
 from pipwarden.redact import redact_url
-from pipwarden.report.output import Progress
+from pipwarden.report.output import SLOW_STEP, Progress
 from pipwarden.settings import Settings
 
 __all__ = [
@@ -58,516 +66,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
-USER_AGENT = f"pipwarden/{__version__} (+https://github.com/pipwarden/pipwarden)"
-
-_INFO_KEYS = (
-    "name",
-    "version",
-    "summary",
-    "project_urls",
-    "home_page",
-    "download_url",
-    "requires_dist",
-    "requires_python",
-    "yanked",
-    "author",
-    "author_email",
-    "maintainer",
-    "maintainer_email",
-    "license",
-    "license_expression",
-)
-_FILE_KEYS = ("filename", "packagetype", "upload_time_iso_8601", "yanked", "requires_python")
-_SIMPLE_FILE_KEYS = ("filename", "upload-time", "yanked", "provenance")
-_SDIST_EXTS = (".tar.gz", ".zip", ".tar.bz2", ".tar.xz", ".tgz", ".tar")
-# Part of every cache key; bumped whenever what is cached changes (trimmed differently),
-# so entries written by another version of pipwarden are never read, only fetched again.
-CACHE_FORMAT = 2
-
-
-@dataclass(frozen=True)
-class Response:
-    """What a transport returns: a status, lower-cased headers, the raw body, the final URL.
-
-    ``url`` is where the answer came from after redirects ("" when the transport does not
-    say), so a caller can refuse answers from hosts it did not configure.
-    """
-
-    status: int
-    headers: Mapping[str, str]
-    body: bytes
-    url: str = ""
-
-
-class Transport(Protocol):
-    """Performs one GET. Raises ``OSError`` (incl. timeouts) for connection-level faults.
-
-    ``deadline`` is a :func:`time.monotonic` instant by which the whole answer must have
-    arrived (:class:`DeadlineExceeded` otherwise); ``max_bytes`` caps the raw body
-    (:class:`LimitExceeded`); ``secrets`` are values that must not follow a redirect.
-    """
-
-    def __call__(
-        self,
-        url: str,
-        headers: Mapping[str, str],
-        timeout: float,
-        *,
-        deadline: float | None = None,
-        max_bytes: int | None = None,
-        secrets: tuple[str, ...] = (),
-    ) -> Response: ...
-
-
-class LimitExceeded(Exception):
-    """An answer broke a resource cap (size); the message is the one-line reason."""
-
-
-class DeadlineExceeded(TimeoutError):
-    """No complete answer by the request's total deadline."""
-
-
-# headers that carry credentials: never sent to another origin after a redirect
-_CREDENTIAL_HEADERS = frozenset({"authorization", "cookie", "private-token", "x-api-key"})
-
-
-def origin(url: str) -> tuple[str, str, int | None]:
-    """(scheme, host, port) of ``url``, the port made explicit for http and https."""
-    parts = urllib.parse.urlsplit(url)
-    scheme = parts.scheme.lower()
-    try:
-        port = parts.port
-    except ValueError:
-        port = None
-    if port is None:
-        port = {"http": 80, "https": 443}.get(scheme)
-    return scheme, (parts.hostname or "").lower(), port
-
-
-class SafeRedirectHandler(urllib.request.HTTPRedirectHandler):
-    """Follow redirects, but never carry credentials to another origin.
-
-    urllib copies every header of a request onto the redirected one, so an
-    ``Authorization: Bearer`` meant for the GitHub API would reach whatever host a
-    redirect names. Here a redirect to another scheme, host or port drops the credential
-    headers and any header whose value holds one of ``secrets``; only http and https
-    targets are followed.
-    """
-
-    def __init__(self, secrets: tuple[str, ...] = ()) -> None:
-        super().__init__()
-        self.secrets = tuple(s for s in secrets if s)
-
-    def redirect_request(
-        self,
-        req: urllib.request.Request,
-        fp: IO[bytes],
-        code: int,
-        msg: str,
-        headers: HTTPMessage,
-        newurl: str,
-    ) -> urllib.request.Request | None:
-        if urllib.parse.urlsplit(newurl).scheme.lower() not in ("http", "https"):
-            raise urllib.error.HTTPError(
-                req.full_url, code, "redirect to a scheme other than http(s)", headers, fp
-            )
-        new = super().redirect_request(req, fp, code, msg, headers, newurl)
-        if new is None or origin(new.full_url) == origin(req.full_url):
-            return new
-        for key in list(new.headers):
-            value = new.headers[key]
-            if key.lower() in _CREDENTIAL_HEADERS or any(s in value for s in self.secrets):
-                del new.headers[key]
-        return new
-
-
-class _Watchdog:
-    """Shuts the sockets of one request down at its deadline.
-
-    Socket timeouts bound each read, not the whole answer: a server that sends one byte a
-    second never trips them. A timer closes every connection the request opened (the
-    redirected ones too) when the deadline passes, which wakes any blocked read.
-    """
-
-    def __init__(self, deadline: float) -> None:
-        self.deadline = deadline
-        self.fired = False
-        self._connections: list[http.client.HTTPConnection] = []
-        # urllib detaches the socket from its connection once the headers are read
-        # (the response keeps reading from it), so sockets are kept here as well
-        self._sockets: list[socket.socket] = []
-        self._lock = threading.Lock()
-        self._timer = threading.Timer(max(0.0, deadline - time.monotonic()), self._fire)
-        self._timer.daemon = True
-        self._timer.start()
-
-    def watch(self, connection: http.client.HTTPConnection) -> float:
-        """Register ``connection``; returns the seconds left (raises when none are)."""
-        left = self.deadline - time.monotonic()
-        with self._lock:
-            if self.fired or left <= 0:
-                raise DeadlineExceeded("deadline passed")
-            self._connections.append(connection)
-        return left
-
-    def connected(self, sock: socket.socket | None) -> None:
-        """Keep the connected socket (TLS-wrapped for https) to shut it down later."""
-        if sock is None:
-            return
-        with self._lock:
-            self._sockets.append(sock)
-            fired = self.fired
-        if fired:
-            self._shutdown(sock)
-
-    def _fire(self) -> None:
-        with self._lock:
-            self.fired = True
-            sockets = [c.sock for c in self._connections if c.sock is not None]
-            sockets += self._sockets
-        for sock in sockets:
-            self._shutdown(sock)
-
-    @staticmethod
-    def _shutdown(sock: socket.socket) -> None:
-        with contextlib.suppress(OSError, ValueError):
-            sock.shutdown(socket.SHUT_RDWR)
-
-    def cancel(self) -> None:
-        self._timer.cancel()
-
-
-def _watched(
-    base: type[http.client.HTTPConnection], watchdog: _Watchdog
-) -> type[http.client.HTTPConnection]:
-    """``base`` whose connections register with ``watchdog`` before they connect."""
-
-    class Watched(base):  # type: ignore[valid-type,misc]
-        def connect(self) -> None:
-            left = watchdog.watch(self)
-            timeout: float | None = getattr(self, "timeout", None)
-            if timeout is None or timeout > left:
-                self.timeout = left
-            super().connect()
-            watchdog.connected(self.sock)
-
-    return Watched
-
-
-class _HTTPHandler(urllib.request.HTTPHandler):
-    def __init__(self, connection: type[http.client.HTTPConnection]) -> None:
-        super().__init__()
-        self._connection = connection
-
-    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
-        return self.do_open(self._connection, req)
-
-
-@functools.lru_cache(maxsize=1)
-def _user_ssl_context() -> ssl.SSLContext | None:
-    """The user's CA bundle (PIP_CERT, REQUESTS_CA_BUNDLE, SSL_CERT_FILE, pip's ``cert``),
-    read once per process; ``None``: the system's trust store."""
-    from pipwarden.pypi.auth import ca_bundle
-
-    return ca_bundle()
-
-
-class _HTTPSHandler(urllib.request.HTTPSHandler):
-    def __init__(self, connection: type[http.client.HTTPConnection]) -> None:
-        super().__init__(context=_user_ssl_context())
-        self._connection = connection
-
-    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
-        return self.do_open(self._connection, req, context=self._context)  # type: ignore[attr-defined]
-
-
-def _read_body(answer: http.client.HTTPResponse, max_bytes: int | None) -> bytes:
-    """The raw body, read as it arrives (``read1``), refused past ``max_bytes``."""
-    if max_bytes is not None:
-        announced = answer.getheader("content-length")
-        if announced is not None and announced.strip().isdigit() and int(announced) > max_bytes:
-            raise LimitExceeded(f"answer larger than {max_bytes:,} bytes")
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        chunk = answer.read1(65536)
-        if not chunk:
-            break
-        size += len(chunk)
-        if max_bytes is not None and size > max_bytes:
-            raise LimitExceeded(f"answer larger than {max_bytes:,} bytes")
-        chunks.append(chunk)
-    if answer.length:  # the connection closed before the announced length
-        raise http.client.IncompleteRead(b"".join(chunks), answer.length)
-    return b"".join(chunks)
-
-
-def urllib_transport(
-    url: str,
-    headers: Mapping[str, str],
-    timeout: float,
-    *,
-    deadline: float | None = None,
-    max_bytes: int | None = None,
-    secrets: tuple[str, ...] = (),
-) -> Response:
-    """The default transport, on :mod:`urllib.request`; HTTP errors become statuses.
-
-    Bounded: every socket operation by ``timeout``, the whole exchange (connect,
-    redirects, every read) by ``deadline``, the body by ``max_bytes``. Redirects go
-    through :class:`SafeRedirectHandler`.
-    """
-    watchdog = _Watchdog(deadline if deadline is not None else time.monotonic() + 3600.0)
-    opener = urllib.request.build_opener(
-        _HTTPHandler(_watched(http.client.HTTPConnection, watchdog)),
-        _HTTPSHandler(_watched(http.client.HTTPSConnection, watchdog)),
-        SafeRedirectHandler(secrets),
-    )
-    request = urllib.request.Request(url, headers=dict(headers), method="GET")
-    try:
-        with opener.open(request, timeout=timeout) as answer:
-            body = _read_body(answer, max_bytes)
-            return Response(
-                answer.status,
-                {k.lower(): v for k, v in answer.headers.items()},
-                body,
-                answer.geturl(),
-            )
-    except urllib.error.HTTPError as exc:
-        got = {k.lower(): v for k, v in (exc.headers or {}).items()}
-        exc.close()
-        return Response(exc.code, got, b"", exc.geturl() or url)
-    except LimitExceeded:
-        raise
-    except ValueError as exc:  # a redirect to a URL urllib cannot parse (http://[::1)
-        raise ConnectionError(f"unusable redirect ({exc})") from exc
-    except (OSError, http.client.HTTPException) as exc:
-        # the socket timeout is capped at the time left, so it may beat the watchdog
-        late = time.monotonic() >= watchdog.deadline
-        if watchdog.fired or late or isinstance(exc, DeadlineExceeded):
-            raise DeadlineExceeded("deadline passed") from exc
-        if isinstance(exc, urllib.error.URLError):
-            reason = exc.reason
-            if isinstance(reason, DeadlineExceeded):
-                raise DeadlineExceeded("deadline passed") from exc
-            if isinstance(reason, OSError):
-                raise reason from exc
-            raise ConnectionError(str(reason)) from exc
-        if isinstance(exc, http.client.HTTPException):  # IncompleteRead, RemoteDisconnected …
-            raise ConnectionError(f"truncated answer ({type(exc).__name__})") from exc
-        raise
-    finally:
-        watchdog.cancel()
-
-
-@dataclass(frozen=True)
-class FetchResult:
-    """The outcome of one fetch: data or a one-line error, and whether it came from the cache."""
-
-    name: str
-    data: dict[str, Any] | None
-    error: str | None = None
-    from_cache: bool = False
-    not_found: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return self.data is not None
-
-
-def _trim_files(files: object) -> list[dict[str, Any]]:
-    """Keep the earliest file of each (packagetype, yanked) pair, with a few keys."""
-    if not isinstance(files, list):
-        return []
-    best: dict[tuple[object, object], tuple[str, dict[str, Any]]] = {}
-    for item in files:
-        if not isinstance(item, dict):
-            continue
-        key = (item.get("packagetype"), item.get("yanked"))
-        when = item.get("upload_time_iso_8601") or ""
-        old = best.get(key)
-        if old is None or when < old[0]:
-            best[key] = (when, item)
-    return [_scalars(item, _FILE_KEYS) for _when, item in best.values()]
-
-
-_SCALAR = (str, int, float, bool, type(None))
-
-
-def _scalars(item: Mapping[str, Any], keys: Sequence[str]) -> dict[str, Any]:
-    """``keys`` of ``item`` whose values are scalars; any other value is left out (unknown).
-
-    A file's fields are all scalars in the API, so the files kept are at most three levels
-    deep and :func:`parse_answer` need not walk them (most of a large answer).
-    """
-    return {k: item[k] for k in keys if k in item and isinstance(item[k], _SCALAR)}
-
-
-# top-level keys whose values a trim builds from scalars only (see :func:`_scalars`)
-_SHALLOW_KEYS = ("releases", "urls", "files")
-
-
-class MalformedAnswer(ValueError):
-    """A JSON answer whose shape is not the API's: refused as a whole, never half-read."""
-
-
-def trim_project(data: Mapping[str, Any]) -> dict[str, Any]:
-    """A PyPI JSON API answer cut down to what the checks read (same shape, fewer keys).
-
-    Raises :class:`MalformedAnswer` unless ``info`` is an object with a string ``name``
-    and ``version`` and ``releases``/``urls`` (when present) are an object/a list: a
-    200 answer of another shape is garbage, not a project with every fact unknown.
-    """
-    out: dict[str, Any] = {}
-    info = data.get("info")
-    if not (
-        isinstance(info, dict)
-        and isinstance(info.get("name"), str)
-        and isinstance(info.get("version"), str)
-        and isinstance(data.get("releases", {}), dict)
-        and isinstance(data.get("urls", []), list)
-    ):
-        raise MalformedAnswer("not a PyPI project answer")
-    out["info"] = {k: info[k] for k in _INFO_KEYS if k in info}
-    if "ownership" in data:
-        out["ownership"] = data["ownership"]
-    releases = data.get("releases")
-    if isinstance(releases, dict):
-        out["releases"] = {str(v): _trim_files(files) for v, files in releases.items()}
-    if "urls" in data:
-        out["urls"] = _trim_files(data["urls"])
-    if "vulnerabilities" in data:
-        out["vulnerabilities"] = data["vulnerabilities"]
-    return out
-
-
-def trim_simple(data: Mapping[str, Any]) -> dict[str, Any]:
-    """A PEP 691 simple-API answer cut down to status, versions and per-file provenance.
-
-    Files are collapsed to one per (version, attested or not, yanked or not): what the
-    provenance check asks is whether a release's files carry attestations, not how many.
-    """
-    files = data.get("files")
-    if not isinstance(files, list):
-        raise MalformedAnswer("not a simple-API answer (no files list)")
-    out = {k: data[k] for k in ("meta", "name", "versions", "project-status") if k in data}
-    if isinstance(files, list):
-        kept: dict[tuple[str, str, int, bool], dict[str, Any]] = {}
-        for f in files:
-            if not isinstance(f, dict):
-                continue
-            name = f.get("filename")
-            if not isinstance(name, str):
-                continue
-            # files are grouped by the version text their name carries (wheels and sdists
-            # alike); names that carry none the usual way keep a group of their own
-            if name.endswith(".whl"):
-                parts = name.split("-", 2)
-                if len(parts) < 3:
-                    kind, group = "file", name
-                elif name.count("-") >= 4:
-                    kind, group = "v", parts[1]
-                else:
-                    kind, group = "whl", parts[1]
-            else:
-                kind, group = "file", name
-                for ext in _SDIST_EXTS:
-                    if name.endswith(ext):
-                        text = name[: -len(ext)].rpartition("-")[2]
-                        if text:
-                            kind, group = "v", text
-                        break
-            # 0: the index says nothing about provenance; 1: no attestation; 2: attested
-            prov = 0 if "provenance" not in f else (2 if f["provenance"] else 1)
-            key = (kind, group, prov, bool(f.get("yanked")))
-            if key not in kept:
-                kept[key] = _scalars(f, _SIMPLE_FILE_KEYS)
-        out["files"] = list(kept.values())
-    return out
-
-
-def _retry_after(value: str | None) -> float | None:
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
-
-
-def decompress_bounded(body: bytes, encoding: str, max_bytes: int) -> bytes:
-    """``body`` decoded per its Content-Encoding, refused past ``max_bytes`` *decoded* bytes.
-
-    Decompression is incremental (``max_length`` per step), so a gzip bomb (1 MB that
-    inflates to gigabytes) costs at most ``max_bytes`` of memory before it is refused.
-    Concatenated gzip members are decoded one after the other, as gzip does.
-    """
-    encoding = encoding.strip().lower()
-    if encoding in ("", "identity"):
-        if len(body) > max_bytes:
-            raise LimitExceeded(f"answer larger than {max_bytes:,} bytes")
-        return body
-    if encoding in ("gzip", "x-gzip"):
-        wbits = 16 + zlib.MAX_WBITS
-    elif encoding == "deflate":
-        wbits = zlib.MAX_WBITS
-    else:
-        raise zlib.error(f"unknown content encoding {encoding[:20]!r}")
-    out: list[bytes] = []
-    size = 0
-    data = body
-    while data:
-        inflater = zlib.decompressobj(wbits)
-        pending = data
-        while True:
-            chunk = inflater.decompress(pending, max_bytes - size + 1)
-            size += len(chunk)
-            if size > max_bytes:
-                raise LimitExceeded(
-                    f"answer larger than {max_bytes:,} bytes once decompressed"
-                )
-            out.append(chunk)
-            pending = inflater.unconsumed_tail
-            if inflater.eof or (not chunk and not pending):
-                break
-        if not inflater.eof:
-            raise zlib.error("truncated compressed answer")
-        data = inflater.unused_data if wbits != zlib.MAX_WBITS else b""
-    return b"".join(out)
-
-
-def parse_answer(
-    body: bytes,
-    trim: Callable[[Mapping[str, Any]], dict[str, Any]] | None,
-    limits: JsonLimits,
-    *,
-    what: str = "server",
-) -> tuple[dict[str, Any] | None, str | None]:
-    """A JSON object answer, bounded and trimmed; or ``None`` and a one-line reason.
-
-    Never raises for what the body holds: the fuzz test feeds it arbitrary bytes.
-    """
-    try:
-        # the depth is checked on what is kept: trimming drops most of a project answer
-        data = loads_bounded(body, limits, check_depth=trim is None)
-        if not isinstance(data, dict):
-            return None, "malformed answer"
-        if trim is not None:
-            data = trim(data)
-            ours = trim in (trim_project, trim_simple)  # their file lists hold scalars only
-            deep = {k: v for k, v in data.items() if not (ours and k in _SHALLOW_KEYS)}
-            ensure_depth(deep, limits.max_depth)
-    except JsonLimitError as exc:
-        return None, f"{what}: {exc}"
-    except (ValueError, TypeError, AttributeError):  # not JSON, or not the API's shape
-        return None, "malformed answer"
-    return data, None
-
 
 @dataclass(frozen=True)
 class _Job:
@@ -728,7 +226,11 @@ class PyPIClient:
             pair = unique[0]
             results[pair] = self._finish(specs[pair], self._transfer(specs[pair]))
             return results
-        progress = Progress("Fetching from PyPI", len(unique)) if self.progress else None
+        progress = (
+            Progress("Fetching from PyPI", len(unique), delay=SLOW_STEP)
+            if self.progress
+            else None
+        )
         workers = min(self.max_workers, len(unique))
         try:
             with (

@@ -148,6 +148,18 @@ def _vet_section(report: CheckReport, s: Style) -> list[str]:
     return lines
 
 
+def _also_vulnerable(report: CheckReport, name: str) -> str:
+    """For a package slim calls unused while the audit asks to raise it: one answer for
+    both (removing it is the fix of both; if it stays, the audit's floor)."""
+    findings = [f for f in report.audit.findings if f.package == name] if report.audit else []
+    if not findings:
+        return ""
+    floor = findings[0].safe_floor
+    keep = f"if you keep it, raise it to {name}>={floor}" if floor else (
+        "if you keep it: no safe version known")
+    return f"; it also has known vulnerabilities: remove it ({keep})"
+
+
 def _slim_section(report: CheckReport, s: Style) -> list[str]:
     slim = report.slim
     if slim is None:
@@ -158,6 +170,7 @@ def _slim_section(report: CheckReport, s: Style) -> list[str]:
         items.append(
             f"{u.dependency.raw_name}: declared but never imported or called"
             + (f" ({u.note})" if u.note else "")
+            + _also_vulnerable(report, u.dependency.name)
         )
     for und in slim.undeclared:
         via = f", arrives via {', '.join(und.via)}" if und.via else ""
@@ -344,7 +357,8 @@ def render_markdown(report: CheckReport) -> str:
     if report.slim is not None:
         lines += ["", "### Dependencies you may not need", ""]
         for u in report.slim.unused:
-            lines.append(f"- {md_code(u.dependency.raw_name)} is declared but never used")
+            lines.append(f"- {md_code(u.dependency.raw_name)} is declared but never used"
+                         + md_text(_also_vulnerable(report, u.dependency.name)))
         for und in report.slim.undeclared:
             lines.append(f"- {md_code(und.distribution)} is imported but not declared")
         if not report.slim.declared:

@@ -11,7 +11,7 @@ JSON schema ``pipwarden.fleet/1``::
      "packages": [...],                      # most used first
      "matrix": {package: {project: spec}},   # "*" = declared without a version
      "divergences": [{"package", "uses": [{"project", "spec"}], "suggested_floor",
-                      "suggestion"}],
+                      "suggestion", "no_safe_version"}],   # never a vulnerable floor
      "single_uses": [{"package", "project", "spec"}],
      "overlaps": [{"category", "job", "uses": [{"package", "projects"}], "preferred"}],
      "skipped": [...]}
@@ -22,7 +22,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pipwarden.fleet import FleetProject, FleetReport, package_level
+from pipwarden.advice import NO_SAFE_VERSION
+from pipwarden.fleet import Divergence, FleetProject, FleetReport, package_level
 from pipwarden.models import Level
 from pipwarden.report import html as h
 from pipwarden.report.audit import not_checked_dict
@@ -127,6 +128,7 @@ def to_dict(report: FleetReport) -> dict[str, Any]:
                 "uses": [{"project": p, "spec": s} for p, s in d.uses],
                 "suggested_floor": d.suggested_floor,
                 "suggestion": d.suggestion,
+                "no_safe_version": d.no_safe_version,
             }
             for d in report.divergences
         ],
@@ -186,6 +188,8 @@ def render_text(report: FleetReport, style: Style | None = None) -> str:
             lines.append(f"  {d.package:<{width}}  {groups}")
             if d.suggestion:
                 lines.append(f"  {'':<{width}}  → consolidate on {s(d.suggestion, 'bold')}")
+            elif d.no_safe_version:
+                lines.append(f"  {'':<{width}}  → {NO_SAFE_VERSION}: look for an alternative")
     if report.overlaps:
         lines += ["", s("Same job, different libraries", "bold")]
         for o in report.overlaps:
@@ -243,6 +247,10 @@ def render_text(report: FleetReport, style: Style | None = None) -> str:
     return "\n".join(lines)
 
 
+def _no_target(d: Divergence) -> str:
+    return NO_SAFE_VERSION if d.no_safe_version else ""
+
+
 def _md(text: str) -> str:
     return md_text(text)
 
@@ -263,7 +271,8 @@ def render_markdown(report: FleetReport) -> str:
             groups = "<br>".join(
                 f"{_code(spec)} ({_md(', '.join(ps))})" for spec, ps in _group_uses(d.uses)
             )
-            out.append(f"| {_md(d.package)} | {groups} | {_code(d.suggestion or '')} |")
+            target = _code(d.suggestion) if d.suggestion else _md(_no_target(d))
+            out.append(f"| {_md(d.package)} | {groups} | {target} |")
         out.append("")
     if report.overlaps:
         out += ["### Same job, different libraries", "", "| job | libraries | preferred |",
@@ -329,7 +338,7 @@ def render_html(report: FleetReport) -> str:
                              for spec, ps in _group_uses(d.uses)),
                             sep="; ",
                         ),
-                        d.suggestion,
+                        d.suggestion or _no_target(d),
                     ]
                     for d in report.divergences
                 ],

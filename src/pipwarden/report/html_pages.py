@@ -68,8 +68,10 @@ def _audit_table(report: AuditReport) -> h.Html | None:
         ids = h.join((h.advisory_link(i) for i in f.ids[:5]), sep=" ")
         version = f.version or f.specifier or ""
         fixed = ", ".join(f.fixed_in) or "no fix yet"
-        if f.kind == "floor" and f.safe_floor:
+        if f.safe_floor:
             fixed += f" (raise the floor to >={f.safe_floor})"
+        elif f.no_safe_version:
+            fixed += " (no safe version known)"
         sev = h.join(
             [
                 h.badge(_severity_level(f), f.severity.label),

@@ -5,13 +5,14 @@ Messages never contain a secret: index URLs are redacted by the rules that build
 
 from __future__ import annotations
 
+import difflib
 from typing import Any
 
 from pipwarden import __version__
 from pipwarden.lint.engine import RULES, LintReport
 from pipwarden.report.output import Style, json_text, plural, sarif_uri
 
-__all__ = ["JSON_VERSION", "render_json", "render_sarif", "render_text"]
+__all__ = ["JSON_VERSION", "render_diff", "render_json", "render_sarif", "render_text"]
 
 JSON_VERSION = 1
 _SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -35,11 +36,37 @@ def render_text(report: LintReport, *, style: Style | None = None, fix_command: 
 
 
 
+def _patch_lines(text: str) -> list[str]:
+    """Lines split at ``\n`` only (as ``patch`` and ``git apply`` count them), ends kept."""
+    parts = text.split("\n")
+    return [p + "\n" for p in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
+
+
+def render_diff(report: LintReport) -> str:
+    """What ``lint --fix --diff`` would write, as one unified diff with ``a/``/``b/`` paths
+    relative to the project folder (``git apply`` or ``patch -p1`` there); "" for none."""
+    out: list[str] = []
+    for change in report.changes:
+        for line in difflib.unified_diff(
+            _patch_lines(change.before), _patch_lines(change.after),
+            fromfile=f"a/{change.path}", tofile=f"b/{change.path}",
+        ):
+            out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+    return "".join(out)
+
+
 def _summary(report: LintReport, style: Style, fix_command: str) -> str:
     files = plural(len(report.files), "file")
     fixed = f"Fixed {plural(report.fixed, 'problem')}. " if report.fixed else ""
     if not report.findings and not report.errors and not report.files:  # nothing read: no ✓
         return "· Nothing to lint: no requirements file or pyproject.toml."
+    if report.preview and report.changes:  # would change: not clean (exit 1)
+        would = (f"✗ Would fix {plural(report.fixed, 'problem')} in "
+                 f"{plural(len(report.changes), 'file')} (--diff: nothing written; run "
+                 f"`{fix_command}` to write them).")
+        if not report.findings and not report.errors:
+            return style(f"{would} No other problems in {files}.", "bold")
+        fixed = would.removeprefix("✗ ") + " "
     if not report.findings and not report.errors:
         return style(f"✓ {fixed}No problems in {files}.", "green")
     parts: list[str] = []
@@ -80,9 +107,12 @@ def render_json(report: LintReport) -> str:
             "files": len(report.files),
             "findings": len(report.findings),
             "fixable": report.fixable,
-            "fixed": report.fixed,
+            "fixed": 0 if report.preview else report.fixed,
+            "would_fix": report.fixed if report.preview else 0,
             "errors": len(report.errors),
         },
+        "preview": report.preview,
+        "diff": render_diff(report) if report.preview else None,
         "findings": _finding_dict(report),
         "errors": [{"path": e.path, "line": e.line, "message": e.reason} for e in report.errors],
         "files": list(report.files),

@@ -14,6 +14,7 @@ from pipwarden.neutral import escape_json_controls, neutral, neutral_output
 from pipwarden.redact import redact_text
 
 __all__ = [
+    "SLOW_STEP",
     "Progress",
     "Style",
     "color_enabled",
@@ -24,6 +25,9 @@ __all__ = [
     "safe_text",
     "write_report",
 ]
+
+
+SLOW_STEP = 2.0  # seconds: a step that lasts longer shows a progress line on a terminal
 
 
 def color_enabled(stream: TextIO, *, no_color: bool = False) -> bool:
@@ -124,20 +128,40 @@ def write_report(text: str, output: str | None = None, *, stream: TextIO | None 
 
 
 class Progress:
-    """A one-line progress indicator on stderr, shown only when stderr is a terminal."""
+    """A one-line progress indicator on stderr, shown only when stderr is a terminal.
 
-    def __init__(self, label: str, total: int | None = None, *, stream: TextIO | None = None):
+    With ``delay`` the line appears only once the step has lasted that long (``vet`` and
+    the PyPI client use :data:`SLOW_STEP`: quick steps stay silent). Not a terminal:
+    nothing is ever written. ``clock`` is injectable for tests.
+    """
+
+    def __init__(
+        self,
+        label: str,
+        total: int | None = None,
+        *,
+        stream: TextIO | None = None,
+        delay: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.stream = stream if stream is not None else sys.stderr
         self.enabled = bool(getattr(self.stream, "isatty", lambda: False)())
         self.label = label
         self.total = total
         self.done = 0
-        self._last = 0.0
+        self.delay = delay
+        self._clock = clock
+        self._start = clock()
+        self._last: float | None = None
 
     def advance(self, amount: int = 1) -> None:
         self.done += amount
-        now = time.monotonic()
-        if not self.enabled or now - self._last < 0.1:
+        if not self.enabled:
+            return
+        now = self._clock()
+        if now - self._start < self.delay:
+            return
+        if self._last is not None and now - self._last < 0.1:
             return
         self._last = now
         if self.total:
@@ -149,7 +173,7 @@ class Progress:
         self.stream.flush()
 
     def close(self) -> None:
-        if self.enabled and self._last:
+        if self.enabled and self._last is not None:
             self.stream.write("\r\x1b[2K")
             self.stream.flush()
 

@@ -3,7 +3,10 @@
 JSON schema (``"schema": 1``): ``project``, ``venv``, ``started_at``, ``sources``,
 ``dry_run``, ``created``, ``rebuilt``, ``pip_version``, ``upgraded``/``downgraded``/
 ``added``/``removed``/``no_longer_needed`` (lists of ``{name, old, new, major,
-release_notes, via, vetted}``), ``held_back`` (``{name, installed, available, capper,
+release_notes, via, vetted, verdict, concerns}``; for a package new in the tree,
+``verdict`` is vet's level (``risk``, ``warn``, ``unknown``, ``info``, ``ok``, null when
+it could not be vetted) and ``concerns`` the signals behind it, worst first, each
+``{signal, level, message}``), ``held_back`` (``{name, installed, available, capper,
 specifier, reason}``), ``yanked``, ``ownership``, ``cooldown``, ``audit``, ``hooks``,
 ``log``, ``previous_run``, ``pypi_reachable``, ``packages``, ``notes``,
 ``project_index_options`` (index options pip took from the project's requirement files,
@@ -11,17 +14,38 @@ specifier, reason}``), ``yanked``, ``ownership``, ``cooldown``, ``audit``, ``hoo
 ``{command, ran, exit_code}``; ``ran`` is false (and ``exit_code`` null) for a hook from
 the project's config that was not run because ``--run-hooks`` was not given. ``audit.ran``
 false with a non-zero ``audit.exit_code`` means "not checked": the update fails with it.
+
+Text and markdown name each new package's concerns on its line (the signal and vet's
+sentence, shortened). More than :data:`LIST_NEW_UP_TO` new packages are summarised: counts
+by verdict and the :data:`WORST_SHOWN` worst, unless ``list_all`` (``--all``); JSON always
+holds every one.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pipwarden.redact import redact_text
-from pipwarden.report.output import json_text
+from pipwarden.report.output import json_text, md_text
 from pipwarden.update import Change, HookResult, UpdateReport, display_text
 
-__all__ = ["render", "to_json"]
+__all__ = ["LIST_NEW_UP_TO", "WORST_SHOWN", "render", "to_json"]
+
+#: up to this many packages new in the tree are listed one by one; more are summarised
+LIST_NEW_UP_TO = 10
+#: a summary lists this many of the worst new packages
+WORST_SHOWN = 5
+#: how each verdict is counted in the summary, worst first (``None``: not vetted)
+_VERDICTS: tuple[tuple[str | None, str], ...] = (
+    ("risk", "high risk"), ("warn", "some concerns"), (None, "not vetted"),
+    ("unknown", "some facts unknown"), ("info", "low risk"), ("ok", "low risk"),
+)
+_RANK = {verdict: rank for rank, (verdict, _) in enumerate(_VERDICTS)}
+#: a concern's sentence is cut to this many characters on the package's line, and at its
+#: first colon when what comes before has at least _HEAD_CHARS
+_EVIDENCE_CHARS = 70
+_HEAD_CHARS = 15
 
 
 def _change(c: Change) -> dict[str, Any]:
@@ -33,6 +57,9 @@ def _change(c: Change) -> dict[str, Any]:
         "release_notes": c.notes_url,
         "via": list(c.via),
         "vetted": c.vetted,
+        "verdict": c.verdict,
+        "concerns": [{"signal": k.signal, "level": k.level, "message": k.message}
+                     for k in c.concerns],
     }
 
 
@@ -113,7 +140,66 @@ def _held_line(h: Any) -> str:
     return f"{h.display_name} {h.installed}: {h.available} exists but was not taken (see log)"
 
 
-def _lines(report: UpdateReport, md: bool) -> list[str]:
+def _evidence(message: str) -> str:
+    """vet's sentence in short: its first clause (up to ``;``, or up to ``:`` when what
+    comes before says enough: "Only 1 maintainer (eve)", not "New package"), bounded."""
+    short = message.split("; ", 1)[0].strip().rstrip(".")
+    head, colon, _ = short.partition(": ")
+    if colon and len(head) >= _HEAD_CHARS:
+        short = head
+    return short if len(short) <= _EVIDENCE_CHARS else short[: _EVIDENCE_CHARS - 1] + "…"
+
+
+def _concerns_text(change: Change) -> str:
+    """``signal: evidence; …`` for the risk and warn signals, then the unknown ones and
+    the ones not checked by name."""
+    named = [f"{k.signal}: {_evidence(k.message)}" for k in change.concerns
+             if k.level in ("risk", "warn")]
+    unknown = [k.signal for k in change.concerns if k.level == "unknown"]
+    skipped = [k.signal for k in change.concerns if k.level == "not checked"]
+    if unknown:
+        named.append("unknown: " + ", ".join(unknown))
+    if skipped:
+        named.append("not checked: " + ", ".join(skipped))
+    return "; ".join(named)
+
+
+def _worst_first(change: Change) -> tuple[int, int, str]:
+    serious = sum(1 for k in change.concerns if k.level in ("risk", "warn"))
+    return _RANK.get(change.verdict, _RANK[None]), -serious, change.name
+
+
+def _added_lines(report: UpdateReport, bullet: str, code: Callable[[str], str],
+                 list_all: bool, *, md: bool = False) -> list[str]:
+    """One line per new package with its concerns; a summary when there are many. The
+    concerns quote PyPI data (names of maintainers): HTML is escaped in markdown."""
+    added = list(report.added)
+    shown = added
+    out: list[str] = []
+    if len(added) > LIST_NEW_UP_TO and not list_all:
+        counts: dict[str, int] = {}
+        for change in added:
+            label = dict(_VERDICTS).get(change.verdict, "not vetted")
+            counts[label] = counts.get(label, 0) + 1
+        order = list(dict.fromkeys(label for _, label in _VERDICTS))
+        parts = [f"{counts[label]} {label}" for label in order if counts.get(label)]
+        shown = sorted(added, key=_worst_first)[:WORST_SHOWN]
+        out.append(f"{bullet}+ {len(added)} packages new in your tree: " + ", ".join(parts)
+                   + f"; the {len(shown)} worst:")
+    for c in shown:
+        where = f" (via {' → '.join(c.via)})" if c.via else ""
+        extra = f" · {c.vetted}" if c.vetted else ""
+        concerns = _concerns_text(c)
+        if concerns:
+            extra += f" — {md_text(concerns) if md else concerns}"
+        out.append(f"{bullet}+ {code(c.display_name)} {c.new}    new in your tree{where}{extra}")
+    if len(shown) < len(added):
+        out.append(f"{bullet}· {len(added) - len(shown)} more new packages not listed: "
+                   "--all lists every one (the JSON report always has them all)")
+    return out
+
+
+def _lines(report: UpdateReport, md: bool, list_all: bool = False) -> list[str]:
     verb = "Would upgrade" if report.dry_run else ("Rebuilt" if report.rebuilt else
                                                     ("Created" if report.created else "Upgraded"))
     venv_name = report.venv.rsplit("/", 1)[-1]
@@ -137,10 +223,7 @@ def _lines(report: UpdateReport, md: bool) -> list[str]:
         out.append(line)
     for c in report.downgraded:
         out.append(f"{bullet}↓ {code(c.display_name)} {c.old} → {c.new}")
-    for c in report.added:
-        where = f" (via {' → '.join(c.via)})" if c.via else ""
-        extra = f" · {c.vetted}" if c.vetted else ""
-        out.append(f"{bullet}+ {code(c.display_name)} {c.new}    new in your tree{where}{extra}")
+    out.extend(_added_lines(report, bullet, code, list_all, md=md))
     for c in report.removed:
         out.append(f"{bullet}− {code(c.display_name)} {c.old}    removed")
     for c in report.orphaned:
@@ -199,8 +282,9 @@ def _lines(report: UpdateReport, md: bool) -> list[str]:
     return out
 
 
-def render(report: UpdateReport, fmt: str = "text") -> str:
-    """The report in ``text``, ``json`` or ``markdown``."""
+def render(report: UpdateReport, fmt: str = "text", *, list_all: bool = False) -> str:
+    """The report in ``text``, ``json`` or ``markdown``; ``list_all`` lists every package
+    new in the tree instead of a summary when there are many."""
     if fmt == "json":
         return json_text(to_json(report))
-    return "\n".join(_lines(report, fmt == "markdown")) + "\n"
+    return "\n".join(_lines(report, fmt == "markdown", list_all)) + "\n"

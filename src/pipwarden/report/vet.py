@@ -12,9 +12,17 @@ from typing import Any
 from pipwarden.models import Level, Signal
 from pipwarden.report.audit import not_checked_dict
 from pipwarden.report.output import Style, json_text, md_text
-from pipwarden.vet import PackageReport, VetReport
+from pipwarden.vet import VERDICT_LABELS, PackageReport, VetReport
 
-__all__ = ["SCHEMA_VERSION", "render", "render_json", "render_markdown", "render_text", "to_dict"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "WORST_FEW",
+    "render",
+    "render_json",
+    "render_markdown",
+    "render_text",
+    "to_dict",
+]
 
 SCHEMA_VERSION = 1
 
@@ -115,11 +123,57 @@ def _package_text(p: PackageReport, style: Style) -> list[str]:
     return lines
 
 
-def render_text(report: VetReport, *, color: bool = False) -> str:
+WORST_FEW = 5  # packages shown in full by ``vet --tree`` (every high-risk one, at least)
+
+
+def _tree_selection(
+    report: VetReport, show_all: bool
+) -> tuple[list[PackageReport], list[PackageReport]]:
+    """(shown in full, summarised): with ``--tree`` and without ``--all``, every
+    high-risk package and then the worst others, up to :data:`WORST_FEW`."""
+    packages = list(report.packages)
+    if not report.tree or show_all or len(packages) <= WORST_FEW:
+        return packages, []
+    ranked = sorted(packages, key=lambda p: (-p.verdict, not p.not_checked, not p.direct, p.name))
+    shown = [p for p in ranked if p.verdict >= Level.RISK]
+    for p in ranked:
+        if len(shown) >= WORST_FEW:
+            break
+        if p.verdict < Level.RISK and (p.verdict >= Level.UNKNOWN or p.not_checked):
+            shown.append(p)
+    chosen = {id(p) for p in shown}
+    return shown, [p for p in ranked if id(p) not in chosen]
+
+
+def _counts_line(packages: list[PackageReport]) -> str:
+    """``3 high risk, 12 some concerns, 90 low risk`` (every verdict that occurs)."""
+    counts: dict[str, int] = {}
+    for level in (Level.RISK, Level.WARN, Level.UNKNOWN, Level.OK):
+        label = VERDICT_LABELS[level]
+        counts[label] = sum(
+            1 for p in packages
+            if VERDICT_LABELS[p.verdict] == label
+        )
+    return ", ".join(f"{n} {label}" for label, n in counts.items() if n)
+
+
+def render_text(report: VetReport, *, color: bool = False, show_all: bool = False) -> str:
     style = Style(color)
     lines: list[str] = []
-    for p in report.packages:
+    shown, rest = _tree_selection(report, show_all)
+    for p in shown:
         lines.extend(_package_text(p, style))
+        lines.append("")
+    if rest:
+        total = len(report.packages)
+        lines.append(f"Tree of {total} packages: {_counts_line(list(report.packages))}.")
+        note = f"Shown above: the {len(shown)} worst. Not shown: {len(rest)} more"
+        note += f" ({_counts_line(rest)})"
+        unchecked_names = [p.display_name for p in rest if p.not_checked]
+        if unchecked_names:  # never folded away silently (TRUST §1)
+            more = " …" if len(unchecked_names) > 10 else ""
+            note += f"; not checked among them: {', '.join(unchecked_names[:10])}{more}"
+        lines.append(note + ". Add --all to see each package (--format json has them all).")
         lines.append("")
     risky = sum(1 for p in report.packages if p.verdict >= Level.RISK)
     concerns = sum(1 for p in report.packages if p.verdict == Level.WARN)
@@ -161,10 +215,11 @@ def render_markdown(report: VetReport) -> str:
     return "\n".join(lines)
 
 
-def render(report: VetReport, fmt: str, *, color: bool = False) -> str:
-    """Dispatch on ``fmt`` (``text``, ``json``, ``markdown``)."""
+def render(report: VetReport, fmt: str, *, color: bool = False, show_all: bool = False) -> str:
+    """Dispatch on ``fmt`` (``text``, ``json``, ``markdown``); ``show_all`` lifts the
+    text summary of ``--tree`` (JSON and Markdown always hold every package)."""
     if fmt == "json":
         return render_json(report)
     if fmt == "markdown":
         return render_markdown(report)
-    return render_text(report, color=color)
+    return render_text(report, color=color, show_all=show_all)

@@ -22,7 +22,7 @@ from pipwarden.errors import InputError
 from pipwarden.models import Dependency, Location
 from pipwarden.redact import redact_text
 
-__all__ = ["PyProject", "TomlLocator", "load_toml", "read_pyproject"]
+__all__ = ["PyProject", "TomlLocator", "load_toml", "parse_toml", "read_pyproject"]
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,12 @@ def load_toml(path: Path | str) -> tuple[dict[str, Any], str]:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise InputError("not UTF-8 text", path=name, line=line) from None
+    return parse_toml(text, name)
+
+
+def parse_toml(text: str, name: str) -> tuple[dict[str, Any], str]:
+    """:func:`load_toml` for text already read (``name`` for messages)."""
+    text = text.removeprefix("\ufeff")
     try:
         return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as exc:
@@ -207,7 +213,8 @@ def _string_list(value: object, path: str, where: str) -> list[object]:
 
 
 def read_pyproject(
-    path: Path | str, *, collect_errors: bool = False, expand_includes: bool = True
+    path: Path | str, *, collect_errors: bool = False, expand_includes: bool = True,
+    text: str | None = None,
 ) -> PyProject:
     """Read the dependencies and pipwarden settings of a pyproject.toml.
 
@@ -215,10 +222,11 @@ def read_pyproject(
     its line), unless ``collect_errors``: then it is skipped and listed in ``errors``
     (a file that is not TOML, or has the wrong shape, still raises). With
     ``expand_includes=False`` a ``{include-group = "…"}`` is checked but not copied: each
-    string of the file then appears once, under the group that writes it.
+    string of the file then appears once, under the group that writes it. ``text`` is the
+    file's text when the caller has read it already (``lint`` reads each file once).
     """
     name = str(path)
-    data, text = load_toml(path)
+    data, text = load_toml(path) if text is None else parse_toml(text, name)
     locator = TomlLocator(text)
     project = data.get("project", {})
     if not isinstance(project, dict):

@@ -1,0 +1,418 @@
+"""The one answer to "which floor is safe?", shared by every command that proposes one.
+
+:func:`safe_floor` computes, for one package, the lowest *final* version F such that no
+version at or above F is known vulnerable (TRUST §1: advice is final):
+
+* **final**: never a pre-release or a development release; never a yanked release (the
+  release lists come from :func:`pipwarden.audit.pypi_release_provider`, which leaves
+  yanked releases out);
+* **no known-vulnerable version at or above F**: judged on the OSV ranges themselves, by
+  interval arithmetic, so a later range that re-opens (urllib3 2.0.0–2.0.6 above the
+  1.26.18 fix, django 4.x/5.x above the 3.2.25 fix) is never admitted. That is the test
+  the floor audit applies to ``>=F``, offline or with release lists, so auditing the
+  suggested floor as a floor yields no finding;
+* **policy ignores** are respected: an advisory whose id or alias an active (unexpired)
+  ignore names does not raise the floor.
+
+Candidate versions: PyPI's release list when one is known (cache or online); otherwise,
+or when no release passes, the versions the package's OSV records name (events and
+``versions`` lists), each made final (``0.24.dev0`` → ``0.24``; local labels dropped).
+When no candidate passes, the answer is "no safe version known" (a state of its own,
+never a bogus floor).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from packaging.version import Version
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from pipwarden.policy import IgnoreEntry
+    from pipwarden.vulndb.osv import Advisory
+    from pipwarden.vulndb.ranges import Interval
+
+__all__ = [
+    "NO_SAFE_VERSION",
+    "Admitted",
+    "Advice",
+    "Advisor",
+    "active_ignores",
+    "admitted",
+    "crosses_major",
+    "floor_for",
+    "kept_groups",
+    "preferred_id",
+    "safe_floor",
+]
+
+log = logging.getLogger(__name__)
+
+#: How every report words the "none" state.
+NO_SAFE_VERSION = "no safe version known"
+
+ReleaseLists = Callable[[Sequence[str]], Mapping[str, Sequence[str] | None]]
+AdvisorySource = Callable[[Iterable[str]], Mapping[str, list["Advisory"]]]
+
+
+@dataclass(frozen=True)
+class Advice:
+    """The safe floor of one package.
+
+    ``status``: ``"clean"`` (no known vulnerability counts: any floor will do), ``"floor"``
+    (``floor`` is the lowest final version with nothing known-vulnerable at or above it)
+    or ``"none"`` (every candidate still admits a known-vulnerable version: no safe
+    version known). ``advisories``: the ids (one per alias group) that shaped the answer;
+    ``unevaluable``: records that could not be evaluated and were left out (the audit
+    reports them as not checked); ``basis``: ``"releases"`` or ``"osv"``.
+    """
+
+    package: str
+    status: Literal["clean", "floor", "none"]
+    floor: str | None = None
+    advisories: tuple[str, ...] = ()
+    unevaluable: tuple[str, ...] = ()
+    basis: str = "osv"
+
+    @property
+    def no_safe_version(self) -> bool:
+        return self.status == "none"
+
+    @property
+    def requirement(self) -> str | None:
+        """``name>=floor``, or ``None`` when there is no floor to propose."""
+        return f"{self.package}>={self.floor}" if self.floor is not None else None
+
+    def text(self, name: str | None = None) -> str:
+        """``name>=floor`` or :data:`NO_SAFE_VERSION` (``name``: the spelling to show)."""
+        if self.floor is not None:
+            return f"{name or self.package}>={self.floor}"
+        return NO_SAFE_VERSION if self.status == "none" else f"{name or self.package}"
+
+
+def crosses_major(current: str | None, floor: str | None) -> bool:
+    """Whether ``floor`` is in a later major series than ``current``: a breaking upgrade to
+    plan for, and still the only final answer (a floor inside the current series would
+    admit the later series' known-vulnerable versions)."""
+    from pipwarden.vulndb.ranges import parse_version
+
+    now = parse_version(current) if current else None
+    to = parse_version(floor) if floor else None
+    if now is None or to is None:
+        return False
+    return (to.epoch, to.release[0]) > (now.epoch, now.release[0])
+
+
+def floor_for(current: str | None, advice: Advice | None) -> str | None:
+    """The floor to write for a requirement whose own floor (or pin) is ``current``: the
+    higher of the two, so a fix never lowers a floor nor keeps a vulnerable one."""
+    from pipwarden.vulndb.ranges import parse_version
+
+    safe = advice.floor if advice is not None else None
+    if safe is None:
+        return current
+    if current is None:
+        return safe
+    now, to = parse_version(current), parse_version(safe)
+    if now is None or to is None:
+        return safe
+    return current if now >= to else safe
+
+
+def active_ignores(ignores: Iterable[IgnoreEntry], today: dt.date) -> tuple[IgnoreEntry, ...]:
+    """The ignores still in force on ``today`` (an expired one stops ignoring)."""
+    return tuple(e for e in ignores if e.until >= today)
+
+
+_ID_PREFERENCE = ("MAL-", "PYSEC-", "GHSA-", "CVE-")
+
+
+def preferred_id(ids: Iterable[str]) -> str:
+    """The id a group of aliased records is shown by (MAL-, PYSEC-, GHSA-, CVE-, others)."""
+
+    def rank(ident: str) -> tuple[int, str]:
+        for n, prefix in enumerate(_ID_PREFERENCE):
+            if ident.startswith(prefix):
+                return (n, ident)
+        return (len(_ID_PREFERENCE), ident)
+
+    return min(ids, key=rank)
+
+
+def _final(v: Version) -> Version:
+    """The final release a version leads to: ``1.0rc1``/``1.0.dev0`` → ``1.0``,
+    ``1.0.post1.dev0`` → ``1.0.post1``; a local label is dropped."""
+    if v.local is not None:
+        v = Version(v.public)
+    if not v.is_prerelease:
+        return v
+    base = v.base_version
+    if v.post is not None:
+        return Version(f"{base}.post{v.post}")
+    return Version(base)
+
+
+def _osv_versions(advisories: Iterable[Advisory], package: str) -> set[Version]:
+    from pipwarden.vulndb.ranges import parse_version
+
+    found: set[Version] = set()
+    for adv in advisories:
+        for aff in adv.affected_for(package):
+            texts = [e.version for r in aff.ranges for e in r.events]
+            for text in (*texts, *aff.versions):
+                v = parse_version(text)
+                if v is not None and text != "0":
+                    found.add(_final(v))
+    return found
+
+
+def _upper_ends(
+    advisories: Iterable[Advisory], package: str, unevaluable: list[str]
+) -> list[Interval]:
+    """Every affected interval of ``package``; records that cannot be evaluated are named in
+    ``unevaluable`` and left out (one bad record never hides the others)."""
+    from pipwarden.vulndb.ranges import affected_intervals
+
+    out: list[Interval] = []
+    for adv in advisories:
+        try:
+            found = [
+                iv
+                for aff in adv.affected_for(package)
+                for iv in affected_intervals(aff, record_id=adv.id)
+                if not iv.empty
+            ]
+        except (ValueError, TypeError, OverflowError, RecursionError):
+            unevaluable.append(adv.id)
+            continue
+        out.extend(found)
+    return out
+
+
+def _ceiling(intervals: Sequence[Interval]) -> tuple[Version, bool] | None:
+    """The highest upper end of the affected intervals, and whether it is itself affected;
+    ``None`` when one of them is open-ended (nothing from any version on is clean)."""
+    top: tuple[Version, bool] | None = None
+    for iv in intervals:
+        if iv.hi is None:
+            return None
+        if top is None or iv.hi > top[0] or (iv.hi == top[0] and iv.hi_incl):
+            top = (iv.hi, iv.hi_incl)
+    return top
+
+
+def _lowest(candidates: Iterable[Version], intervals: Sequence[Interval]) -> Version | None:
+    """The lowest candidate v such that no affected interval reaches v or beyond (``>=v``
+    admits nothing known-vulnerable)."""
+    if not intervals:
+        return min(candidates, default=None)
+    top = _ceiling(intervals)
+    if top is None:
+        return None
+    hi, hi_incl = top
+    clean = [v for v in candidates if v > hi or (v == hi and not hi_incl)]
+    return min(clean, default=None)
+
+
+def kept_groups(
+    advisories: Iterable[Advisory], ignores: Sequence[IgnoreEntry]
+) -> list[tuple[Advisory, ...]]:
+    """The alias groups of ``advisories`` that no ignore of ``ignores`` names (an ignore of
+    any id or alias of a group ignores the whole group, as the audit does)."""
+    from pipwarden.vulndb.osv import group_by_alias
+
+    groups = group_by_alias(advisories)
+    if not ignores:
+        return groups
+    return [g for g in groups if not any(e.matches(i for a in g for i in a.ids) for e in ignores)]
+
+
+def safe_floor(
+    package: str,
+    advisories: Iterable[Advisory],
+    *,
+    releases: Sequence[str] | None = None,
+    ignores: Sequence[IgnoreEntry] = (),
+) -> Advice:
+    """The safe floor of ``package`` (a PEP 503 name); see the module docstring.
+
+    ``releases``: PyPI's installable (not yanked) releases, when known. ``ignores``: the
+    policy's ignores in force (see :func:`active_ignores`).
+    """
+    from pipwarden.vulndb.ranges import parse_version
+
+    every = list(advisories)
+    groups = kept_groups(every, ignores)
+    counted = [a for g in groups for a in g]
+    unevaluable: list[str] = []
+    intervals = _upper_ends(counted, package, unevaluable)
+    ids = tuple(
+        preferred_id(i for a in g for i in a.ids)
+        for g in groups
+        if any(a.id not in unevaluable for a in g)
+    )
+    bad = tuple(unevaluable)
+    if not intervals:
+        return Advice(package, "clean", None, ids, bad)
+    if releases is not None:
+        known = {
+            v: text
+            for text in releases
+            if (v := parse_version(text)) is not None and not v.is_prerelease and v.local is None
+        }
+        found = _lowest(known, intervals)
+        if found is not None:
+            return Advice(package, "floor", known[found], ids, bad, "releases")
+    found = _lowest(_osv_versions(every, package), intervals)
+    if found is not None:
+        return Advice(package, "floor", str(found), ids, bad, "osv")
+    return Advice(package, "none", None, ids, bad, "releases" if releases is not None else "osv")
+
+
+class Advisor:
+    """Advice for many packages from one advisory source and one release source.
+
+    Each package's advisories and release list are fetched once (lint asks per line,
+    ``--fix`` lints several times); :meth:`prefetch` asks for many names in one go.
+    """
+
+    def __init__(
+        self, advisories: AdvisorySource, releases: ReleaseLists | None = None
+    ) -> None:
+        self._source = advisories
+        self._release_source = releases
+        self._advisories: dict[str, list[Advisory]] = {}
+        self._releases: dict[str, Sequence[str] | None] = {}
+
+    def prefetch(self, names: Iterable[str]) -> None:
+        from pipwarden.vulndb.osv import normalize_name
+
+        wanted = sorted({normalize_name(n) for n in names} - set(self._advisories))
+        if not wanted:
+            return
+        found = self._source(wanted)
+        for name in wanted:
+            self._advisories[name] = list(found.get(name, ()))
+        vulnerable = [n for n in wanted if self._advisories[n]]
+        if vulnerable and self._release_source is not None:
+            try:
+                lists = self._release_source(vulnerable)
+            except Exception as exc:  # release lists are optional: OSV versions then
+                log.warning("PyPI release lists unavailable (%s): using OSV versions", exc)
+                lists = {}
+            for name in vulnerable:
+                self._releases[name] = lists.get(name)
+
+    def advisories(self, name: str) -> list[Advisory]:
+        from pipwarden.vulndb.osv import normalize_name
+
+        key = normalize_name(name)
+        self.prefetch([key])
+        return self._advisories.get(key, [])
+
+    def releases(self, name: str) -> Sequence[str] | None:
+        from pipwarden.vulndb.osv import normalize_name
+
+        key = normalize_name(name)
+        self.prefetch([key])
+        return self._releases.get(key)
+
+    def advise(self, name: str, ignores: Sequence[IgnoreEntry] = ()) -> Advice:
+        from pipwarden.vulndb.osv import normalize_name
+
+        key = normalize_name(name)
+        return safe_floor(
+            key, self.advisories(key), releases=self.releases(key), ignores=ignores
+        )
+
+
+@dataclass(frozen=True)
+class Admitted:
+    """What a requirement admits that is known vulnerable: the advisory ids (one per alias
+    group) and the versions, as releases when the release list is known, else as ranges
+    (``>=2.0.0,<2.0.7``) or single versions."""
+
+    ids: tuple[str, ...]
+    versions: tuple[str, ...]
+    unevaluable: tuple[str, ...] = ()  # records left out: they could not be evaluated
+
+
+def _describe(iv: Interval) -> str:
+    if iv.lo is not None and iv.hi is not None and iv.lo == iv.hi:
+        return str(iv.lo)
+    parts = []
+    if iv.lo is not None:
+        parts.append((">=" if iv.lo_incl else ">") + str(iv.lo))
+    if iv.hi is not None:
+        parts.append(("<=" if iv.hi_incl else "<") + str(iv.hi))
+    return ",".join(parts) or "every version"
+
+
+def admitted(
+    package: str,
+    specifier: str,
+    advisories: Iterable[Advisory],
+    *,
+    releases: Sequence[str] | None = None,
+    ignores: Sequence[IgnoreEntry] = (),
+) -> Admitted:
+    """The known-vulnerable versions ``specifier`` admits (an exact pin: that version only).
+
+    Advisories that ignores name do not count; records that cannot be evaluated are left
+    out (the audit reports them as not checked).
+    """
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    from pipwarden.vulndb.ranges import (
+        admitted_affected,
+        affected_intervals,
+        is_affected,
+        sort_versions,
+        spec_intervals,
+    )
+
+    try:
+        spec = SpecifierSet(specifier)
+    except InvalidSpecifier:
+        return Admitted((), ())
+    pins = [s for s in spec if s.operator in {"==", "==="} and not s.version.endswith(".*")]
+    pinned = pins[0].version if len(pins) == 1 and len(spec) == 1 else None
+    ids: list[str] = []
+    versions: list[str] = []
+    bad: list[str] = []
+    for group in kept_groups(advisories, ignores):
+        hit = False
+        for adv in group:
+            try:
+                for aff in adv.affected_for(package):
+                    if pinned is not None:
+                        if is_affected(pinned, aff, record_id=adv.id):
+                            hit = True
+                            versions.append(pinned)
+                        continue
+                    if releases is not None:
+                        got = admitted_affected(spec, aff, releases=releases, record_id=adv.id)
+                        if isinstance(got, list) and got:
+                            hit = True
+                            versions.extend(got)
+                        continue
+                    for allowed in spec_intervals(spec):
+                        for iv in affected_intervals(aff, record_id=adv.id):
+                            both = allowed.intersect(iv)
+                            if not both.empty:
+                                hit = True
+                                versions.append(_describe(both))
+            except (ValueError, TypeError, OverflowError, RecursionError):
+                bad.append(adv.id)
+                continue
+        if hit:
+            ids.append(preferred_id(i for a in group for i in a.ids))
+    ordered = sort_versions(versions) if releases is not None or pinned else tuple(
+        dict.fromkeys(versions)
+    )
+    return Admitted(tuple(sorted(ids)), ordered, tuple(bad))
