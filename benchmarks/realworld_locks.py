@@ -7,6 +7,9 @@ no traceback, no file with 0 entries, every locked PyPI entry counted (the scrip
 re-counts the ``[[package]]`` tables / JSON entries / conda list items independently and
 compares). Exits 0
 and says so when the folder is missing (the corpus is not part of the repository).
+Then every TOML lock is read by ``pipwarden.sources.fasttoml`` and by ``tomllib``: the
+fast reader must give tomllib's value exactly or ``None`` (then tomllib reads it); the
+count it handled itself is printed.
 """
 
 from __future__ import annotations
@@ -23,7 +26,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from pipwarden.errors import InputError  # noqa: E402
-from pipwarden.sources import conda, pdmlock, pipfilelock, poetrylock, pylock, uvlock  # noqa: E402
+from pipwarden.sources import (  # noqa: E402
+    conda,
+    fasttoml,
+    pdmlock,
+    pipfilelock,
+    poetrylock,
+    pylock,
+    uvlock,
+)
 from pipwarden.sources.interface import SourceResult  # noqa: E402
 
 DEFAULT = ROOT.parent / "shared" / "data" / "realworld" / "lockfiles"
@@ -137,8 +148,50 @@ def main(argv: list[str]) -> int:
               f"{counts['url']:12} {counts['unchecked']:11} {counts['empty']:9} "
               f"{counts['errors']:6} {counts['tracebacks']:10} {counts['mismatch']:8} "
               f"{elapsed:6.0f}")
+    bad += fast_check(folder)
     print("bar met" if bad == 0 else f"bar NOT met: {bad} problem(s)")
     return 0
+
+
+def _typed(value: object) -> object:
+    """``value`` with types and key order spelled out (``True`` is not ``1`` here)."""
+    if isinstance(value, dict):
+        return ("table", [(key, _typed(item)) for key, item in value.items()])
+    if isinstance(value, list):
+        return ("array", [_typed(item) for item in value])
+    return (type(value).__name__, value)
+
+
+def fast_check(folder: Path) -> int:
+    """The fast TOML reader against tomllib on every TOML lock: how many it read itself,
+    how many it left to tomllib, and differences (each one a problem)."""
+    handled, left, differ = [], [], 0
+    fast_cpu = slow_cpu = 0.0
+    for fmt in ("uv", "poetry", "pdm", "pylock"):
+        _, wanted = READERS[fmt]
+        for path in sorted(p for p in (folder / fmt).rglob("*") if p.is_file() and wanted(p)):
+            text = path.read_text(encoding="utf-8-sig")
+            start = time.process_time()
+            fast = fasttoml.loads(text)
+            fast_cpu += time.process_time() - start
+            start = time.process_time()
+            try:
+                slow: object = tomllib.loads(text)
+            except (tomllib.TOMLDecodeError, RecursionError):
+                slow = None
+            slow_cpu += time.process_time() - start
+            if fast is None:
+                left.append(f"{fmt}/{path.parent.name}")
+            elif slow is None or _typed(fast) != _typed(slow):
+                differ += 1
+                print(f"  fast reader DIFFERS from tomllib: {path}")
+            else:
+                handled.append(path)
+    total = len(handled) + len(left) + differ
+    print(f"fast TOML reader: {len(handled)} of {total} TOML locks read without tomllib, "
+          f"{differ} different from tomllib; CPU {fast_cpu * 1000:.0f} ms (tomllib "
+          f"{slow_cpu * 1000:.0f} ms on all); left to tomllib: {', '.join(left) or 'none'}")
+    return differ
 
 
 if __name__ == "__main__":
