@@ -75,6 +75,8 @@ def pypi_release_provider(settings: Settings) -> ReleaseProvider:
     are not known)."""
 
     def provide(names: Sequence[str]) -> Mapping[str, Sequence[str] | None]:
+        if settings.offline and not (settings.cache_dir / "pypi").is_dir():
+            return dict.fromkeys(names)  # offline with no PyPI cache: nothing to read
         from pipwarden.pypi.client import PyPIClient
 
         client = PyPIClient(settings, progress=False)

@@ -154,7 +154,7 @@ def _warn_invalid(record_id: str, text: str) -> None:
     if record_id in _warned:
         return
     _warned.add(record_id)
-    log.warning(
+    log.debug(
         "%s: skipping version %r (not a PEP 440 version) and any others in this record",
         record_id.encode("utf-8", "backslashreplace").decode("utf-8"),  # lone surrogates
         text[:100],
