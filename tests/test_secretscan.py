@@ -120,3 +120,41 @@ def test_check_and_doctor_report_the_planted_secrets(
     secrets = {s for s in secrets if any(c.isdigit() for c in s) and any(c.isalpha() for c in s)}
     leaked = [s for s in secrets if s in out or s in err]
     assert not leaked[:1], "a secret value was printed"
+
+
+_PARALLEL_SCRIPT = """
+import sys
+from pathlib import Path
+sys.path.insert(0, sys.argv[2])
+import pipwarden.secretscan as scan
+from pipwarden.secretscan.files import walk_project
+from secret_fixtures import plant
+
+root = Path(sys.argv[1])
+plant(root)
+files = list(walk_project(root))
+serial = scan.scan_files(files, workers=1)
+scan.PARALLEL_MIN_BYTES = 0  # every project counts as large here
+forked = scan._scan_forked(files, [f.path.stat().st_size for f in files], 2)
+assert forked is not None, "fork unavailable"
+parallel = scan.scan_files(files, workers=2)
+assert parallel == serial, (parallel, serial)
+assert serial.findings
+print("same", len(serial.findings))
+"""
+
+
+def test_a_large_project_scanned_by_forked_workers_gives_the_same_findings(
+    tmp_path: Path,
+) -> None:
+    # in a fresh single-threaded interpreter: a pytest-xdist worker has threads, and the
+    # scan (rightly) never forks a threaded process
+    import subprocess
+    import sys
+
+    tests = Path(__file__).parent
+    proc = subprocess.run(
+        [sys.executable, "-c", _PARALLEL_SCRIPT, str(tmp_path / "p"), str(tests)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert proc.returncode == 0 and proc.stdout.startswith("same"), proc.stderr[-2000:]

@@ -442,7 +442,8 @@ def test_list_keys_fast_path_agrees_with_parsing_each_entry() -> None:
      ["1.0", "0.7.10p1"]],
 )
 def test_stored_keys_agree_with_parsing_each_entry(versions: list[str]) -> None:
-    from pipwarden.vulndb.osv import Affected, _encode_keys, _keys_of
+    from pipwarden.vulndb.compact import _encode_keys
+    from pipwarden.vulndb.osv import Affected, _keys_of
 
     affected = Affected("pkg", (), tuple(versions))
     stored = Affected("pkg", (), tuple(versions), keys=_encode_keys(affected))

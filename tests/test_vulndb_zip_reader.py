@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from pipwarden.errors import InputError
-from pipwarden.vulndb import update
+from pipwarden.vulndb import ziparchive as update  # where the zip reader lives
 from pipwarden.vulndb.update import import_source
 
 ARCHIVE = Path(__file__).parent / "data" / "osv" / "pypa-advisory-database-20241010.zip"

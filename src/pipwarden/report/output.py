@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -116,6 +115,8 @@ def write_report(text: str, output: str | None = None, *, stream: TextIO | None 
         return
     path = Path(output)
     path.parent.mkdir(parents=True, exist_ok=True)
+    import tempfile  # lazily: only reports written to a file need it
+
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:

@@ -9,6 +9,7 @@ same way for both, so the two commands agree on what they find.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -219,14 +220,88 @@ def _scan_data(
     return findings, len(data)
 
 
-def scan_files(files: Iterable[ProjectFile], cache: FileCache | None = None) -> SecretScan:
-    """Scan these files (see :func:`scan_project`)."""
+#: Below this many bytes a scan stays in one process: a worker costs more than it saves.
+PARALLEL_MIN_BYTES = 16 * 1024 * 1024
+_Result = tuple[list[SecretFinding], int, bool]
+
+
+def _scan_chunk(files: list[ProjectFile]) -> list[_Result]:
+    return [scan_file(file) for file in files]
+
+
+def _workers() -> int:
+    """Processes for a large scan: ``PIPWARDEN_SCAN_WORKERS``, else the CPUs this process
+    may use, at most 4 (1: one process)."""
+    raw = os.environ.get("PIPWARDEN_SCAN_WORKERS", "").strip()
+    if raw.isdigit():
+        return max(1, min(int(raw), 16))
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        usable = os.cpu_count() or 1
+    return max(1, min(usable, 4))
+
+
+def _scan_forked(files: list[ProjectFile], sizes: list[int], workers: int) -> list[_Result] | None:
+    """Scan in ``workers`` forked copies of this process, files dealt out by size.
+
+    Only from a single-threaded process (a fork copies one thread; a lock another thread
+    held would stay locked in the child), and only where fork works: otherwise ``None``,
+    and the caller scans in this process. The children only read files and return
+    findings; they never run anything from the project."""
+    import multiprocessing
+    import threading
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    if threading.active_count() != 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    chunks: list[list[int]] = [[] for _ in range(workers * 4)]
+    loads = [0] * len(chunks)
+    for index in sorted(range(len(files)), key=lambda i: -sizes[i]):
+        lightest = loads.index(min(loads))
+        chunks[lightest].append(index)
+        loads[lightest] += sizes[index]
+    chunks = [sorted(chunk) for chunk in chunks if chunk]
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            parts = list(pool.map(_scan_chunk, [[files[i] for i in c] for c in chunks]))
+    except (OSError, NotImplementedError, BrokenProcessPool):
+        return None
+    results: dict[int, _Result] = {}
+    for chunk, part in zip(chunks, parts, strict=True):
+        results.update(zip(chunk, part, strict=True))
+    return [results[i] for i in range(len(files))]
+
+
+def scan_files(
+    files: Iterable[ProjectFile], cache: FileCache | None = None, *, workers: int | None = None
+) -> SecretScan:
+    """Scan these files (see :func:`scan_project`). More than ``PARALLEL_MIN_BYTES`` of
+    files are scanned by ``workers`` processes (default: :func:`_workers`); the findings
+    are the same either way. With ``cache`` the scan stays in this process and an
+    unchanged file's findings come from the cache."""
+    listed = list(files)
+    count = _workers() if workers is None else workers
+    results: list[_Result] | None = None
+    if cache is not None:
+        results = [scan_file(file, cache) for file in listed]
+    elif count > 1 and len(listed) > 1:
+        sizes = []
+        for file in listed:
+            try:
+                sizes.append(file.path.lstat().st_size)
+            except OSError:
+                sizes.append(0)
+        if sum(sizes) > PARALLEL_MIN_BYTES:
+            results = _scan_forked(listed, sizes, count)
+    if results is None:
+        results = [scan_file(file) for file in listed]
     findings: list[SecretFinding] = []
-    count = total = 0
+    total = 0
     skipped: list[str] = []
-    for file in files:
-        found, size, too_big = scan_file(file, cache)
-        count += 1
+    for file, (found, size, too_big) in zip(listed, results, strict=True):
         total += size
         findings.extend(found)
         if too_big:
@@ -234,7 +309,7 @@ def scan_files(files: Iterable[ProjectFile], cache: FileCache | None = None) -> 
     if cache is not None:
         cache.save()
     findings.sort(key=lambda f: (f.severity != PROBLEM, f.path, f.line or 0, f.kind))
-    return SecretScan(tuple(findings), count, total, tuple(skipped))
+    return SecretScan(tuple(findings), len(listed), total, tuple(skipped))
 
 
 def scan_project(root: Path, *, cache_dir: Path | None = None) -> SecretScan:

@@ -222,6 +222,11 @@ _AFTER_KEY = re.compile(
     r"""(?:\\?["'])?[ \t]*(?::=|=|:)[ \t]*"""
     r"""(?:(?P<q>\\?["'])(?P<quoted>[^"'\\\n]{1,400})(?P=q)|(?P<bare>[^\s"'#,;)}\\]{1,400}))"""
 )
+# source code: only a quoted literal counts, so the value must open with a quote
+_AFTER_KEY_QUOTED = re.compile(
+    r"""(?:\\?["'])?[ \t]*(?::=|=|:)[ \t]*"""
+    r"""(?P<q>\\?["'])(?P<quoted>[^"'\\\n]{1,400})(?P=q)"""
+)
 _NOT_SECRET_KEY = re.compile(
     r"(_|-|\.)?(path|file|dir|url|uri|id|type|length|name|env|var|endpoint|expiry|expires|"
     r"header|field|prompt|count|limit|len|size|format|method|kind|mode|cmd|command)$",
@@ -251,6 +256,7 @@ def secret_assignments(
     around each hit is checked, and only then a regex reads the value after it.
     """
     lowered = text.lower()
+    after = _AFTER_KEY_QUOTED if quoted_only else _AFTER_KEY
     starts: list[int] | None = None
     reported: set[int] = set()
     done: set[int] = set()
@@ -265,7 +271,7 @@ def secret_assignments(
                 continue
             done.add(end)
             # the cheap test first: most "key"/"token" words are not assigned a value
-            match = _AFTER_KEY.match(text, end)
+            match = after.match(text, end)
             if match is None:
                 continue
             begin = _identifier_start(lowered, hit)
@@ -273,14 +279,14 @@ def secret_assignments(
             last = lowered.rfind(".", begin, end) + 1 or begin  # Token.String.Symbol: no
             if not _SECRET_WORD.search(lowered, last, end) or _NOT_SECRET_KEY.search(key):
                 continue
-            value = match.group("quoted") or match.group("bare") or ""
-            if quoted_only and not match.group("q"):
-                continue
+            value = match.group("quoted") or ("" if quoted_only else match.group("bare")) or ""
             if len(value) < min_length or is_placeholder(value):
                 continue
             if value.replace(".", "").replace("_", "").isdigit() or _entropy(value) < 2.5:
                 continue
-            if not match.group("q") and "(" in text[match.start("bare") : match.end() + 1]:
+            if not quoted_only and not match.group("q") and (
+                "(" in text[match.start("bare") : match.end() + 1]
+            ):
                 continue  # a call (get_secret(…)), not a literal
             if starts is None:
                 starts = _line_starts(text)

@@ -12,18 +12,15 @@ line is skipped), and ``RECORD`` is read only on request (:func:`installed_files
 
 from __future__ import annotations
 
-import configparser
-import csv
 import logging
 import os
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from packaging.utils import canonicalize_name
-
 from pipwarden.errors import InputError
 from pipwarden.models import Environment, InstalledPackage
+from pipwarden.models import canonical_name as canonicalize_name
 
 __all__ = [
     "find_environment",
@@ -340,6 +337,8 @@ def _read_small(path: str | Path) -> str:
 
 
 def _console_scripts(text: str, where: str) -> tuple[str, ...]:
+    import configparser  # lazily: only venvs need it
+
     parser = configparser.RawConfigParser(delimiters=("=",), strict=False,
                                           interpolation=None)
     parser.optionxform = str  # type: ignore[assignment,method-assign]
@@ -380,6 +379,8 @@ def installed_files(package: InstalledPackage) -> tuple[str, ...]:
     meta = Path(package.metadata_path)
     record = meta / "RECORD"
     if record.is_file():
+        import csv  # lazily: only venvs need it
+
         rows = csv.reader(_read_small(record).splitlines())
         return tuple(row[0].replace("\\", "/") for row in rows if row and row[0])
     legacy = meta / "installed-files.txt"

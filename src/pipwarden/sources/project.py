@@ -19,7 +19,6 @@ from pathlib import Path
 from pipwarden.errors import InputError
 from pipwarden.models import Dependency, NotChecked
 from pipwarden.sources.environment import find_environment
-from pipwarden.sources.pylock import PYLOCK_NAME_RE
 
 __all__ = [
     "DEPENDENCY_FILES",
@@ -57,6 +56,11 @@ def _read_pyproject(path: Path, root: Path) -> tuple[Sequence[Dependency], Seque
     from pipwarden.sources.pyproject import read_pyproject
 
     return tuple(d for d in read_pyproject(path).dependencies if d.group != "build"), ()
+
+
+# pylock.PYLOCK_NAME_RE, repeated so that finding files does not import the lock readers
+# (packaging.specifiers and the marker evaluator); a test keeps the two equal.
+_PYLOCK_NAME = re.compile(r"^pylock\.([^.]+\.)?toml$")
 
 
 def _lock_reader(file_name: str) -> Reader:
@@ -133,7 +137,7 @@ DEPENDENCY_FILES: tuple[FileKind, ...] = (
         "pipwarden audit --pyproject FILE",
     ),
     FileKind(
-        "pylock", PYLOCK_NAME_RE, _lock_reader("pylock.toml"), "pipwarden audit --pylock FILE"
+        "pylock", _PYLOCK_NAME, _lock_reader("pylock.toml"), "pipwarden audit --pylock FILE"
     ),
     FileKind(
         "uv.lock", re.compile(r"^uv\.lock$"), _lock_reader("uv.lock"),

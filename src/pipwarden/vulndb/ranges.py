@@ -19,23 +19,21 @@ Matching follows the "Evaluation" pseudocode of the OSV schema literally, on
   itself names a local version. A ``versions`` entry without a local label matches every
   local build of it; an entry with a local label matches only that exact build.
 
-The floor audit asks whether a requirement range (``jinja2>=2.10``) admits an affected
-version and what the lowest safe floor is: exactly over PyPI's release list when one is
-known, else by interval arithmetic over the events (conservative for pre-releases and
-``!=``/``>`` subtleties: it may report overlap that only pre-releases would realise).
+The floor audit (does a requirement range admit an affected version, and what is the
+lowest safe floor?) is :mod:`pipwarden.vulndb.floors`; its names stay importable here.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import TYPE_CHECKING, Any
 
 from packaging.version import VERSION_PATTERN, InvalidVersion, Version
 
+from pipwarden.vulndb.matching import entries_affect, match_entries, sort_key
 from pipwarden.vulndb.osv import (
     _CANONICAL_VERSION,
     Advisory,
@@ -45,8 +43,15 @@ from pipwarden.vulndb.osv import (
     version_key,
 )
 
-if TYPE_CHECKING:  # packaging.specifiers imports packaging.tags, subprocess…: keep it lazy
-    from packaging.specifiers import Specifier, SpecifierSet
+if TYPE_CHECKING:
+    from pipwarden.vulndb.floors import (
+        Interval,
+        SafeFloor,
+        admitted_affected,
+        affected_intervals,
+        lowest_safe_floor,
+        spec_intervals,
+    )
 
 __all__ = [
     "Interval",
@@ -62,6 +67,7 @@ __all__ = [
     "match_entries",
     "parse_version",
     "sort_events",
+    "sort_key",
     "sort_versions",
     "spec_intervals",
 ]
@@ -148,7 +154,7 @@ def _warn_invalid(record_id: str, text: str) -> None:
     if record_id in _warned:
         return
     _warned.add(record_id)
-    log.warning(
+    log.debug(
         "%s: skipping version %r (not a PEP 440 version) and any others in this record",
         record_id.encode("utf-8", "backslashreplace").decode("utf-8"),  # lone surrogates
         text[:100],
@@ -206,62 +212,6 @@ def _sorted_events(rng: Range, record_id: str) -> list[_Parsed]:
     ]
     rng.__dict__["_sorted_events"] = parsed  # a derived value; the range stays unchanged
     return parsed
-
-
-# Matching data of one package's ``affected`` entries in one record, as the store keeps it
-# (see :func:`match_entries`): per entry, the evaluated ranges (first invalid event text or
-# None, sorted events), the version keys text of Affected.keys, and whether the entry
-# lists versions at all.
-MatchRange = tuple[str | None, list[tuple[str, str | None]]]
-MatchEntry = tuple[list[MatchRange], str, bool]
-
-
-def match_entries(
-    affected: Iterable[Affected], keys: Iterable[str] | None = None
-) -> list[list[object]]:
-    """What :func:`entries_affect` needs of ``affected`` entries, in JSON-ready form.
-
-    ``keys``: their :func:`~pipwarden.vulndb.osv.encode_version_keys`, when known.
-    """
-    from pipwarden.vulndb.osv import encode_version_keys
-
-    affected = list(affected)
-    known = list(keys) if keys is not None else [None] * len(affected)
-    out: list[list[object]] = []
-    for aff, known_keys in zip(affected, known, strict=True):
-        ranges: list[list[object]] = []
-        for rng in aff.ranges:
-            if rng.type in _MATCHED_TYPES:
-                events, invalid = sort_events(rng.events)
-                ranges.append([invalid, [list(e) for e in events]])
-        text = known_keys or aff.keys or encode_version_keys(aff.versions)
-        out.append([ranges, text, bool(aff.versions)])
-    return out
-
-
-def entries_affect(v: Version, public: Version, entries: Sequence[Any], record_id: str) -> bool:
-    """:func:`is_affected` of a PEP 440 version over decoded :func:`match_entries` output."""
-    key: str | None = None
-    for ranges, keys, listed in cast(Sequence[MatchEntry], entries):
-        for invalid, events in ranges:
-            if invalid is not None:
-                _warn_invalid(record_id, invalid)
-            parsed = [(k, None if t is None else _stored_version(t)) for k, t in events]
-            if _in_range(v, public, parsed):
-                return True
-        if not listed:
-            continue
-        valid, _, bad = keys.partition("|")
-        if bad.strip():  # empty entries are joined into blanks: nothing to name
-            _warn_invalid(record_id, bad.split()[0])
-        padded = f" {valid} "
-        if key is None:
-            key = _version_key(v)
-        if f" {key} " in padded or (
-            v.local is not None and f" {_version_key(public)} " in padded
-        ):
-            return True
-    return False
 
 
 def _key(v: Version, public: Version, bound: Version) -> Version:
@@ -335,309 +285,17 @@ def fixed_versions(advisory: Advisory, package: str) -> tuple[str, ...]:
     return tuple(found[v] for v in sorted(found))
 
 
-# -- intervals ----------------------------------------------------------------------------
+# The floor audit lives in :mod:`pipwarden.vulndb.floors`; its names stay importable from
+# here (lazily: matching pins does not need it).
+_MOVED = frozenset({
+    "Interval", "SafeFloor", "admitted_affected", "affected_intervals", "lowest_safe_floor",
+    "spec_intervals",
+})
 
 
-@dataclass(frozen=True)
-class Interval:
-    """A set of versions between two bounds; ``None`` bounds are infinite."""
+def __getattr__(name: str) -> Any:
+    if name not in _MOVED:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from pipwarden.vulndb import floors
 
-    lo: Version | None = None
-    lo_incl: bool = False
-    hi: Version | None = None
-    hi_incl: bool = False
-
-    @classmethod
-    def point(cls, v: Version) -> Interval:
-        return cls(v, True, v, True)
-
-    @property
-    def empty(self) -> bool:
-        if self.lo is None or self.hi is None:
-            return False
-        if self.lo < self.hi:
-            return False
-        return not (self.lo == self.hi and self.lo_incl and self.hi_incl)
-
-    def intersect(self, other: Interval) -> Interval:
-        lo, lo_incl = self.lo, self.lo_incl
-        if other.lo is not None and (
-            lo is None or other.lo > lo or (other.lo == lo and not other.lo_incl)
-        ):
-            lo, lo_incl = other.lo, other.lo_incl
-        hi, hi_incl = self.hi, self.hi_incl
-        if other.hi is not None and (
-            hi is None or other.hi < hi or (other.hi == hi and not other.hi_incl)
-        ):
-            hi, hi_incl = other.hi, other.hi_incl
-        return Interval(lo, lo_incl, hi, hi_incl)
-
-    def __str__(self) -> str:
-        left = "(-inf" if self.lo is None else ("[" if self.lo_incl else "(") + str(self.lo)
-        right = "+inf)" if self.hi is None else str(self.hi) + ("]" if self.hi_incl else ")")
-        return f"{left}, {right}"
-
-
-_EVERYTHING = Interval()
-
-
-def _intersect_all(a: Iterable[Interval], b: Sequence[Interval]) -> list[Interval]:
-    out = []
-    for x in a:
-        for y in b:
-            z = x.intersect(y)
-            if not z.empty:
-                out.append(z)
-    return out
-
-
-def _holds(kind: str, ver: Version | None, at: Version, *, strictly_above: bool) -> bool:
-    """Whether an event's condition holds at ``at`` (or just above it)."""
-    if ver is None:
-        return True
-    if strictly_above:
-        return ver <= at
-    if kind == "last_affected":
-        return ver < at
-    return ver <= at
-
-
-def _state(events: list[_Parsed], at: Version, *, strictly_above: bool) -> bool:
-    vulnerable = False
-    for kind, ver in events:
-        if kind != "limit" and _holds(kind, ver, at, strictly_above=strictly_above):
-            vulnerable = kind == "introduced"
-    return vulnerable
-
-
-def _range_intervals(events: list[_Parsed]) -> list[Interval]:
-    points = sorted({ver for kind, ver in events if kind != "limit" and ver is not None})
-    below = any(kind == "introduced" and ver is None for kind, ver in events)
-    pieces: list[tuple[Interval, bool]] = []
-    if not points:
-        pieces.append((_EVERYTHING, below))
-    else:
-        pieces.append((Interval(None, False, points[0], False), below))
-        for n, p in enumerate(points):
-            nxt = points[n + 1] if n + 1 < len(points) else None
-            pieces.append((Interval.point(p), _state(events, p, strictly_above=False)))
-            pieces.append((Interval(p, False, nxt, False), _state(events, p, strictly_above=True)))
-    merged: list[Interval] = []
-    for piece, on in pieces:
-        if not on:
-            continue
-        if merged and merged[-1].hi == piece.lo and (merged[-1].hi_incl or piece.lo_incl):
-            merged[-1] = Interval(merged[-1].lo, merged[-1].lo_incl, piece.hi, piece.hi_incl)
-        else:
-            merged.append(piece)
-    limits = [ver for kind, ver in events if kind == "limit" and ver is not None]
-    if limits:
-        merged = _intersect_all(merged, [Interval(None, False, max(limits), False)])
-    return merged
-
-
-def affected_intervals(affected: Affected, *, record_id: str) -> list[Interval]:
-    """The affected versions of one ``affected`` entry as a union of intervals."""
-    out: list[Interval] = []
-    for text in affected.versions:
-        v = parse_version(text)
-        if v is None:
-            _warn_invalid(record_id, text)
-        else:
-            out.append(Interval.point(v))
-    for rng in affected.ranges:
-        if rng.type in _MATCHED_TYPES:
-            out.extend(_range_intervals(_sorted_events(rng, record_id)))
-    return out
-
-
-def _spec_version(text: str) -> Version:
-    """A specifier's version (packaging validated its form); UnevaluableVersion when its
-    numbers are too long to convert."""
-    try:
-        return Version(text)
-    except InvalidVersion:
-        raise
-    except ValueError as exc:
-        raise UnevaluableVersion(
-            f"a version of {len(text):,} characters cannot be evaluated"
-        ) from exc
-
-
-def _prefix_bounds(text: str) -> tuple[Version, Version]:
-    base = _spec_version(text)
-    release = base.release
-    epoch = f"{base.epoch}!" if base.epoch else ""
-    upper = (*release[:-1], release[-1] + 1)
-    lo = Version(epoch + ".".join(map(str, release)) + ".dev0")
-    hi = Version(epoch + ".".join(map(str, upper)) + ".dev0")
-    return lo, hi
-
-
-def _specifier_intervals(spec: Specifier) -> list[Interval]:
-    op, text = spec.operator, spec.version
-    if op == "===":
-        v = parse_version(text)
-        return [] if v is None else [Interval.point(v)]
-    if text.endswith(".*"):
-        lo, hi = _prefix_bounds(text[:-2])
-        if op == "==":
-            return [Interval(lo, True, hi, False)]
-        return [Interval(None, False, lo, False), Interval(hi, True, None, False)]
-    v = _spec_version(text)
-    if op == "==":
-        return [Interval.point(v)]
-    if op == "!=":
-        return [Interval(None, False, v, False), Interval(v, False, None, False)]
-    if op == ">=":
-        return [Interval(v, True, None, False)]
-    if op == ">":
-        return [Interval(v, False, None, False)]
-    if op == "<=":
-        return [Interval(None, False, v, True)]
-    if op == "<":
-        return [Interval(None, False, v, False)]
-    if op == "~=":
-        _, hi = _prefix_bounds(".".join(map(str, v.release[:-1])))
-        if v.epoch:
-            _, hi = _prefix_bounds(f"{v.epoch}!" + ".".join(map(str, v.release[:-1])))
-        return [Interval(v, True, hi, False)]
-    raise ValueError(f"unsupported specifier operator in {spec}")
-
-
-def spec_intervals(spec: SpecifierSet) -> list[Interval]:
-    """The versions a specifier set admits, as a union of intervals (a bare name: all)."""
-    result = [_EVERYTHING]
-    for item in spec:
-        result = _intersect_all(result, _specifier_intervals(item))
-    return result
-
-
-# -- floor audit --------------------------------------------------------------------------
-
-
-def _candidates(spec: SpecifierSet, releases: Sequence[str]) -> list[tuple[Version, str]]:
-    try:
-        allow_pre = bool(spec.prereleases)
-        found: dict[Version, str] = {}
-        for text in releases:
-            v = parse_version(text)
-            if v is not None and spec.contains(v, prereleases=allow_pre):
-                found.setdefault(v, text)
-    except InvalidVersion:
-        raise
-    except ValueError as exc:  # the specifier's own version is too long to convert
-        raise UnevaluableVersion("the requirement names a version too long to evaluate") from exc
-    return sorted(found.items())
-
-
-def admitted_affected(
-    spec: SpecifierSet,
-    affected: Affected,
-    *,
-    releases: Sequence[str] | None,
-    record_id: str,
-) -> list[str] | bool:
-    """Does the range ``spec`` admit a version that ``affected`` says is affected?
-
-    With ``releases`` (PyPI's released versions): the admitted, affected releases, in
-    ascending order (pre-releases only when ``spec`` names one); an empty list means no.
-    Without (offline): ``True``/``False`` from interval arithmetic over the events.
-    """
-    if releases is not None:
-        return [
-            text
-            for _, text in _candidates(spec, releases)
-            if is_affected(text, affected, record_id=record_id)
-        ]
-    admitted = spec_intervals(spec)
-    return bool(_intersect_all(admitted, affected_intervals(affected, record_id=record_id)))
-
-
-@dataclass(frozen=True)
-class SafeFloor:
-    """The answer of :func:`lowest_safe_floor`.
-
-    ``status``: ``"safe"`` (the range admits no affected version), ``"raise"`` (narrowing the
-    range to ``>=floor`` admits none) or ``"no-fix"`` (the newest versions the range admits
-    are still affected: no fix exists, or none is known yet). ``advisories`` lists the ids the
-    range admits; ``unfixed`` those still admitted at the highest candidate floor.
-    """
-
-    status: Literal["safe", "raise", "no-fix"]
-    floor: str | None
-    advisories: tuple[str, ...] = ()
-    unfixed: tuple[str, ...] = ()
-
-    @property
-    def no_fix(self) -> bool:
-        return self.status == "no-fix"
-
-
-def lowest_safe_floor(
-    spec: SpecifierSet,
-    advisories: Iterable[Advisory],
-    *,
-    releases: Sequence[str] | None,
-    package: str,
-) -> SafeFloor:
-    """The lowest version F such that ``spec`` narrowed to ``>=F`` admits no affected version.
-
-    ``package`` is the PEP 503 name whose ``affected`` entries count. With ``releases``, F
-    is a release that ``spec`` admits; offline, F is one of the advisories' ``fixed`` events.
-    """
-    entries = [(adv.id, aff) for adv in advisories for aff in adv.affected_for(package)]
-    if releases is not None:
-        return _floor_with_releases(spec, entries, releases)
-    return _floor_offline(spec, entries)
-
-
-def _floor_with_releases(
-    spec: SpecifierSet, entries: list[tuple[str, Affected]], releases: Sequence[str]
-) -> SafeFloor:
-    cands = _candidates(spec, releases)
-    highest = -1
-    hit: dict[str, int] = {}
-    for rid, aff in entries:
-        for n, (_, text) in enumerate(cands):
-            if is_affected(text, aff, record_id=rid):
-                hit[rid] = max(hit.get(rid, -1), n)
-                highest = max(highest, n)
-    ids = tuple(sorted(hit))
-    if not hit:
-        return SafeFloor("safe", None)
-    if highest + 1 < len(cands):
-        return SafeFloor("raise", cands[highest + 1][1], ids)
-    unfixed = tuple(sorted(rid for rid, n in hit.items() if n == highest))
-    return SafeFloor("no-fix", None, ids, unfixed)
-
-
-def _floor_offline(spec: SpecifierSet, entries: list[tuple[str, Affected]]) -> SafeFloor:
-    admitted = spec_intervals(spec)
-    intervals = [(rid, aff, affected_intervals(aff, record_id=rid)) for rid, aff in entries]
-
-    def admitted_ids(allowed: list[Interval]) -> set[str]:
-        return {rid for rid, _, iv in intervals if _intersect_all(allowed, iv)}
-
-    ids = admitted_ids(admitted)
-    if not ids:
-        return SafeFloor("safe", None)
-    fixes: dict[Version, str] = {}
-    for rid, aff, _ in intervals:
-        if rid not in ids:
-            continue
-        for rng in aff.ranges:
-            if rng.type not in _MATCHED_TYPES:
-                continue
-            for event in rng.events:
-                if event.kind == "fixed" and (v := parse_version(event.version)) is not None:
-                    fixes.setdefault(v, event.version)
-    still: set[str] = ids
-    for v in sorted(fixes):
-        narrowed = _intersect_all(admitted, [Interval(v, True, None, False)])
-        if not narrowed:
-            break
-        still = admitted_ids(narrowed)
-        if not still:
-            return SafeFloor("raise", fixes[v], tuple(sorted(ids)))
-    return SafeFloor("no-fix", None, tuple(sorted(ids)), tuple(sorted(still)))
+    return getattr(floors, name)

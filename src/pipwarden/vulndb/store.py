@@ -7,11 +7,11 @@ Layout (``PRAGMA user_version`` = :data:`SCHEMA_VERSION`):
   text and ``refs`` the reference URLs joined by newlines (plain text: nothing to decode).
 * ``affects(package, advisory_id, m)``: which PEP 503 names each record affects, and ``m``
   what matching an exact version needs of that package's ``affected`` entries (JSON of
-  :func:`pipwarden.vulndb.ranges.match_entries`: events parsed and sorted at import,
-  version keys precomputed); ``NULL`` for withdrawn records. :meth:`VulnStore.match_pins`
-  reads only these and builds full advisories for the records that match. ``m`` is
-  ``{"error": reason}`` where the entries could not be prepared (the record is then "not
-  checked" for that package, never silently clean).
+  :func:`pipwarden.vulndb.matching.match_entries`: events parsed and sorted at import
+  and stored as sort keys, version keys precomputed); ``NULL`` for withdrawn records.
+  :meth:`VulnStore.match_pins` reads only these and builds full advisories for the
+  records that match. ``m`` is ``{"error": reason}`` where the entries could not be
+  prepared (the record is then "not checked" for that package, never silently clean).
 * ``meta(key, value)``: source (without credentials or query), import time, data date
   (``data_date``: the newest ``modified`` of the records, else the archive's
   Last-Modified; empty when unknown), ETag, Last-Modified, counts (``unreadable``: records
@@ -33,13 +33,15 @@ from pathlib import Path
 from types import TracebackType
 
 from pipwarden.errors import DatabaseError
-from pipwarden.vulndb.osv import Advisory, advisory_from_compact, normalize_name
+from pipwarden.vulndb.compact import advisory_from_compact
+from pipwarden.vulndb.osv import Advisory, normalize_name
 
 __all__ = ["SCHEMA", "SCHEMA_VERSION", "UPDATE_HINT", "DbMeta", "PinMatches", "VulnStore"]
 
 # 3: versions lists carry precomputed version keys; 4: affects.m; 5: meta data_date (the
-# newest ``modified`` of the records) and ``unreadable``, and ``m`` may be {"error": …}.
-SCHEMA_VERSION = 5
+# newest ``modified`` of the records) and ``unreadable``, and ``m`` may be {"error": …};
+# 6: events in ``m`` carry sort keys instead of version texts (no parsing when matching).
+SCHEMA_VERSION = 6
 UPDATE_HINT = "Run `pipwarden db update` when online, or `pipwarden db import FILE.zip`."
 
 SCHEMA = """

@@ -1,0 +1,164 @@
+"""The store's matching data: what matching an exact version needs, prepared at import.
+
+For one package's ``affected`` entries in one record, :func:`match_entries` keeps the
+evaluated ranges with their events sorted and each event version replaced by its
+:func:`sort_key` (a string whose order is PEP 440 order), and the version keys of the
+``versions`` list. :func:`entries_affect` then evaluates a pin by comparing strings: no
+event version is parsed and no :class:`~packaging.version.Version` is compared at audit
+time. It is :func:`pipwarden.vulndb.ranges.is_affected` over the same entries (the tests
+compare both paths over every version of the recorded archive).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from typing import Any, cast
+
+from packaging.version import Version
+
+from pipwarden.vulndb.osv import Affected
+
+__all__ = ["MatchEntry", "MatchRange", "entries_affect", "match_entries", "sort_key"]
+
+_MATCHED_TYPES = frozenset({"ECOSYSTEM", "SEMVER"})
+
+# Markers of sort_key, in increasing order; every number is written as one character
+# above them all (chr(0x100 + its digit count)) followed by its digits, so that a longer
+# number sorts after a shorter one and equal lengths compare digit by digit.
+_END, _A, _B, _C, _D = " ", "(", ")", "*", "+"
+_PRE = {"a": "a", "b": "b", "rc": "r"}
+
+
+def _int(n: int) -> str:
+    digits = str(n)
+    return chr(0x100 + len(digits)) + digits
+
+
+def sort_key(v: Version) -> str:
+    """A string ordered as PEP 440 orders versions: ``sort_key(a) < sort_key(b)`` exactly
+    when ``a < b``, equal exactly when ``a == b`` (``1.0`` and ``1.0.0`` share a key).
+
+    It follows :mod:`packaging.version`'s comparison key: epoch, release without trailing
+    zeros, then pre-release (a dev-only release first, a final release last), post, dev
+    (absent last) and the local label (absent first; its strings before its numbers).
+    """
+    release = v.release
+    end = len(release)
+    while end and release[end - 1] == 0:
+        end -= 1
+    parts = [_int(v.epoch), *map(_int, release[:end]), _END]
+    pre, post, dev = v.pre, v.post, v.dev
+    if pre is None:
+        parts.append(_A if post is None and dev is not None else _C)
+    else:
+        parts.append(_B + _PRE[pre[0]] + _int(pre[1]))
+    parts.append(_A if post is None else _B + _int(post))
+    parts.append(_B if dev is None else _A + _int(dev))
+    local = v.local
+    if local is None:
+        parts.append(_A)
+    else:
+        parts.append(_B)
+        for part in local.split("."):
+            parts.append(_D + _int(int(part)) if part.isdigit() else _C + part + _END)
+        parts.append(_END)
+    return "".join(parts)
+
+
+@lru_cache(maxsize=16384)
+def _pin_keys(v: Version) -> tuple[str, str]:
+    """The sort keys of a pinned version and of its public version."""
+    key = sort_key(v)
+    return key, (key if v.local is None else sort_key(Version(v.public)))
+
+
+# Matching data of one package's ``affected`` entries in one record, as the store keeps it:
+# per entry, the evaluated ranges (first invalid event text or None; sorted events as
+# [kind, sort key or None for ``introduced: "0"``, 1 when the event version is local]),
+# the version keys text of Affected.keys, and whether the entry lists versions at all.
+MatchRange = tuple[str | None, list[tuple[str, str | None, int]]]
+MatchEntry = tuple[list[MatchRange], str, bool]
+
+
+def match_entries(
+    affected: Iterable[Affected], keys: Iterable[str] | None = None
+) -> list[list[object]]:
+    """What :func:`entries_affect` needs of ``affected`` entries, in JSON-ready form.
+
+    ``keys``: their :func:`~pipwarden.vulndb.osv.encode_version_keys`, when known.
+    :class:`~pipwarden.vulndb.ranges.UnevaluableVersion` when an event's version is PEP
+    440 in form but cannot be used (the store then marks the record not checked).
+    """
+    from pipwarden.vulndb.compact import encode_version_keys
+    from pipwarden.vulndb.ranges import _stored_version, sort_events
+
+    affected = list(affected)
+    known = list(keys) if keys is not None else [None] * len(affected)
+    out: list[list[object]] = []
+    for aff, known_keys in zip(affected, known, strict=True):
+        ranges: list[list[object]] = []
+        for rng in aff.ranges:
+            if rng.type in _MATCHED_TYPES:
+                events, invalid = sort_events(rng.events)
+                keyed: list[list[object]] = []
+                for kind, text in events:
+                    if text is None:
+                        keyed.append([kind, None, 0])
+                    else:
+                        version = _stored_version(text)
+                        keyed.append([kind, sort_key(version), int(version.local is not None)])
+                ranges.append([invalid, keyed])
+        text = known_keys or aff.keys or encode_version_keys(aff.versions)
+        out.append([ranges, text, bool(aff.versions)])
+    return out
+
+
+def entries_affect(v: Version, public: Version, entries: Sequence[Any], record_id: str) -> bool:
+    """:func:`~pipwarden.vulndb.ranges.is_affected` of a PEP 440 version over decoded
+    :func:`match_entries` output (``public``: ``v`` without its local label)."""
+    from pipwarden.vulndb.ranges import _version_key, _warn_invalid
+
+    own, pub = _pin_keys(v)
+    key: str | None = None
+    for ranges, keys, listed in cast(Sequence[MatchEntry], entries):
+        for invalid, events in ranges:
+            if invalid is not None:
+                _warn_invalid(record_id, invalid)
+            if _in_range(own, pub, events):
+                return True
+        if not listed:
+            continue
+        valid, _, bad = keys.partition("|")
+        if bad.strip():  # empty entries are joined into blanks: nothing to name
+            _warn_invalid(record_id, bad.split()[0])
+        padded = f" {valid} "
+        if key is None:
+            key = _version_key(v)
+        if f" {key} " in padded or (
+            v.local is not None and f" {_version_key(public)} " in padded
+        ):
+            return True
+    return False
+
+
+def _in_range(own: str, pub: str, events: list[tuple[str, str | None, int]]) -> bool:
+    """OSV's evaluation of one range over sort keys; a bound compares the pin's public
+    version unless the bound itself is local (see :mod:`pipwarden.vulndb.ranges`)."""
+    if any(kind == "limit" for kind, _, _ in events) and not any(
+        (own if local else pub) < key
+        for kind, key, local in events
+        if kind == "limit" and key is not None
+    ):
+        return False
+    vulnerable = False
+    for kind, key, local in events:
+        if kind == "introduced":
+            if key is None or (own if local else pub) >= key:
+                vulnerable = True
+        elif kind == "fixed":
+            if (own if local else pub) >= cast(str, key):
+                vulnerable = False
+        elif kind == "last_affected" and (own if local else pub) > cast(str, key):
+            vulnerable = False
+    return vulnerable
