@@ -36,3 +36,13 @@ def test_mypy_strict_clean() -> None:
         cwd=ROOT, capture_output=True, text=True, check=False,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_no_module_over_500_lines() -> None:
+    """One concern per module: a module past 500 lines is split before it grows further."""
+    long = {
+        str(path.relative_to(ROOT)): count
+        for path in sorted((ROOT / "src").rglob("*.py"))
+        if (count := len(path.read_text(encoding="utf-8").splitlines())) > 500
+    }
+    assert not long, long
