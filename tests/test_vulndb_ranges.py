@@ -472,3 +472,16 @@ def test_title_skips_the_project_introduction(details: str, title: str) -> None:
 
     adv = Advisory("X-1", (), "", details, None, None, None, Severity.UNKNOWN, None, None, (), ())
     assert adv.title == title
+
+
+def test_an_odd_listed_version_is_not_a_warning_on_every_audit(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # the ranges still cover the record: only that list entry is lost, so no warning
+    rid = f"PYSEC-LISTED-{next(_ids)}"
+    listed = aff(eco(("introduced", "0"), ("fixed", "1.0")), versions=("0.5", "0.3.1-p1"))
+    with caplog.at_level(logging.DEBUG, logger="pipwarden"):
+        assert is_affected("0.5", listed, record_id=rid)
+        assert not is_affected("1.1", listed, record_id=rid)
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert any("0.3.1-p1" in r.getMessage() for r in caplog.records)

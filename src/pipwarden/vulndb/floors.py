@@ -148,7 +148,7 @@ def affected_intervals(affected: Affected, *, record_id: str) -> list[Interval]:
     for text in affected.versions:
         v = parse_version(text)
         if v is None:
-            _warn_invalid(record_id, text)
+            _warn_invalid(record_id, text, listed=True)
         else:
             out.append(Interval.point(v))
     for rng in affected.ranges:

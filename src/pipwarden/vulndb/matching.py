@@ -131,7 +131,7 @@ def entries_affect(v: Version, public: Version, entries: Sequence[Any], record_i
             continue
         valid, _, bad = keys.partition("|")
         if bad.strip():  # empty entries are joined into blanks: nothing to name
-            _warn_invalid(record_id, bad.split()[0])
+            _warn_invalid(record_id, bad.split()[0], listed=True)
         padded = f" {valid} "
         if key is None:
             key = _version_key(v)

@@ -150,13 +150,20 @@ def _stored_version(text: str) -> Version:
     return version
 
 
-def _warn_invalid(record_id: str, text: str) -> None:
+def _warn_invalid(record_id: str, text: str, *, listed: bool = False) -> None:
+    """Say once per record that a range event is not PEP 440 (the range is then read
+    without it). An odd entry of a ``versions`` list only loses that entry (the record's
+    ranges still match), so it is a debug line: otherwise every audit would repeat it."""
+    safe_id = record_id.encode("utf-8", "backslashreplace").decode("utf-8")  # surrogates
+    if listed:
+        log.debug("%s: skipping listed version %r (not a PEP 440 version)", safe_id, text[:100])
+        return
     if record_id in _warned:
         return
     _warned.add(record_id)
-    log.debug(
+    log.warning(
         "%s: skipping version %r (not a PEP 440 version) and any others in this record",
-        record_id.encode("utf-8", "backslashreplace").decode("utf-8"),  # lone surrogates
+        safe_id,
         text[:100],
     )
 
@@ -246,7 +253,7 @@ def _listed(v: Version, public: Version, affected: Affected, record_id: str) -> 
         return False
     keys, invalid = affected.version_keys
     if invalid:
-        _warn_invalid(record_id, invalid[0])
+        _warn_invalid(record_id, invalid[0], listed=True)
     if f" {_version_key(v)} " in keys:
         return True
     # A listed public version covers its local builds; a listed local build only itself.
