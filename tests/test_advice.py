@@ -431,3 +431,30 @@ def test_a_record_that_cannot_be_evaluated_is_named_and_hides_nothing() -> None:
     assert (advice.floor, advice.unevaluable) == ("1.5", ("A-2",))
     found = admitted("lib", ">=1.0", advisories)
     assert (found.ids, found.unevaluable) == (("A-1",), ("A-2",))
+
+
+def test_floors_from_ceiling_intervals_equal_floors_from_every_interval() -> None:
+    """The safe floor reads only the top entry of a ``versions`` list; over every package of
+    the recorded archive it must equal the floor computed from every affected interval."""
+    import zipfile
+
+    from pipwarden import advice
+    from pipwarden.vulndb import floors
+
+    archive = Path(__file__).parent / "data" / "osv" / "pypa-advisory-database-20241010.zip"
+    by_package: dict[str, list[Advisory]] = {}
+    with zipfile.ZipFile(archive) as zf:
+        for member in sorted(n for n in zf.namelist() if n.endswith(".json")):
+            adv = parse_record(json.loads(zf.read(member)), source=member)
+            if adv.withdrawn is None:
+                for package in dict.fromkeys(a.package for a in adv.affected):
+                    by_package.setdefault(package, []).append(adv)
+    assert len(by_package) > 500
+    fast = {name: advice.safe_floor(name, advs) for name, advs in by_package.items()}
+    original = floors.ceiling_intervals
+    try:
+        floors.ceiling_intervals = floors.affected_intervals  # type: ignore[assignment]
+        full = {name: advice.safe_floor(name, advs) for name, advs in by_package.items()}
+    finally:
+        floors.ceiling_intervals = original  # type: ignore[assignment]
+    assert fast == full

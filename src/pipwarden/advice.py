@@ -174,9 +174,11 @@ def _osv_versions(advisories: Iterable[Advisory], package: str) -> set[Version]:
 def _upper_ends(
     advisories: Iterable[Advisory], package: str, unevaluable: list[str]
 ) -> list[Interval]:
-    """Every affected interval of ``package``; records that cannot be evaluated are named in
-    ``unevaluable`` and left out (one bad record never hides the others)."""
-    from pipwarden.vulndb.ranges import affected_intervals
+    """The affected intervals of ``package`` that can reach highest (of a ``versions`` list
+    only its top entry: a floor is judged by the highest affected version); records that
+    cannot be evaluated are named in ``unevaluable`` and left out (one bad record never
+    hides the others)."""
+    from pipwarden.vulndb.floors import ceiling_intervals
 
     out: list[Interval] = []
     for adv in advisories:
@@ -184,7 +186,7 @@ def _upper_ends(
             found = [
                 iv
                 for aff in adv.affected_for(package)
-                for iv in affected_intervals(aff, record_id=adv.id)
+                for iv in ceiling_intervals(aff, record_id=adv.id)
                 if not iv.empty
             ]
         except (ValueError, TypeError, OverflowError, RecursionError):

@@ -168,7 +168,7 @@ def audit(
         day = today or dt.date.today()
         findings = _advised(findings, advisor, active_ignores(policy.ignores, day))
         findings.sort(key=lambda f: (-f.severity.rank, f.package, f.source, f.id))
-        release_lists = {f.package: advisor.releases(f.package) for f in findings}
+        release_lists = {name: advisor.releases(name) for name in {f.package for f in findings}}
         outcome = apply_ignores(findings, policy.ignores, today=day)
         meta = db.meta()
     finally:
@@ -194,14 +194,11 @@ def _advised(
 ) -> list[Finding]:
     """Every finding with its package's safe floor (one answer per package: see
     :mod:`pipwarden.advice`)."""
-    from dataclasses import replace
-
     names = {f.package for f in findings}
     advisor.prefetch(names)
     advice = {name: advisor.advise(name, ignores) for name in names}
     return [
-        replace(f, safe_floor=advice[f.package].floor,
-                no_safe_version=advice[f.package].no_safe_version)
+        f.with_advice(advice[f.package].floor, advice[f.package].no_safe_version)
         for f in findings
     ]
 

@@ -45,6 +45,16 @@ class Finding:
     def ids(self) -> tuple[str, ...]:
         return (self.id, *self.aliases)
 
+    def with_advice(self, safe_floor: str | None, no_safe_version: bool) -> Finding:
+        """This finding with its package's safe floor. The same field values as
+        ``dataclasses.replace`` gives, without re-running ``__init__``: an audit sets it on
+        thousands of findings."""
+        new = object.__new__(Finding)
+        new.__dict__.update(self.__dict__)
+        new.__dict__["safe_floor"] = safe_floor
+        new.__dict__["no_safe_version"] = no_safe_version
+        return new
+
     @property
     def malicious(self) -> bool:
         return self.severity is Severity.MALICIOUS

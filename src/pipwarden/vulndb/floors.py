@@ -36,6 +36,7 @@ __all__ = [
     "SafeFloor",
     "admitted_affected",
     "affected_intervals",
+    "ceiling_intervals",
     "lowest_safe_floor",
     "spec_intervals",
 ]
@@ -151,6 +152,26 @@ def affected_intervals(affected: Affected, *, record_id: str) -> list[Interval]:
             _warn_invalid(record_id, text, listed=True)
         else:
             out.append(Interval.point(v))
+    for rng in affected.ranges:
+        if rng.type in _MATCHED_TYPES:
+            out.extend(_range_intervals(_sorted_events(rng, record_id)))
+    return out
+
+
+def ceiling_intervals(affected: Affected, *, record_id: str) -> list[Interval]:
+    """The intervals of :func:`affected_intervals` that can hold the highest affected
+    version: every range's intervals, and of the ``versions`` list only its highest entry
+    (a point; the others are below it). A safe floor needs no more."""
+    out: list[Interval] = []
+    top: Version | None = None
+    for text in affected.versions:
+        v = parse_version(text)
+        if v is None:
+            _warn_invalid(record_id, text, listed=True)
+        elif top is None or v > top:
+            top = v
+    if top is not None:
+        out.append(Interval.point(top))
     for rng in affected.ranges:
         if rng.type in _MATCHED_TYPES:
             out.extend(_range_intervals(_sorted_events(rng, record_id)))
