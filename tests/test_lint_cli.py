@@ -178,3 +178,24 @@ def test_offline_never_asks_pypi(tmp_path: Path, http_server: LoopbackServer) ->
     assert http_server.requests == []
     assert req.read_text() == "pyyaml\n"  # no version known offline without a venv: no fix
     assert "PW402: skipped: offline" in report.skipped
+
+
+@pytest.mark.parametrize(
+    ("url", "flagged"),
+    [
+        ("https://${PIP_USER}:${PIP_TOKEN}@pypi.example.com/simple", False),
+        ("https://${PIP_TOKEN}@pypi.example.com/simple", False),
+        ("https://${PIP_USER}:hunter2secret@pypi.example.com/simple", True),
+        ("https://bob:s3cr3t@pypi.example.com/simple", True),
+    ],
+)
+def test_pw204_leaves_environment_variable_credentials_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], url: str, flagged: bool
+) -> None:
+    # ${VAR} in an index URL is pip's documented way to keep the secret out of the file
+    req = tmp_path / "requirements.txt"
+    req.write_text(f"--index-url {url}\nrequests>=2.32.0\n")
+    main(["lint", str(req), "--offline", "--select", "PW204"])
+    out = capsys.readouterr().out
+    assert ("PW204" in out) is flagged, out
+    assert "hunter2secret" not in out and "s3cr3t" not in out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from urllib.parse import urlsplit
 
@@ -24,8 +25,18 @@ rule("PW204", "index-credentials", "credentials written inside an index URL", le
 _INDEX_OPTIONS = {"--index-url", "--extra-index-url", "--find-links"}
 
 
+# userinfo made only of ${VAR} references: pip expands them from the environment when it
+# reads the file, which is pip's documented way to keep a secret out of it
+_ENV_USERINFO = re.compile(
+    r"^[A-Za-z][A-Za-z0-9+.-]*://\$\{[A-Za-z_][A-Za-z0-9_]*\}(?::\$\{[A-Za-z_][A-Za-z0-9_]*\})?@"
+)
+
+
 def has_credentials(url: str) -> bool:
-    """True when the URL carries a user name or token before ``@`` (env-var references too)."""
+    """True when the URL as written carries a user name or token before ``@``; userinfo
+    made only of ``${VAR}`` references is not a credential in the file."""
+    if _ENV_USERINFO.match(url):
+        return False
     return redact_url(url) != url
 
 
