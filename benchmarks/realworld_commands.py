@@ -74,6 +74,11 @@ def main() -> int:
             # resolve as they do in the repository
             project = projects / f"{index:02d}-{path.parent.name}"
             shutil.copytree(path.parent, project)
+            for copied in [project, *project.rglob("*")]:  # the corpus is read-only
+                copied.chmod(copied.stat().st_mode | 0o200)
+            policy = project / ".pipwarden.toml"
+            if not policy.exists():  # the demo data is from 2024: judge it, not its age
+                policy.write_text('max-db-age = "100000d"\n', encoding="utf-8")
             target = project / path.name
             label = str(path.relative_to(source))
             commands = {
