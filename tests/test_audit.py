@@ -408,11 +408,17 @@ def test_no_database_and_unreachable_source_exits_3(
 def test_stale_database_offline_exits_3(
     tmp_path: Path, real_db: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    (tmp_path / ".pipwarden.toml").write_text("max-db-age = 0.000001\n")
+    # data two days old against a one-day limit (not a tiny limit: a fast run beat it)
+    import shutil
+
+    db = tmp_path / "old.sqlite3"
+    shutil.copyfile(real_db, db)
+    as_current(db, dt.datetime.now(dt.UTC) - dt.timedelta(days=2))
+    (tmp_path / ".pipwarden.toml").write_text('max-db-age = "1d"\n')
     req = tmp_path / "requirements.txt"
     req.write_text("jinja2==2.10.1\n")
     code, _, err = _run(
-        ["audit", "-r", str(req), "--db", str(real_db), "--offline", "--project", str(tmp_path)],
+        ["audit", "-r", str(req), "--db", str(db), "--offline", "--project", str(tmp_path)],
         capsys,
     )
     assert code == 3
