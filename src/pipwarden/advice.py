@@ -129,11 +129,13 @@ def active_ignores(ignores: Iterable[IgnoreEntry], today: dt.date) -> tuple[Igno
     return tuple(e for e in ignores if e.until >= today)
 
 
-_ID_PREFERENCE = ("MAL-", "PYSEC-", "GHSA-", "CVE-")
+_ID_PREFERENCE = ("MAL-", "PYSEC-", "GHSA-", "CVE-", "OSV-")
 
 
 def preferred_id(ids: Iterable[str]) -> str:
-    """The id a group of aliased records is shown by (MAL-, PYSEC-, GHSA-, CVE-, others)."""
+    """The id a group of aliased records is shown by (MAL-, PYSEC-, GHSA-, CVE-, OSV-,
+    others; alphabetical within a kind): the audit's findings and the advice name a group
+    the same way."""
 
     def rank(ident: str) -> tuple[int, str]:
         for n, prefix in enumerate(_ID_PREFERENCE):

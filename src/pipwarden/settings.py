@@ -65,6 +65,11 @@ class Settings:
     archive_max_entries: int = 250_000
     archive_max_entry_bytes: int = 8 * 1024 * 1024  # one record, uncompressed
 
+    @property
+    def pypi_cache_dir(self) -> Path:
+        """Where the PyPI client keeps its HTTP cache (JSON and simple API answers)."""
+        return self.cache_dir / "pypi"
+
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         """Settings from ``PIPWARDEN_*`` environment variables, else the defaults."""

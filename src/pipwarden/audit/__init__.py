@@ -79,7 +79,7 @@ def pypi_release_provider(
     are not known). ``client``: the run's one client, when there is one."""
 
     def provide(names: Sequence[str]) -> Mapping[str, Sequence[str] | None]:
-        if settings.offline and not (settings.cache_dir / "pypi").is_dir():
+        if settings.offline and not settings.pypi_cache_dir.is_dir():
             return dict.fromkeys(names)  # offline with no PyPI cache: nothing to read
         from pipwarden.pypi.client import PyPIClient
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from pipwarden.advice import preferred_id
 from pipwarden.audit.models import Finding, Skipped
 from pipwarden.models import Dependency, Location, NotChecked, Severity
 
@@ -18,26 +19,13 @@ if TYPE_CHECKING:
 
 __all__ = ["audit_floors", "audit_versions"]
 
-_ID_PREFERENCE = ("MAL-", "PYSEC-", "GHSA-", "CVE-", "OSV-")
-
-
-def _preferred(ids: Iterable[str]) -> str:
-    def rank(ident: str) -> tuple[int, str]:
-        for n, prefix in enumerate(_ID_PREFERENCE):
-            if ident.startswith(prefix):
-                return (n, ident)
-        return (len(_ID_PREFERENCE), ident)
-
-    return min(ids, key=rank)
-
-
 def _merged_fields(group: Sequence[Advisory]) -> dict[str, object]:
     """What a finding takes from its group of aliased records (not where it was found)."""
     ids: dict[str, None] = {}
     for adv in group:
         for ident in adv.ids:
             ids.setdefault(ident, None)
-    primary = _preferred(ids)
+    primary = preferred_id(ids)
     # The most severe known severity of the group: a record without one of its own takes
     # its aliases' (unknown only when no record of the group knows).
     best = max(group, key=lambda a: (a.severity, a.score or 0.0))

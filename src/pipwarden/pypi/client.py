@@ -131,7 +131,7 @@ class PyPIClient:
             self.index.url if self.index is not None else settings.pypi_url
         ).rstrip("/")
         self.cache = cache if cache is not None else HttpCache(
-            settings.cache_dir / "pypi", freshness=freshness
+            settings.pypi_cache_dir, freshness=freshness
         )
         self.transport: Transport = transport if transport is not None else urllib_transport
         self.sleep = sleep

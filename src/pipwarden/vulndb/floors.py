@@ -152,10 +152,17 @@ def affected_intervals(affected: Affected, *, record_id: str) -> list[Interval]:
             _warn_invalid(record_id, text, listed=True)
         else:
             out.append(Interval.point(v))
-    for rng in affected.ranges:
-        if rng.type in _MATCHED_TYPES:
-            out.extend(_range_intervals(_sorted_events(rng, record_id)))
-    return out
+    return out + _ranges_of(affected, record_id)
+
+
+def _ranges_of(affected: Affected, record_id: str) -> list[Interval]:
+    """The intervals of the entry's ranges (its ``versions`` list left out)."""
+    return [
+        interval
+        for rng in affected.ranges
+        if rng.type in _MATCHED_TYPES
+        for interval in _range_intervals(_sorted_events(rng, record_id))
+    ]
 
 
 def ceiling_intervals(affected: Affected, *, record_id: str) -> list[Interval]:
@@ -172,10 +179,7 @@ def ceiling_intervals(affected: Affected, *, record_id: str) -> list[Interval]:
             top = v
     if top is not None:
         out.append(Interval.point(top))
-    for rng in affected.ranges:
-        if rng.type in _MATCHED_TYPES:
-            out.extend(_range_intervals(_sorted_events(rng, record_id)))
-    return out
+    return out + _ranges_of(affected, record_id)
 
 
 def _spec_version(text: str) -> Version:
