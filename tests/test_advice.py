@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from loopback import LoopbackServer
 from osvdb import as_current
@@ -433,9 +435,12 @@ def test_a_record_that_cannot_be_evaluated_is_named_and_hides_nothing() -> None:
     assert (found.ids, found.unevaluable) == (("A-1",), ("A-2",))
 
 
-def test_floors_from_ceiling_intervals_equal_floors_from_every_interval() -> None:
-    """The safe floor reads only the top entry of a ``versions`` list; over every package of
-    the recorded archive it must equal the floor computed from every affected interval."""
+def test_floors_from_range_tops_equal_floors_from_every_interval(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The safe floor reads each range's highest piece and the single highest listed
+    version of a package; over every package of the recorded archive it must equal the
+    floor computed from every affected interval of every entry."""
     import zipfile
 
     from pipwarden import advice
@@ -451,10 +456,52 @@ def test_floors_from_ceiling_intervals_equal_floors_from_every_interval() -> Non
                     by_package.setdefault(package, []).append(adv)
     assert len(by_package) > 500
     fast = {name: advice.safe_floor(name, advs) for name, advs in by_package.items()}
-    original = floors.ceiling_intervals
-    try:
-        floors.ceiling_intervals = floors.affected_intervals  # type: ignore[assignment]
-        full = {name: advice.safe_floor(name, advs) for name, advs in by_package.items()}
-    finally:
-        floors.ceiling_intervals = original  # type: ignore[assignment]
+
+    def every_interval(
+        advisories: list[Advisory], package: str, unevaluable: list[str]
+    ) -> list[floors.Interval]:
+        out: list[floors.Interval] = []
+        for adv in advisories:
+            try:
+                found = [
+                    iv
+                    for aff in adv.affected_for(package)
+                    for iv in floors.affected_intervals(aff, record_id=adv.id)
+                    if not iv.empty
+                ]
+            except (ValueError, TypeError, OverflowError, RecursionError):
+                unevaluable.append(adv.id)
+                continue
+            out.extend(found)
+        return out
+
+    monkeypatch.setattr(advice, "_upper_ends", every_interval)
+    full = {name: advice.safe_floor(name, advs) for name, advs in by_package.items()}
+    assert sum(a.status == "floor" for a in full.values()) > 300
     assert fast == full
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["introduced", "fixed", "last_affected", "limit"]),
+            st.sampled_from(["0", "1.0", "1.1", "1.1rc1", "1.2", "2.0", "2.0.post1", "3"]),
+        ),
+        max_size=8,
+    )
+)
+def test_range_top_is_the_highest_piece_of_the_range(events: list[tuple[str, str]]) -> None:
+    """The top-down search finds the piece holding the range's highest affected version."""
+    from pipwarden.vulndb import floors
+    from pipwarden.vulndb.osv import Event, Range
+    from pipwarden.vulndb.ranges import _sorted_events
+
+    rng = Range("ECOSYSTEM", tuple(Event(kind, text) for kind, text in events))  # type: ignore[arg-type]
+    parsed = _sorted_events(rng, "TEST-1")
+    full = floors._range_intervals(parsed)
+    top = floors._range_top(parsed)
+    if not full:
+        assert top == []
+    else:
+        assert [(iv.hi, iv.hi_incl) for iv in top] == [(full[-1].hi, full[-1].hi_incl)]

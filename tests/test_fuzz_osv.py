@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from pipwarden.errors import InputError
+from pipwarden.vulndb.floors import admitted_affected, lowest_safe_floor
 from pipwarden.vulndb.osv import (
     Advisory,
     advisory_from_compact,
@@ -38,10 +39,8 @@ from pipwarden.vulndb.osv import (
 from pipwarden.vulndb.ranges import (
     UnevaluableVersion,
     _public,
-    admitted_affected,
     entries_affect,
     is_affected,
-    lowest_safe_floor,
     match_entries,
     parse_version,
 )

@@ -11,6 +11,7 @@ from packaging.specifiers import SpecifierSet
 
 from pipwarden.errors import InputError
 from pipwarden.models import Severity
+from pipwarden.vulndb.floors import admitted_affected, lowest_safe_floor
 from pipwarden.vulndb.osv import (
     Advisory,
     Affected,
@@ -22,11 +23,9 @@ from pipwarden.vulndb.osv import (
     parse_record,
 )
 from pipwarden.vulndb.ranges import (
-    admitted_affected,
     advisory_affects,
     fixed_versions,
     is_affected,
-    lowest_safe_floor,
 )
 
 _ids = itertools.count()

@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
 from packaging.version import Version
@@ -34,8 +35,8 @@ if TYPE_CHECKING:
     import datetime as dt
 
     from pipwarden.policy import IgnoreEntry
+    from pipwarden.vulndb.floors import Interval
     from pipwarden.vulndb.osv import Advisory
-    from pipwarden.vulndb.ranges import Interval
 
 __all__ = [
     "NO_SAFE_VERSION",
@@ -146,6 +147,7 @@ def preferred_id(ids: Iterable[str]) -> str:
     return min(ids, key=rank)
 
 
+@lru_cache(maxsize=4096)
 def _final(v: Version) -> Version:
     """The final release a version leads to: ``1.0rc1``/``1.0.dev0`` → ``1.0``,
     ``1.0.post1.dev0`` → ``1.0.post1``; a local label is dropped."""
@@ -159,43 +161,83 @@ def _final(v: Version) -> Version:
     return Version(base)
 
 
-def _osv_versions(advisories: Iterable[Advisory], package: str) -> set[Version]:
+def _osv_versions(
+    advisories: Iterable[Advisory], package: str, above: tuple[Version, bool]
+) -> set[Version]:
+    """The final versions the records of ``package`` name (events and ``versions``
+    lists, pre-releases as the release they lead to) that lie above the ceiling ``above``
+    (its version, and whether it is itself affected)."""
     from pipwarden.vulndb.ranges import parse_version
 
-    found: set[Version] = set()
+    texts: set[str] = set()  # records of one package repeat the same versions: parse once
     for adv in advisories:
         for aff in adv.affected_for(package):
-            texts = [e.version for r in aff.ranges for e in r.events]
-            for text in (*texts, *aff.versions):
-                v = parse_version(text)
-                if v is not None and text != "0":
-                    found.add(_final(v))
+            texts.update(e.version for r in aff.ranges for e in r.events)
+            texts.update(aff.versions)
+    texts.discard("0")
+    hi, hi_incl = above
+    found: set[Version] = set()
+    for text in texts:
+        v = parse_version(text)
+        if v is None:
+            continue
+        if v < hi and v.pre is None and v.dev is None and v.local is None:
+            continue  # a final version below the ceiling stays below it
+        v = _final(v)
+        if v > hi or (v == hi and not hi_incl):
+            found.add(v)
     return found
 
 
 def _upper_ends(
     advisories: Iterable[Advisory], package: str, unevaluable: list[str]
 ) -> list[Interval]:
-    """The affected intervals of ``package`` that can reach highest (of a ``versions`` list
-    only its top entry: a floor is judged by the highest affected version); records that
-    cannot be evaluated are named in ``unevaluable`` and left out (one bad record never
-    hides the others)."""
-    from pipwarden.vulndb.floors import ceiling_intervals
+    """The affected intervals of ``package`` that can reach highest: each range's highest
+    piece, and the highest version any ``versions`` list names (a floor is judged by the
+    highest affected version); records that cannot be evaluated are named in
+    ``unevaluable`` and left out (one bad record never hides the others)."""
+    from pipwarden.vulndb.floors import Interval, range_ceilings
+    from pipwarden.vulndb.ranges import parse_version
 
     out: list[Interval] = []
+    listed: set[str] = set()  # the lists of one package overlap: each version parsed once
     for adv in advisories:
+        entries = adv.affected_for(package)
         try:
             found = [
                 iv
-                for aff in adv.affected_for(package)
-                for iv in ceiling_intervals(aff, record_id=adv.id)
+                for aff in entries
+                for iv in range_ceilings(aff, record_id=adv.id)
                 if not iv.empty
             ]
         except (ValueError, TypeError, OverflowError, RecursionError):
             unevaluable.append(adv.id)
             continue
         out.extend(found)
+        for aff in entries:
+            listed.update(aff.versions)
+    # Only a listed version that can reach the ranges' ceiling matters; an entry that is
+    # not PEP 440 bounds no floor (pip installs PEP 440 versions only).
+    reach = _ceiling(out) if out else None
+    if out and reach is None:  # open-ended already: no list can change the answer
+        return out
+    major = reach[0].release[0] if reach is not None and reach[0].epoch == 0 else None
+    top = max(
+        filter(None, (parse_version(t) for t in listed if _may_reach(t, major))), default=None
+    )
+    if top is not None:
+        out.append(Interval.point(top))
     return out
+
+
+def _may_reach(text: str, major: int | None) -> bool:
+    """Whether a listed version can reach a ceiling whose first release number is
+    ``major`` (epoch 0): a plain leading number below it cannot (a string test, no
+    parsing; anything unusual is parsed)."""
+    if major is None:
+        return True
+    head = text.partition(".")[0]
+    return not (head.isascii() and head.isdigit() and len(head) < 10 and int(head) < major)
 
 
 def _ceiling(intervals: Sequence[Interval]) -> tuple[Version, bool] | None:
@@ -210,14 +252,9 @@ def _ceiling(intervals: Sequence[Interval]) -> tuple[Version, bool] | None:
     return top
 
 
-def _lowest(candidates: Iterable[Version], intervals: Sequence[Interval]) -> Version | None:
-    """The lowest candidate v such that no affected interval reaches v or beyond (``>=v``
-    admits nothing known-vulnerable)."""
-    if not intervals:
-        return min(candidates, default=None)
-    top = _ceiling(intervals)
-    if top is None:
-        return None
+def _lowest(candidates: Iterable[Version], top: tuple[Version, bool]) -> Version | None:
+    """The lowest candidate v above the ceiling ``top`` (``>=v`` admits nothing
+    known-vulnerable)."""
     hi, hi_incl = top
     clean = [v for v in candidates if v > hi or (v == hi and not hi_incl)]
     return min(clean, default=None)
@@ -263,19 +300,23 @@ def safe_floor(
     bad = tuple(unevaluable)
     if not intervals:
         return Advice(package, "clean", None, ids, bad)
+    top = _ceiling(intervals)
+    source: Literal["releases", "osv"] = "releases" if releases is not None else "osv"
+    if top is None:  # open-ended: no version from some point on is clean
+        return Advice(package, "none", None, ids, bad, source)
     if releases is not None:
         known = {
             v: text
             for text in releases
             if (v := parse_version(text)) is not None and not v.is_prerelease and v.local is None
         }
-        found = _lowest(known, intervals)
+        found = _lowest(known, top)
         if found is not None:
             return Advice(package, "floor", known[found], ids, bad, "releases")
-    found = _lowest(_osv_versions(every, package), intervals)
+    found = min(_osv_versions(every, package, top), default=None)
     if found is not None:
         return Advice(package, "floor", str(found), ids, bad, "osv")
-    return Advice(package, "none", None, ids, bad, "releases" if releases is not None else "osv")
+    return Advice(package, "none", None, ids, bad, source)
 
 
 class Advisor:
@@ -372,13 +413,8 @@ def admitted(
     """
     from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
-    from pipwarden.vulndb.ranges import (
-        admitted_affected,
-        affected_intervals,
-        is_affected,
-        sort_versions,
-        spec_intervals,
-    )
+    from pipwarden.vulndb.floors import admitted_affected, affected_intervals, spec_intervals
+    from pipwarden.vulndb.ranges import is_affected, sort_versions
 
     try:
         spec = SpecifierSet(specifier)

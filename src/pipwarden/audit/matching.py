@@ -203,8 +203,9 @@ def audit_floors(
         return []
     from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
+    from pipwarden.vulndb.floors import admitted_affected
     from pipwarden.vulndb.osv import group_by_alias
-    from pipwarden.vulndb.ranges import admitted_affected, sort_versions
+    from pipwarden.vulndb.ranges import sort_versions
 
     known = advisories if advisories is not None else store.advisories_for({d.name for d in deps})
     findings: list[Finding] = []

@@ -36,8 +36,8 @@ __all__ = [
     "SafeFloor",
     "admitted_affected",
     "affected_intervals",
-    "ceiling_intervals",
     "lowest_safe_floor",
+    "range_ceilings",
     "spec_intervals",
 ]
 
@@ -165,21 +165,37 @@ def _ranges_of(affected: Affected, record_id: str) -> list[Interval]:
     ]
 
 
-def ceiling_intervals(affected: Affected, *, record_id: str) -> list[Interval]:
-    """The intervals of :func:`affected_intervals` that can hold the highest affected
-    version: every range's intervals, and of the ``versions`` list only its highest entry
-    (a point; the others are below it). A safe floor needs no more."""
-    out: list[Interval] = []
-    top: Version | None = None
-    for text in affected.versions:
-        v = parse_version(text)
-        if v is None:
-            _warn_invalid(record_id, text, listed=True)
-        elif top is None or v > top:
-            top = v
-    if top is not None:
-        out.append(Interval.point(top))
-    return out + _ranges_of(affected, record_id)
+def _range_top(events: list[_Parsed]) -> list[Interval]:
+    """The highest piece of :func:`_range_intervals` (its upper end is the range's highest
+    affected version), found from the top down: usually one or two steps instead of
+    evaluating every event at every point. Ranges with ``limit`` events take the full
+    computation (rare, and their intersection needs every interval)."""
+    if any(kind == "limit" for kind, _ in events):
+        merged = _range_intervals(events)
+        return merged[-1:]
+    points = sorted({ver for _, ver in events if ver is not None})
+    below = any(kind == "introduced" and ver is None for kind, ver in events)
+    if not points:
+        return [_EVERYTHING] if below else []
+    if _state(events, points[-1], strictly_above=True):
+        return [Interval(points[-1], False, None, False)]
+    for n in range(len(points) - 1, -1, -1):
+        p = points[n]
+        if _state(events, p, strictly_above=False):
+            return [Interval.point(p)]
+        if below if n == 0 else _state(events, points[n - 1], strictly_above=True):
+            return [Interval(None if n == 0 else points[n - 1], False, p, False)]
+    return []
+
+
+def range_ceilings(affected: Affected, *, record_id: str) -> list[Interval]:
+    """The highest piece of each of the entry's ranges (its ``versions`` list left out)."""
+    return [
+        interval
+        for rng in affected.ranges
+        if rng.type in _MATCHED_TYPES
+        for interval in _range_top(_sorted_events(rng, record_id))
+    ]
 
 
 def _spec_version(text: str) -> Version:

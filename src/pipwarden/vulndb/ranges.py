@@ -29,7 +29,7 @@ import logging
 import re
 from collections.abc import Iterable
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from packaging.version import VERSION_PATTERN, InvalidVersion, Version
 
@@ -290,19 +290,3 @@ def fixed_versions(advisory: Advisory, package: str) -> tuple[str, ...]:
                 if event.kind == "fixed" and (v := parse_version(event.version)) is not None:
                     found.setdefault(v, event.version)
     return tuple(found[v] for v in sorted(found))
-
-
-# The floor audit lives in :mod:`pipwarden.vulndb.floors`; its names stay importable from
-# here (lazily: matching pins does not need it).
-_MOVED = frozenset({
-    "Interval", "SafeFloor", "admitted_affected", "affected_intervals", "lowest_safe_floor",
-    "spec_intervals",
-})
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _MOVED:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from pipwarden.vulndb import floors
-
-    return getattr(floors, name)
