@@ -89,7 +89,8 @@ def _parse(
             ctx.fail(where.error(exc))
             lines.append(logical("error"))
             continue
-        where = replace(where, expanded=line != written)
+        if line != written:
+            where = replace(where, expanded=True)
         req_text, opt_text = _break_args_options(line)
         lead = len(content) - len(content.lstrip())
         try:
