@@ -182,8 +182,14 @@ def _vet_direct(ctx: ProjectContext) -> VetReport | None:
         return None
     policy = ctx.policy
     thresholds = VetThresholds.from_policy(policy.vet, policy.source)
-    vetter = Vetter(ctx.settings, thresholds=thresholds, progress=False,
-                    ignores=policy.ignores, client=ctx.client)
+    vetter = Vetter(
+        ctx.settings, thresholds=thresholds, progress=False, ignores=policy.ignores,
+        client=ctx.client, toplist=ctx.toplist,
+        index=ctx.typosquat_index(
+            trusted_rank=thresholds.typosquat_trusted_rank,
+            rank_ratio=thresholds.typosquat_rank_ratio,
+        ),
+    )
     return vetter.vet(list(requests.values()))
 
 
@@ -237,17 +243,26 @@ def run_check(
     # Requirements hygiene
     try:
         from pipwarden.lint import run_lint
+        from pipwarden.lint.supplychain import default_lookups
 
         # The same lint as `pipwarden lint` (its "fixes N" is what `lint --fix` fixes);
         # the audit section reports vulnerable floors with more detail than PW403, so
-        # those findings are shown there only.
-        linted = run_lint(
-            [project],
-            lint_config(policy),
-            settings=settings,
-            offline=settings.offline,
-            ignores=policy.ignores,
+        # those findings are shown there only. Its typosquat index is vet's (the context's).
+        lookups = default_lookups(
+            settings, offline=settings.offline, typosquat_index=ctx.typosquat_index
         )
+        try:
+            linted = run_lint(
+                [project],
+                lint_config(policy),
+                settings=settings,
+                offline=settings.offline,
+                ignores=policy.ignores,
+                lookups=lookups,
+            )
+        finally:
+            if lookups.close is not None:
+                lookups.close()
         parts["lint"] = replace(
             linted, findings=tuple(f for f in linted.findings if f.code != "PW403")
         )

@@ -5,7 +5,8 @@ Data walks one way: inputs (:mod:`pipwarden.sources`, found by
 its file and line) → checks (audit, vet, slim, lint, doctor) → report. The context holds
 what the parts share so that each is made once per run: the files found, each dependency
 file parsed once (whatever part asks first), one PyPI client (one cache, one connection
-pool), the settings and the policy.
+pool), the download ranking and the typosquat index built on it, the settings and the
+policy.
 """
 
 from __future__ import annotations
@@ -21,10 +22,12 @@ from pipwarden.policy import Policy
 from pipwarden.settings import Settings
 
 if TYPE_CHECKING:
+    from pipwarden.checks.typosquat import TyposquatIndex
     from pipwarden.models import Dependency, NotChecked
     from pipwarden.pypi.client import PyPIClient
     from pipwarden.sources.project import FileKind, Project
     from pipwarden.sources.requirements import RequirementsFile
+    from pipwarden.toplist import TopList
 
 __all__ = ["ProjectContext"]
 
@@ -95,3 +98,28 @@ class ProjectContext:
 
             self._memo["client"] = PyPIClient(self.settings, progress=False)
         return self._memo["client"]  # type: ignore[no-any-return]
+
+    @property
+    def toplist(self) -> TopList:
+        """The download ranking, read once per run (lint's and vet's name checks)."""
+        if "toplist" not in self._memo:
+            from pipwarden.toplist import load_toplist
+
+            self._memo["toplist"] = load_toplist(self.settings.cache_dir)
+        return self._memo["toplist"]  # type: ignore[no-any-return]
+
+    def typosquat_index(
+        self, *, trusted_rank: int = 1000, rank_ratio: float = 10.0
+    ) -> TyposquatIndex:
+        """The typosquat index over :attr:`toplist` with these thresholds, built once per
+        run (its tables grow as names are checked; the copy ``vet`` saved is loaded)."""
+        key = ("typosquat", trusted_rank, rank_ratio)
+        if key not in self._memo:
+            from pipwarden.checks.typosquat import TyposquatIndex
+
+            index = TyposquatIndex(
+                self.toplist.names, trusted_rank=trusted_rank, rank_ratio=rank_ratio
+            )
+            index.load_state(self.settings.cache_dir)
+            self._memo[key] = index
+        return self._memo[key]  # type: ignore[no-any-return]

@@ -21,6 +21,7 @@ from packaging.utils import canonicalize_name
 __all__ = [
     "CACHE_FILE",
     "TopList",
+    "canonical_names",
     "load_toplist",
     "parse_toplist",
     "save_toplist",
@@ -44,9 +45,10 @@ class TopList:
 
     def __post_init__(self) -> None:
         if not self._ranks:
-            ranks = self._ranks
-            for index, name in enumerate(self.names, start=1):
-                ranks.setdefault(name, index)
+            # a name listed twice keeps its first (best) rank: the reversed pairs are
+            # written last-first, so the first listing is written last
+            count = len(self.names)
+            self._ranks.update(zip(reversed(self.names), range(count, 0, -1), strict=True))
 
     @classmethod
     def from_names(cls, names: Iterable[str], **kwargs: Any) -> TopList:
@@ -69,6 +71,15 @@ class TopList:
         return self.downloads[rank - 1]
 
 
+def canonical_names(names: list[str]) -> list[str]:
+    """``names`` canonicalised (PEP 503). A ranking is almost always canonical already,
+    which one pass over the joined text tells: no per-name work then."""
+    joined = "\n".join(names)
+    if canonicalize_name(joined) == joined:  # no capital, "_", "." or "--" in any name
+        return names
+    return [canonicalize_name(name) for name in names]
+
+
 def parse_toplist(data: object, *, source: str) -> TopList:
     """Read the hugovk JSON (``rows`` of ``{project, download_count}``) or our compact form.
 
@@ -79,7 +90,7 @@ def parse_toplist(data: object, *, source: str) -> TopList:
     last = data.get("last_update")
     last_update = str(last) if last is not None else None
     if isinstance(data.get("projects"), list):  # compact: {"projects": [...], "downloads": [...]}
-        names = [canonicalize_name(str(n)) for n in data["projects"]]
+        names = canonical_names([str(n) for n in data["projects"]])
         counts_raw = data.get("downloads")
         counts: list[int | None] = (
             [int(c) if isinstance(c, int) else None for c in counts_raw]

@@ -111,16 +111,25 @@ def _pypi_project(client: PyPIClient) -> ProjectLookup:
     return lookup
 
 
-def typosquat_lookup(settings: Settings) -> TyposquatLookup:
-    """The typosquat index of ``vet`` over the top-packages ranking."""
-    index = TyposquatIndex(load_toplist(settings.cache_dir).names)
-    index.load_state(settings.cache_dir)  # the tables `vet` saved, when there are any
+def typosquat_lookup(
+    settings: Settings, index: TyposquatIndex | None = None
+) -> TyposquatLookup:
+    """The typosquat index of ``vet`` over the top-packages ranking (``index``: one built
+    already, with the default thresholds). Each name is checked once."""
+    if index is None:
+        index = TyposquatIndex(load_toplist(settings.cache_dir).names)
+        index.load_state(settings.cache_dir)  # the tables `vet` saved, when there are any
+    answers: dict[str, str | None] = {}
 
     def lookup(name: str) -> str | None:
         # Only typosquat suspects; an add-on-like name (a warn-level combosquat) is for
         # `vet` to explain, not a lint error on every project that uses it.
-        match = index.check(name)
-        return None if match is None or match.level != "risk" else str(match.target)
+        if name not in answers:
+            match = index.check(name)
+            answers[name] = (
+                None if match is None or match.level != "risk" else str(match.target)
+            )
+        return answers[name]
 
     return lookup
 
@@ -138,9 +147,15 @@ def advisor_lookup(settings: Settings, *, offline: bool) -> tuple[Advisor, Calla
     return Advisor(store.advisories_for, releases), store.close
 
 
-def default_lookups(settings: Settings, *, offline: bool) -> Lookups:
+def default_lookups(
+    settings: Settings,
+    *,
+    offline: bool,
+    typosquat_index: Callable[[], TyposquatIndex] | None = None,
+) -> Lookups:
     """PyPI's JSON API when online; the typosquat index and the vulnerability database when
-    they are installed and have data. Each missing source is named in ``skipped``."""
+    they are installed and have data. Each missing source is named in ``skipped``.
+    ``typosquat_index`` gives an index built already (``check`` shares one with vet)."""
     skipped: list[str] = []
     project: ProjectLookup | None = None
     if offline:
@@ -150,7 +165,9 @@ def default_lookups(settings: Settings, *, offline: bool) -> Lookups:
         project = _pypi_project(PyPIClient(settings, progress=False, offline=False, retries=1))
     typosquat: TyposquatLookup | None = None
     try:
-        typosquat = typosquat_lookup(settings)
+        typosquat = typosquat_lookup(
+            settings, typosquat_index() if typosquat_index is not None else None
+        )
     except Exception as exc:  # any failure means: no typosquat data, the rule is skipped
         log.debug("typosquat index unavailable: %s", exc)
         skipped.append("PW401: skipped: typosquat index unavailable")

@@ -7,11 +7,10 @@ import time
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 from pipwarden.boundedjson import JsonLimitError, JsonLimits, ensure_depth, loads_bounded
-from pipwarden.pypi.transport import LimitExceeded
+from pipwarden.pypi.wire import LimitExceeded
 
 _INFO_KEYS = (
     "name",
@@ -171,6 +170,8 @@ def _retry_after(value: str | None) -> float | None:
         return max(0.0, float(value))
     except ValueError:
         pass
+    from email.utils import parsedate_to_datetime  # only for a Retry-After date
+
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):

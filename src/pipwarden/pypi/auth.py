@@ -22,11 +22,14 @@ import base64
 import configparser
 import netrc
 import os
-import ssl
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit, urlunsplit
+
+if TYPE_CHECKING:
+    import ssl
 
 __all__ = ["IndexAuth", "authorization_for", "ca_bundle", "index_auth", "strip_userinfo"]
 
@@ -179,6 +182,8 @@ def ca_bundle(
         path = _pip_settings(env, home_dir).get("cert")
     if not path:
         return None
+    import ssl  # only when a request is made with the user's CA bundle
+
     bundle = Path(path).expanduser()
     if bundle.is_dir():
         return ssl.create_default_context(capath=str(bundle))

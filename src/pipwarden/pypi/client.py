@@ -32,15 +32,13 @@ from pipwarden.pypi.answers import (
     trim_simple,
 )
 from pipwarden.pypi.cache import DEFAULT_FRESHNESS, CacheEntry, HttpCache
-from pipwarden.pypi.transport import (
+from pipwarden.pypi.wire import (
     USER_AGENT,
     DeadlineExceeded,
     LimitExceeded,
     Response,
-    SafeRedirectHandler,
     Transport,
     origin,
-    urllib_transport,
 )
 from pipwarden.redact import redact_url
 from pipwarden.report.output import SLOW_STEP, Progress
@@ -53,7 +51,6 @@ __all__ = [
     "LimitExceeded",
     "PyPIClient",
     "Response",
-    "SafeRedirectHandler",
     "Transport",
     "decompress_bounded",
     "origin",
@@ -66,6 +63,24 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
+
+def urllib_transport(
+    url: str,
+    headers: Mapping[str, str],
+    timeout: float,
+    *,
+    deadline: float | None = None,
+    max_bytes: int | None = None,
+    secrets: tuple[str, ...] = (),
+) -> Response:
+    """The urllib transport (:func:`pipwarden.pypi.transport.urllib_transport`), imported
+    with its HTTP stack on the first request: reading the cache needs neither."""
+    from pipwarden.pypi.transport import urllib_transport as transport
+
+    return transport(
+        url, headers, timeout, deadline=deadline, max_bytes=max_bytes, secrets=secrets
+    )
+
 
 @dataclass(frozen=True)
 class _Job:

@@ -1,5 +1,6 @@
-"""HTTP for the PyPI client: the transport interface and its urllib implementation, with
-a total deadline, a body-size cap and redirects that never carry credentials elsewhere."""
+"""HTTP for the PyPI client: the urllib implementation of the transport interface
+(:mod:`pipwarden.pypi.wire`), with a total deadline, a body-size cap and redirects that
+never carry credentials elsewhere."""
 
 from __future__ import annotations
 
@@ -14,72 +15,31 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Mapping
-from dataclasses import dataclass
 from http.client import HTTPMessage
-from typing import IO, Protocol
+from typing import IO
 
-from pipwarden import __version__
+from pipwarden.pypi.wire import (
+    USER_AGENT,
+    DeadlineExceeded,
+    LimitExceeded,
+    Response,
+    Transport,
+    origin,
+)
 
-USER_AGENT = f"pipwarden/{__version__} (+https://github.com/pipwarden/pipwarden)"
-
-
-@dataclass(frozen=True)
-class Response:
-    """What a transport returns: a status, lower-cased headers, the raw body, the final URL.
-
-    ``url`` is where the answer came from after redirects ("" when the transport does not
-    say), so a caller can refuse answers from hosts it did not configure.
-    """
-
-    status: int
-    headers: Mapping[str, str]
-    body: bytes
-    url: str = ""
-
-
-class Transport(Protocol):
-    """Performs one GET. Raises ``OSError`` (incl. timeouts) for connection-level faults.
-
-    ``deadline`` is a :func:`time.monotonic` instant by which the whole answer must have
-    arrived (:class:`DeadlineExceeded` otherwise); ``max_bytes`` caps the raw body
-    (:class:`LimitExceeded`); ``secrets`` are values that must not follow a redirect.
-    """
-
-    def __call__(
-        self,
-        url: str,
-        headers: Mapping[str, str],
-        timeout: float,
-        *,
-        deadline: float | None = None,
-        max_bytes: int | None = None,
-        secrets: tuple[str, ...] = (),
-    ) -> Response: ...
-
-
-class LimitExceeded(Exception):
-    """An answer broke a resource cap (size); the message is the one-line reason."""
-
-
-class DeadlineExceeded(TimeoutError):
-    """No complete answer by the request's total deadline."""
-
+__all__ = [
+    "USER_AGENT",
+    "DeadlineExceeded",
+    "LimitExceeded",
+    "Response",
+    "SafeRedirectHandler",
+    "Transport",
+    "origin",
+    "urllib_transport",
+]
 
 # headers that carry credentials: never sent to another origin after a redirect
 _CREDENTIAL_HEADERS = frozenset({"authorization", "cookie", "private-token", "x-api-key"})
-
-
-def origin(url: str) -> tuple[str, str, int | None]:
-    """(scheme, host, port) of ``url``, the port made explicit for http and https."""
-    parts = urllib.parse.urlsplit(url)
-    scheme = parts.scheme.lower()
-    try:
-        port = parts.port
-    except ValueError:
-        port = None
-    if port is None:
-        port = {"http": 80, "https": 443}.get(scheme)
-    return scheme, (parts.hostname or "").lower(), port
 
 
 class SafeRedirectHandler(urllib.request.HTTPRedirectHandler):

@@ -57,6 +57,7 @@ class Vetter:
         advisory_source: Any | None = None,
         progress: bool = True,
         ignores: Sequence[IgnoreEntry] = (),
+        index: TyposquatIndex | None = None,
     ) -> None:
         self.settings = settings
         self.offline = settings.offline
@@ -65,12 +66,16 @@ class Vetter:
         self.python = python or (sys.version_info[0], sys.version_info[1])
         self.now = now or (lambda: datetime.now(UTC))
         self.toplist = toplist if toplist is not None else load_toplist(settings.cache_dir)
-        self.index = TyposquatIndex(
+        # ``index``: one already built over this ranking with these thresholds (check's
+        # context shares one between lint and vet)
+        self.index = index if index is not None else TyposquatIndex(
             self.toplist.names,
             trusted_rank=self.thresholds.typosquat_trusted_rank,
             rank_ratio=self.thresholds.typosquat_rank_ratio,
         )
-        self._index_loaded = self.index.load_state(settings.cache_dir)
+        self._index_loaded = self.index.state_loaded or self.index.load_state(
+            settings.cache_dir
+        )
         self._advisory_source = advisory_source
         self.ignores = tuple(ignores)  # the project's policy ignores (expiring)
         self.progress = progress

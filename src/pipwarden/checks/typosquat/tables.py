@@ -11,8 +11,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from packaging.utils import canonicalize_name
-
 from pipwarden.checks.typosquat.shapes import (
     _STATE_FORMAT,
     COMBO_RANK,
@@ -22,6 +20,7 @@ from pipwarden.checks.typosquat.shapes import (
     _forms,
     _raw_forms,
 )
+from pipwarden.toplist import canonical_names
 
 
 @dataclass(frozen=True)
@@ -73,13 +72,11 @@ class RankTables:
         self.far_min_length = far_min_length
         self.long_length = long_length
         self.combo_rank = combo_rank
-        self.names: list[str] = []
-        self.rank: dict[str, int] = {}
-        for name in ranking:
-            norm = canonicalize_name(name)
-            if norm not in self.rank:
-                self.rank[norm] = len(self.names) + 1
-                self.names.append(norm)
+        # each name once, at its best rank (the first time it is listed)
+        self.names: list[str] = list(dict.fromkeys(canonical_names(list(ranking))))
+        ranks = range(1, len(self.names) + 1)
+        self.rank: dict[str, int] = dict(zip(self.names, ranks, strict=True))
+        self.state_loaded = False  # the tables came from :meth:`save_state`'s file
         self._built = 0
         self._deletes_built = 0
         self._bulk = False
@@ -184,6 +181,7 @@ class RankTables:
             return False
         self._by_core, self._by_order, self._by_raw = loaded[2], loaded[3], loaded[4]
         self._built = len(self.names)
+        self.state_loaded = True
         return True
 
     def save_state(self, folder: Path) -> None:
