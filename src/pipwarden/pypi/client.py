@@ -237,9 +237,9 @@ class PyPIClient:
         if not unique:
             return results
         specs = {pair: self._job(*pair) for pair in unique}
-        if len(unique) == 1:
-            pair = unique[0]
-            results[pair] = self._finish(specs[pair], self._transfer(specs[pair]))
+        if len(unique) == 1 or self.offline:  # offline: cache reads, no thread worth starting
+            for pair in unique:
+                results[pair] = self._finish(specs[pair], self._transfer(specs[pair]))
             return results
         progress = (
             Progress("Fetching from PyPI", len(unique), delay=SLOW_STEP)

@@ -152,11 +152,23 @@ class SecondStage(RankTables):
         if groups is None:
             groups = self._far_groups = {}
             self._far_max = 0
+            # :meth:`_far_target` inlined: this loop visits the whole ranking once per run
+            far_rank, far_min, long_min = self.far_rank, self.far_min_length, self.long_length
+            longest = 0
             for idx, target in enumerate(self.names):
-                raw = _raw_forms(target)[0]
-                if self._far_target(idx, raw):
-                    self._far_max = max(self._far_max, len(raw))
-                    groups.setdefault((raw[0], len(raw)), []).append(idx)
+                raw = target.replace("-", "")  # _raw_forms(target)[0]
+                size = len(raw)
+                if (size >= far_min) if idx < far_rank else (
+                    size >= long_min and size == len(target)  # one word: no "-"
+                ):
+                    longest = max(longest, size)
+                    key = (raw[0], size)
+                    group = groups.get(key)
+                    if group is None:
+                        groups[key] = [idx]
+                    else:
+                        group.append(idx)
+            self._far_max = longest
         # a match keeps the first letter and is at most two letters longer or shorter
         shapes = [(text[0], n) for n in range(len(text) - 2, len(text) + 3)]
         shapes = [shape for shape in shapes if shape in groups]
