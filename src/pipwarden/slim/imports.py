@@ -11,16 +11,23 @@ from __future__ import annotations
 
 import ast
 import json
-import os
 import re
 import sys
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipwarden.models import Location
+from pipwarden.scancache import all_ints
 from pipwarden.slim.fastimports import fast_imports
+from pipwarden.slim.walk import (
+    SKIP_DIRS,
+    iter_project_files,
+    local_module_names,
+    local_modules,
+    project_files,
+)
 
 if TYPE_CHECKING:
     from pipwarden.scancache import FileCache
@@ -39,14 +46,6 @@ __all__ = [
     "scan_notebook",
 ]
 
-SKIP_DIRS = frozenset(
-    {
-        ".git", ".hg", ".svn", ".venv", "venv", ".env", "env", "node_modules", "build",
-        "dist", "__pycache__", ".tox", ".nox", ".mypy_cache", ".pytest_cache",
-        ".ruff_cache", ".ipynb_checkpoints", "site-packages", "target", "dbt_packages",
-        "logs", ".eggs", "htmlcov",
-    }
-)
 
 # Cell magics whose body is Python; any other %%magic (bash, sql, html…) is not.
 _PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug", "python"})
@@ -311,42 +310,6 @@ def scan_notebook(
     return imports, shell, problems
 
 
-def iter_project_files(root: Path, suffixes: Iterable[str] = (".py", ".ipynb")) -> Iterator[Path]:
-    """Files under ``root`` with these suffixes, skipping venvs, caches and build folders.
-
-    Any folder holding a ``pyvenv.cfg`` (a virtual environment, whatever its name) is skipped.
-    Symbolic links to files are skipped (os.walk does not follow linked folders either): a
-    dangling link reads as nothing, and a link may lead outside the project.
-    """
-    wanted = tuple(suffixes)
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(
-            d
-            for d in dirnames
-            if d not in SKIP_DIRS
-            and not d.endswith(".egg-info")
-            and not (Path(dirpath) / d / "pyvenv.cfg").exists()
-        )
-        for name in sorted(filenames):
-            path = Path(dirpath) / name
-            if name.endswith(wanted) and not path.is_symlink():
-                yield path
-
-
-def local_module_names(root: Path, files: Iterable[Path]) -> frozenset[str]:
-    """Top-level names importable from the project itself (scripts, packages, ``src/``)."""
-    names: set[str] = set()
-    for file in files:
-        if file.suffix != ".py":
-            continue
-        names.add(file.stem)
-        rel = file.relative_to(root).parts
-        for part in rel[:-1]:
-            if part.isidentifier() and part != "src":
-                names.add(part)
-    return frozenset(names)
-
-
 def scan_imports(root: Path, *, cache: FileCache | None = None) -> ImportScan:
     """Scan every ``.py`` and ``.ipynb`` file under ``root``; paths are relative to it.
 
@@ -357,9 +320,9 @@ def scan_imports(root: Path, *, cache: FileCache | None = None) -> ImportScan:
     shell: list[ShellLine] = []
     problems: list[FileProblem] = []
     partial: list[FileProblem] = []
-    files = list(iter_project_files(root))
-    for file in files:
-        rel = file.relative_to(root).as_posix()
+    pairs = list(project_files(root, (".py", ".ipynb")))
+    for path, rel in pairs:
+        file = Path(path)
         result = _scan_cached(file, rel, cache) if cache is not None else _scan_file(file, rel)
         found, found_shell, found_problems, found_partial = result
         for module, line, column in found:
@@ -377,8 +340,8 @@ def scan_imports(root: Path, *, cache: FileCache | None = None) -> ImportScan:
         shell_lines=tuple(shell),
         problems=tuple(problems),
         partial=tuple(partial),
-        files=tuple(f.relative_to(root).as_posix() for f in files),
-        local_modules=local_module_names(root, files),
+        files=tuple(rel for _, rel in pairs),
+        local_modules=local_modules(rel for _, rel in pairs),
     )
 
 
@@ -402,7 +365,7 @@ def _scan_cached(file: Path, rel: str, cache: FileCache) -> _FileResult:
         try:
             imports: list[tuple[str, int, int]] = []
             for module, places in value[0]:  # [module, [line, column, line, column…]]
-                if not isinstance(module, str) or not all(type(n) is int for n in places):
+                if not isinstance(module, str) or not all_ints(places):
                     raise TypeError(module)
                 imports.extend(zip([module] * (len(places) // 2), places[::2], places[1::2],
                                    strict=True))

@@ -10,6 +10,7 @@ module ``pytest``.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING
 from packaging.utils import canonicalize_name
 
 from pipwarden.models import Location
+from pipwarden.scancache import all_ints
 from pipwarden.slim.imports import SKIP_DIRS, FileProblem, ShellLine
 
 if TYPE_CHECKING:
@@ -87,6 +89,7 @@ _RUNNERS = {"uv": "run", "poetry": "run", "pipenv": "run", "pdm": "run", "hatch"
 _ASSIGNMENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 _VARIABLE_RE = re.compile(r"\$[({][A-Za-z_][A-Za-z0-9_]*[)}]")
 _SPLIT_RE = re.compile(r"&&|\|\||;|\||\$\(|`|\(|\)")
+_COMMAND_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
 _PYTHON_RE = re.compile(r"^python[0-9.]*(\.exe)?$|^py$")
 _YAML_KEY_RE = re.compile(r"^\s*(?:-\s+)?(?:run|script|entry|command|cmd|before_script|"
                           r"after_script)\s*:\s*[|>]?[-+]?\s*(.*)$")
@@ -159,7 +162,7 @@ def _first_command(words: list[str]) -> tuple[str, bool] | None:
                 if arg.startswith("-m") and len(arg) > 2:
                     return arg[2:], True
             return None
-        if not base or not re.match(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$", base):
+        if not base or not _COMMAND_RE.match(base):
             return None
         return base, False
     return None
@@ -171,23 +174,31 @@ def _plain_first_command(segment: str) -> tuple[str, bool] | None:
     ``("", False)`` for "no command"; ``None`` when the whole segment must be split."""
     head = segment.split(None, 1)[0]
     if (
-        any(c in head for c in "'\"\\#")
+        "'" in head or '"' in head or "\\" in head or "#" in head
         or head in _WRAPPERS
         or _ASSIGNMENT_RE.match(head)
     ):
         return None
-    base = head.replace("\\", "/").rsplit("/", 1)[-1]
+    base = head.rsplit("/", 1)[-1]  # no backslash in head (above)
     if base.endswith(".exe"):
         base = base[:-4]
     if base in _RUNNERS or _PYTHON_RE.match(base):
         return None
-    if not base or not re.match(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$", base):
+    if not base or not _COMMAND_RE.match(base):
         return "", False
     return base, False
 
 
 def commands_in_line(line: str) -> list[tuple[str, bool]]:
     """``(name, is_module)`` for each simple command on a shell line."""
+    return list(_commands(line))
+
+
+@functools.lru_cache(maxsize=8192)
+def _commands(line: str) -> tuple[tuple[str, bool], ...]:
+    """:func:`commands_in_line`, remembered for the last 8,192 distinct lines: scripts
+    repeat lines (``set -e``, ``cd ..``, the same call in several scripts), and a line's
+    commands depend on its text alone."""
     found: list[tuple[str, bool]] = []
     line = _VARIABLE_RE.sub("VAR", line)  # $(VENV)/bin/black, ${HOME}/x: not commands
     for segment in _SPLIT_RE.split(line):
@@ -200,15 +211,14 @@ def commands_in_line(line: str) -> list[tuple[str, bool]]:
             continue
         if first is not None:
             found.append(first)
-    return found
+    return tuple(found)
 
 
-def _emit(name_module: Iterable[tuple[str, bool]], path: str, line: int) -> Iterator[CommandUse]:
-    for name, module in name_module:
-        yield CommandUse(name, Location(path, line), module)
+# One command use while scanning a file: (name, is_module, line; 0 when unknown).
+_Use = tuple[str, bool, int]
 
 
-def _scan_shell(text: str, path: str, *, makefile: bool = False) -> Iterator[CommandUse]:
+def _scan_shell(text: str, *, makefile: bool = False) -> Iterator[_Use]:
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         if not line or line.startswith("#"):
@@ -217,10 +227,11 @@ def _scan_shell(text: str, path: str, *, makefile: bool = False) -> Iterator[Com
             if not raw.startswith("\t"):
                 continue  # targets and variable definitions, not recipes
             line = line.lstrip("@-+ ")
-        yield from _emit(commands_in_line(line), path, number)
+        for name, module in _commands(line):
+            yield name, module, number
 
 
-def _scan_yaml(text: str, path: str) -> Iterator[CommandUse]:
+def _scan_yaml(text: str) -> Iterator[_Use]:
     """Commands in YAML ``run:``/``script:``/``entry:`` values, including block scalars."""
     block_indent: int | None = None
     for number, raw in enumerate(text.splitlines(), start=1):
@@ -230,7 +241,8 @@ def _scan_yaml(text: str, path: str) -> Iterator[CommandUse]:
             if stripped and indent >= block_indent:
                 if not stripped.startswith("#"):
                     line = stripped[2:] if stripped.startswith("- ") else stripped
-                    yield from _emit(commands_in_line(line), path, number)
+                    for name, module in commands_in_line(line):
+                        yield name, module, number
                 continue
             if stripped:
                 block_indent = None
@@ -246,20 +258,22 @@ def _scan_yaml(text: str, path: str) -> Iterator[CommandUse]:
         if value.startswith("[") and value.endswith("]"):
             items = [v.strip().strip("'\"") for v in value[1:-1].split(",")]
             for item in items:
-                yield from _emit(commands_in_line(item), path, number)
+                for name, module in commands_in_line(item):
+                    yield name, module, number
             continue
-        yield from _emit(commands_in_line(value.strip("'\"")), path, number)
+        for name, module in commands_in_line(value.strip("'\"")):
+            yield name, module, number
 
 
-def _scan_precommit(text: str, path: str) -> Iterator[CommandUse]:
-    yield from _scan_yaml(text, path)
+def _scan_precommit(text: str) -> Iterator[_Use]:
+    yield from _scan_yaml(text)
     for number, raw in enumerate(text.splitlines(), start=1):
         match = re.match(r"^\s*-?\s*id\s*:\s*['\"]?([A-Za-z0-9._-]+)", raw)
         if match:
-            yield CommandUse(match.group(1), Location(path, number))
+            yield match.group(1), False, number
 
 
-def _scan_tasks_json(text: str, path: str) -> Iterator[CommandUse]:
+def _scan_tasks_json(text: str) -> Iterator[_Use]:
     # tasks.json allows // comments and trailing commas (JSONC)
     cleaned = re.sub(r"(?m)^\s*//.*$", "", text)
     cleaned = re.sub(r",(\s*[}\]])", r"\1", cleaned)
@@ -274,33 +288,38 @@ def _scan_tasks_json(text: str, path: str) -> Iterator[CommandUse]:
         needle = json.dumps(task["command"])
         number = next((i for i, ln in enumerate(lines, 1) if needle in ln), None)
         for name, module in commands_in_line(command):
-            yield CommandUse(name, Location(path, number), module)
+            yield name, module, number or 0
 
 
-def _candidate_files(root: Path) -> Iterator[tuple[Path, str]]:
-    for dirpath, dirnames, filenames in os.walk(root):
+def _candidate_files(root: Path) -> Iterator[tuple[Path, str, str]]:
+    """``(path, path relative to root, kind)`` of each file the command scan reads."""
+    top = os.fspath(root)
+    for dirpath, dirnames, filenames in os.walk(top):
         dirnames[:] = sorted(
             d for d in dirnames
             if (d not in SKIP_DIRS or d in {".github"})
-            and not (Path(dirpath) / d / "pyvenv.cfg").exists()
+            and not os.path.exists(os.path.join(dirpath, d, "pyvenv.cfg"))  # noqa: PTH110,PTH118
         )
+        prefix = dirpath[len(top):].lstrip(os.sep).replace(os.sep, "/")
         for name in sorted(filenames):
-            path = Path(dirpath) / name
-            rel = path.relative_to(root).as_posix()
+            rel = f"{prefix}/{name}" if prefix else name
             if name.endswith((".sh", ".bash", ".zsh")):
-                yield path, "shell"
+                kind = "shell"
             elif name in {"Makefile", "makefile", "GNUmakefile"} or name.endswith(".mk"):
-                yield path, "make"
+                kind = "make"
             elif name in {"justfile", "Justfile", ".justfile"}:
-                yield path, "make-like"
+                kind = "make-like"
             elif name.endswith((".yml", ".yaml")) and (
                 rel.startswith(_CI_WORKFLOWS) or rel in _CI_FILES
             ):
-                yield path, "yaml"
+                kind = "yaml"
             elif rel == ".pre-commit-config.yaml":
-                yield path, "pre-commit"
+                kind = "pre-commit"
             elif rel == ".vscode/tasks.json":
-                yield path, "tasks"
+                kind = "tasks"
+            else:
+                continue
+            yield Path(dirpath, name), rel, kind
 
 
 def scan_tools(
@@ -321,8 +340,7 @@ def scan_tools(
 
     problems: list[FileProblem] = []
     files: list[str] = []
-    for path, kind in _candidate_files(root):
-        rel = path.relative_to(root).as_posix()
+    for path, rel, kind in _candidate_files(root):
         # per file: [name, is_module, [lines]] for each command it calls
         found: list[tuple[str, bool, list[int]]] | None = None
         data: bytes | None = None
@@ -341,10 +359,8 @@ def scan_tools(
                 text = text.replace("\r\n", "\n").replace("\r", "\n")
             try:
                 lines_of: dict[tuple[str, bool], list[int]] = {}
-                for use in _scan_text(kind, text, rel):
-                    lines_of.setdefault((use.name, use.module), []).append(
-                        use.location.line or 0
-                    )
+                for name, module, number in _scan_text(kind, text):
+                    lines_of.setdefault((name, module), []).append(number)
                 found = [(n, m, list(dict.fromkeys(lines))) for (n, m), lines in lines_of.items()]
             except json.JSONDecodeError as exc:
                 problems.append(FileProblem(rel, exc.lineno, f"not valid JSON: {exc.msg}"))
@@ -371,8 +387,7 @@ def _cached_commands(value: object) -> list[tuple[str, bool, list[int]]] | None:
     out: list[tuple[str, bool, list[int]]] = []
     for item in value:
         if not (isinstance(item, list) and len(item) == 3 and isinstance(item[0], str)
-                and isinstance(item[1], bool) and isinstance(item[2], list)
-                and all(type(n) is int for n in item[2])):
+                and isinstance(item[1], bool) and all_ints(item[2])):
             return None
         out.append((item[0], item[1], item[2]))
     return out
@@ -385,19 +400,19 @@ def _read_bytes(path: Path) -> bytes | None:
         return None
 
 
-def _scan_text(kind: str, text: str, rel: str) -> Iterator[CommandUse]:
+def _scan_text(kind: str, text: str) -> Iterator[_Use]:
     if kind == "shell":
-        return _scan_shell(text, rel)
+        return _scan_shell(text)
     if kind == "make":
-        return _scan_shell(text, rel, makefile=True)
+        return _scan_shell(text, makefile=True)
     if kind == "make-like":
         return _scan_shell("\n".join("\t" + ln if ln[:1] in " \t" else ln
-                                     for ln in text.splitlines()), rel, makefile=True)
+                                     for ln in text.splitlines()), makefile=True)
     if kind == "yaml":
-        return _scan_yaml(text, rel)
+        return _scan_yaml(text)
     if kind == "pre-commit":
-        return _scan_precommit(text, rel)
-    return _scan_tasks_json(text, rel)
+        return _scan_precommit(text)
+    return _scan_tasks_json(text)
 
 
 def providers(

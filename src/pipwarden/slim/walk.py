@@ -1,0 +1,95 @@
+"""Which files of a project the scans of ``slim`` read: ``.py`` files and notebooks (and,
+for the command scan, scripts and CI files), never inside a virtual environment, a tool
+cache or a build folder, never through a symbolic link."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+__all__ = [
+    "SKIP_DIRS",
+    "iter_project_files",
+    "local_module_names",
+    "local_modules",
+    "project_files",
+]
+
+SKIP_DIRS = frozenset(
+    {
+        ".git", ".hg", ".svn", ".venv", "venv", ".env", "env", "node_modules", "build",
+        "dist", "__pycache__", ".tox", ".nox", ".mypy_cache", ".pytest_cache",
+        ".ruff_cache", ".ipynb_checkpoints", "site-packages", "target", "dbt_packages",
+        "logs", ".eggs", "htmlcov",
+    }
+)
+
+
+def iter_project_files(root: Path, suffixes: Iterable[str] = (".py", ".ipynb")) -> Iterator[Path]:
+    """Files under ``root`` with these suffixes, skipping venvs, caches and build folders.
+
+    Any folder holding a ``pyvenv.cfg`` (a virtual environment, whatever its name) is skipped.
+    Symbolic links to files are skipped (os.walk does not follow linked folders either): a
+    dangling link reads as nothing, and a link may lead outside the project.
+    """
+    wanted = tuple(suffixes)
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(
+            d
+            for d in dirnames
+            if d not in SKIP_DIRS
+            and not d.endswith(".egg-info")
+            and not (Path(dirpath) / d / "pyvenv.cfg").exists()
+        )
+        for name in sorted(filenames):
+            path = Path(dirpath) / name
+            if name.endswith(wanted) and not path.is_symlink():
+                yield path
+
+
+def local_module_names(root: Path, files: Iterable[Path]) -> frozenset[str]:
+    """Top-level names importable from the project itself (scripts, packages, ``src/``)."""
+    names: set[str] = set()
+    for file in files:
+        if file.suffix != ".py":
+            continue
+        names.add(file.stem)
+        rel = file.relative_to(root).parts
+        for part in rel[:-1]:
+            if part.isidentifier() and part != "src":
+                names.add(part)
+    return frozenset(names)
+
+
+def project_files(root: Path, suffixes: tuple[str, ...]) -> Iterator[tuple[str, str]]:
+    """:func:`iter_project_files` as ``(path, path relative to root)`` strings, without a
+    ``Path`` object per file (a large project has thousands)."""
+    top = os.fspath(root)
+    for dirpath, dirnames, filenames in os.walk(top):
+        dirnames[:] = sorted(
+            d
+            for d in dirnames
+            if d not in SKIP_DIRS
+            and not d.endswith(".egg-info")
+            and not os.path.exists(os.path.join(dirpath, d, "pyvenv.cfg"))  # noqa: PTH110,PTH118
+        )
+        prefix = dirpath[len(top):].lstrip(os.sep).replace(os.sep, "/")
+        for name in sorted(filenames):
+            if not name.endswith(suffixes):
+                continue
+            path = os.path.join(dirpath, name)  # noqa: PTH118 (strings: no object per file)
+            if not os.path.islink(path):  # noqa: PTH114
+                yield path, f"{prefix}/{name}" if prefix else name
+
+
+def local_modules(rels: Iterable[str]) -> frozenset[str]:
+    """:func:`local_module_names` from paths relative to the root (``/``-separated)."""
+    names: set[str] = set()
+    for rel in rels:
+        *folders, name = rel.split("/")
+        if not name.endswith(".py") or name.rfind(".") == 0:  # Path.suffix: ".py" has none
+            continue
+        names.add(name[:-3])
+        names.update(part for part in folders if part.isidentifier() and part != "src")
+    return frozenset(names)
