@@ -7,6 +7,7 @@ from __future__ import annotations
 import fnmatch
 import logging
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,17 +57,25 @@ class _Target:
     kind: str  # requirements | pyproject | dbt | script
 
 
+# the patterns as one regex (fnmatch's own translation): one match per file
+_REQ_RE = re.compile("|".join(fnmatch.translate(p) for p in _REQ_PATTERNS))
+
+
 def _kind(path: Path, rel: str) -> str | None:
-    name = path.name
+    return _kind_in(path.name, path.parent.name, str(path.parent), rel)
+
+
+def _kind_in(name: str, parent: str, folder: str, rel: str) -> str | None:
+    """The kind of file ``name`` in ``folder`` (whose own name is ``parent``)."""
     if name == "pyproject.toml":
         return "pyproject"
     if name == "packages.yml" or (
-        name == "dependencies.yml" and (path.parent / "dbt_project.yml").exists()
+        name == "dependencies.yml" and Path(folder, "dbt_project.yml").exists()
     ):
         return "dbt"
-    if any(fnmatch.fnmatchcase(name.lower(), p) for p in _REQ_PATTERNS):
+    if _REQ_RE.match(name.lower()):
         return "requirements"
-    if path.parent.name == "requirements" and name.endswith((".txt", ".in")):
+    if parent == "requirements" and name.endswith((".txt", ".in")):
         return "requirements"
     if scripts.is_script(rel):
         return "script"
@@ -90,19 +99,24 @@ def discover(paths: Sequence[str | os.PathLike[str]]) -> tuple[list[_Target], li
         path = Path(given)
         if path.is_dir():
             folders.append(path)
-            for dirpath, dirnames, filenames in os.walk(path):
-                base = Path(dirpath)
+            top = os.fspath(path)
+            for dirpath, dirnames, filenames in os.walk(top):
                 dirnames[:] = sorted(
                     d
                     for d in dirnames
                     if (d not in _SKIP_DIRS or d == ".vscode")
-                    and not (base / d / "pyvenv.cfg").exists()
+                    and not os.path.exists(os.path.join(dirpath, d, "pyvenv.cfg"))  # noqa: PTH110,PTH118
                 )
+                # paths as strings: a Path object only for the files lint reads
+                prefix = dirpath[len(top):].lstrip(os.sep).replace(os.sep, "/")
+                parent = Path(dirpath).name
                 for filename in sorted(filenames):
-                    file = base / filename
-                    rel = file.relative_to(path).as_posix()
-                    kind = _kind(file, rel)
-                    if kind is not None and str(file) not in seen:
+                    rel = f"{prefix}/{filename}" if prefix else filename
+                    kind = _kind_in(filename, parent, dirpath, rel)
+                    if kind is None:
+                        continue
+                    file = Path(dirpath, filename)
+                    if str(file) not in seen:
                         seen.add(str(file))
                         targets.append(_Target(_shown(file), kind))
         elif path.exists():
