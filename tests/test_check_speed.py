@@ -97,3 +97,107 @@ def test_an_offline_check_loads_no_http_stack(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                           text=True, check=False)
     assert proc.stderr.strip().splitlines()[-1] == "[]", proc.stderr[-2000:]
+
+
+_CACHED_PARALLEL_SCRIPT = """
+import sys
+from pathlib import Path
+sys.path.insert(0, sys.argv[2])
+import pipwarden.secretscan as scan
+from pipwarden.scancache import FileCache
+from pipwarden.secretscan.files import walk_project
+from secret_fixtures import plant
+
+root, cache_dir = Path(sys.argv[1]), Path(sys.argv[3])
+plant(root)
+import os, time
+for f in walk_project(root):  # written an hour ago: not "racy", a stat decides
+    os.utime(f.path, (time.time() - 3600, time.time() - 3600))
+serial = scan.scan_files(list(walk_project(root)), workers=1)
+scan.PARALLEL_MIN_BYTES = 0  # every project counts as large here
+forks = []
+real_fork = scan._scan_forked
+def counting_fork(items, sizes, workers, task=scan._scan_chunk):
+    done = real_fork(items, sizes, workers, task)
+    forks.append((len(items), done is not None))
+    return done
+scan._scan_forked = counting_fork
+def cached(workers):
+    cache = FileCache(cache_dir, root, "secrets", "test")
+    return scan.scan_files(list(walk_project(root)), cache, workers=workers), cache
+first, cache = cached(2)
+assert first == serial, (first, serial)
+assert forks and all(ok for _, ok in forks), forks
+assert cache.misses > 0 and cache.hits == 0, (cache.misses, cache.hits)
+# one file changed, one added: both read again (in workers), the rest from the cache
+(root / "added.sh").write_text("export GITHUB_TOKEN=ghp_" + "A1b2C3d4E5f6G7h8I9j0" * 2 + "\\n")
+changed = next(f for f in walk_project(root) if f.path.suffix == ".py")
+changed.path.write_text(changed.path.read_text() + "\\n# edited\\n")
+forks.clear()
+second, cache = cached(2)
+assert forks == [(2, True)], forks
+assert cache.misses == 2, cache.misses
+assert any(f.path == "added.sh" for f in second.findings), second.findings
+fresh = scan.scan_files(list(walk_project(root)), workers=1)
+assert second == fresh, (second, fresh)
+print("same", len(second.findings))
+"""
+
+
+def test_a_cached_secret_scan_reads_its_misses_in_forked_workers(tmp_path: Path) -> None:
+    """The files that miss the cache are read, hashed and scanned by workers when they add
+    up to a large scan; the findings are the serial ones, a changed or new file is read
+    again, the others come from the cache (a fresh interpreter: the scan never forks a
+    threaded process, and pytest-xdist workers have threads)."""
+    tests = Path(__file__).parent
+    proc = subprocess.run(
+        [sys.executable, "-c", _CACHED_PARALLEL_SCRIPT, str(tmp_path / "p"), str(tests),
+         str(tmp_path / "cache")],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert proc.returncode == 0 and proc.stdout.startswith("same"), proc.stderr[-3000:]
+
+
+def test_an_unreadable_source_file_stays_not_checked_on_a_warm_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The per-file cache never turns "cannot read" into clean: the second run (every
+    other file from the cache) reports it again."""
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "requirements.txt").write_text("requests>=2\n")
+    (root / "main.py").write_text("import requests\n")
+    (root / "latin1.py").write_bytes(b"# caf\xe9\nimport os\n")
+    monkeypatch.setenv("PIPWARDEN_CACHE_DIR", str(tmp_path / "cache"))
+    outputs = []
+    for _ in range(2):
+        main(["check", "--offline", "--format", "json", str(root)])
+        data = json.loads(capsys.readouterr().out)
+        outputs.append([(p["path"], p["message"]) for p in data["slim"]["problems"]])
+    assert outputs[0] == outputs[1] == [("latin1.py", "cannot read: not UTF-8 text")]
+    assert any((tmp_path / "cache" / "scan").iterdir())
+
+
+def test_a_read_error_in_the_import_scan_is_a_problem_with_or_without_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipwarden.scancache import FileCache
+    from pipwarden.slim.imports import scan_imports
+
+    (tmp_path / "ok.py").write_text("import requests\n")
+    (tmp_path / "locked.py").write_text("import os\n")
+    real_read = Path.read_bytes
+
+    def read_bytes(self: Path) -> bytes:
+        if self.name == "locked.py":
+            raise PermissionError(13, "Permission denied")
+        return real_read(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    for cache in (None, FileCache(tmp_path / "c", tmp_path, "imports", "t"),
+                  FileCache(tmp_path / "c", tmp_path, "imports", "t")):
+        scan = scan_imports(tmp_path, cache=cache)
+        assert [(p.path, p.message) for p in scan.problems] == [
+            ("locked.py", "cannot read: Permission denied")
+        ]
+        assert "requests" in scan.by_module

@@ -124,6 +124,34 @@ class FileCache:
         self.misses += 1
         return False, None, data
 
+    def check(self, rel: str, info: os.stat_result) -> tuple[bool, Any, str | None]:
+        """The stat-only half of :meth:`lookup`: ``(True, result, None)`` when the entry of
+        ``rel`` matches ``info`` (size, ``mtime_ns``, inode) and is not racy; else ``(False,
+        result, digest)`` of a stale entry (to compare with the content once it is read),
+        or ``(False, None, None)`` without one. A hit is kept for the next run."""
+        entry = self._old.get(rel)
+        if entry is None:
+            return False, None, None
+        if entry[:3] == [info.st_size, info.st_mtime_ns, info.st_ino] and (
+            info.st_mtime_ns < self._written_ns - RACY_NS
+        ):
+            self._new[rel] = entry
+            self.hits += 1
+            return True, entry[4], None
+        return False, entry[4], entry[3]
+
+    def remember(self, rel: str, info: os.stat_result, digest: str, result: Any) -> None:
+        """Keep ``result`` for ``rel``, whose content (hashed ``digest``) was read after
+        ``info`` was taken: a later change gives another stamp, or a racy one."""
+        if self.path is None:
+            return
+        old = self._old.get(rel)
+        if old is not None and old[3] == digest:
+            self.hits += 1
+        else:
+            self.misses += 1
+        self._new[rel] = [info.st_size, info.st_mtime_ns, info.st_ino, digest, result]
+
     def store(self, rel: str, path: Path | str, data: bytes, result: Any) -> None:
         """Remember ``result`` for ``rel`` whose content is ``data``."""
         if self.path is None:

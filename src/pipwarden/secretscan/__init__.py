@@ -8,13 +8,14 @@ same way for both, so the two commands agree on what they find.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pipwarden.secretscan.detectors import (
     PROBLEM,
@@ -68,6 +69,9 @@ class SecretFinding:
     @property
     def where(self) -> str:
         return self.path if self.line is None else f"{self.path}:{self.line}"
+
+
+_Result = tuple[list["SecretFinding"], int, bool]
 
 
 @dataclass(frozen=True)
@@ -139,45 +143,72 @@ def _template(name: str) -> bool:
     return any(w in lower for w in ("example", "template", "sample", ".dist"))
 
 
-def scan_file(
-    file: ProjectFile, cache: FileCache | None = None
-) -> tuple[list[SecretFinding], int, bool]:
+def _precheck(file: ProjectFile) -> tuple[_Result | None, os.stat_result | None]:
+    """What a file's name or size decides without reading it (``(result, None)``), else
+    ``(None, its stat)``: a key store is a finding, a binary file holds no text to scan,
+    a file over ``MAX_FILE_BYTES`` is reported as too large, one that is gone reads as
+    nothing (as the walk raced it)."""
+    suffix = _suffix(file.path.name)
+    if suffix in _KEY_STORES:
+        return ([SecretFinding(file.rel, None, "key-store-file", PROBLEM, file.ignored)], 0,
+                False), None
+    if suffix in _BINARY_SUFFIXES:
+        return ([], 0, False), None
+    try:
+        info = os.stat(file.path)  # noqa: PTH116 (the stat is kept for the cache)
+    except OSError:
+        return ([], 0, False), None
+    if info.st_size > MAX_FILE_BYTES:
+        return ([], 0, True), None
+    return None, info
+
+
+def _decoded(file: ProjectFile, value: Any) -> _Result | None:
+    """A cached result as findings; ``None`` when it is not what we wrote."""
+    try:
+        return [
+            SecretFinding(file.rel, None if ln is None else int(ln), str(kind), str(sev),
+                          file.ignored)
+            for ln, kind, sev in value[0]
+        ], int(value[1]), False
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def _encoded(result: _Result) -> list[Any]:
+    return [[[f.line, f.kind, f.severity] for f in result[0]], result[1]]
+
+
+# A file to read and scan, with the digest and result of a stale cache entry (or None).
+_Todo = tuple[ProjectFile, tuple[str, Any] | None]
+
+
+def _read_and_scan(file: ProjectFile, old: tuple[str, Any] | None) -> tuple[_Result, str | None]:
+    """Read, hash and scan one file (in a worker for large scans): its result and its
+    content's SHA-256 (``None`` when it could not be read). When the content is what the
+    stale cache entry ``old`` was computed from, that result is taken instead of a scan."""
+    data = _read(file.path)
+    if data is None:
+        return ([], 0, False), None
+    digest = hashlib.sha256(data).hexdigest()
+    if old is not None and old[0] == digest:
+        reused = _decoded(file, old[1])
+        if reused is not None:
+            return reused, digest
+    name = file.path.name
+    findings, read = _scan_data(file, name, _suffix(name), data)
+    return (findings, read, False), digest
+
+
+def _scan_todo(items: list[_Todo]) -> list[tuple[_Result, str | None]]:
+    return [_read_and_scan(file, old) for file, old in items]
+
+
+def scan_file(file: ProjectFile, cache: FileCache | None = None) -> _Result:
     """Findings of one file, the bytes read, and whether it was too large to read.
 
     With ``cache``, an unchanged file's findings are taken from it."""
-    name = file.path.name
-    suffix = _suffix(name)
-    if suffix in _KEY_STORES:
-        return [SecretFinding(file.rel, None, "key-store-file", PROBLEM, file.ignored)], 0, False
-    if suffix in _BINARY_SUFFIXES:
-        return [], 0, False
-    try:
-        size = file.path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return [], 0, True
-    except OSError:
-        return [], 0, False
-    data: bytes | None = None
-    if cache is not None:
-        hit, value, data = cache.lookup(file.rel, file.path, lambda: _read(file.path))
-        if hit:
-            try:
-                return [
-                    SecretFinding(file.rel, None if ln is None else int(ln), str(kind),
-                                  str(sev), file.ignored)
-                    for ln, kind, sev in value[0]
-                ], int(value[1]), False
-            except (TypeError, ValueError, IndexError):
-                pass  # not what we wrote: scan the file
-    if data is None:
-        data = _read(file.path)
-        if data is None:
-            return [], 0, False
-    findings, read = _scan_data(file, name, suffix, data)
-    if cache is not None:
-        cache.store(file.rel, file.path, data,
-                    [[[f.line, f.kind, f.severity] for f in findings], read])
-    return findings, read, False
+    return _scan_all([file], cache, 1)[0]
 
 
 def _read(path: Path) -> bytes | None:
@@ -222,11 +253,10 @@ def _scan_data(
 
 #: Below this many bytes a scan stays in one process: a worker costs more than it saves.
 PARALLEL_MIN_BYTES = 16 * 1024 * 1024
-_Result = tuple[list[SecretFinding], int, bool]
 
 
 def _scan_chunk(files: list[ProjectFile]) -> list[_Result]:
-    return [scan_file(file) for file in files]
+    return [result for result, _digest in _scan_todo([(file, None) for file in files])]
 
 
 def _workers() -> int:
@@ -242,8 +272,14 @@ def _workers() -> int:
     return max(1, min(usable, 4))
 
 
-def _scan_forked(files: list[ProjectFile], sizes: list[int], workers: int) -> list[_Result] | None:
-    """Scan in ``workers`` forked copies of this process, files dealt out by size.
+def _scan_forked(
+    items: Sequence[Any],
+    sizes: list[int],
+    workers: int,
+    task: Callable[[list[Any]], list[Any]] = _scan_chunk,
+) -> list[Any] | None:
+    """``task`` over ``items`` in ``workers`` forked copies of this process, items dealt out
+    by size; the results in the items' order.
 
     Only from a single-threaded process (a fork copies one thread; a lock another thread
     held would stay locked in the child), and only where fork works: otherwise ``None``,
@@ -258,7 +294,7 @@ def _scan_forked(files: list[ProjectFile], sizes: list[int], workers: int) -> li
         return None
     chunks: list[list[int]] = [[] for _ in range(workers * 4)]
     loads = [0] * len(chunks)
-    for index in sorted(range(len(files)), key=lambda i: -sizes[i]):
+    for index in sorted(range(len(items)), key=lambda i: -sizes[i]):
         lightest = loads.index(min(loads))
         chunks[lightest].append(index)
         loads[lightest] += sizes[index]
@@ -266,38 +302,66 @@ def _scan_forked(files: list[ProjectFile], sizes: list[int], workers: int) -> li
     try:
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            parts = list(pool.map(_scan_chunk, [[files[i] for i in c] for c in chunks]))
+            parts = list(pool.map(task, [[items[i] for i in c] for c in chunks]))
     except (OSError, NotImplementedError, BrokenProcessPool):
         return None
-    results: dict[int, _Result] = {}
+    results: dict[int, Any] = {}
     for chunk, part in zip(chunks, parts, strict=True):
         results.update(zip(chunk, part, strict=True))
-    return [results[i] for i in range(len(files))]
+    return [results[i] for i in range(len(items))]
 
 
 def scan_files(
     files: Iterable[ProjectFile], cache: FileCache | None = None, *, workers: int | None = None
 ) -> SecretScan:
-    """Scan these files (see :func:`scan_project`). More than ``PARALLEL_MIN_BYTES`` of
-    files are scanned by ``workers`` processes (default: :func:`_workers`); the findings
-    are the same either way. With ``cache`` the scan stays in this process and an
-    unchanged file's findings come from the cache."""
+    """Scan these files (see :func:`scan_project`). With ``cache``, a file whose size,
+    ``mtime_ns`` and inode match its entry is not read: its findings come from the cache.
+    The files left to read are scanned by ``workers`` processes (default:
+    :func:`_workers`) when they hold more than ``PARALLEL_MIN_BYTES``, hashed there, and
+    their results stored in the cache here; the findings are the same either way."""
     listed = list(files)
-    count = _workers() if workers is None else workers
-    results: list[_Result] | None = None
+    return _summary(listed, _scan_all(listed, cache, _workers() if workers is None else workers))
+
+
+def _scan_all(listed: list[ProjectFile], cache: FileCache | None, count: int) -> list[_Result]:
+    results: list[_Result | None] = [None] * len(listed)
+    todo: list[int] = []
+    olds: list[tuple[str, Any] | None] = []
+    infos: list[os.stat_result] = []
+    for index, file in enumerate(listed):
+        decided, info = _precheck(file)
+        if info is None:
+            results[index] = decided
+            continue
+        old: tuple[str, Any] | None = None
+        if cache is not None:
+            hit, value, digest = cache.check(file.rel, info)
+            if hit:
+                results[index] = _decoded(file, value)
+                if results[index] is not None:
+                    continue
+            elif digest is not None:
+                old = (digest, value)
+        todo.append(index)
+        olds.append(old)
+        infos.append(info)
+    items: list[_Todo] = [(listed[i], old) for i, old in zip(todo, olds, strict=True)]
+    done: list[tuple[_Result, str | None]] | None = None
+    sizes = [info.st_size for info in infos]
+    if count > 1 and len(items) > 1 and sum(sizes) > PARALLEL_MIN_BYTES:
+        done = _scan_forked(items, sizes, count, _scan_todo)
+    if done is None:
+        done = _scan_todo(items)
+    for index, info, (result, digest) in zip(todo, infos, done, strict=True):
+        results[index] = result
+        if cache is not None and digest is not None:
+            cache.remember(listed[index].rel, info, digest, _encoded(result))
     if cache is not None:
-        results = [scan_file(file, cache) for file in listed]
-    elif count > 1 and len(listed) > 1:
-        sizes = []
-        for file in listed:
-            try:
-                sizes.append(file.path.lstat().st_size)
-            except OSError:
-                sizes.append(0)
-        if sum(sizes) > PARALLEL_MIN_BYTES:
-            results = _scan_forked(listed, sizes, count)
-    if results is None:
-        results = [scan_file(file) for file in listed]
+        cache.save()
+    return [r for r in results if r is not None]
+
+
+def _summary(listed: list[ProjectFile], results: list[_Result]) -> SecretScan:
     findings: list[SecretFinding] = []
     total = 0
     skipped: list[str] = []
@@ -306,8 +370,6 @@ def scan_files(
         findings.extend(found)
         if too_big:
             skipped.append(file.rel)
-    if cache is not None:
-        cache.save()
     findings.sort(key=lambda f: (f.severity != PROBLEM, f.path, f.line or 0, f.kind))
     return SecretScan(tuple(findings), len(listed), total, tuple(skipped))
 

@@ -162,12 +162,12 @@ class SecondStage(RankTables):
                     size >= long_min and size == len(target)  # one word: no "-"
                 ):
                     longest = max(longest, size)
-                    key = (raw[0], size)
-                    group = groups.get(key)
-                    if group is None:
-                        groups[key] = [idx]
+                    shape_key = (raw[0], size)
+                    members = groups.get(shape_key)
+                    if members is None:
+                        groups[shape_key] = [idx]
                     else:
-                        group.append(idx)
+                        members.append(idx)
             self._far_max = longest
         # a match keeps the first letter and is at most two letters longer or shorter
         shapes = [(text[0], n) for n in range(len(text) - 2, len(text) + 3)]
