@@ -201,3 +201,63 @@ def test_a_read_error_in_the_import_scan_is_a_problem_with_or_without_the_cache(
             ("locked.py", "cannot read: Permission denied")
         ]
         assert "requests" in scan.by_module
+
+
+_IMPORTS_PARALLEL_SCRIPT = """
+import json, os, sys, time
+from pathlib import Path
+import pipwarden.slim.imports as imports
+from pipwarden.scancache import FileCache
+
+root, cache_dir = Path(sys.argv[1]), Path(sys.argv[2])
+root.mkdir()
+for n in range(40):
+    (root / f"m{n}.py").write_text(
+        f"import os\\nimport pkg{n}\\n\\ndef f():\\n    import inner{n}\\n")
+    cell = {"cell_type": "code", "source": [f"import nb{n}\\n", "!pip list\\n"]}
+    (root / f"n{n}.ipynb").write_text(json.dumps({"cells": [cell], "metadata": {}}))
+(root / "bad.py").write_bytes(b"# caf\\xe9\\nimport os\\n")
+(root / "locked.py").write_text("import locked_module\\n")
+for f in root.iterdir():
+    os.utime(f, (time.time() - 3600, time.time() - 3600))
+real_read = Path.read_bytes
+def read_bytes(self):
+    if self.name == "locked.py":
+        raise PermissionError(13, "Permission denied")
+    return real_read(self)
+Path.read_bytes = read_bytes  # the forked workers inherit it
+serial = imports.scan_imports(root)
+imports.MIN_BYTES = 0  # every project counts as large here
+forks = []
+real_fork = imports.forked_map
+def counting(task, items, sizes, workers):
+    done = real_fork(task, items, sizes, workers)
+    forks.append((len(items), done is not None))
+    return done
+imports.forked_map = counting
+os.environ["PIPWARDEN_SCAN_WORKERS"] = "2"
+first = imports.scan_imports(root, cache=FileCache(cache_dir, root, "imports", "t"))
+assert first == serial, (first, serial)
+assert forks == [(82, True)], forks
+assert [(p.path, p.message) for p in first.problems] == [
+    ("bad.py", "cannot read: not UTF-8 text"), ("locked.py", "cannot read: Permission denied")]
+(root / "m3.py").write_text("import changed\\n")
+forks.clear()
+second = imports.scan_imports(root, cache=FileCache(cache_dir, root, "imports", "t"))
+assert forks == [(2, True)], forks  # the changed file and the unreadable one
+assert "changed" in second.by_module and "pkg3" not in second.by_module
+assert second.problems == first.problems
+print("same")
+"""
+
+
+def test_the_import_scan_reads_cache_misses_in_forked_workers(tmp_path: Path) -> None:
+    """slim's import scan: unchanged files from the cache by a stat, the others read by
+    forked workers with the serial scan's results; an unreadable file is reported as not
+    read every time (never cached)."""
+    proc = subprocess.run(
+        [sys.executable, "-c", _IMPORTS_PARALLEL_SCRIPT, str(tmp_path / "p"),
+         str(tmp_path / "cache")],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert proc.returncode == 0 and proc.stdout.startswith("same"), proc.stderr[-3000:]

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pipwarden.forkmap import MIN_BYTES, forked_map, worker_count
 from pipwarden.secretscan.detectors import (
     PROBLEM,
     WARNING,
@@ -252,7 +253,7 @@ def _scan_data(
 
 
 #: Below this many bytes a scan stays in one process: a worker costs more than it saves.
-PARALLEL_MIN_BYTES = 16 * 1024 * 1024
+PARALLEL_MIN_BYTES = MIN_BYTES
 
 
 def _scan_chunk(files: list[ProjectFile]) -> list[_Result]:
@@ -260,16 +261,8 @@ def _scan_chunk(files: list[ProjectFile]) -> list[_Result]:
 
 
 def _workers() -> int:
-    """Processes for a large scan: ``PIPWARDEN_SCAN_WORKERS``, else the CPUs this process
-    may use, at most 4 (1: one process)."""
-    raw = os.environ.get("PIPWARDEN_SCAN_WORKERS", "").strip()
-    if raw.isdigit():
-        return max(1, min(int(raw), 16))
-    try:
-        usable = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        usable = os.cpu_count() or 1
-    return max(1, min(usable, 4))
+    """Processes for a large scan (:func:`pipwarden.forkmap.worker_count`)."""
+    return worker_count()
 
 
 def _scan_forked(
@@ -278,37 +271,9 @@ def _scan_forked(
     workers: int,
     task: Callable[[list[Any]], list[Any]] = _scan_chunk,
 ) -> list[Any] | None:
-    """``task`` over ``items`` in ``workers`` forked copies of this process, items dealt out
-    by size; the results in the items' order.
-
-    Only from a single-threaded process (a fork copies one thread; a lock another thread
-    held would stay locked in the child), and only where fork works: otherwise ``None``,
-    and the caller scans in this process. The children only read files and return
-    findings; they never run anything from the project."""
-    import multiprocessing
-    import threading
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-
-    if threading.active_count() != 1 or "fork" not in multiprocessing.get_all_start_methods():
-        return None
-    chunks: list[list[int]] = [[] for _ in range(workers * 4)]
-    loads = [0] * len(chunks)
-    for index in sorted(range(len(items)), key=lambda i: -sizes[i]):
-        lightest = loads.index(min(loads))
-        chunks[lightest].append(index)
-        loads[lightest] += sizes[index]
-    chunks = [sorted(chunk) for chunk in chunks if chunk]
-    try:
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            parts = list(pool.map(task, [[items[i] for i in c] for c in chunks]))
-    except (OSError, NotImplementedError, BrokenProcessPool):
-        return None
-    results: dict[int, Any] = {}
-    for chunk, part in zip(chunks, parts, strict=True):
-        results.update(zip(chunk, part, strict=True))
-    return [results[i] for i in range(len(items))]
+    """``task`` over ``items`` in ``workers`` forked processes (:mod:`pipwarden.forkmap`);
+    ``None`` where that is not possible (the caller then scans in this process)."""
+    return forked_map(task, items, sizes, workers)
 
 
 def scan_files(

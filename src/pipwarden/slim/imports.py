@@ -10,14 +10,17 @@ and the scan goes on with the other files.
 from __future__ import annotations
 
 import ast
+import hashlib
 import json
+import os
 import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from pipwarden.forkmap import MIN_BYTES, forked_map, worker_count
 from pipwarden.models import Location
 from pipwarden.scancache import all_ints
 from pipwarden.slim.fastimports import fast_imports
@@ -321,9 +324,7 @@ def scan_imports(root: Path, *, cache: FileCache | None = None) -> ImportScan:
     problems: list[FileProblem] = []
     partial: list[FileProblem] = []
     pairs = list(project_files(root, (".py", ".ipynb")))
-    for path, rel in pairs:
-        file = Path(path)
-        result = _scan_cached(file, rel, cache) if cache is not None else _scan_file(file, rel)
+    for (_path, rel), result in zip(pairs, _scan_all(pairs, cache), strict=True):
         found, found_shell, found_problems, found_partial = result
         for module, line, column in found:
             uses = by_module.get(module)
@@ -333,8 +334,6 @@ def scan_imports(root: Path, *, cache: FileCache | None = None) -> ImportScan:
         shell.extend(ShellLine(c, Location(rel, ln)) for c, ln in found_shell)
         problems.extend(FileProblem(rel, ln, msg) for ln, msg in found_problems)
         partial.extend(FileProblem(rel, ln, msg) for ln, msg in found_partial)
-    if cache is not None:
-        cache.save()
     return ImportScan(
         by_module={m: tuple(uses) for m, uses in by_module.items()},
         shell_lines=tuple(shell),
@@ -353,37 +352,95 @@ _FileResult = tuple[
 ]
 
 
-def _scan_cached(file: Path, rel: str, cache: FileCache) -> _FileResult:
-    def read() -> bytes | None:
-        try:
-            return file.read_bytes()
-        except OSError:
-            return None
+def _decoded(value: Any) -> _FileResult | None:
+    """A cached result; ``None`` when it is not what we wrote (the file is scanned)."""
+    try:
+        imports: list[tuple[str, int, int]] = []
+        for module, places in value[0]:  # [module, [line, column, line, column…]]
+            if not isinstance(module, str) or not all_ints(places):
+                raise TypeError(module)
+            imports.extend(zip([module] * (len(places) // 2), places[::2], places[1::2],
+                               strict=True))
+        return (
+            imports,
+            [(str(c), int(ln)) for c, ln in value[1]],
+            [(None if ln is None else int(ln), str(msg)) for ln, msg in value[2]],
+            [(None if ln is None else int(ln), str(msg)) for ln, msg in value[3]],
+        )
+    except (TypeError, ValueError, IndexError):
+        return None
 
-    hit, value, data = cache.lookup(rel, file, read)
-    if hit:
+
+def _encoded(result: _FileResult) -> list[Any]:
+    packed: dict[str, list[int]] = {}
+    for module, line, column in result[0]:
+        packed.setdefault(module, []).extend((line, column))
+    return [list(packed.items()), *result[1:]]
+
+
+# A file to read: its path, its path relative to the root, and the digest and result of
+# a stale cache entry (or None).
+_Todo = tuple[str, str, tuple[str, Any] | None]
+
+
+def _read_and_scan(items: list[_Todo]) -> list[tuple[_FileResult, str | None]]:
+    """Read, hash and scan files (in a worker for a large scan): each one's result and its
+    content's SHA-256 (``None`` when it could not be read: never cached, scanned again
+    next time). Content that a stale cache entry was computed from takes that result."""
+    out: list[tuple[_FileResult, str | None]] = []
+    for path, rel, old in items:
+        file = Path(path)
         try:
-            imports: list[tuple[str, int, int]] = []
-            for module, places in value[0]:  # [module, [line, column, line, column…]]
-                if not isinstance(module, str) or not all_ints(places):
-                    raise TypeError(module)
-                imports.extend(zip([module] * (len(places) // 2), places[::2], places[1::2],
-                                   strict=True))
-            return (
-                imports,
-                [(str(c), int(ln)) for c, ln in value[1]],
-                [(None if ln is None else int(ln), str(msg)) for ln, msg in value[2]],
-                [(None if ln is None else int(ln), str(msg)) for ln, msg in value[3]],
-            )
-        except (TypeError, ValueError, IndexError):
-            pass  # not what we wrote: scan the file
-    result = _scan_file(file, rel, data)
-    if data is not None:
-        packed: dict[str, list[int]] = {}
-        for module, line, column in result[0]:
-            packed.setdefault(module, []).extend((line, column))
-        cache.store(rel, file, data, [list(packed.items()), *result[1:]])
-    return result
+            data = file.read_bytes()
+        except OSError as exc:
+            out.append((([], [], [(None, f"cannot read: {exc.strerror or exc}")], []), None))
+            continue
+        digest = hashlib.sha256(data).hexdigest()
+        reused = _decoded(old[1]) if old is not None and old[0] == digest else None
+        out.append((reused if reused is not None else _scan_file(file, rel, data), digest))
+    return out
+
+
+def _scan_all(pairs: list[tuple[str, str]], cache: FileCache | None) -> list[_FileResult]:
+    """The result of each file of ``pairs``: from ``cache`` when a stat says the file is
+    unchanged, else read and scanned (by forked workers when they add up to a large scan,
+    see :mod:`pipwarden.forkmap`) and stored in the cache."""
+    results: list[_FileResult | None] = [None] * len(pairs)
+    todo: list[int] = []
+    items: list[_Todo] = []
+    infos: list[os.stat_result | None] = []
+    for index, (path, rel) in enumerate(pairs):
+        info: os.stat_result | None = None
+        old: tuple[str, Any] | None = None
+        if cache is not None:
+            try:
+                info = os.stat(path)  # noqa: PTH116 (a str: no Path per file)
+            except OSError:
+                info = None  # read below, where the error is reported
+            if info is not None:
+                hit, value, digest = cache.check(rel, info)
+                results[index] = _decoded(value) if hit else None
+                if results[index] is not None:
+                    continue
+                if digest is not None:
+                    old = (digest, value)
+        todo.append(index)
+        items.append((path, rel, old))
+        infos.append(info)
+    done: list[tuple[_FileResult, str | None]] | None = None
+    sizes = [info.st_size if info is not None else 0 for info in infos]
+    workers = worker_count()
+    if workers > 1 and len(items) > 1 and sum(sizes) > MIN_BYTES:
+        done = forked_map(_read_and_scan, items, sizes, workers)
+    if done is None:
+        done = _read_and_scan(items)
+    for index, info, (result, digest) in zip(todo, infos, done, strict=True):
+        results[index] = result
+        if cache is not None and info is not None and digest is not None:
+            cache.remember(pairs[index][1], info, digest, _encoded(result))
+    if cache is not None:
+        cache.save()
+    return [r for r in results if r is not None]
 
 
 def _scan_file(file: Path, rel: str, data: bytes | None = None) -> _FileResult:
