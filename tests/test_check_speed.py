@@ -261,3 +261,37 @@ def test_the_import_scan_reads_cache_misses_in_forked_workers(tmp_path: Path) ->
         capture_output=True, text=True, timeout=120, check=False,
     )
     assert proc.returncode == 0 and proc.stdout.startswith("same"), proc.stderr[-3000:]
+
+
+def test_a_racy_entry_confirmed_by_its_hash_is_trusted_by_its_stat_next_time(
+    tmp_path: Path,
+) -> None:
+    """A file written just before the cache was saved is hashed on the next run (its stat
+    cannot tell two versions apart); once its hash confirmed it, the cache is written again
+    (a later write time), so that later runs decide by the stat instead of hashing it on
+    every run."""
+    import os
+
+    from pipwarden.scancache import RACY_NS, FileCache
+    from pipwarden.slim.imports import scan_imports
+
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "app.py").write_text("import requests\n")
+    folder = tmp_path / "cache"
+    scan_imports(root, cache=FileCache(folder, root, "imports", "t"))
+    cache_file = next(folder.glob("imports-*.json"))
+    written = json.loads(cache_file.read_text())["written_ns"]
+    assert written - (root / "app.py").stat().st_mtime_ns < RACY_NS  # racy
+    second = FileCache(folder, root, "imports", "t")
+    found = scan_imports(root, cache=second)
+    assert second.hits == 1 and second.misses == 0
+    assert [u.module for u in found.imports] == ["requests"]
+    assert json.loads(cache_file.read_text())["written_ns"] > written
+    # an unchanged cache of entries that were not racy is not rewritten
+    os.utime(root / "app.py", ns=(1_600_000_000_000_000_000,) * 2)
+    scan_imports(root, cache=FileCache(folder, root, "imports", "t"))
+    settled = cache_file.read_bytes()
+    third = FileCache(folder, root, "imports", "t")
+    scan_imports(root, cache=third)
+    assert third.hits == 1 and cache_file.read_bytes() == settled

@@ -57,6 +57,9 @@ class FileCache:
         self._old: dict[str, list[Any]] = {}
         self._new: dict[str, list[Any]] = {}
         self._written_ns = 0
+        # a racy entry confirmed by its digest: rewriting the cache (a later write time)
+        # lets the next run trust its stat instead of hashing the file again
+        self._confirmed = False
         self.hits = self.misses = 0
         if self.path is not None:
             self._load(self.path)
@@ -119,6 +122,7 @@ class FileCache:
         digest = hashlib.sha256(data).hexdigest()
         if entry is not None and entry[3] == digest:
             self._new[rel] = [*stamp, digest, entry[4]]
+            self._confirmed = True
             self.hits += 1
             return True, entry[4], data
         self.misses += 1
@@ -147,6 +151,7 @@ class FileCache:
             return
         old = self._old.get(rel)
         if old is not None and old[3] == digest:
+            self._confirmed = True
             self.hits += 1
         else:
             self.misses += 1
@@ -165,7 +170,9 @@ class FileCache:
 
     def save(self) -> None:
         """Write what this run used or computed (atomically); failures are only logged."""
-        if self.path is None or not self._new or self._new == self._old:
+        if self.path is None or not self._new or (
+            self._new == self._old and not self._confirmed
+        ):
             return
         payload = json.dumps(
             {"version": self.version, "written_ns": time.time_ns(), "files": self._new},
