@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import statistics
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
@@ -75,7 +74,7 @@ def check(ctx: PackageContext) -> Signal:
     first, last = history[0][0], history[-1][0]
     year = sum(1 for t, _, _ in history if now - t <= timedelta(days=365))
     gaps = [(b[0] - a[0]).total_seconds() / 86400 for a, b in itertools.pairwise(history)]
-    median_gap = round(statistics.median(gaps), 1) if gaps else None
+    median_gap = round(_median(gaps), 1) if gaps else None
     yanked = sum(1 for _, _, y in history if y)
     evidence: dict[str, object] = {
         "releases": len(history),
@@ -120,3 +119,11 @@ def check(ctx: PackageContext) -> Signal:
         times = "once" if year == 1 else f"{year} times"
         message = f"Released {times} in the last 12 months, last on {last.date()}."
     return Signal("releases", Level.OK, message + also, evidence)
+
+
+def _median(values: list[float]) -> float:
+    """``statistics.median`` (the same arithmetic) without importing ``statistics``, which
+    pulls in ``fractions`` and ``decimal`` at every start."""
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2

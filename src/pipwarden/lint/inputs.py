@@ -15,7 +15,6 @@ from pathlib import Path
 
 from pipwarden.errors import InputError
 from pipwarden.models import Dependency
-from pipwarden.sources.pyproject import read_pyproject
 from pipwarden.sources.requirements import (
     OptionLine,
     RequirementParts,
@@ -145,6 +144,8 @@ def scan_pyproject(path: str, text: str) -> Scanned:
 
     A file that is not TOML raises :class:`InputError` with the line tomllib names.
     """
+    from pipwarden.sources.pyproject import read_pyproject  # packaging.requirements: lazy
+
     project = read_pyproject(path, collect_errors=True, expand_includes=False, text=text)
     line_starts = [0]
     line_starts += [i + 1 for i, char in enumerate(text) if char == "\n"]

@@ -16,14 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from packaging.markers import (
-    InvalidMarker,
-    Marker,
-    UndefinedComparison,
-    UndefinedEnvironmentName,
-    default_environment,
-)
-
 from pipwarden.errors import InputError
 from pipwarden.models import Dependency, Environment, Location
 from pipwarden.pypi.client import PyPIClient
@@ -40,11 +32,11 @@ from pipwarden.slim.weight import (
     subtree_weights,
 )
 from pipwarden.sources.environment import find_environment, read_environment
-from pipwarden.sources.graph import DependencyGraph
 from pipwarden.stdlib_alternatives import StdlibAlternative, find
 
 if TYPE_CHECKING:
     from pipwarden.context import ProjectContext
+    from pipwarden.sources.graph import DependencyGraph
 
 __all__ = [
     "NOTEBOOK_TOOLS",
@@ -193,6 +185,14 @@ def _already_conditional(dep: Dependency, python: tuple[int, int]) -> bool:
     """``tomli; python_version < "3.11"``: already skipped where the stdlib has it."""
     if not dep.marker or "python" not in dep.marker:
         return False
+    from packaging.markers import (
+        InvalidMarker,
+        Marker,
+        UndefinedComparison,
+        UndefinedEnvironmentName,
+        default_environment,
+    )
+
     try:
         marker = Marker(dep.marker)
         env = {k: str(v) for k, v in default_environment().items()}
@@ -256,11 +256,11 @@ def run_slim(
     roots: dict[str, tuple[str, ...]] = {}
     for dep in declared.dependencies:
         roots[dep.name] = tuple(sorted({*roots.get(dep.name, ()), *dep.extras}))
-    graph = (
-        DependencyGraph.from_environment(installed, extras_of=roots, roots=roots)
-        if installed
-        else None
-    )
+    graph: DependencyGraph | None = None
+    if installed:
+        from pipwarden.sources.graph import DependencyGraph  # packaging's markers: lazy
+
+        graph = DependencyGraph.from_environment(installed, extras_of=roots, roots=roots)
     weight_note = None
     offline = offline or (settings is not None and settings.offline)
     if graph is None and roots:

@@ -19,7 +19,6 @@ from pipwarden.errors import InputError
 from pipwarden.models import Dependency, Location
 from pipwarden.slim.imports import FileProblem
 from pipwarden.sources.project import discover
-from pipwarden.sources.pyproject import read_pyproject
 from pipwarden.sources.requirements import (
     RequirementsFile,
     name_is_written,
@@ -94,6 +93,8 @@ def read_declared(
     if project.pyproject is not None:
         files.append(_relative(str(project.pyproject), root))
         try:
+            from pipwarden.sources.pyproject import read_pyproject  # only with one
+
             pyproject = read_pyproject(project.pyproject, collect_errors=True,
                                        expand_includes=False)
         except InputError as exc:

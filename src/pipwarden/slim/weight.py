@@ -16,12 +16,15 @@ import logging
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from packaging.utils import canonicalize_name
 
 from pipwarden.models import InstalledPackage
 from pipwarden.pypi.client import PyPIClient
-from pipwarden.sources.graph import DependencyGraph
+
+if TYPE_CHECKING:  # the graph module (packaging's markers) is imported when a graph is built
+    from pipwarden.sources.graph import DependencyGraph
 
 __all__ = [
     "RequiresFetcher",
@@ -85,6 +88,8 @@ def graph_from_index(
     fetched: dict[str, InstalledPackage] = {}
     failed: set[str] = set()
     pending: list[str] = sorted(extras_of)
+
+    from pipwarden.sources.graph import DependencyGraph
 
     def build() -> DependencyGraph:
         unknown = [InstalledPackage(n, n, "", "", ()) for n in sorted(failed)]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from pipwarden.errors import (
@@ -21,6 +20,8 @@ def parse_request(
     With ``ranges`` any specifier is accepted (``NAME<2``): the newest release it admits
     is vetted; without, only an exact version (``add`` writes its own bound).
     """
+    from packaging.requirements import InvalidRequirement, Requirement  # only when used
+
     try:
         req = Requirement(text.strip())
     except InvalidRequirement as exc:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from packaging.markers import InvalidMarker, Marker, default_environment
-from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
+
+if TYPE_CHECKING:
+    from packaging.markers import Marker
 
 
 def _python_version(python: tuple[int, int]) -> Version:
@@ -106,6 +107,10 @@ def requirements_of(
     With ``specifiers``, each dependency's version specifier is also added (``&``) to
     ``specifiers[name]``, so the release vetted is one the requirement admits.
     """
+    # imported here: markers and requirements are parsed only when a release is resolved
+    from packaging.markers import InvalidMarker, default_environment
+    from packaging.requirements import InvalidRequirement, Requirement
+
     env: dict[str, str] = {k: str(v) for k, v in default_environment().items()}
     env["python_version"] = f"{python[0]}.{python[1]}"
     env["python_full_version"] = f"{python[0]}.{python[1]}.0"
