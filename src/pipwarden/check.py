@@ -45,6 +45,9 @@ class PartError:
 
 @dataclass(frozen=True)
 class CheckReport:
+    """The whole check of one project: each part's report (``None`` when it did not run),
+    the parts that could not run, and what was not checked."""
+
     project: Path
     name: str
     inputs: tuple[str, ...]

@@ -53,6 +53,8 @@ _REQ_PATTERNS = (
 
 @dataclass(frozen=True)
 class _Target:
+    """A file lint reads, and how."""
+
     path: str  # as shown and opened
     kind: str  # requirements | pyproject | dbt | script
 

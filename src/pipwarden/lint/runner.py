@@ -61,6 +61,8 @@ _MAX_FIX_PASSES = 4
 
 @dataclass
 class _Pass:
+    """What one lint pass over the files found."""
+
     findings: list[Finding]
     errors: list[InputError]
     broken: set[str]  # files with input errors: never rewritten

@@ -84,6 +84,8 @@ def urllib_transport(
 
 @dataclass(frozen=True)
 class _Job:
+    """One request to make (or answer from the cache)."""
+
     name: str
     url: str
     accept: str
@@ -102,6 +104,8 @@ class _Job:
 
 @dataclass(frozen=True)
 class _Raw:
+    """An answer as transferred, before it is parsed."""
+
     body: bytes
     etag: str | None
     last_modified: str | None
@@ -110,6 +114,8 @@ class _Raw:
 
 @dataclass
 class _Stats:
+    """Requests made, counted across threads."""
+
     requests: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 

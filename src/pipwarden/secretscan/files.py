@@ -37,6 +37,8 @@ def is_key_file(name: str) -> bool:
 
 @dataclass(frozen=True)
 class _Rule:
+    """One line of a ``.gitignore``, compiled."""
+
     base: str  # folder of the .gitignore, relative to the root ("" at the top), "/"-joined
     regex: re.Pattern[str]
     negate: bool

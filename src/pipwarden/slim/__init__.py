@@ -92,6 +92,8 @@ _VENV_BOOTSTRAP = frozenset({"pip", "ensurepip", "venv"})
 
 @dataclass(frozen=True)
 class StdlibFinding:
+    """A dependency the standard library can replace."""
+
     dependency: Dependency
     alternative: StdlibAlternative
 

@@ -48,6 +48,8 @@ CATEGORIES: dict[str, tuple[str, tuple[str, ...]]] = {
 
 @dataclass(frozen=True)
 class Overlap:
+    """Declared libraries that do the same job."""
+
     category: str
     job: str
     names: tuple[str, ...]

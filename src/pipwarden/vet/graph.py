@@ -20,6 +20,8 @@ from pipwarden.vet.resolve import newest_admitted, requirements_of
 
 @dataclass
 class _Node:
+    """One package of the graph being vetted, with what PyPI said about it."""
+
     name: str
     project: FetchResult
     version: str | None = None
