@@ -17,6 +17,13 @@ command (interpreter start, every part of the check, the report); the CPU time o
 child is printed too (the figure to read on a busy machine). Peak RSS is the child's
 ``ru_maxrss``. Targets (issue [10] item 4): cold >= 25 MB/s, warm >= 200 MB/s, peak RSS
 <= 100 MB. ``--profile cold|warm`` prints the top of a cProfile of one run instead.
+
+``--example`` times the README's "Try it" command instead (``check
+examples/analytics-pipeline --offline --db DEMO --max-db-age any``, the demo database
+imported from ``examples/osv-sample.zip``; issue [10]: <= 0.3 s, peak RSS <= 40 MB), each
+run a fresh process as the installed ``pipwarden`` script runs it; ``--against PYTHON``
+(the interpreter of another install, e.g. a venv of main) alternates the two run by run,
+so that both see the same load on a shared machine.
 """
 
 from __future__ import annotations
@@ -68,12 +75,53 @@ def _date_today(db: Path) -> None:
         conn.close()
 
 
+def _example(runs: int, pythons: list[str]) -> None:
+    """The README's "Try it" check, alternating ``pythons`` run by run."""
+    with tempfile.TemporaryDirectory() as tmp:
+        example = Path(tmp) / "analytics-pipeline"
+        shutil.copytree(REPO / "examples" / "analytics-pipeline", example)
+        env = {**os.environ, "PIPWARDEN_CACHE_DIR": str(Path(tmp) / "cache"), "NO_COLOR": "1"}
+        env.pop("PYTHONDONTWRITEBYTECODE", None)  # byte-compiled, as pip installs it
+        env.pop("VIRTUAL_ENV", None)
+        demo = Path(tmp) / "osv-demo.sqlite3"
+        samples: dict[str, list[tuple[float, float, float]]] = {py: [] for py in pythons}
+        for py in pythons:
+            subprocess.run([py, "-m", "pipwarden", "db", "import", str(SAMPLE), "--db",
+                            str(demo)], env=env, check=True, capture_output=True)
+        print(f"load average before: {Path('/proc/loadavg').read_text().split()[:3]}"
+              if Path("/proc/loadavg").exists() else "")
+        for _ in range(runs):
+            for py in pythons:
+                cmd = [py, "-c", "import sys; from pipwarden.cli import main; sys.exit(main())",
+                       "check", str(example), "--offline", "--db", str(demo),
+                       "--max-db-age", "any"]
+                secs, rss, code, _text, cpu = _run(cmd, env)
+                if code not in (0, 1):
+                    sys.exit(f"check of the example failed with exit {code}")
+                samples[py].append((secs, rss, cpu))
+        for py, rows in samples.items():
+            walls = [r[0] for r in rows]
+            cpus = [r[2] for r in rows]
+            print(f"{py}: best {min(walls):.3f} s, median {statistics.median(walls):.3f} s; "
+                  f"CPU best {min(cpus):.3f} s, median {statistics.median(cpus):.3f} s; "
+                  f"peak RSS {max(r[1] for r in rows):.1f} MB")
+        print(f"load average after: {Path('/proc/loadavg').read_text().split()[:3]}"
+              if Path("/proc/loadavg").exists() else "")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=int, default=50)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--profile", choices=("cold", "warm"), default=None)
+    parser.add_argument("--example", action="store_true",
+                        help="time the README's check of the example project instead")
+    parser.add_argument("--against", metavar="PYTHON", default=None,
+                        help="with --example: another install's interpreter, run alternately")
     args = parser.parse_args()
+    if args.example:
+        _example(args.runs, [sys.executable, *([args.against] if args.against else [])])
+        return
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "project"
         root.mkdir()
