@@ -129,17 +129,22 @@ def entries_affect(v: Version, public: Version, entries: Sequence[Any], record_i
                 return True
         if not listed:
             continue
-        valid, _, bad = keys.partition("|")
-        if bad.strip():  # empty entries are joined into blanks: nothing to name
-            _warn_invalid(record_id, bad.split()[0], listed=True)
-        padded = f" {valid} "
+        if not keys.endswith("|"):
+            bad = keys.rpartition("|")[2]
+            if bad.strip():  # empty entries are joined into blanks: nothing to name
+                _warn_invalid(record_id, bad.split()[0], listed=True)
         if key is None:
             key = _version_key(v)
-        if f" {key} " in padded or (
-            v.local is not None and f" {_version_key(public)} " in padded
-        ):
+        if _listed(key, keys) or (v.local is not None and _listed(_version_key(public), keys)):
             return True
     return False
+
+
+def _listed(key: str, keys: str) -> bool:
+    """Whether ``key`` is one of the space-separated keys before the ``|`` of ``keys``
+    (searched in place: lists run to thousands of entries; copying one per pin cost more
+    than the search). The entries after ``|`` are not PEP 440, so never equal a key."""
+    return f" {key} " in keys or f" {key}|" in keys or keys.startswith((f"{key} ", f"{key}|"))
 
 
 def _in_range(own: str, pub: str, events: list[tuple[str, str | None, int]]) -> bool:
