@@ -470,7 +470,9 @@ def test_floors_from_range_tops_equal_floors_from_every_interval(
     st.lists(
         st.tuples(
             st.sampled_from(["introduced", "fixed", "last_affected", "limit"]),
-            st.sampled_from(["0", "1.0", "1.1", "1.1rc1", "1.2", "2.0", "2.0.post1", "3"]),
+            st.sampled_from(
+                ["0", "1.0", "1.1", "1.1.0", "1.1rc1", "1.2", "2.0", "2.0.post1", "3"]
+            ),
         ),
         max_size=8,
     )

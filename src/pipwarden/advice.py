@@ -26,7 +26,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import TYPE_CHECKING, Literal, TypeVar
 
 from packaging.version import Version
@@ -155,7 +154,6 @@ def preferred_id(ids: Iterable[str]) -> str:
     return min(ids, key=rank)
 
 
-@lru_cache(maxsize=4096)
 def _final(v: Version) -> Version:
     """The final release a version leads to: ``1.0rc1``/``1.0.dev0`` → ``1.0``,
     ``1.0.post1.dev0`` → ``1.0.post1``; a local label is dropped."""
@@ -188,9 +186,11 @@ def _osv_versions(
         v = parse_version(text)
         if v is None or text == "0":
             continue
-        if v < hi and v.pre is None and v.dev is None and v.local is None:
-            continue  # a final version below the ceiling stays below it
-        v = _final(v)
+        if v.pre is None and v.dev is None and v.local is None:
+            if v < hi:
+                continue  # a final version below the ceiling stays below it
+        else:
+            v = _final(v)  # (never cached: equal versions differ in spelling)
         if (v > hi or (v == hi and not hi_incl)) and (
             v not in found or (rank, text) < found[v][:2]
         ):

@@ -107,6 +107,7 @@ def match_entries(
         ranges: list[list[object]] = []
         top: tuple[Version | None, bool] | None = None
         named: list[str] = []
+        spelled: dict[int, str] = {}  # the event's own text of each parsed version
         for rng in aff.ranges:
             if rng.type in _MATCHED_TYPES:
                 events, invalid = sort_events(rng.events)
@@ -121,11 +122,14 @@ def match_entries(
                         keyed.append([kind, sort_key(version), int(version.local is not None)])
                         parsed.append((kind, version))
                         named.append(text)
+                        spelled[id(version)] = text
                 ranges.append([invalid, keyed])
                 top = _higher(top, _range_top(parsed))
         text = known_keys or aff.keys or encode_version_keys(aff.versions)
-        stored_top = None if top is None else [None if top[0] is None else str(top[0]),
-                                               int(top[1])]
+        stored_top = None
+        if top is not None:
+            hi = top[0]
+            stored_top = [None if hi is None else spelled.get(id(hi)) or str(hi), int(top[1])]
         out.append([ranges, text, bool(aff.versions), stored_top, named])
     return out
 
