@@ -296,8 +296,9 @@ def run_slim(
         scan.by_module.items()
     )
     # ``python -m pip`` needs no declaration: every venv is created with pip in it.
+    # (each place made only when the module turns out undeclared: most are local or stdlib)
     module_sources += [
-        (name, [(path, line, None) for path, lines in where for line in lines])
+        (name, ((path, line, None) for path, lines in where for line in lines))
         for (name, is_module), where in tools.by_command.items()
         if is_module and name.partition(".")[0] not in _VENV_BOOTSTRAP
     ]
@@ -312,9 +313,10 @@ def run_slim(
         if hit:
             used_by_import |= hit
             continue
+        found_at = list(where)  # once: a module may map to several distributions
         for dist in sorted(dists):
             undeclared.setdefault(dist, []).extend(
-                (module, Location(path, line, column)) for path, line, column in where
+                (module, Location(path, line, column)) for path, line, column in found_at
             )
 
     # -- commands -> distributions -------------------------------------------------------

@@ -17,6 +17,7 @@ import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -326,11 +327,11 @@ def scan_imports(root: Path, *, cache: FileCache | None = None) -> ImportScan:
     pairs = list(project_files(root, (".py", ".ipynb")))
     for (_path, rel), result in zip(pairs, _scan_all(pairs, cache), strict=True):
         found, found_shell, found_problems, found_partial = result
-        for module, line, column in found:
+        for module, places in found:  # places: line, column, line, column…
             uses = by_module.get(module)
             if uses is None:
                 by_module[module] = uses = []
-            uses.append((rel, line, column))
+            uses.extend(zip(repeat(rel), places[::2], places[1::2]))
         shell.extend(ShellLine(c, Location(rel, ln)) for c, ln in found_shell)
         problems.extend(FileProblem(rel, ln, msg) for ln, msg in found_problems)
         partial.extend(FileProblem(rel, ln, msg) for ln, msg in found_partial)
@@ -344,23 +345,30 @@ def scan_imports(root: Path, *, cache: FileCache | None = None) -> ImportScan:
     )
 
 
-# One file's result in plain values (what the scan cache stores): imports (module, line,
-# column), shell lines (command, line), problems and partly read notes (line, message).
+# One file's result in plain values (what the scan cache stores): imports (module and its
+# places: line, column, line, column…, modules in order of first use), shell lines
+# (command, line), problems and partly read notes (line, message).
 _FileResult = tuple[
-    list[tuple[str, int, int]], list[tuple[str, int]], list[tuple[int | None, str]],
+    list[tuple[str, list[int]]], list[tuple[str, int]], list[tuple[int | None, str]],
     list[tuple[int | None, str]],
 ]
+
+
+def _packed(found: list[tuple[str, int, int]]) -> list[tuple[str, list[int]]]:
+    places: dict[str, list[int]] = {}
+    for module, line, column in found:
+        places.setdefault(module, []).extend((line, column))
+    return list(places.items())
 
 
 def _decoded(value: Any) -> _FileResult | None:
     """A cached result; ``None`` when it is not what we wrote (the file is scanned)."""
     try:
-        imports: list[tuple[str, int, int]] = []
+        imports: list[tuple[str, list[int]]] = []
         for module, places in value[0]:  # [module, [line, column, line, column…]]
-            if not isinstance(module, str) or not all_ints(places):
+            if not isinstance(module, str) or not all_ints(places) or len(places) % 2:
                 raise TypeError(module)
-            imports.extend(zip([module] * (len(places) // 2), places[::2], places[1::2],
-                               strict=True))
+            imports.append((module, places))
         return (
             imports,
             [(str(c), int(ln)) for c, ln in value[1]],
@@ -369,13 +377,6 @@ def _decoded(value: Any) -> _FileResult | None:
         )
     except (TypeError, ValueError, IndexError):
         return None
-
-
-def _encoded(result: _FileResult) -> list[Any]:
-    packed: dict[str, list[int]] = {}
-    for module, line, column in result[0]:
-        packed.setdefault(module, []).extend((line, column))
-    return [list(packed.items()), *result[1:]]
 
 
 # A file to read: its path, its path relative to the root, and the digest and result of
@@ -437,7 +438,7 @@ def _scan_all(pairs: list[tuple[str, str]], cache: FileCache | None) -> list[_Fi
     for index, info, (result, digest) in zip(todo, infos, done, strict=True):
         results[index] = result
         if cache is not None and info is not None and digest is not None:
-            cache.remember(pairs[index][1], info, digest, _encoded(result))
+            cache.remember(pairs[index][1], info, digest, list(result))
     if cache is not None:
         cache.save()
     return [r for r in results if r is not None]
@@ -459,12 +460,12 @@ def _scan_file(file: Path, rel: str, data: bytes | None = None) -> _FileResult:
     else:
         fast = fast_imports(text, rel)
         if fast is not None:
-            return [(m, loc.line or 0, loc.column or 0) for m, loc in fast], [], [], []
+            return _packed([(m, loc.line or 0, loc.column or 0) for m, loc in fast]), [], [], []
         found, found_shell, note = _scan_python_file(text, rel)
         partial = [note] if note is not None else []
         found_problems = []
     return (
-        [(u.module, u.location.line or 0, u.location.column or 0) for u in found],
+        _packed([(u.module, u.location.line or 0, u.location.column or 0) for u in found]),
         [(s.command, s.location.line or 0) for s in found_shell],
         [(p.line, p.message) for p in found_problems],
         [(p.line, p.message) for p in partial],
