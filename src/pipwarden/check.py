@@ -234,27 +234,11 @@ def run_check(
     except PipwardenError as exc:
         errors.append(_part_error("environment", exc))
 
-    # Requirements hygiene
-    try:
-        from pipwarden.lint import run_lint
-
-        # The same lint as `pipwarden lint` (its "fixes N" is what `lint --fix` fixes);
-        # the audit section reports vulnerable floors with more detail than PW403, so
-        # those findings are shown there only.
-        linted = run_lint(
-            [project],
-            lint_config(policy),
-            settings=settings,
-            offline=settings.offline,
-            ignores=policy.ignores,
-        )
-        parts["lint"] = replace(
-            linted, findings=tuple(f for f in linted.findings if f.code != "PW403")
-        )
-    except PipwardenError as exc:
-        errors.append(_part_error("lint", exc))
-
     # Vulnerabilities: the venv when present, and the declared requirements' floors.
+    # Before lint: the audit fetches the database when there is none yet, and lint's
+    # PW403 and the floors of its fixes read it (run first, lint found no database on a
+    # fresh machine: "fixes 2" and `requests>=2.19.1`, then "fixes 6" and
+    # `requests>=2.31.0` on the next run).
     if venv is not None or inputs:
         try:
             from pipwarden.audit import AuditRequest, audit, pypi_release_provider
@@ -277,6 +261,26 @@ def run_check(
             )
         except PipwardenError as exc:
             errors.append(_part_error("vulnerabilities", exc))
+
+    # Requirements hygiene
+    try:
+        from pipwarden.lint import run_lint
+
+        # The same lint as `pipwarden lint` (its "fixes N" is what `lint --fix` fixes);
+        # the audit section reports vulnerable floors with more detail than PW403, so
+        # those findings are shown there only.
+        linted = run_lint(
+            [project],
+            lint_config(policy),
+            settings=settings,
+            offline=settings.offline,
+            ignores=policy.ignores,
+        )
+        parts["lint"] = replace(
+            linted, findings=tuple(f for f in linted.findings if f.code != "PW403")
+        )
+    except PipwardenError as exc:
+        errors.append(_part_error("lint", exc))
 
     # Dependency risk of the direct requirements (cached/offline data is fine).
     try:
