@@ -71,7 +71,10 @@ def _finish(
 ) -> UpdateReport:
     old, new = before.by_name(), after.by_name()
     env_after = read_environment(venv)
-    graph_after = DependencyGraph.from_environment(env_after, roots=sorted(sources.names))
+    # the project's tree as every command draws it: its roots, the extras they ask for
+    graph_after = DependencyGraph.from_environment(
+        env_after, roots=sorted(sources.names), extras_of=sources.extras
+    )
     reach_after = graph_after._reach(graph_after.roots)
 
     upgraded: list[Change] = []
@@ -104,6 +107,7 @@ def _finish(
             [InstalledPackage(p.name, p.display_name, p.version, "", p.requires)
              for p in before.packages],
             python_version=env_after.python_version, roots=sorted(sources.names),
+            extras_of=sources.extras,
         )
         reach_before = graph_before._reach(graph_before.roots)
         for name in sorted((reach_before - reach_after) & set(new)):

@@ -197,6 +197,7 @@ class Vetter:
                 ignored[key] = [a for a, _entry in outcome.ignored]
 
         packages: list[PackageReport] = []
+        graph = GraphLoader.graph(nodes, list(direct))
         progress = Progress("Vetting", len(reported), delay=SLOW_STEP) if self.progress else None
         for name in reported:
             node: _Node | None = nodes.get(name)
@@ -205,7 +206,7 @@ class Vetter:
             deps: list[str] | None = None
             deps_note: str | None = None
             if node is not None and node.requires is not None:
-                deps, deps_note = GraphLoader.closure(nodes, name)
+                deps, deps_note = GraphLoader.closure(nodes, name, graph)
             facts = github[name]
             simple_result = simple.get(name)
             ctx = PackageContext(
