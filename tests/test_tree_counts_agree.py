@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Sequence
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -214,3 +215,24 @@ def test_update_and_the_installed_tree_agree_with_vet(
     assert drawn - {"pip", "setuptools", "wheel"} == {"treetop", "other", *TOP_BRINGS,
                                                      *OTHER_BRINGS}
     assert set(TREE) - drawn == LEFT_OUT
+
+
+def test_update_cooldown_closure_follows_the_same_rule() -> None:
+    """The names whose releases the cooldown constrains (when pip cannot filter by upload
+    time) are the tree the other commands count: it skipped every requirement with an
+    extra in its marker (``beta[fast]``'s iota, the project's ``treetop[dev]``'s delta:
+    never constrained) and evaluated no other marker (gamma, epsilon)."""
+    from pipwarden.update.pypidata import _closure_names
+
+    latest = {name: {"info": {"name": name, "version": list(rel)[-1],
+                              "requires_dist": rel[list(rel)[-1]]}}
+              for name, rel in TREE.items()}
+
+    class Source:
+        def fetch_many(self, names: Sequence[str]) -> dict[str, dict[str, Any] | None]:
+            return {n: latest.get(n) for n in names}
+
+    found = _closure_names(["treetop", "other"], Source(), extras_of={"treetop": ["dev"]},
+                           python_version=f"{PYTHON}.4")
+    # other's latest release (2.0) requires only shared
+    assert sorted(found) == sorted({"treetop", "other", *TOP_BRINGS})
