@@ -22,7 +22,7 @@ from osvdb import as_current
 from pipwarden.cli import main
 from pipwarden.vulndb.update import import_source
 from tree_fixture import BRINGS, PYTHON, TREE, install_tree_index, tree_wheels
-from update_helpers import copy_venv, use_isolated_pip
+from update_helpers import copy_venv, pip_install, use_isolated_pip
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "examples" / "osv-sample.zip"
@@ -215,6 +215,22 @@ def test_update_and_the_installed_tree_agree_with_vet(
     assert drawn - {"pip", "setuptools", "wheel"} == {"treetop", "other", *TOP_BRINGS,
                                                      *OTHER_BRINGS}
     assert set(TREE) - drawn == LEFT_OUT
+
+
+def test_check_counts_the_venv_tree_in_both_parts(
+    project: Path, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A venv holding an older release (treetop 1.0: alpha only) than the newest the range
+    admits (2.0): check's risk part counted 2.0's tree from PyPI (10 packages), its slim
+    part the venv's (3)."""
+    wheels = tree_wheels(tmp_path / "wheels")
+    venv = copy_venv(tmp_path_factory, project / ".venv")
+    pip_install(venv, "--find-links", str(wheels), "treetop==1.0", "other==1.0")
+    check = _json(capsys, "check", str(project))
+    assert _slim_brings(check["slim"])["treetop"] == ["alpha", "eta", "shared"]
+    assert _vet_brings(check["vet"])["treetop"] == ["alpha", "eta", "shared"]
+    assert _vet_brings(check["vet"])["other"] == OTHER_BRINGS
 
 
 def test_update_cooldown_closure_follows_the_same_rule() -> None:

@@ -173,7 +173,8 @@ def _tree_python(ctx: ProjectContext, venv: Path | None) -> tuple[int, int] | No
 
 def _vet_direct(ctx: ProjectContext, venv: Path | None) -> VetReport | None:
     """Vet the direct requirements (cached PyPI answers only when offline), for the Python
-    slim counts the tree for: both say the same number of packages a requirement brings."""
+    slim counts the tree for, and with a venv from its installed tree: both say the same
+    number of packages a requirement brings in."""
     from pipwarden.audit import AuditRequest, collect_inputs
     from pipwarden.checks import VetThresholds
     from pipwarden.vet import Vetter, direct_requests
@@ -190,11 +191,20 @@ def _vet_direct(ctx: ProjectContext, venv: Path | None) -> VetReport | None:
     requests = direct_requests(deps)
     if not requests:
         return None
+    installed = None
+    if venv is not None:  # what each brings in: the venv's tree, as slim counts it
+        from pipwarden.errors import InputError
+        from pipwarden.slim.weight import installed_graph
+        from pipwarden.sources.environment import read_environment
+
+        with contextlib.suppress(InputError):  # an unreadable venv: the audit says so
+            installed = installed_graph(read_environment(venv),
+                                        [d for d in deps if not d.constraint])
     policy = ctx.policy
     thresholds = VetThresholds.from_policy(policy.vet, policy.source)
     vetter = Vetter(ctx.settings, thresholds=thresholds, progress=False,
                     ignores=policy.ignores, client=ctx.client,
-                    python=_tree_python(ctx, venv))
+                    python=_tree_python(ctx, venv), installed=installed)
     return vetter.vet(requests)
 
 

@@ -33,7 +33,7 @@ from pipwarden.slim.imports import FileProblem, is_stdlib, scan_imports
 from pipwarden.slim.mapping import ImportResolver, installed_modules
 from pipwarden.slim.overlap import Overlap, find_overlaps
 from pipwarden.slim.tools import providers, scan_tools
-from pipwarden.slim.weight import SubtreeWeight, subtree_weights
+from pipwarden.slim.weight import SubtreeWeight, installed_graph, subtree_weights
 from pipwarden.sources.environment import find_environment, read_environment
 from pipwarden.sources.graph import DependencyGraph
 from pipwarden.stdlib_alternatives import StdlibAlternative, find
@@ -265,7 +265,7 @@ def run_slim(
     for dep in declared.dependencies:
         roots[dep.name] = tuple(sorted({*roots.get(dep.name, ()), *dep.extras}))
     graph = (
-        DependencyGraph.from_environment(installed, extras_of=roots, roots=roots)
+        installed_graph(installed, declared.dependencies)
         if installed
         else None
     )

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from packaging.utils import canonicalize_name
 
+from pipwarden.models import Dependency, Environment
 from pipwarden.pypi.client import PyPIClient
 from pipwarden.sources.graph import DependencyGraph
 from pipwarden.vet.models import VetRequest
@@ -25,6 +26,7 @@ from pipwarden.vet.models import VetRequest
 __all__ = [
     "SubtreeWeight",
     "graph_from_pypi",
+    "installed_graph",
     "subtree_weights",
 ]
 
@@ -52,6 +54,16 @@ def subtree_weights(graph: DependencyGraph, roots: Iterable[str]) -> tuple[Subtr
         only = graph.exclusive_closure(name, names)
         weights.append(SubtreeWeight(name, tuple(sorted(brings)), tuple(sorted(only))))
     return tuple(weights)
+
+
+def installed_graph(installed: Environment, declared: Iterable[Dependency]) -> DependencyGraph:
+    """The project's tree in its venv: the declared dependencies as roots, with the extras
+    they ask for (every declaration's), markers for the venv's Python. slim's weights and
+    check's vet part read what a package brings in from it when there is a venv."""
+    roots: dict[str, set[str]] = {}
+    for dep in declared:
+        roots.setdefault(dep.name, set()).update(dep.extras)
+    return DependencyGraph.from_environment(installed, extras_of=roots, roots=roots)
 
 
 def graph_from_pypi(
