@@ -162,11 +162,13 @@ def audit(
         known = {d.name: advisor.advisories(d.name) for d in ranged if advisor.advisories(d.name)}
         floor_deps = [d for d in ranged if known.get(d.name)]
         release_lists = {d.name: advisor.releases(d.name) for d in floor_deps}
-        findings = audit_versions(db, items, unchecked=skipped)
-        findings.extend(audit_floors(db, floor_deps, release_lists, known, unchecked=skipped))
-        findings = [_with_paths(f, dep_paths.get((f.source, f.package), ())) for f in findings]
         day = today or dt.date.today()
-        findings = _advised(findings, advisor, active_ignores(policy.ignores, day))
+        in_force = active_ignores(policy.ignores, day)
+        findings = audit_versions(db, items, unchecked=skipped,
+                                  floors=lambda names: _floors(names, advisor, in_force))
+        floored = audit_floors(db, floor_deps, release_lists, known, unchecked=skipped)
+        findings.extend(_advised(floored, advisor, in_force))
+        findings = [_with_paths(f, dep_paths.get((f.source, f.package), ())) for f in findings]
         findings.sort(key=lambda f: (-f.severity.rank, f.package, f.source, f.id))
         release_lists = {name: advisor.releases(name) for name in {f.package for f in findings}}
         outcome = apply_ignores(findings, policy.ignores, today=day)
@@ -194,13 +196,17 @@ def _advised(
 ) -> list[Finding]:
     """Every finding with its package's safe floor (one answer per package: see
     :mod:`pipwarden.advice`)."""
-    names = {f.package for f in findings}
+    advice = _floors({f.package for f in findings}, advisor, ignores)
+    return [f.with_advice(*advice[f.package]) for f in findings]
+
+
+def _floors(
+    names: set[str], advisor: Advisor, ignores: Sequence[IgnoreEntry]
+) -> dict[str, tuple[str | None, bool]]:
+    """The safe floor and "no safe version" of each of ``names``."""
     advisor.prefetch(names)
-    advice = {name: advisor.advise(name, ignores) for name in names}
-    return [
-        f.with_advice(advice[f.package].floor, advice[f.package].no_safe_version)
-        for f in findings
-    ]
+    found = {name: advisor.advise(name, ignores) for name in names}
+    return {name: (a.floor, a.no_safe_version) for name, a in found.items()}
 
 
 def _with_paths(finding: Finding, paths: tuple[tuple[str, ...], ...]) -> Finding:

@@ -6,7 +6,7 @@ lists every id and takes the most severe known severity of the group.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from pipwarden.advice import preferred_id
@@ -131,11 +131,14 @@ def audit_versions(
     advisories: Mapping[str, list[Advisory]] | None = None,
     *,
     unchecked: list[Skipped] | None = None,
+    floors: Callable[[set[str]], Mapping[str, tuple[str | None, bool]]] | None = None,
 ) -> list[Finding]:
     """Audit exact versions: ``(package, version, source, location, kind)`` tuples.
 
     A record that cannot be evaluated for a pin is appended to ``unchecked`` (as a
     :class:`Skipped`: not checked) and the pin's other records are still matched.
+    ``floors``: the safe floor and "no safe version" of each vulnerable package, asked
+    once for all of them and set on each finding as it is made.
     """
     from pipwarden.vulndb.osv import group_by_alias
 
@@ -158,6 +161,7 @@ def audit_versions(
             for rid, reason in problems.get((name, version), ()):
                 unchecked.append(_not_evaluated(name, version, source, location, rid, reason))
     findings: list[Finding] = []
+    advice = floors({name for (name, _), hits in matched.items() if hits}) if floors else {}
     # Pins of one package mostly hit the same groups of records: merge each group once.
     groups: dict[tuple[str, ...], list[tuple[Advisory, ...]]] = {}
     per_group: dict[tuple[str, tuple[str, ...]], tuple[dict[str, object], tuple[str, ...]]] = {}
@@ -171,6 +175,7 @@ def audit_versions(
             if key not in per_group:
                 per_group[key] = (_merged_fields(group), _group_fixes(group, name))
             merged, fixes = per_group[key]
+            floor, no_safe = advice.get(name, (None, False))
             findings.append(
                 _merge(
                     group,
@@ -181,6 +186,8 @@ def audit_versions(
                     source=source,
                     kind=kind,
                     location=location,
+                    safe_floor=floor,
+                    no_safe_version=no_safe,
                 )
             )
     return findings

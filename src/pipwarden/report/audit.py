@@ -28,8 +28,6 @@ from pipwarden.report.audit_common import (
     verdict_line,
 )
 from pipwarden.report.audit_json import not_checked_dict, to_dict
-from pipwarden.report.audit_markdown import render_markdown
-from pipwarden.report.audit_sarif import to_sarif
 from pipwarden.report.output import Style, json_text, plural
 
 __all__ = [
@@ -39,10 +37,8 @@ __all__ = [
     "not_checked_dict",
     "not_checked_lines",
     "render",
-    "render_markdown",
     "render_text",
     "to_dict",
-    "to_sarif",
     "verdict_line",
 ]
 
@@ -170,7 +166,11 @@ def render(report: AuditReport, fmt: str, *, style: Style | None = None) -> str:
     if fmt == "json":  # compact: the C encoder; `| python -m json.tool` to read it
         return json_text(to_dict(report))
     if fmt == "markdown":
+        from pipwarden.report.audit_markdown import render_markdown
+
         return render_markdown(report)
     if fmt == "sarif":
+        from pipwarden.report.audit_sarif import to_sarif
+
         return json_text(to_sarif(report))
     return render_text(report, style=style)

@@ -335,7 +335,9 @@ def render_markdown(report: CheckReport) -> str:
             f"Next: {md_code(item.next)}"
         )
     if report.audit is not None:
-        body = audit_report.render_markdown(report.audit, title="Vulnerabilities")
+        from pipwarden.report.audit_markdown import render_markdown as audit_md
+
+        body = audit_md(report.audit, title="Vulnerabilities")
         lines += ["", body.replace("## ", "### ", 1).rstrip()]
     if report.lint is not None:
         lines += ["", "### Requirements hygiene", ""]
@@ -399,14 +401,16 @@ def render(report: CheckReport, fmt: str, *, style: Style | None = None) -> str:
 
 def _sarif(report: CheckReport) -> str:
     """One SARIF log with two runs: vulnerabilities and lint findings."""
+    from pipwarden.report.audit_sarif import to_sarif
+
     runs: list[Any] = []
     if report.audit is not None:
-        runs.extend(audit_report.to_sarif(report.audit)["runs"])
+        runs.extend(to_sarif(report.audit)["runs"])
     elif report.not_checked:
         from pipwarden.audit import AuditReport
 
         nothing = AuditReport((), (), (), (), report.not_checked, (), 0, None, report.policy)
-        runs.extend(audit_report.to_sarif(nothing)["runs"])
+        runs.extend(to_sarif(nothing)["runs"])
     if report.lint is not None:
         from pipwarden.report.lint import render_sarif as lint_sarif
 

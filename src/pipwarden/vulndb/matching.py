@@ -19,7 +19,10 @@ from packaging.version import Version
 
 from pipwarden.vulndb.osv import Affected
 
-__all__ = ["MatchEntry", "MatchRange", "entries_affect", "match_entries", "sort_key"]
+__all__ = [
+    "MatchEntry", "MatchRange", "PinKeys", "entries_affect", "keys_affect", "match_entries",
+    "sort_key",
+]
 
 _MATCHED_TYPES = frozenset({"ECOSYSTEM", "SEMVER"})
 
@@ -114,13 +117,32 @@ def match_entries(
     return out
 
 
+class PinKeys:
+    """What matching one pinned version needs, computed once per pin (not once per record):
+    the sort keys of the version and of its public version, and their version keys (the
+    spelling ``versions`` lists are stored in)."""
+
+    __slots__ = ("listed", "listed_public", "own", "pub")
+
+    def __init__(self, v: Version, public: Version) -> None:
+        from pipwarden.vulndb.ranges import _version_key
+
+        self.own, self.pub = _pin_keys(v)
+        self.listed = _version_key(v)
+        self.listed_public = _version_key(public) if v.local is not None else None
+
+
 def entries_affect(v: Version, public: Version, entries: Sequence[Any], record_id: str) -> bool:
     """:func:`~pipwarden.vulndb.ranges.is_affected` of a PEP 440 version over decoded
     :func:`match_entries` output (``public``: ``v`` without its local label)."""
-    from pipwarden.vulndb.ranges import _version_key, _warn_invalid
+    return keys_affect(PinKeys(v, public), entries, record_id)
 
-    own, pub = _pin_keys(v)
-    key: str | None = None
+
+def keys_affect(pin: PinKeys, entries: Sequence[Any], record_id: str) -> bool:
+    """:func:`entries_affect` with the pin's keys computed beforehand."""
+    from pipwarden.vulndb.ranges import _warn_invalid
+
+    own, pub = pin.own, pin.pub
     for ranges, keys, listed in cast(Sequence[MatchEntry], entries):
         for invalid, events in ranges:
             if invalid is not None:
@@ -129,29 +151,31 @@ def entries_affect(v: Version, public: Version, entries: Sequence[Any], record_i
                 return True
         if not listed:
             continue
-        valid, _, bad = keys.partition("|")
-        if bad.strip():  # empty entries are joined into blanks: nothing to name
-            _warn_invalid(record_id, bad.split()[0], listed=True)
-        padded = f" {valid} "
-        if key is None:
-            key = _version_key(v)
-        if f" {key} " in padded or (
-            v.local is not None and f" {_version_key(public)} " in padded
+        if not keys.endswith("|"):
+            bad = keys.rpartition("|")[2]
+            if bad.strip():  # empty entries are joined into blanks: nothing to name
+                _warn_invalid(record_id, bad.split()[0], listed=True)
+        if _listed(pin.listed, keys) or (
+            pin.listed_public is not None and _listed(pin.listed_public, keys)
         ):
             return True
     return False
 
 
+def _listed(key: str, keys: str) -> bool:
+    """Whether ``key`` is one of the space-separated keys before the ``|`` of ``keys``
+    (searched in place: lists run to thousands of entries; copying one per pin cost more
+    than the search). The entries after ``|`` are not PEP 440, so never equal a key."""
+    return f" {key} " in keys or f" {key}|" in keys or keys.startswith((f"{key} ", f"{key}|"))
+
+
 def _in_range(own: str, pub: str, events: list[tuple[str, str | None, int]]) -> bool:
     """OSV's evaluation of one range over sort keys; a bound compares the pin's public
-    version unless the bound itself is local (see :mod:`pipwarden.vulndb.ranges`)."""
-    if any(kind == "limit" for kind, _, _ in events) and not any(
-        (own if local else pub) < key
-        for kind, key, local in events
-        if kind == "limit" and key is not None
-    ):
-        return False
+    version unless the bound itself is local (see :mod:`pipwarden.vulndb.ranges`). With
+    ``limit`` events, only versions below one of them can be affected (a ``limit`` without
+    a version excludes everything)."""
     vulnerable = False
+    limited = below_limit = False
     for kind, key, local in events:
         if kind == "introduced":
             if key is None or (own if local else pub) >= key:
@@ -159,6 +183,11 @@ def _in_range(own: str, pub: str, events: list[tuple[str, str | None, int]]) -> 
         elif kind == "fixed":
             if (own if local else pub) >= cast(str, key):
                 vulnerable = False
-        elif kind == "last_affected" and (own if local else pub) > cast(str, key):
-            vulnerable = False
-    return vulnerable
+        elif kind == "last_affected":
+            if (own if local else pub) > cast(str, key):
+                vulnerable = False
+        elif kind == "limit":
+            limited = True
+            if key is not None and (own if local else pub) < key:
+                below_limit = True
+    return vulnerable and (below_limit or not limited)

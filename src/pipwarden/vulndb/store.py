@@ -249,7 +249,8 @@ class VulnStore:
         """:meth:`match_pins`, and the records that could not be evaluated for each pin
         (a version number too long to convert, broken matching data): those are skipped
         for that pin only; the package's other records are still matched."""
-        from pipwarden.vulndb.ranges import _public, advisory_affects, entries_affect, parse_version
+        from pipwarden.vulndb.matching import PinKeys, keys_affect
+        from pipwarden.vulndb.ranges import _public, advisory_affects, parse_version
 
         by_name: dict[str, set[str]] = {}
         for name, version in pins:
@@ -266,6 +267,18 @@ class VulnStore:
         hits: dict[tuple[str, str], list[str]] = {}
         unchecked: dict[tuple[str, str], list[tuple[str, str]]] = {}
         loads = json.loads
+        # Each pin's keys once (not once per record of its package).
+        keyed: dict[str, list[tuple[str, PinKeys | Exception]]] = {}
+        for package, versions in by_name.items():
+            mine: list[tuple[str, PinKeys | Exception]] = keyed.setdefault(package, [])
+            for version in sorted(versions):
+                v = parse_version(version)
+                if v is None:
+                    continue
+                try:
+                    mine.append((version, PinKeys(v, _public(v))))
+                except _EVALUATION_ERRORS as exc:  # then no record can be evaluated for it
+                    mine.append((version, exc))
         for package, rid, m in rows:
             try:
                 entries = loads(m)
@@ -276,12 +289,11 @@ class VulnStore:
                 for version in by_name[package]:
                     unchecked.setdefault((package, version), []).append((rid, _why(exc)))
                 continue
-            for version in by_name[package]:
-                v = parse_version(version)
-                if v is None:
-                    continue
+            for version, pin in keyed[package]:
                 try:
-                    affected = entries_affect(v, _public(v), entries, rid)
+                    if isinstance(pin, Exception):
+                        raise pin
+                    affected = keys_affect(pin, entries, rid)
                 except _EVALUATION_ERRORS as exc:
                     unchecked.setdefault((package, version), []).append((rid, _why(exc)))
                     continue
