@@ -131,12 +131,15 @@ def _loopback_index(server: LoopbackServer, monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def _recorded_project(tmp_path: Path) -> Path:
-    """The example project, its requirements limited to packages with recorded answers."""
+    """The example project, its requirements limited to packages with recorded answers and
+    an unranked typo (vet then builds the whole typosquat index and saves its tables in the
+    cache; the next run loads them; PyPI's 404 is cached too)."""
     project = tmp_path / "analytics-pipeline"
     shutil.copytree(EXAMPLE, project)
     (project / "requirements.txt").write_text(
-        "# only packages the recorded PyPI answers cover\n"
+        "# only packages the recorded PyPI answers cover, and a typo PyPI does not know\n"
         "flask>=2.0\njinja2>=2.10\nrequests==2.19.1\nurllib3>=1.26.0\nclick\n"
+        "reqeusts>=1.0\n"
     )
     return project
 
@@ -153,6 +156,7 @@ def test_first_check_after_install_and_the_next_agree_online(
     project = _recorded_project(tmp_path)
     first = _run_check(project, tmp_path / "1.json")
     assert (fresh_cache / "osv.sqlite3").is_file() and (fresh_cache / "pypi").is_dir()
+    assert list(fresh_cache.glob("typosquat-*.json"))  # the second run loads the tables
     second = _run_check(project, tmp_path / "2.json")
     assert first[2]["audit"]["summary"]["findings"] > 0
     assert any(p["verdict"] == "warn" for p in first[2]["vet"]["packages"]) or (
