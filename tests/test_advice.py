@@ -6,6 +6,7 @@ without a PyPI cache), except where a loopback PyPI server supplies release list
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -457,25 +458,8 @@ def test_floors_from_range_tops_equal_floors_from_every_interval(
     assert len(by_package) > 500
     fast = {name: advice.safe_floor(name, advs) for name, advs in by_package.items()}
 
-    def every_interval(
-        advisories: list[Advisory], package: str, unevaluable: list[str]
-    ) -> list[floors.Interval]:
-        out: list[floors.Interval] = []
-        for adv in advisories:
-            try:
-                found = [
-                    iv
-                    for aff in adv.affected_for(package)
-                    for iv in floors.affected_intervals(aff, record_id=adv.id)
-                    if not iv.empty
-                ]
-            except (ValueError, TypeError, OverflowError, RecursionError):
-                unevaluable.append(adv.id)
-                continue
-            out.extend(found)
-        return out
-
-    monkeypatch.setattr(advice, "_upper_ends", every_interval)
+    # Every affected interval of every entry (``versions`` lists included) as its "tops".
+    monkeypatch.setattr(floors, "range_ceilings", floors.affected_intervals)
     full = {name: advice.safe_floor(name, advs) for name, advs in by_package.items()}
     assert sum(a.status == "floor" for a in full.values()) > 300
     assert fast == full
@@ -486,7 +470,9 @@ def test_floors_from_range_tops_equal_floors_from_every_interval(
     st.lists(
         st.tuples(
             st.sampled_from(["introduced", "fixed", "last_affected", "limit"]),
-            st.sampled_from(["0", "1.0", "1.1", "1.1rc1", "1.2", "2.0", "2.0.post1", "3"]),
+            st.sampled_from(
+                ["0", "1.0", "1.1", "1.1.0", "1.1rc1", "1.2", "2.0", "2.0.post1", "3"]
+            ),
         ),
         max_size=8,
     )
@@ -505,3 +491,30 @@ def test_range_top_is_the_highest_piece_of_the_range(events: list[tuple[str, str
         assert top == []
     else:
         assert [(iv.hi, iv.hi_incl) for iv in top] == [(full[-1].hi, full[-1].hi_incl)]
+
+
+def test_floors_from_the_store_equal_floors_from_the_records(real_db: Path) -> None:
+    """The audit's floors come from the floor data the store computed at import (no record
+    decoded); over every package of the recorded archive, with and without release lists
+    and ignores, they must equal the floors computed from the parsed records."""
+    from pipwarden.advice import floor_of
+    from pipwarden.vulndb.store import VulnStore
+
+    with VulnStore.open(real_db) as store:
+        names = [row[0] for row in store._conn.execute("SELECT DISTINCT package FROM affects")]
+        records = store.floor_records(names)
+        advisories = store.advisories_for(names)
+    assert len(records) > 500 and records.keys() == advisories.keys()
+    some_ids = [advs[0].id for advs in list(advisories.values())[::7]]
+    ignores = [IgnoreEntry(i, "test", dt.date(2099, 1, 1), "policy") for i in some_ids]
+    compared = 0
+    for name, advs in advisories.items():
+        fixed = sorted({e.version for a in advs for aff in a.affected_for(name)
+                        for r in aff.ranges for e in r.events if e.kind == "fixed"})
+        for releases in (None, [*fixed, "999"]):
+            for ign in ((), ignores):
+                expected = safe_floor(name, advs, releases=releases, ignores=ign)
+                got = floor_of(name, records[name], releases=releases, ignores=ign)
+                assert got == expected, name
+                compared += 1
+    assert compared > 2000

@@ -26,17 +26,22 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 from packaging.version import Version
+
+from pipwarden.vulndb.osv import Identified
 
 if TYPE_CHECKING:
     import datetime as dt
 
     from pipwarden.policy import IgnoreEntry
+    from pipwarden.vulndb.floordata import FloorRecord
     from pipwarden.vulndb.floors import Interval
     from pipwarden.vulndb.osv import Advisory
+    from pipwarden.vulndb.store import VulnStore
+
+_Record = TypeVar("_Record", bound=Identified)
 
 __all__ = [
     "NO_SAFE_VERSION",
@@ -47,6 +52,7 @@ __all__ = [
     "admitted",
     "crosses_major",
     "floor_for",
+    "floor_of",
     "kept_groups",
     "preferred_id",
     "safe_floor",
@@ -58,6 +64,7 @@ log = logging.getLogger(__name__)
 NO_SAFE_VERSION = "no safe version known"
 
 ReleaseLists = Callable[[Sequence[str]], Mapping[str, Sequence[str] | None]]
+FloorSource = Callable[[Iterable[str]], Mapping[str, Sequence["FloorRecord"]]]
 AdvisorySource = Callable[[Iterable[str]], Mapping[str, list["Advisory"]]]
 
 
@@ -147,7 +154,6 @@ def preferred_id(ids: Iterable[str]) -> str:
     return min(ids, key=rank)
 
 
-@lru_cache(maxsize=4096)
 def _final(v: Version) -> Version:
     """The final release a version leads to: ``1.0rc1``/``1.0.dev0`` → ``1.0``,
     ``1.0.post1.dev0`` → ``1.0.post1``; a local label is dropped."""
@@ -162,72 +168,66 @@ def _final(v: Version) -> Version:
 
 
 def _osv_versions(
-    advisories: Iterable[Advisory], package: str, above: tuple[Version, bool]
+    records: Iterable[FloorRecord], above: tuple[Version, bool]
 ) -> set[Version]:
-    """The final versions the records of ``package`` name (events and ``versions``
-    lists, pre-releases as the release they lead to) that lie above the ceiling ``above``
-    (its version, and whether it is itself affected)."""
+    """The final versions the records name (events and ``versions`` lists, pre-releases as
+    the release they lead to) that lie above the ceiling ``above`` (its version, and
+    whether it is itself affected)."""
     from pipwarden.vulndb.ranges import parse_version
 
-    texts: set[str] = set()  # records of one package repeat the same versions: parse once
-    for adv in advisories:
-        for aff in adv.affected_for(package):
-            texts.update(e.version for r in aff.ranges for e in r.events)
-            texts.update(aff.versions)
-    texts.discard("0")
+    # Records of one package repeat the same versions: each text is parsed once. Equal
+    # versions spelled differently (``3.1``, ``3.1.0``) keep one spelling, the same on
+    # every run: an event's (as the record wrote it) before a list's, then the smallest.
+    texts = {(0, t) for rec in records for t in rec.named}
+    texts.update((1, t) for rec in records for t in rec.listed)
     hi, hi_incl = above
-    found: set[Version] = set()
-    for text in texts:
+    found: dict[Version, tuple[int, str, Version]] = {}
+    for rank, text in texts:
         v = parse_version(text)
-        if v is None:
+        if v is None or text == "0":
             continue
-        if v < hi and v.pre is None and v.dev is None and v.local is None:
-            continue  # a final version below the ceiling stays below it
-        v = _final(v)
-        if v > hi or (v == hi and not hi_incl):
-            found.add(v)
-    return found
+        if v.pre is None and v.dev is None and v.local is None:
+            if v < hi:
+                continue  # a final version below the ceiling stays below it
+        else:
+            v = _final(v)  # (never cached: equal versions differ in spelling)
+        if (v > hi or (v == hi and not hi_incl)) and (
+            v not in found or (rank, text) < found[v][:2]
+        ):
+            found[v] = (rank, text, v)
+    return {spelled for _, _, spelled in found.values()}
 
 
-def _upper_ends(
-    advisories: Iterable[Advisory], package: str, unevaluable: list[str]
-) -> list[Interval]:
-    """The affected intervals of ``package`` that can reach highest: each range's highest
-    piece, and the highest version any ``versions`` list names (a floor is judged by the
-    highest affected version); records that cannot be evaluated are named in
-    ``unevaluable`` and left out (one bad record never hides the others)."""
-    from pipwarden.vulndb.floors import Interval, range_ceilings
+def _reach(records: Sequence[FloorRecord]) -> tuple[Version, bool] | bool | None:
+    """The highest affected version of the records that can be evaluated (and whether it
+    is itself affected): each entry's ranges' highest, and the highest version any
+    ``versions`` list names; ``None`` when one is open-ended (nothing from some version on
+    is clean); ``False`` when they affect nothing."""
     from pipwarden.vulndb.ranges import parse_version
 
-    out: list[Interval] = []
-    listed: set[str] = set()  # the lists of one package overlap: each version parsed once
-    for adv in advisories:
-        entries = adv.affected_for(package)
-        try:
-            found = [
-                iv
-                for aff in entries
-                for iv in range_ceilings(aff, record_id=adv.id)
-                if not iv.empty
-            ]
-        except (ValueError, TypeError, OverflowError, RecursionError):
-            unevaluable.append(adv.id)
-            continue
-        out.extend(found)
-        for aff in entries:
-            listed.update(aff.versions)
+    top: tuple[Version, bool] | None = None
+    for rec in records:
+        for text, incl in rec.tops:
+            if text is None:
+                return None
+            hi = parse_version(text)
+            if hi is None:
+                continue
+            if top is None or hi > top[0] or (hi == top[0] and incl):
+                top = (hi, incl)
     # Only a listed version that can reach the ranges' ceiling matters; an entry that is
-    # not PEP 440 bounds no floor (pip installs PEP 440 versions only).
-    reach = _ceiling(out) if out else None
-    if out and reach is None:  # open-ended already: no list can change the answer
-        return out
-    major = reach[0].release[0] if reach is not None and reach[0].epoch == 0 else None
-    top = max(
+    # not PEP 440 bounds no floor (pip installs PEP 440 versions only). Lists of one
+    # package overlap: each version is parsed once.
+    listed: set[str] = set()
+    for rec in records:
+        listed.update(rec.listed)
+    major = top[0].release[0] if top is not None and top[0].epoch == 0 else None
+    high = max(
         filter(None, (parse_version(t) for t in listed if _may_reach(t, major))), default=None
     )
-    if top is not None:
-        out.append(Interval.point(top))
-    return out
+    if high is not None and (top is None or high > top[0] or (high == top[0] and not top[1])):
+        top = (high, True)
+    return False if top is None else top
 
 
 def _may_reach(text: str, major: int | None) -> bool:
@@ -240,18 +240,6 @@ def _may_reach(text: str, major: int | None) -> bool:
     return not (head.isascii() and head.isdigit() and len(head) < 10 and int(head) < major)
 
 
-def _ceiling(intervals: Sequence[Interval]) -> tuple[Version, bool] | None:
-    """The highest upper end of the affected intervals, and whether it is itself affected;
-    ``None`` when one of them is open-ended (nothing from any version on is clean)."""
-    top: tuple[Version, bool] | None = None
-    for iv in intervals:
-        if iv.hi is None:
-            return None
-        if top is None or iv.hi > top[0] or (iv.hi == top[0] and iv.hi_incl):
-            top = (iv.hi, iv.hi_incl)
-    return top
-
-
 def _lowest(candidates: Iterable[Version], top: tuple[Version, bool]) -> Version | None:
     """The lowest candidate v above the ceiling ``top`` (``>=v`` admits nothing
     known-vulnerable)."""
@@ -261,8 +249,8 @@ def _lowest(candidates: Iterable[Version], top: tuple[Version, bool]) -> Version
 
 
 def kept_groups(
-    advisories: Iterable[Advisory], ignores: Sequence[IgnoreEntry]
-) -> list[tuple[Advisory, ...]]:
+    advisories: Iterable[_Record], ignores: Sequence[IgnoreEntry]
+) -> list[tuple[_Record, ...]]:
     """The alias groups of ``advisories`` that no ignore of ``ignores`` names (an ignore of
     any id or alias of a group ignores the whole group, as the audit does)."""
     from pipwarden.vulndb.osv import group_by_alias
@@ -285,24 +273,37 @@ def safe_floor(
     ``releases``: PyPI's installable (not yanked) releases, when known. ``ignores``: the
     policy's ignores in force (see :func:`active_ignores`).
     """
+    from pipwarden.vulndb.floordata import from_advisory
+
+    records = [from_advisory(adv, package) for adv in dict.fromkeys(advisories)]
+    return floor_of(package, records, releases=releases, ignores=ignores)
+
+
+def floor_of(
+    package: str,
+    records: Sequence[FloorRecord],
+    *,
+    releases: Sequence[str] | None = None,
+    ignores: Sequence[IgnoreEntry] = (),
+) -> Advice:
+    """:func:`safe_floor` from the records' floor data (the store keeps it, computed at
+    import: see :mod:`pipwarden.vulndb.floordata`)."""
     from pipwarden.vulndb.ranges import parse_version
 
-    every = list(advisories)
-    groups = kept_groups(every, ignores)
-    counted = [a for g in groups for a in g]
-    unevaluable: list[str] = []
-    intervals = _upper_ends(counted, package, unevaluable)
+    groups = kept_groups(records, ignores)
+    counted = [r for g in groups for r in g]
+    unevaluable = [r.id for r in counted if r.error is not None]
     ids = tuple(
-        preferred_id(i for a in g for i in a.ids)
+        preferred_id(i for r in g for i in r.ids)
         for g in groups
-        if any(a.id not in unevaluable for a in g)
+        if any(r.error is None for r in g)
     )
     bad = tuple(unevaluable)
-    if not intervals:
+    top = _reach([r for r in counted if r.error is None])
+    if top is False:
         return Advice(package, "clean", None, ids, bad)
-    top = _ceiling(intervals)
     source: Literal["releases", "osv"] = "releases" if releases is not None else "osv"
-    if top is None:  # open-ended: no version from some point on is clean
+    if top is None or top is True:  # open-ended: no version from some point on is clean
         return Advice(package, "none", None, ids, bad, source)
     if releases is not None:
         known = {
@@ -313,7 +314,7 @@ def safe_floor(
         found = _lowest(known, top)
         if found is not None:
             return Advice(package, "floor", known[found], ids, bad, "releases")
-    found = min(_osv_versions(every, package, top), default=None)
+    found = min(_osv_versions(records, top), default=None)
     if found is not None:
         return Advice(package, "floor", str(found), ids, bad, "osv")
     return Advice(package, "none", None, ids, bad, source)
@@ -327,23 +328,52 @@ class Advisor:
     """
 
     def __init__(
-        self, advisories: AdvisorySource, releases: ReleaseLists | None = None
+        self,
+        advisories: AdvisorySource,
+        releases: ReleaseLists | None = None,
+        *,
+        floor_records: FloorSource | None = None,
     ) -> None:
         self._source = advisories
         self._release_source = releases
+        self._floor_source = floor_records
         self._advisories: dict[str, list[Advisory]] = {}
+        self._records: dict[str, list[FloorRecord]] = {}
         self._releases: dict[str, Sequence[str] | None] = {}
 
+    @classmethod
+    def for_store(cls, store: VulnStore, releases: ReleaseLists | None = None) -> Advisor:
+        """An advisor over a vulnerability store: floors from the floor data the store
+        computed at import (no advisory decoded for a floor)."""
+        return cls(store.advisories_for, releases, floor_records=store.floor_records)
+
     def prefetch(self, names: Iterable[str]) -> None:
+        """Fetch the records (the floor records when the source has them, else the
+        advisories) and release lists of ``names`` in one go."""
         from pipwarden.vulndb.osv import normalize_name
 
-        wanted = sorted({normalize_name(n) for n in names} - set(self._advisories))
-        if not wanted:
-            return
-        found = self._source(wanted)
-        for name in wanted:
-            self._advisories[name] = list(found.get(name, ()))
-        vulnerable = [n for n in wanted if self._advisories[n]]
+        keys = {normalize_name(n) for n in names}
+        if self._floor_source is None:
+            self._fetch_advisories(keys)
+            known: Mapping[str, Sequence[object]] = self._advisories
+        else:
+            wanted = sorted(keys - set(self._records))
+            if wanted:
+                found = self._floor_source(wanted)
+                for name in wanted:
+                    self._records[name] = list(found.get(name, ()))
+            known = self._records
+        self._fetch_releases([n for n in sorted(keys) if known.get(n)])
+
+    def _fetch_advisories(self, keys: set[str]) -> None:
+        wanted = sorted(keys - set(self._advisories))
+        if wanted:
+            found = self._source(wanted)
+            for name in wanted:
+                self._advisories[name] = list(found.get(name, ()))
+
+    def _fetch_releases(self, vulnerable: list[str]) -> None:
+        vulnerable = [n for n in vulnerable if n not in self._releases]
         if vulnerable and self._release_source is not None:
             try:
                 lists = self._release_source(vulnerable)
@@ -357,7 +387,7 @@ class Advisor:
         from pipwarden.vulndb.osv import normalize_name
 
         key = normalize_name(name)
-        self.prefetch([key])
+        self._fetch_advisories({key})
         return self._advisories.get(key, [])
 
     def releases(self, name: str) -> Sequence[str] | None:
@@ -371,9 +401,10 @@ class Advisor:
         from pipwarden.vulndb.osv import normalize_name
 
         key = normalize_name(name)
-        return safe_floor(
-            key, self.advisories(key), releases=self.releases(key), ignores=ignores
-        )
+        releases = self.releases(key)  # fetches the package's records too
+        if self._floor_source is not None:
+            return floor_of(key, self._records[key], releases=releases, ignores=ignores)
+        return safe_floor(key, self.advisories(key), releases=releases, ignores=ignores)
 
 
 @dataclass(frozen=True)

@@ -157,7 +157,7 @@ def audit(
         )
         from pipwarden.advice import Advisor, active_ignores
 
-        advisor = Advisor(db.advisories_for, releases)
+        advisor = Advisor.for_store(db, releases)
         advisor.prefetch(d.name for d in ranged)
         known = {d.name: advisor.advisories(d.name) for d in ranged if advisor.advisories(d.name)}
         floor_deps = [d for d in ranged if known.get(d.name)]

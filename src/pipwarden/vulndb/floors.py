@@ -167,24 +167,42 @@ def _ranges_of(affected: Affected, record_id: str) -> list[Interval]:
 
 def _range_top(events: list[_Parsed]) -> list[Interval]:
     """The highest piece of :func:`_range_intervals` (its upper end is the range's highest
-    affected version), found from the top down: usually one or two steps instead of
-    evaluating every event at every point. Ranges with ``limit`` events take the full
-    computation (rare, and their intersection needs every interval)."""
+    affected version), in one pass over the sorted events and a walk down from the top
+    (usually one step). Ranges with ``limit`` events take the full computation (rare, and
+    their intersection needs every interval).
+
+    The events are sorted by version, so at a version ``p`` the events that hold are a
+    prefix: just above ``p``, every event up to the last one at ``p``; at ``p`` itself,
+    those before ``p`` and the ones at ``p`` other than ``last_affected``. The state there
+    is the kind of the last event that holds, as OSV's evaluation defines it."""
     if any(kind == "limit" for kind, _ in events):
-        merged = _range_intervals(events)
-        return merged[-1:]
-    points = sorted({ver for _, ver in events if ver is not None})
-    below = any(kind == "introduced" and ver is None for kind, ver in events)
+        return _range_intervals(events)[-1:]
+    below = False  # ``introduced: "0"`` (sorted first): affected below the first version
+    points: list[Version] = []
+    last_kind: list[str] = []  # per point: the kind of its last event
+    last_held: list[str | None] = []  # per point: the kind of its last event holding at it
+    for kind, ver in events:
+        if ver is None:
+            below = below or kind == "introduced"
+            continue
+        if not points or points[-1] != ver:
+            points.append(ver)
+            last_kind.append(kind)
+            last_held.append(None)
+        last_kind[-1] = kind
+        if kind != "last_affected":
+            last_held[-1] = kind
     if not points:
         return [_EVERYTHING] if below else []
-    if _state(events, points[-1], strictly_above=True):
+    if last_kind[-1] == "introduced":
         return [Interval(points[-1], False, None, False)]
     for n in range(len(points) - 1, -1, -1):
-        p = points[n]
-        if _state(events, p, strictly_above=False):
-            return [Interval.point(p)]
-        if below if n == 0 else _state(events, points[n - 1], strictly_above=True):
-            return [Interval(None if n == 0 else points[n - 1], False, p, False)]
+        before = below if n == 0 else last_kind[n - 1] == "introduced"
+        held = last_held[n]
+        if (before if held is None else held == "introduced"):
+            return [Interval.point(points[n])]
+        if before:
+            return [Interval(None if n == 0 else points[n - 1], False, points[n], False)]
     return []
 
 

@@ -79,9 +79,12 @@ def _pin_keys(v: Version) -> tuple[str, str]:
 # Matching data of one package's ``affected`` entries in one record, as the store keeps it:
 # per entry, the evaluated ranges (first invalid event text or None; sorted events as
 # [kind, sort key or None for ``introduced: "0"``, 1 when the event version is local]),
-# the version keys text of Affected.keys, and whether the entry lists versions at all.
+# the version keys text of Affected.keys, whether the entry lists versions at all; then
+# what a safe floor needs: the highest affected version of its ranges (``[text, 1 when it
+# is itself affected]``, ``[None, 0]`` when open-ended, None when the ranges affect
+# nothing) and the versions its range events name.
 MatchRange = tuple[str | None, list[tuple[str, str | None, int]]]
-MatchEntry = tuple[list[MatchRange], str, bool]
+MatchEntry = tuple[list[MatchRange], str, bool, list[object] | None, list[str]]
 
 
 def match_entries(
@@ -94,6 +97,7 @@ def match_entries(
     440 in form but cannot be used (the store then marks the record not checked).
     """
     from pipwarden.vulndb.compact import encode_version_keys
+    from pipwarden.vulndb.floors import _range_top
     from pipwarden.vulndb.ranges import _stored_version, sort_events
 
     affected = list(affected)
@@ -101,20 +105,46 @@ def match_entries(
     out: list[list[object]] = []
     for aff, known_keys in zip(affected, known, strict=True):
         ranges: list[list[object]] = []
+        top: tuple[Version | None, bool] | None = None
+        named: list[str] = []
+        spelled: dict[int, str] = {}  # the event's own text of each parsed version
         for rng in aff.ranges:
             if rng.type in _MATCHED_TYPES:
                 events, invalid = sort_events(rng.events)
                 keyed: list[list[object]] = []
+                parsed: list[tuple[str, Version | None]] = []
                 for kind, text in events:
                     if text is None:
                         keyed.append([kind, None, 0])
+                        parsed.append((kind, None))
                     else:
                         version = _stored_version(text)
                         keyed.append([kind, sort_key(version), int(version.local is not None)])
+                        parsed.append((kind, version))
+                        named.append(text)
+                        spelled[id(version)] = text
                 ranges.append([invalid, keyed])
+                top = _higher(top, _range_top(parsed))
         text = known_keys or aff.keys or encode_version_keys(aff.versions)
-        out.append([ranges, text, bool(aff.versions)])
+        stored_top = None
+        if top is not None:
+            hi = top[0]
+            stored_top = [None if hi is None else spelled.get(id(hi)) or str(hi), int(top[1])]
+        out.append([ranges, text, bool(aff.versions), stored_top, named])
     return out
+
+
+def _higher(
+    top: tuple[Version | None, bool] | None, pieces: Sequence[Any]
+) -> tuple[Version | None, bool] | None:
+    """The higher upper end of ``top`` and of ``pieces`` (intervals; ``None``: open)."""
+    for piece in pieces:
+        hi, incl = piece.hi, piece.hi_incl
+        if top is not None and top[0] is None:
+            return top
+        if hi is None or top is None or hi > top[0] or (hi == top[0] and incl):
+            top = (hi, incl)
+    return top
 
 
 class PinKeys:
@@ -143,7 +173,7 @@ def keys_affect(pin: PinKeys, entries: Sequence[Any], record_id: str) -> bool:
     from pipwarden.vulndb.ranges import _warn_invalid
 
     own, pub = pin.own, pin.pub
-    for ranges, keys, listed in cast(Sequence[MatchEntry], entries):
+    for ranges, keys, listed, _top, _named in cast(Sequence[MatchEntry], entries):
         for invalid, events in ranges:
             if invalid is not None:
                 _warn_invalid(record_id, invalid)

@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
 from packaging.version import Version
 
@@ -35,6 +35,7 @@ __all__ = [
     "Affected",
     "Event",
     "EventKind",
+    "Identified",
     "Range",
     "advisory_from_compact",
     "advisory_to_compact",
@@ -256,7 +257,20 @@ class Advisory:
         return tuple(a for a in self.affected if a.package == package)
 
 
-def group_by_alias(advisories: Iterable[Advisory]) -> list[tuple[Advisory, ...]]:
+class Identified(Protocol):
+    """A record known by an id and aliases (:class:`Advisory`, a floor record)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def ids(self) -> tuple[str, ...]: ...
+
+
+_Item = TypeVar("_Item", bound=Identified)
+
+
+def group_by_alias(advisories: Iterable[_Item]) -> list[tuple[_Item, ...]]:
     """Group records describing one flaw (PYSEC / GHSA / CVE ids linked by ``aliases``).
 
     Records are linked when one's id or aliases meet another's, transitively. Groups keep
@@ -280,7 +294,7 @@ def group_by_alias(advisories: Iterable[Advisory]) -> list[tuple[Advisory, ...]]
                     parent[max(a, b)] = min(a, b)
             else:
                 owner[ident] = n
-    groups: dict[int, list[Advisory]] = {}
+    groups: dict[int, list[_Item]] = {}
     for n, adv in enumerate(items):
         groups.setdefault(find(n), []).append(adv)
     return [tuple(group) for group in groups.values()]

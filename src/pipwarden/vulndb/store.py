@@ -31,17 +31,23 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from pipwarden.errors import DatabaseError
 from pipwarden.vulndb.compact import advisory_from_compact
 from pipwarden.vulndb.osv import Advisory, normalize_name
 
+if TYPE_CHECKING:
+    from pipwarden.vulndb.floordata import FloorRecord
+
 __all__ = ["SCHEMA", "SCHEMA_VERSION", "UPDATE_HINT", "DbMeta", "PinMatches", "VulnStore"]
 
 # 3: versions lists carry precomputed version keys; 4: affects.m; 5: meta data_date (the
 # newest ``modified`` of the records) and ``unreadable``, and ``m`` may be {"error": …};
-# 6: events in ``m`` carry sort keys instead of version texts (no parsing when matching).
-SCHEMA_VERSION = 6
+# 6: events in ``m`` carry sort keys instead of version texts (no parsing when matching);
+# 7: each entry of ``m`` carries what a safe floor needs (its ranges' highest affected
+# version and the versions their events name: no advisory decoded for a floor).
+SCHEMA_VERSION = 7
 UPDATE_HINT = "Run `pipwarden db update` when online, or `pipwarden db import FILE.zip`."
 
 SCHEMA = """
@@ -72,6 +78,13 @@ _MATCH_QUERY = """
 SELECT package, advisory_id, m FROM affects
 WHERE package IN (SELECT value FROM json_each(?)) AND m IS NOT NULL
 ORDER BY package, advisory_id
+"""
+
+_FLOOR_QUERY = """
+SELECT f.package, f.advisory_id, f.m, json_extract(a.data, '$[1]')
+FROM affects AS f JOIN advisory AS a ON a.id = f.advisory_id
+WHERE f.package IN (SELECT value FROM json_each(?)) AND a.withdrawn IS NULL
+ORDER BY f.package, a.id
 """
 
 _BY_ID_QUERY = """
@@ -318,6 +331,37 @@ class VulnStore:
                         if got:
                             result[(package, version)] = got
         return PinMatches(result, unchecked)
+
+    def floor_records(self, names: Iterable[str]) -> dict[str, list[FloorRecord]]:
+        """What a safe floor needs of every non-withdrawn record of each of ``names``
+        (PEP 503 normalised first), from the matching data computed at import: no advisory
+        is decoded, except a record whose stored data is not of that form (it is read and
+        judged in full, so it still counts, or is named as not evaluable)."""
+        from pipwarden.vulndb.floordata import FloorRecord, from_advisory, from_matching
+
+        wanted = sorted({normalize_name(n) for n in names})
+        if not wanted:
+            return {}
+        try:
+            rows = self._conn.execute(_FLOOR_QUERY, (json.dumps(wanted),)).fetchall()
+        except sqlite3.Error as exc:
+            raise self._fail(exc) from exc
+        result: dict[str, list[FloorRecord]] = {}
+        for package, rid, m, aliases in rows:
+            try:
+                found = json.loads(aliases) if aliases else []
+                if type(found) is not list or not all(type(a) is str for a in found):
+                    raise ValueError("malformed aliases")
+                entries = json.loads(m)
+                if type(entries) is not list:
+                    raise ValueError("no matching data")
+                record = from_matching(rid, found, entries)
+            except (ValueError, TypeError, RecursionError):
+                advisory = self._cache.get(rid) or self.get(rid)
+                record = (from_advisory(advisory, package) if advisory is not None
+                          else FloorRecord(rid, (), error="no record data"))
+            result.setdefault(package, []).append(record)
+        return result
 
     def get(self, record_id: str) -> Advisory | None:
         """One record by id (withdrawn ones included), or ``None``."""
