@@ -188,6 +188,8 @@ def test_update_and_the_installed_tree_agree_with_vet(
     use_isolated_pip(monkeypatch)
     wheels = tree_wheels(tmp_path / "wheels")
     copy_venv(tmp_path_factory, project / ".venv")
+    with (project / "pyproject.toml").open("a") as policy:  # treetop is heavy
+        policy.write("\n[tool.pipwarden.vet]\nheavy-dependencies = 5\n")
     vetted = _json(capsys, "vet", "-r", str(project / "requirements.txt"), "--python", PYTHON,
                    "--tree")
     expected_tree = sorted(p["name"] for p in vetted["packages"])
@@ -203,6 +205,12 @@ def test_update_and_the_installed_tree_agree_with_vet(
     check = _json(capsys, "check", str(project))
     assert _slim_brings(check["slim"])["treetop"] == TOP_BRINGS
     assert _vet_brings(check["vet"])["treetop"] == TOP_BRINGS
+    # update's concern line for the new package and check's risk part: one sentence
+    concerns = {c["name"]: c["concerns"] for c in update["added"]}
+    heavy = [k["message"] for k in concerns["treetop"] if k["signal"] == "weight"]
+    said = [s["message"] for p in check["vet"]["packages"] if p["name"] == "treetop"
+            for s in p["signals"] if s["id"] == "weight"]
+    assert heavy == said and f"brings {len(TOP_BRINGS)} packages" in heavy[0]
     page = tmp_path / "report.html"
     main(["check", str(project), "-f", "html", "-o", str(page)])
     capsys.readouterr()

@@ -164,7 +164,8 @@ def _finish(
 
     if options.vet and added:
         verdicts = _vet_new([c.name for c in added], settings.with_overrides(
-            offline=options.offline or settings.offline))
+            offline=options.offline or settings.offline), policy, graph_after,
+            env_after.python_version)
         added = [_with_verdict(c, verdicts.get(c.name)) for c in added]
 
     save_snapshot(project, after)
@@ -238,8 +239,16 @@ class _Vetted:
     concerns: tuple[Concern, ...] = ()
 
 
-def _vet_new(names: Sequence[str], settings: Settings) -> dict[str, _Vetted]:
-    """Verdict and concerns per new package from ``pipwarden.vet`` when this build has it."""
+def _vet_new(
+    names: Sequence[str],
+    settings: Settings,
+    policy: Policy | None = None,
+    installed: DependencyGraph | None = None,
+    python: str | None = None,
+) -> dict[str, _Vetted]:
+    """Verdict and concerns per new package from ``pipwarden.vet`` when this build has it:
+    with the project's vet policy, the venv's Python, and what each brings in read from the
+    venv's tree (``installed``), as check's vet part and slim count it."""
     if not names:
         return {}
     try:
@@ -247,7 +256,15 @@ def _vet_new(names: Sequence[str], settings: Settings) -> dict[str, _Vetted]:
     except ImportError:
         return dict.fromkeys(names, _Vetted("not vetted (vet is not part of this build)"))
     try:
-        vetter = vet.Vetter(settings, progress=False)
+        from pipwarden.checks import VetThresholds
+        from pipwarden.slim.declared import tree_python
+
+        policy = policy or Policy()
+        vetter = vet.Vetter(
+            settings, progress=False, installed=installed, python=tree_python(None, python),
+            thresholds=VetThresholds.from_policy(policy.vet, policy.source),
+            ignores=policy.ignores,
+        )
         report = vetter.vet([vet.VetRequest(name=n) for n in names])
     except PipwardenError as exc:
         return dict.fromkeys(names, _Vetted(f"not vetted ({exc})"))
