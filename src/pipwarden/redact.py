@@ -108,6 +108,8 @@ def redact_text(text: str, *, keep_user: bool = True) -> str:
     marker = text.find("://")
     if marker < 0:
         return text
+    if "@" not in text and not any(c in text for c in "?&;#"):
+        return text  # no user info and no query or fragment: no URL holds a credential
     out: list[str] = []
     pos = 0
     while marker >= 0:
