@@ -180,6 +180,34 @@ def test_offline_never_asks_pypi(tmp_path: Path, http_server: LoopbackServer) ->
     assert "PW402: skipped: offline" in report.skipped
 
 
+def test_offline_reads_the_answers_an_online_run_cached(
+    tmp_path: Path, http_server: LoopbackServer
+) -> None:
+    """PyPI's answers of an earlier run count offline too (as vet and check read them): a
+    name PyPI said it does not know is flagged online and offline alike, without a
+    request; a name the cache lacks is named as skipped, never passed as known."""
+    http_server.add(
+        "/pypi/pyyaml/json", json.dumps({"info": {"name": "PyYAML", "version": "6.0.2"}})
+    )
+    http_server.add("/pypi/internal-thing/json", "not found", status=404)
+    req = tmp_path / "requirements.txt"
+    req.write_text("pyyaml>=6\ninternal-thing>=1\n")
+    settings = Settings(cache_dir=tmp_path, db_path=tmp_path / "db", pypi_url=http_server.url)
+    online = run_lint([req], LintConfig(select=("PW402",)), settings=settings)
+    asked = len(http_server.requests)
+    offline = run_lint([req], LintConfig(select=("PW402",)), settings=settings, offline=True)
+    assert len(http_server.requests) == asked  # nothing asked offline
+    assert [(f.code, f.line) for f in offline.findings] == [("PW402", 2)]
+    assert [(f.code, f.line) for f in offline.findings] == [
+        (f.code, f.line) for f in online.findings
+    ]
+    assert not any(s.startswith("PW402") for s in offline.skipped)
+    req.write_text("pyyaml>=6\nnever-asked>=1\n")
+    partial = run_lint([req], LintConfig(select=("PW402",)), settings=settings, offline=True)
+    assert partial.findings == ()
+    assert any("PW402: skipped for some names" in s for s in partial.skipped)
+
+
 @pytest.mark.parametrize(
     ("url", "flagged"),
     [

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import json
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -8,10 +9,12 @@ from packaging.utils import canonicalize_name
 
 from loopback import LoopbackServer
 from pipwarden.models import InstalledPackage
+from pipwarden.pypi.client import FetchResult, PyPIClient
 from pipwarden.settings import Settings
 from pipwarden.slim import run_slim
-from pipwarden.slim.weight import graph_from_index, subtree_weights
+from pipwarden.slim.weight import graph_from_pypi, subtree_weights
 from pipwarden.sources.graph import DependencyGraph
+from pipwarden.vet import VetRequest
 
 # A small environment, counted by hand:
 #
@@ -118,7 +121,10 @@ def _project(tmp_path: Path) -> Path:
 
 def test_weight_from_pypi_metadata_hand_count(tmp_path: Path, http_server: LoopbackServer) -> None:
     for file in PYPI.glob("*.json"):
-        http_server.add(f"/pypi/{file.stem}/json", file.read_bytes())
+        data = json.loads(file.read_text())
+        version = data["info"]["version"]  # the trimmed answers list no releases
+        data["releases"] = {version: [{"filename": f"x-{version}.tar.gz", "yanked": False}]}
+        http_server.add(f"/pypi/{file.stem}/json", json.dumps(data).encode())
     settings = replace(Settings.from_env(), pypi_url=http_server.url)
     report = run_slim(_project(tmp_path), settings=settings)
     weights = {w.name: (w.brings, w.only_through) for w in report.weights}
@@ -156,6 +162,26 @@ def test_weight_unknown_offline_or_unreachable(tmp_path: Path) -> None:
     assert unreachable.weight_note is not None and "did not answer" in unreachable.weight_note
 
 
+class _Index:
+    """A stand-in for the PyPI client: one release per name, its requirements as given."""
+
+    offline = False
+    max_workers = 2
+
+    def __init__(self, requires: Mapping[str, Sequence[str]]) -> None:
+        self.requires = requires
+
+    def fetch_jobs(self, jobs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], FetchResult]:
+        return {(kind, name): self._answer(name) for kind, name in jobs}
+
+    def _answer(self, name: str) -> FetchResult:
+        reqs = self.requires.get(name)
+        if reqs is None:
+            return FetchResult(name, None, "not on PyPI", not_found=True)
+        info = {"name": name, "version": "1.0", "requires_dist": list(reqs)}
+        return FetchResult(name, {"info": info, "releases": {"1.0": [{"filename": "x"}]}})
+
+
 def test_index_graph_follows_extras_found_later() -> None:
     index = {
         "top": ("mid", "lib"),
@@ -163,6 +189,15 @@ def test_index_graph_follows_extras_found_later() -> None:
         "lib": ('plugin; extra == "extra"',),
         "plugin": (),
     }
-    graph, missing = graph_from_index({"top": ()}, index.get)
+    client: PyPIClient = _Index(index)  # type: ignore[assignment]
+    graph, missing = graph_from_pypi([VetRequest("top")], client, (3, 12))
     assert missing == ()
     assert graph.closure("top") == {"mid", "lib", "plugin"}
+
+
+def test_index_graph_counts_unknown_packages_but_not_what_they_bring() -> None:
+    index = {"top": ("known", "gone"), "known": ("leaf",), "leaf": ()}
+    client: PyPIClient = _Index(index)  # type: ignore[assignment]
+    graph, missing = graph_from_pypi([VetRequest("top")], client, (3, 12))
+    assert missing == ("gone",)
+    assert graph.closure("top") == {"known", "gone", "leaf"}

@@ -24,6 +24,7 @@ def make_wheel(
     requires: Sequence[str] = (),
     project_urls: Sequence[tuple[str, str]] = (),
     extra_files: Mapping[str, bytes] | None = None,
+    provides_extra: Sequence[str] = (),
 ) -> Path:
     """Write ``<name>-<version>-py3-none-any.whl`` into ``folder`` and return its path.
 
@@ -38,6 +39,7 @@ def make_wheel(
         f"Version: {version}",
         f"Summary: test package {name}",
     ]
+    metadata += [f"Provides-Extra: {e}" for e in provides_extra]
     metadata += [f"Requires-Dist: {r}" for r in requires]
     metadata += [f"Project-URL: {label}, {url}" for label, url in project_urls]
     files: dict[str, bytes] = {

@@ -8,6 +8,7 @@ file) is reported as such and the other parts still run.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 from collections.abc import Mapping
@@ -157,11 +158,29 @@ def _part_error(part: str, exc: PipwardenError) -> PartError:
     return PartError(part, exc.message, exc.hint, int(exc.exit_code))
 
 
-def _vet_direct(ctx: ProjectContext) -> VetReport | None:
-    """Vet the direct requirements (cached PyPI answers only when offline)."""
+def _tree_python(ctx: ProjectContext, venv: Path | None) -> tuple[int, int] | None:
+    """The Python slim counts the project's tree for (see ``slim.declared.tree_python``)."""
+    from pipwarden.errors import InputError
+    from pipwarden.slim.declared import tree_python
+    from pipwarden.sources.environment import venv_python
+    from pipwarden.sources.pyproject import read_pyproject
+
+    requires_python = None
+    if ctx.found.pyproject is not None:
+        with contextlib.suppress(InputError):  # reported by the parts that read it
+            requires_python = read_pyproject(
+                ctx.found.pyproject, collect_errors=True, expand_includes=False
+            ).requires_python
+    return tree_python(requires_python, venv_python(venv) if venv is not None else None)
+
+
+def _vet_direct(ctx: ProjectContext, venv: Path | None) -> VetReport | None:
+    """Vet the direct requirements (cached PyPI answers only when offline), for the Python
+    slim counts the tree for, and with a venv from its installed tree: both say the same
+    number of packages a requirement brings in."""
     from pipwarden.audit import AuditRequest, collect_inputs
     from pipwarden.checks import VetThresholds
-    from pipwarden.vet import VetRequest, Vetter, exact_version
+    from pipwarden.vet import Vetter, direct_requests
 
     found = ctx.found
     deps, _, _ = collect_inputs(
@@ -172,28 +191,30 @@ def _vet_direct(ctx: ProjectContext) -> VetReport | None:
         ),
         ctx.read,
     )
-    requests: dict[str, VetRequest] = {}
-    for dep in deps:
-        if dep.constraint or dep.url is not None or not dep.name:
-            continue
-        pin = exact_version(dep.specifier)  # else: the newest release the range admits
-        spec = "" if pin is not None else dep.specifier.strip()
-        requests.setdefault(
-            dep.name, VetRequest(dep.name, pin, tuple(dep.extras), str(dep.location), spec)
-        )
+    requests = direct_requests(deps)
     if not requests:
         return None
+    installed = None
+    if venv is not None:  # what each brings in: the venv's tree, as slim counts it
+        from pipwarden.errors import InputError
+        from pipwarden.slim.weight import installed_graph
+        from pipwarden.sources.environment import read_environment
+
+        with contextlib.suppress(InputError):  # an unreadable venv: the audit says so
+            installed = installed_graph(read_environment(venv),
+                                        [d for d in deps if not d.constraint])
     policy = ctx.policy
     thresholds = VetThresholds.from_policy(policy.vet, policy.source)
     vetter = Vetter(
         ctx.settings, thresholds=thresholds, progress=False, ignores=policy.ignores,
-        client=ctx.client, toplist=ctx.toplist,
+        client=ctx.client, python=_tree_python(ctx, venv), installed=installed,
+        toplist=ctx.toplist,
         index=ctx.typosquat_index(
             trusted_rank=thresholds.typosquat_trusted_rank,
             rank_ratio=thresholds.typosquat_rank_ratio,
         ),
     )
-    return vetter.vet(list(requests.values()))
+    return vetter.vet(requests)
 
 
 def run_check(
@@ -243,6 +264,34 @@ def run_check(
     except PipwardenError as exc:
         errors.append(_part_error("environment", exc))
 
+    # Vulnerabilities: the venv when present, and the declared requirements' floors.
+    # Before lint: the audit fetches the database when there is none yet, and lint's
+    # PW403 and the floors of its fixes read it (run first, lint found no database on a
+    # fresh machine: "fixes 2" and `requests>=2.19.1`, then "fixes 6" and
+    # `requests>=2.31.0` on the next run).
+    if venv is not None or inputs:
+        try:
+            from pipwarden.audit import AuditRequest, audit, pypi_release_provider
+
+            request = AuditRequest(
+                project=project,
+                environments=(venv,) if venv is not None else (),
+                requirements=found.requirements,
+                pyprojects=(found.pyproject,) if found.pyproject is not None else (),
+                pylocks=found.lockfiles,
+            )
+            parts["audit"] = audit(
+                request,
+                settings=settings,
+                policy=policy,
+                releases=pypi_release_provider(settings, ctx.client),
+                today=today,
+                environ=environ,
+                read=ctx.read,
+            )
+        except PipwardenError as exc:
+            errors.append(_part_error("vulnerabilities", exc))
+
     # Requirements hygiene
     try:
         from pipwarden.lint import run_lint
@@ -272,33 +321,9 @@ def run_check(
     except PipwardenError as exc:
         errors.append(_part_error("lint", exc))
 
-    # Vulnerabilities: the venv when present, and the declared requirements' floors.
-    if venv is not None or inputs:
-        try:
-            from pipwarden.audit import AuditRequest, audit, pypi_release_provider
-
-            request = AuditRequest(
-                project=project,
-                environments=(venv,) if venv is not None else (),
-                requirements=found.requirements,
-                pyprojects=(found.pyproject,) if found.pyproject is not None else (),
-                pylocks=found.lockfiles,
-            )
-            parts["audit"] = audit(
-                request,
-                settings=settings,
-                policy=policy,
-                releases=pypi_release_provider(settings, ctx.client),
-                today=today,
-                environ=environ,
-                read=ctx.read,
-            )
-        except PipwardenError as exc:
-            errors.append(_part_error("vulnerabilities", exc))
-
     # Dependency risk of the direct requirements (cached/offline data is fine).
     try:
-        parts["vet"] = _vet_direct(ctx)
+        parts["vet"] = _vet_direct(ctx, venv)
     except PipwardenError as exc:
         errors.append(_part_error("dependency risk", exc))
 

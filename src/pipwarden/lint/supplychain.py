@@ -158,8 +158,11 @@ def default_lookups(
     ``typosquat_index`` gives an index built already (``check`` shares one with vet)."""
     skipped: list[str] = []
     project: ProjectLookup | None = None
-    if offline:
+    if offline and not settings.pypi_cache_dir.is_dir():
         skipped.append("PW402: skipped: offline")
+    elif offline:  # PyPI's answers of earlier runs, as vet reads them offline: the same
+        # names flagged online and offline; a name the cache lacks is named as skipped
+        project = _pypi_project(PyPIClient(settings, progress=False, offline=True))
     else:
         # PyPI only enriches lint (PW402, PW102/PW304 fixes): one retry is enough
         project = _pypi_project(PyPIClient(settings, progress=False, offline=False, retries=1))

@@ -379,7 +379,11 @@ def _check_tree(report: CheckReport, levels: Mapping[str, Level]) -> h.Html | No
         from pipwarden.sources.graph import DependencyGraph
 
         env = read_environment(Path(report.venv))
-        graph = DependencyGraph.from_environment(env)
+        # the extras the project asks for, as slim's graph follows them
+        extras: dict[str, set[str]] = {}
+        for dep in report.slim.declared if report.slim is not None else ():
+            extras.setdefault(dep.name, set()).update(dep.extras)
+        graph = DependencyGraph.from_environment(env, extras_of=extras)
         children = {name: sorted(kids) for name, kids in graph.edges.items()}
         labels = {p.name: f"{p.display_name} {p.version}" for p in env.packages}
         return h.tree(_tree(sorted(graph.roots), children, levels, labels))

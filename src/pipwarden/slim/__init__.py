@@ -20,17 +20,12 @@ from pipwarden.errors import InputError
 from pipwarden.models import Dependency, Environment, Location
 from pipwarden.pypi.client import PyPIClient
 from pipwarden.settings import Settings
-from pipwarden.slim.declared import lowest_python, read_declared
+from pipwarden.slim.declared import lowest_python, read_declared, tree_python
 from pipwarden.slim.imports import FileProblem, is_stdlib, scan_imports
 from pipwarden.slim.mapping import ImportResolver, installed_modules
 from pipwarden.slim.overlap import Overlap, find_overlaps
 from pipwarden.slim.tools import providers, scan_tools
-from pipwarden.slim.weight import (
-    SubtreeWeight,
-    graph_from_index,
-    pypi_requires_fetcher,
-    subtree_weights,
-)
+from pipwarden.slim.weight import SubtreeWeight, installed_graph, subtree_weights
 from pipwarden.sources.environment import find_environment, read_environment
 from pipwarden.stdlib_alternatives import StdlibAlternative, find
 
@@ -206,21 +201,35 @@ def _already_conditional(dep: Dependency, python: tuple[int, int]) -> bool:
 
 
 def _graph_from_pypi(
-    roots: dict[str, tuple[str, ...]],
+    declared: Iterable[Dependency],
     settings: Settings,
     python: tuple[int, int] | None,
-    client: PyPIClient | None = None,
+    client: PyPIClient | None,
+    offline: bool,
 ) -> tuple[DependencyGraph | None, str]:
-    """Graph from PyPI metadata, markers evaluated for the lowest supported Python."""
+    """Graph from PyPI metadata, loaded as ``vet`` loads it (markers for the lowest
+    supported Python, else this one's); offline, from the PyPI cache only."""
+    import sys
+
+    from pipwarden.slim.weight import graph_from_pypi
+    from pipwarden.vet.inputs import direct_requests
+
+    requests = direct_requests(declared)
+    if not requests:
+        return None, "unknown: no requirement that PyPI could answer for"
     # one retry: a name PyPI does not answer for is listed in the note, not fatal
     if client is None:
-        client = PyPIClient(settings, progress=False, offline=False, retries=1)
-    fetch = pypi_requires_fetcher(client)
-    version = f"{python[0]}.{python[1]}" if python else None
-    graph, missing = graph_from_index(roots, fetch, python_version=version)
-    if set(roots) <= set(missing):
+        client = PyPIClient(settings, progress=False, offline=offline, retries=1)
+    target = python or (sys.version_info[0], sys.version_info[1])
+    graph, missing = graph_from_pypi(requests, client, target)
+    if {r.key for r in requests} <= set(missing):
+        if client.offline:
+            return None, "unknown: no environment (offline, and no PyPI data cached; " \
+                "create .venv to measure it)"
         return None, f"unknown: no environment, and {settings.pypi_url} did not answer"
-    note = "no environment: from PyPI metadata of the latest releases"
+    note = "no environment: from PyPI metadata of the releases the requirements admit"
+    if client.offline:
+        note += " (cached)"
     if missing:
         note += f" ({len(missing)} not found: {', '.join(missing[:5])})"
     return graph, note
@@ -235,9 +244,10 @@ def run_slim(
 ) -> SlimReport:
     """Analyse ``project`` (a folder) and return the report; never raises for bad files.
 
-    Without an environment, subtree weight comes from PyPI metadata (``settings.pypi_url``)
-    unless ``offline`` (or ``settings.offline``): then it is reported as unknown. With
-    ``context`` (``check``'s), its parsed files and its PyPI client are used.
+    Without an environment, subtree weight comes from PyPI metadata (``settings.pypi_url``),
+    loaded as ``vet`` loads it; ``offline`` (or ``settings.offline``), from the PyPI cache
+    only (unknown when nothing is cached). With ``context`` (``check``'s), its parsed files
+    and its PyPI client are used.
     """
     root = project.resolve()
     declared = read_declared(root, context.requirements if context is not None else None)
@@ -251,28 +261,24 @@ def run_slim(
         except InputError as exc:
             env_problems.append(FileProblem(str(venv.relative_to(root)), None, exc.reason))
     min_python = lowest_python(declared.requires_python)
-    if min_python is None and installed and installed.python_version:
-        parts = installed.python_version.split(".")
-        if len(parts) >= 2 and parts[0].isdigit() and parts[1].isdigit():
-            min_python = (int(parts[0]), int(parts[1]))
+    if min_python is None and installed is not None:
+        min_python = tree_python(None, installed.python_version)
     roots: dict[str, tuple[str, ...]] = {}
     for dep in declared.dependencies:
         roots[dep.name] = tuple(sorted({*roots.get(dep.name, ()), *dep.extras}))
-    graph: DependencyGraph | None = None
-    if installed:
-        from pipwarden.sources.graph import DependencyGraph  # packaging's markers: lazy
-
-        graph = DependencyGraph.from_environment(installed, extras_of=roots, roots=roots)
+    graph = (
+        installed_graph(installed, declared.dependencies)
+        if installed
+        else None
+    )
     weight_note = None
     offline = offline or (settings is not None and settings.offline)
     if graph is None and roots:
-        if offline:
-            weight_note = "unknown: no environment (offline; create .venv to measure it)"
-        else:
-            graph, weight_note = _graph_from_pypi(
-                roots, settings or Settings.from_env(), min_python,
-                context.client if context is not None else None,
-            )
+        graph, weight_note = _graph_from_pypi(
+            declared.dependencies, settings or Settings.from_env(),
+            tree_python(declared.requires_python, None),
+            context.client if context is not None else None, offline,
+        )
     resolver = ImportResolver(installed_modules(installed) if installed else None)
 
     from pipwarden import __version__

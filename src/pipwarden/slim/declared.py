@@ -26,7 +26,7 @@ from pipwarden.sources.requirements import (
     project_root_for,
 )
 
-__all__ = ["Declared", "lowest_python", "read_declared"]
+__all__ = ["Declared", "lowest_python", "read_declared", "tree_python"]
 
 
 @dataclass(frozen=True)
@@ -120,3 +120,16 @@ def lowest_python(requires_python: str | None) -> tuple[int, int] | None:
         if any(spec.contains(f"{major}.{minor}.{micro}") for micro in (0, 99)):
             return (major, minor)
     return None
+
+
+def tree_python(
+    requires_python: str | None, env_python: str | None
+) -> tuple[int, int] | None:
+    """The Python a project's dependency tree is counted for (its markers): its venv's
+    when there is one (the tree installed there), else the lowest its ``requires-python``
+    admits; ``None``: this interpreter's. slim's weights and check's vet part both use it,
+    so they count the same tree."""
+    parts = (env_python or "").split(".")
+    if len(parts) >= 2 and parts[0].isdigit() and parts[1].isdigit():
+        return (int(parts[0]), int(parts[1]))
+    return lowest_python(requires_python)

@@ -1,9 +1,10 @@
 """Subtree weight: what each direct dependency drags in, and what would leave with it.
 
 The graph is :class:`pipwarden.sources.graph.DependencyGraph`: from the installed
-environment's ``Requires-Dist`` or, without one, from the index metadata of the latest
-releases (:func:`graph_from_index`). For a direct dependency ``d`` among the project's
-roots:
+environment's ``Requires-Dist`` or, without one, from the index metadata of the releases
+the requirements admit, loaded by ``vet``'s loader (:func:`graph_from_pypi`): the same
+releases, markers and extras as ``vet``, so both count the same packages. For a direct
+dependency ``d`` among the project's roots:
 
 * ``brings``: every distribution reachable from ``d`` (not ``d`` itself);
 * ``only_through``: the part of ``brings`` that no other root reaches, i.e. what
@@ -12,32 +13,22 @@ roots:
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from packaging.utils import canonicalize_name
 
-from pipwarden.models import InstalledPackage
+from pipwarden.models import Dependency, Environment
 from pipwarden.pypi.client import PyPIClient
-
-if TYPE_CHECKING:  # the graph module (packaging's markers) is imported when a graph is built
-    from pipwarden.sources.graph import DependencyGraph
+from pipwarden.sources.graph import DependencyGraph
+from pipwarden.vet.models import VetRequest
 
 __all__ = [
-    "RequiresFetcher",
     "SubtreeWeight",
-    "graph_from_index",
-    "pypi_requires_fetcher",
+    "graph_from_pypi",
+    "installed_graph",
     "subtree_weights",
 ]
-
-logger = logging.getLogger(__name__)
-#: ``fetch(name)``: the ``Requires-Dist`` of the release that would be installed, or
-#: ``None`` when the index does not answer.
-RequiresFetcher = Callable[[str], "tuple[str, ...] | None"]
 
 
 @dataclass(frozen=True)
@@ -65,67 +56,32 @@ def subtree_weights(graph: DependencyGraph, roots: Iterable[str]) -> tuple[Subtr
     return tuple(weights)
 
 
-def graph_from_index(
-    roots: Mapping[str, Iterable[str]],
-    fetch: RequiresFetcher,
-    *,
-    python_version: str | None = None,
-    max_packages: int = 2000,
-    workers: int = 8,
+def installed_graph(installed: Environment, declared: Iterable[Dependency]) -> DependencyGraph:
+    """The project's tree in its venv: the declared dependencies as roots, with the extras
+    they ask for (every declaration's), markers for the venv's Python. slim's weights and
+    check's vet part read what a package brings in from it when there is a venv."""
+    roots: dict[str, set[str]] = {}
+    for dep in declared:
+        roots.setdefault(dep.name, set()).update(dep.extras)
+    return DependencyGraph.from_environment(installed, extras_of=roots, roots=roots)
+
+
+def graph_from_pypi(
+    requests: Sequence[VetRequest], client: PyPIClient, python: tuple[int, int]
 ) -> tuple[DependencyGraph, tuple[str, ...]]:
-    """Build the graph from index metadata (each latest release's ``Requires-Dist``).
+    """The graph of ``requests`` from PyPI metadata, loaded as ``vet`` loads it (each
+    package at the release its requirers admit, markers for ``python``, extras followed);
+    offline (``client.offline``), from the cache only.
 
-    Breadth first: fetch the roots, build the graph (markers evaluated for
-    ``python_version``, extras followed as requirers ask for them), fetch what it is
-    missing, and again until nothing new is needed. Returns the graph and the names the
-    index did not answer for. Those are still in the graph, as packages whose own
-    requirements are unknown: they are brought in all the same (``vet --tree`` counts
-    them too), only what they bring in is not known.
+    Returns the graph and the names whose own requirements are unknown (no answer, not
+    cached). Those are still in the graph: they are brought in all the same (``vet``
+    counts them too), only what they bring in is not known.
     """
-    extras_of: dict[str, tuple[str, ...]] = {
-        canonicalize_name(k): tuple(v) for k, v in roots.items()
-    }
-    fetched: dict[str, InstalledPackage] = {}
-    failed: set[str] = set()
-    pending: list[str] = sorted(extras_of)
+    from pipwarden.vet.graph import GraphLoader
 
-    from pipwarden.sources.graph import DependencyGraph
-
-    def build() -> DependencyGraph:
-        unknown = [InstalledPackage(n, n, "", "", ()) for n in sorted(failed)]
-        return DependencyGraph.from_packages(
-            [*fetched.values(), *unknown], python_version=python_version,
-            extras_of=extras_of, roots=extras_of,
-        )
-
-    graph = build()
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        while pending:
-            batch = pending[: max(0, max_packages - len(fetched) - len(failed))]
-            if not batch:
-                break
-            for name, requires in zip(batch, pool.map(fetch, batch), strict=True):
-                if requires is None:
-                    failed.add(name)
-                else:
-                    fetched[name] = InstalledPackage(name, name, "", "", tuple(requires))
-            graph = build()
-            wanted = {n for names in graph.missing.values() for n in names}
-            pending = sorted(wanted - fetched.keys() - failed)
-    return graph, tuple(sorted(failed))
-
-
-def pypi_requires_fetcher(client: PyPIClient) -> RequiresFetcher:
-    """A fetcher reading ``info.requires_dist`` of each project's latest release from
-    PyPI's JSON API (through the shared client: cached, retried)."""
-
-    def fetch(name: str) -> tuple[str, ...] | None:
-        result = client.project(name)
-        info = result.data.get("info") if result.data is not None else None
-        if not isinstance(info, dict):
-            logger.debug("no metadata for %s: %s", name, result.error)
-            return None
-        reqs = info.get("requires_dist") or []
-        return tuple(r for r in reqs if isinstance(r, str))
-
-    return fetch
+    nodes, _ = GraphLoader(client, python, client.offline).load(
+        requests, tree=False, simple=False
+    )
+    graph = GraphLoader.graph(nodes, [r.key for r in requests])
+    unknown = sorted(n for n in graph.packages if n not in nodes or nodes[n].requires is None)
+    return graph, tuple(unknown)

@@ -29,6 +29,7 @@ __all__ = [
     "module_names",
     "read_environment",
     "site_packages_dirs",
+    "venv_python",
 ]
 
 log = logging.getLogger(__name__)
@@ -79,6 +80,12 @@ def _python_from_cfg(cfg: Mapping[str, str]) -> str | None:
             if match:
                 return match.group(1)
     return None
+
+
+def venv_python(venv: Path) -> str | None:
+    """The Python version a venv was made with (its ``pyvenv.cfg``), without reading what
+    is installed in it; ``None`` when it does not say."""
+    return _python_from_cfg(_read_pyvenv_cfg(Path(venv) / "pyvenv.cfg"))
 
 
 def site_packages_dirs(prefix: Path) -> tuple[Path, ...]:

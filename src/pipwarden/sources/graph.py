@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from packaging.markers import (
@@ -26,7 +26,12 @@ from packaging.utils import canonicalize_name
 
 from pipwarden.models import Environment, InstalledPackage
 
-__all__ = ["DependencyGraph"]
+__all__ = [
+    "DependencyGraph",
+    "applicable",
+    "applicable_requirements",
+    "marker_environment",
+]
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +80,9 @@ def _reduce(text: str) -> _Req | None:
     return _Req(name, extras, marker, None)
 
 
-def _marker_environment(python_version: str | None) -> dict[str, str]:
+def marker_environment(python_version: str | None) -> dict[str, str]:
+    """The marker variables of this machine, with ``python_version`` (``"3.11"`` or
+    ``"3.11.4"``) as the Python when given."""
     env: dict[str, str] = {k: str(v) for k, v in default_environment().items()}
     if python_version:
         parts = python_version.split(".")
@@ -138,7 +145,7 @@ class DependencyGraph:
         by_name: dict[str, InstalledPackage] = {}
         for package in packages:
             by_name.setdefault(package.name, package)  # first of duplicates (sorted by version)
-        marker_env = _marker_environment(python_version)
+        marker_env = marker_environment(python_version)
         requires = {name: _parse_requires(pkg) for name, pkg in by_name.items()}
         requested: dict[str, set[str]] = {name: set() for name in by_name}
         for name, extras in (extras_of or {}).items():
@@ -158,11 +165,7 @@ class DependencyGraph:
                 continue
             done[name] = set(extras)
             for req in requires[name]:
-                if req.only_extra is not None:
-                    if req.only_extra not in extras:
-                        continue
-                elif req.marker is not None and not _applies(req.marker, extras, marker_env,
-                                                             cache):
+                if not _holds(req, extras, marker_env, cache):
                     continue
                 target = req.name
                 if target not in by_name:
@@ -194,6 +197,28 @@ class DependencyGraph:
                     reached |= graph._reach([name])
             graph.roots = tuple(extra_roots)
         return graph
+
+    @classmethod
+    def from_edges(
+        cls,
+        edges: Mapping[str, Iterable[str]],
+        *,
+        roots: Iterable[str] = (),
+        versions: Mapping[str, str] | None = None,
+    ) -> DependencyGraph:
+        """A graph whose edges were decided elsewhere, e.g. from index metadata by ``vet``'s
+        loader (with :func:`applicable`): every name an edge reaches is a node, one without
+        edges when nothing is known of what it requires."""
+        out: dict[str, set[str]] = {
+            canonicalize_name(k): {canonicalize_name(t) for t in v} for k, v in edges.items()
+        }
+        for targets in list(out.values()):
+            for target in targets:
+                out.setdefault(target, set())
+        known = versions or {}
+        packages = {n: InstalledPackage(n, n, known.get(n, ""), "") for n in out}
+        root_list = list(dict.fromkeys(k for r in roots if (k := canonicalize_name(r)) in out))
+        return cls(packages=packages, edges=out, roots=tuple(root_list))
 
     # ---------------------------------------------------------------------------------
 
@@ -277,8 +302,50 @@ class DependencyGraph:
         return paths[:limit]
 
 
+def applicable(
+    requires_dist: Iterable[str],
+    extras: Iterable[str],
+    env: Mapping[str, str],
+    cache: dict[tuple[str, str], bool] | None = None,
+) -> Iterator[tuple[str, frozenset[str], str]]:
+    """``(name, extras it asks for, text)`` of each entry of ``requires_dist`` that applies:
+    markers evaluated in ``env`` (see :func:`marker_environment`) for no extra and for each
+    of ``extras`` (names compared normalised, PEP 685); unparsable entries are left out.
+    The one rule for every graph pipwarden builds: the installed one, the one from index
+    metadata, ``vet``'s. ``cache`` (marker results) must belong to this ``env``."""
+    wanted: set[str] = {canonicalize_name(e) for e in extras}
+    memo: dict[tuple[str, str], bool] = {} if cache is None else cache
+    for text in requires_dist:
+        req = _reduce(text)
+        if req is not None and _holds(req, wanted, env, memo):
+            yield req.name, req.extras, text
+
+
+def applicable_requirements(
+    requires_dist: Iterable[str],
+    extras: Iterable[str],
+    env: Mapping[str, str],
+    cache: dict[tuple[str, str], bool] | None = None,
+) -> dict[str, set[str]]:
+    """The requirements that apply (see :func:`applicable`): name → the extras asked for."""
+    out: dict[str, set[str]] = {}
+    for name, asked, _text in applicable(requires_dist, extras, env, cache):
+        out.setdefault(name, set()).update(asked)
+    return out
+
+
+def _holds(
+    req: _Req, extras: set[str], env: Mapping[str, str], cache: dict[tuple[str, str], bool]
+) -> bool:
+    """Does ``req`` apply when its requirer is installed with ``extras`` (normalised)?"""
+    if req.only_extra is not None:
+        return req.only_extra in extras
+    return req.marker is None or _applies(req.marker, extras, env, cache)
+
+
 def _applies(
-    marker: Marker, extras: set[str], env: dict[str, str], cache: dict[tuple[str, str], bool]
+    marker: Marker, extras: set[str], env: Mapping[str, str],
+    cache: dict[tuple[str, str], bool],
 ) -> bool:
     text = str(marker)
     for extra in ("", *sorted(extras)):

@@ -125,7 +125,10 @@ def run_update(
                 cooldown = CooldownResult(cooldown_days, cutoff, "uploaded-prior-to")
             else:
                 start = set(sources.names) | {p.name for p in before.packages}
-                data = _closure_names(start, source)
+                from pipwarden.sources.environment import venv_python
+
+                data = _closure_names(start, source, extras_of=sources.extras,
+                                      python_version=venv_python(venv))
                 lines, excluded = _cooldown_constraints(data, cutoff)
                 if any(data.values()):
                     constraints = state / "cooldown-constraints.txt"

@@ -181,6 +181,9 @@ class _Sources:
     #: index options written in the project's requirement files: (where, option, value
     #: as written); pip obeys them, so the report names them and the restore reuses them
     index_options: list[tuple[str, str, str | None]] = field(default_factory=list)
+    #: canonical name -> the extras asked for it (every declaration): the graph of the
+    #: venv follows them as slim's and vet's do
+    extras: dict[str, set[str]] = field(default_factory=dict)
 
     def shown_index_options(self) -> tuple[str, ...]:
         """``file:line: --option value`` with credentials masked, for the report."""
@@ -199,6 +202,7 @@ def _collect_sources(project: Path, policy: Policy, state: Path) -> _Sources:
         files = [project / str(x) for x in configured]
     args: list[str] = []
     names: dict[str, tuple[str, str]] = {}
+    extras: dict[str, set[str]] = {}
     labels: list[str] = []
     index_options: list[tuple[str, str, str | None]] = []
     for file in files:
@@ -206,6 +210,7 @@ def _collect_sources(project: Path, policy: Policy, state: Path) -> _Sources:
         for dep in parsed.dependencies:
             if not dep.constraint:
                 names.setdefault(dep.name, (str(dep.location), dep.specifier))
+                extras.setdefault(dep.name, set()).update(dep.extras)
         index_options += [(str(o.location), o.name, o.raw_value if o.raw_value is not None
                            else o.value) for o in parsed.options if o.name in _INDEX_OPTIONS]
         args += ["-r", str(file)]
@@ -227,10 +232,11 @@ def _collect_sources(project: Path, policy: Policy, state: Path) -> _Sources:
             labels.append("pyproject.toml")
             for dep in deps:
                 names.setdefault(dep.name, (str(dep.location), dep.specifier))
+                extras.setdefault(dep.name, set()).update(dep.extras)
     if not args:
         raise UsageError(f"{project}: nothing to update: no requirements.txt and no "
                          "[project].dependencies in pyproject.toml")
-    return _Sources(args, names, labels, index_options)
+    return _Sources(args, names, labels, index_options, extras)
 
 
 def configured_hooks(policy: Policy) -> tuple[str, ...]:

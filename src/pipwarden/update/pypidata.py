@@ -213,26 +213,43 @@ def _requirement(text: str) -> Requirement | None:
 
 
 def _closure_names(
-    start: Iterable[str], source: ProjectData, limit: int = 2000
+    start: Iterable[str],
+    source: ProjectData,
+    limit: int = 2000,
+    *,
+    extras_of: Mapping[str, Iterable[str]] | None = None,
+    python_version: str | None = None,
 ) -> dict[str, dict[str, Any] | None]:
-    """PyPI data of ``start`` and everything their latest releases require (no extras)."""
+    """PyPI data of ``start`` and everything their latest releases require: markers and
+    extras decided by the rule every graph follows (:func:`~pipwarden.sources.graph.
+    applicable`), for ``python_version`` (the venv's) and the extras asked for (``extras_of``
+    the project's, then each requirer's)."""
+    from pipwarden.sources.graph import applicable, marker_environment
+
+    env = marker_environment(python_version)
+    memo: dict[tuple[str, str], bool] = {}
+    asked: dict[str, set[str]] = {}
+    for name in start:
+        key = str(canonicalize_name(name))
+        asked.setdefault(key, set()).update((extras_of or {}).get(name, ()))
     seen: dict[str, dict[str, Any] | None] = {}
-    frontier: list[str] = sorted({str(canonicalize_name(n)) for n in start})
+    frontier: list[str] = sorted(asked)
     while frontier and len(seen) < limit:
         batch = [n for n in frontier if n not in seen][: limit - len(seen)]
-        fetched = source.fetch_many(batch)
-        nxt: set[str] = set()
+        fetched = source.fetch_many(batch) if batch else {}
         for name in batch:
-            data = fetched.get(name)
-            seen[name] = data
+            seen[name] = fetched.get(name)
+        nxt: set[str] = set()
+        for name in frontier:  # new names, and names asked for with new extras
+            data = seen.get(name)
             info = data.get("info") if data else None
-            for text in (info or {}).get("requires_dist") or ():
-                req = _requirement(str(text))
-                if req is None or (req.marker is not None and "extra" in str(req.marker)):
-                    continue
-                key = canonicalize_name(req.name)
-                if key not in seen:
-                    nxt.add(key)
+            requires = (info or {}).get("requires_dist") or ()
+            texts = [str(t) for t in requires] if isinstance(requires, list) else []
+            for dep, extras, _text in applicable(texts, asked[name], env, memo):
+                have = asked.setdefault(dep, set())
+                if dep not in seen or not extras <= have:
+                    have.update(extras)
+                    nxt.add(dep)
         frontier = sorted(nxt)
     return seen
 

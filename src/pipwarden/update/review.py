@@ -71,7 +71,10 @@ def _finish(
 ) -> UpdateReport:
     old, new = before.by_name(), after.by_name()
     env_after = read_environment(venv)
-    graph_after = DependencyGraph.from_environment(env_after, roots=sorted(sources.names))
+    # the project's tree as every command draws it: its roots, the extras they ask for
+    graph_after = DependencyGraph.from_environment(
+        env_after, roots=sorted(sources.names), extras_of=sources.extras
+    )
     reach_after = graph_after._reach(graph_after.roots)
 
     upgraded: list[Change] = []
@@ -104,6 +107,7 @@ def _finish(
             [InstalledPackage(p.name, p.display_name, p.version, "", p.requires)
              for p in before.packages],
             python_version=env_after.python_version, roots=sorted(sources.names),
+            extras_of=sources.extras,
         )
         reach_before = graph_before._reach(graph_before.roots)
         for name in sorted((reach_before - reach_after) & set(new)):
@@ -160,7 +164,8 @@ def _finish(
 
     if options.vet and added:
         verdicts = _vet_new([c.name for c in added], settings.with_overrides(
-            offline=options.offline or settings.offline))
+            offline=options.offline or settings.offline), policy, graph_after,
+            env_after.python_version)
         added = [_with_verdict(c, verdicts.get(c.name)) for c in added]
 
     save_snapshot(project, after)
@@ -234,8 +239,16 @@ class _Vetted:
     concerns: tuple[Concern, ...] = ()
 
 
-def _vet_new(names: Sequence[str], settings: Settings) -> dict[str, _Vetted]:
-    """Verdict and concerns per new package from ``pipwarden.vet`` when this build has it."""
+def _vet_new(
+    names: Sequence[str],
+    settings: Settings,
+    policy: Policy | None = None,
+    installed: DependencyGraph | None = None,
+    python: str | None = None,
+) -> dict[str, _Vetted]:
+    """Verdict and concerns per new package from ``pipwarden.vet`` when this build has it:
+    with the project's vet policy, the venv's Python, and what each brings in read from the
+    venv's tree (``installed``), as check's vet part and slim count it."""
     if not names:
         return {}
     try:
@@ -243,7 +256,15 @@ def _vet_new(names: Sequence[str], settings: Settings) -> dict[str, _Vetted]:
     except ImportError:
         return dict.fromkeys(names, _Vetted("not vetted (vet is not part of this build)"))
     try:
-        vetter = vet.Vetter(settings, progress=False)
+        from pipwarden.checks import VetThresholds
+        from pipwarden.slim.declared import tree_python
+
+        policy = policy or Policy()
+        vetter = vet.Vetter(
+            settings, progress=False, installed=installed, python=tree_python(None, python),
+            thresholds=VetThresholds.from_policy(policy.vet, policy.source),
+            ignores=policy.ignores,
+        )
         report = vetter.vet([vet.VetRequest(name=n) for n in names])
     except PipwardenError as exc:
         return dict.fromkeys(names, _Vetted(f"not vetted ({exc})"))

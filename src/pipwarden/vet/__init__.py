@@ -6,7 +6,12 @@ builds a :class:`~pipwarden.checks.PackageContext` per package and runs the regi
 checks. Nothing here prints; :mod:`pipwarden.report.vet` renders the result.
 """
 
-from pipwarden.vet.inputs import exact_version, parse_request, requests_from_file
+from pipwarden.vet.inputs import (
+    direct_requests,
+    exact_version,
+    parse_request,
+    requests_from_file,
+)
 from pipwarden.vet.models import VERDICT_LABELS, PackageReport, VetReport, VetRequest
 from pipwarden.vet.resolve import latest_compatible, newest_admitted, requirements_of
 from pipwarden.vet.vetter import Vetter
@@ -17,6 +22,7 @@ __all__ = [
     "VetReport",
     "VetRequest",
     "Vetter",
+    "direct_requests",
     "exact_version",
     "latest_compatible",
     "newest_admitted",

@@ -14,6 +14,7 @@ from packaging.utils import canonicalize_name
 from pipwarden.checks.registry import network_signal_ids
 from pipwarden.models import Level, Signal
 from pipwarden.pypi.client import FetchResult, PyPIClient
+from pipwarden.sources.graph import DependencyGraph
 from pipwarden.vet.models import VetRequest
 from pipwarden.vet.resolve import newest_admitted, requirements_of
 
@@ -132,15 +133,15 @@ class GraphLoader:
         return node
 
     def load(
-        self, roots: Sequence[VetRequest], *, tree: bool
+        self, roots: Sequence[VetRequest], *, tree: bool, simple: bool = True
     ) -> tuple[dict[str, _Node], dict[str, FetchResult]]:
         """Load the roots and everything they require (markers and extras evaluated).
 
-        Also fetches the simple-API answers of the packages that will be reported (the
-        roots, or every node with ``tree``) in the same concurrent batches.
+        With ``simple``, also fetches the simple-API answers of the packages that will be
+        reported (the roots, or every node with ``tree``) in the same concurrent batches.
         """
         nodes: dict[str, _Node] = {}
-        simple: dict[str, FetchResult] = {}
+        answers: dict[str, FetchResult] = {}
         extras: dict[str, set[str]] = {}
         frontier: dict[str, tuple[str | None, str]] = {}
         for r in roots:
@@ -149,13 +150,13 @@ class GraphLoader:
         first = True
         while frontier:
             jobs = [("project", n) for n in frontier]
-            if first or tree:
+            if simple and (first or tree):
                 jobs += [("simple", n) for n in frontier]
             first = False
             fetched = self.client.fetch_jobs(jobs)
             for (kind, name), result in fetched.items():
                 if kind == "simple":
-                    simple[name] = result
+                    answers[name] = result
             loaded = [
                 self._node(n, v, spec, fetched[("project", n)])
                 for n, (v, spec) in frontier.items()
@@ -193,26 +194,29 @@ class GraphLoader:
             for dep in frontier:
                 if dep in specs:
                     frontier[dep] = (None, str(specs[dep]))
-        return nodes, simple
+        return nodes, answers
 
     @staticmethod
-    def closure(nodes: Mapping[str, _Node], root: str) -> tuple[list[str], str | None]:
-        seen: set[str] = set()
-        missing: list[str] = []
-        stack = [root]
-        while stack:
-            current = stack.pop()
-            node = nodes.get(current)
-            if node is None or node.requires is None:
-                if current != root:
-                    missing.append(current)
-                continue
-            for dep in node.requires:
-                if dep != root and dep not in seen:
-                    seen.add(dep)
-                    stack.append(dep)
-        note = None
-        if missing:
-            note = f"dependencies of {', '.join(sorted(missing)[:3])} unknown"
-        return sorted(seen), note
+    def graph(nodes: Mapping[str, _Node], roots: Sequence[str] = ()) -> DependencyGraph:
+        """The loaded nodes as the project model's graph (edges: what applied, see
+        :func:`~pipwarden.sources.graph.applicable`); what a package brings in is that
+        graph's :meth:`~pipwarden.sources.graph.DependencyGraph.closure`, in every command."""
+        return DependencyGraph.from_edges(
+            {name: node.requires or {} for name, node in nodes.items()},
+            roots=roots,
+            versions={n: node.version for n, node in nodes.items() if node.version},
+        )
 
+    @staticmethod
+    def closure(
+        nodes: Mapping[str, _Node], root: str, graph: DependencyGraph | None = None
+    ) -> tuple[list[str], str | None]:
+        """What ``root`` brings in (sorted), and a note naming packages whose own
+        dependencies are unknown (no answer, or not loaded), if any."""
+        tree = graph if graph is not None else GraphLoader.graph(nodes, (root,))
+        brought = tree.closure(root)
+        missing = sorted(
+            n for n in brought if (node := nodes.get(n)) is None or node.requires is None
+        )
+        note = f"dependencies of {', '.join(missing[:3])} unknown" if missing else None
+        return sorted(brought), note

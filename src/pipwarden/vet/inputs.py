@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -9,6 +10,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from pipwarden.errors import (
     InputError,
 )
+from pipwarden.models import Dependency
 from pipwarden.vet.models import VetRequest
 
 
@@ -37,6 +39,28 @@ def parse_request(
             )
         specifier = str(req.specifier)
     return VetRequest(req.name, version, tuple(sorted(req.extras)), location, specifier)
+
+
+def direct_requests(deps: Iterable[Dependency]) -> list[VetRequest]:
+    """One request per declared dependency name, as every command that counts a project's
+    tree builds it (check's vet part, slim's weights): the first declaration's pin or
+    range, the extras of all of them. Constraints, URL requirements and nameless entries
+    are left out (nothing on the index to load)."""
+    first: dict[str, Dependency] = {}
+    extras: dict[str, set[str]] = {}
+    for dep in deps:
+        if dep.constraint or dep.url is not None or not dep.name:
+            continue
+        first.setdefault(dep.name, dep)
+        extras.setdefault(dep.name, set()).update(dep.extras)
+    requests = []
+    for name, dep in first.items():
+        pin = exact_version(dep.specifier)  # else: the newest release the range admits
+        spec = "" if pin is not None else dep.specifier.strip()
+        requests.append(
+            VetRequest(name, pin, tuple(sorted(extras[name])), str(dep.location), spec)
+        )
+    return requests
 
 
 def exact_version(specifier: str) -> str | None:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-if TYPE_CHECKING:
-    from packaging.markers import Marker
+from pipwarden.sources.graph import applicable, marker_environment
 
 
 def _python_version(python: tuple[int, int]) -> Version:
@@ -102,47 +101,22 @@ def requirements_of(
     python: tuple[int, int],
     specifiers: dict[str, SpecifierSet] | None = None,
 ) -> dict[str, set[str]]:
-    """Dependencies (name → extras) whose markers hold for ``python`` and ``extras``.
+    """Dependencies (name → extras) whose markers hold for ``python`` and ``extras``: the
+    rule of :func:`pipwarden.sources.graph.applicable`, shared with every other graph.
 
     With ``specifiers``, each dependency's version specifier is also added (``&``) to
     ``specifiers[name]``, so the release vetted is one the requirement admits.
     """
-    # imported here: markers and requirements are parsed only when a release is resolved
-    from packaging.markers import InvalidMarker, default_environment
-    from packaging.requirements import InvalidRequirement, Requirement
-
-    env: dict[str, str] = {k: str(v) for k, v in default_environment().items()}
-    env["python_version"] = f"{python[0]}.{python[1]}"
-    env["python_full_version"] = f"{python[0]}.{python[1]}.0"
-    wanted = ["", *sorted({canonicalize_name(e) for e in extras})]
+    env = marker_environment(f"{python[0]}.{python[1]}")
     out: dict[str, set[str]] = {}
-    for text in requires_dist:
-        _, sep, marker_text = text.partition(";")
-        if (
-            sep
-            and "extra" in marker_text
-            and " or " not in marker_text
-            and not any(e and e in marker_text.replace("_", "-") for e in wanted)
-        ):
-            continue  # a marker that needs an extra nobody asked for
+    for name, asked, text in applicable(requires_dist, extras, env):
+        out.setdefault(name, set()).update(asked)
+        if specifiers is None:
+            continue
         try:
-            req = Requirement(text)
+            spec = Requirement(text).specifier
         except InvalidRequirement:
             continue
-        if req.marker is not None:
-            try:
-                if not any(_holds(req.marker, env, extra) for extra in wanted):
-                    continue
-            except InvalidMarker:
-                continue
-        key = canonicalize_name(req.name)
-        out.setdefault(key, set()).update(req.extras)
-        if specifiers is not None and req.specifier:
-            specifiers[key] = specifiers.get(key, SpecifierSet()) & req.specifier
+        if spec:
+            specifiers[name] = specifiers.get(name, SpecifierSet()) & spec
     return out
-
-
-def _holds(marker: Marker, env: dict[str, str], extra: str) -> bool:
-    return marker.evaluate({**env, "extra": extra})
-
-

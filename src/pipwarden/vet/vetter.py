@@ -27,6 +27,7 @@ from pipwarden.policy import IgnoreEntry, apply_ignores
 from pipwarden.pypi.client import FetchResult, PyPIClient
 from pipwarden.report.output import SLOW_STEP, Progress
 from pipwarden.settings import Settings
+from pipwarden.sources.graph import DependencyGraph
 from pipwarden.toplist import TopList, load_toplist
 from pipwarden.vet.github import _GitHub, github_facts
 from pipwarden.vet.graph import GraphLoader, _missing_offline, _Node, _not_checked_offline
@@ -58,6 +59,7 @@ class Vetter:
         progress: bool = True,
         ignores: Sequence[IgnoreEntry] = (),
         index: TyposquatIndex | None = None,
+        installed: DependencyGraph | None = None,
     ) -> None:
         self.settings = settings
         self.offline = settings.offline
@@ -78,6 +80,9 @@ class Vetter:
         )
         self._advisory_source = advisory_source
         self.ignores = tuple(ignores)  # the project's policy ignores (expiring)
+        # a project's venv (check): what an installed package brings in is read from it,
+        # as slim reads it, instead of from the releases loaded from PyPI
+        self.installed = installed
         self.progress = progress
 
     # -- data gathering ------------------------------------------------------------------
@@ -202,6 +207,7 @@ class Vetter:
                 ignored[key] = [a for a, _entry in outcome.ignored]
 
         packages: list[PackageReport] = []
+        graph = GraphLoader.graph(nodes, list(direct))
         progress = Progress("Vetting", len(reported), delay=SLOW_STEP) if self.progress else None
         for name in reported:
             node: _Node | None = nodes.get(name)
@@ -209,8 +215,10 @@ class Vetter:
             project = node.project.data if node else None
             deps: list[str] | None = None
             deps_note: str | None = None
-            if node is not None and node.requires is not None:
-                deps, deps_note = GraphLoader.closure(nodes, name)
+            if self.installed is not None and name in self.installed.packages:
+                deps = sorted(self.installed.closure(name))
+            elif node is not None and node.requires is not None:
+                deps, deps_note = GraphLoader.closure(nodes, name, graph)
             facts = github[name]
             simple_result = simple.get(name)
             ctx = PackageContext(

@@ -8,7 +8,6 @@ import logging
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
@@ -31,15 +30,25 @@ log = logging.getLogger(__name__)
 MAX_INCLUDE_DEPTH = 32
 
 
-@dataclass
 class _Context:
-    environ: Mapping[str, str]
-    resolver: Resolver | None
-    collect: bool
-    root: str | None = None  # real path of the project root; None: every file is inside
-    exact_paths: bool = False  # give the resolver the path pip opens (not normalised)
-    errors: list[InputError] = field(default_factory=list)
-    parsed: dict[tuple[str, bool], RequirementsFile] = field(default_factory=dict)
+    """The state of one parse: environment, file resolver, collected errors, the files
+    parsed so far (a plain class: see ``lexer._Joined``)."""
+
+    def __init__(
+        self,
+        environ: Mapping[str, str],
+        resolver: Resolver | None,
+        collect: bool,
+        root: str | None = None,
+        exact_paths: bool = False,
+    ) -> None:
+        self.environ = environ
+        self.resolver = resolver
+        self.collect = collect
+        self.root = root  # real path of the project root; None: every file is inside
+        self.exact_paths = exact_paths  # give the resolver the path pip opens (not normalised)
+        self.errors: list[InputError] = []
+        self.parsed: dict[tuple[str, bool], RequirementsFile] = {}
 
     def fail(self, error: InputError) -> None:
         if not self.collect:

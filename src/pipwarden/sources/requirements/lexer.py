@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 
 from pipwarden.sources.requirements.model import _LineError
 
@@ -53,15 +52,20 @@ def _is_comment_line(line: str) -> bool:
     return line.lstrip()[:1] == "#"
 
 
-@dataclass
 class _Joined:
-    lineno: int
-    end_lineno: int
-    physical: list[str] = field(default_factory=list)
-    # (offset in the joined text, physical line number, characters cut from its start)
-    segments: list[tuple[int, int, int]] = field(default_factory=list)
-    pieces: list[str] = field(default_factory=list)
-    size: int = 0
+    """One logical line being joined from physical lines (a plain class: one is made per
+    line, and parse state needs no dataclass machinery at start-up)."""
+
+    __slots__ = ("end_lineno", "lineno", "physical", "pieces", "segments", "size")
+
+    def __init__(self, lineno: int, end_lineno: int) -> None:
+        self.lineno = lineno
+        self.end_lineno = end_lineno
+        self.physical: list[str] = []
+        # (offset in the joined text, physical line number, characters cut from its start)
+        self.segments: list[tuple[int, int, int]] = []
+        self.pieces: list[str] = []
+        self.size = 0
 
     def add(self, line: str, piece: str, lineno: int, cut: int) -> None:
         self.segments.append((self.size, lineno, cut))

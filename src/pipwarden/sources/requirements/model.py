@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from pipwarden.errors import InputError
 from pipwarden.models import Dependency, Location
@@ -152,9 +153,9 @@ def quote_fragment(text: str, limit: int = QUOTE_CHARS) -> str:
     return shown
 
 
-@dataclass(frozen=True)
-class _Where:
-    """How errors of one logical line are worded: where it is and what may be quoted."""
+class _Where(NamedTuple):
+    """How errors of one logical line are worded: where it is and what may be quoted (a
+    named tuple: one is made per line)."""
 
     path: str
     line: int

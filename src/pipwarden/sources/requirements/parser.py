@@ -4,7 +4,6 @@ requirement, as pip reads it."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
 
 from pipwarden.models import Dependency, Location
 from pipwarden.sources.requirements.includes import (
@@ -90,7 +89,7 @@ def _parse(
             lines.append(logical("error"))
             continue
         if line != written:
-            where = replace(where, expanded=True)
+            where = where._replace(expanded=True)
         req_text, opt_text = _break_args_options(line)
         lead = len(content) - len(content.lstrip())
         try:
@@ -117,18 +116,24 @@ def _parse(
     )
 
 
-@dataclass
 class _LineItems:
-    """One logical line being turned into options and a requirement."""
+    """One logical line being turned into options and a requirement (a plain class: see
+    ``lexer._Joined``)."""
 
-    path: str
-    joined: _Joined
-    where: _Where
-    lead: int  # offset of the line's first non-space character in the joined text
-    opt_offset: int  # offset of the options in the joined text (exact when not expanded)
-    column: int | None = None
-    written_req: str | None = None  # the requirement as written, when ${VAR} changed it
-    written_values: list[str | None] | None = None  # option values as written, likewise
+    __slots__ = ("column", "joined", "lead", "opt_offset", "path", "where", "written_req",
+                 "written_values")
+
+    def __init__(
+        self, path: str, joined: _Joined, where: _Where, lead: int, opt_offset: int
+    ) -> None:
+        self.path = path
+        self.joined = joined
+        self.where = where
+        self.lead = lead  # offset of the line's first non-space character in the joined text
+        self.opt_offset = opt_offset  # offset of the options (exact when not expanded)
+        self.column: int | None = None
+        self.written_req: str | None = None  # the requirement as written, when ${VAR} changed it
+        self.written_values: list[str | None] | None = None  # option values as written
 
     def location(self, offset: int) -> Location:
         if self.where.expanded:

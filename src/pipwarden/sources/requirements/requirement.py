@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
 
 from packaging.version import InvalidVersion, Version
@@ -126,8 +127,9 @@ def _name_from_url(target: str) -> tuple[str, str, tuple[str, ...]]:
     return "", raw, ()
 
 
-@dataclass(frozen=True)
-class _ParsedReq:
+class _ParsedReq(NamedTuple):
+    """One parsed requirement string (a named tuple: see ``_OptSpec``)."""
+
     name: str
     raw_name: str
     specifier: str
