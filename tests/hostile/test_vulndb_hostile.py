@@ -526,6 +526,28 @@ def test_sigterm_while_building_the_database_removes_the_temp_file(tmp_path: Pat
     assert _temp_files(folder) == [] and not (folder / "osv.sqlite3").exists()
 
 
+@pytest.mark.parametrize("suffix", ["", ".zip"])
+def test_a_signal_right_after_the_temp_file_is_created_leaves_no_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, suffix: str
+) -> None:
+    """SIGTERM/Ctrl-C raise when the call that was running returns: if that call created
+    the temp file, no caller knows its name yet. Seen once under load (the full suite on a
+    busy machine): `db import` stopped by SIGTERM left `.osv.sqlite3.tmp-…` behind."""
+    from pipwarden.vulndb import build
+
+    real_open = os.open
+
+    def open_then_interrupted(path: str, flags: int, mode: int = 0o777) -> int:
+        fd = real_open(path, flags, mode)
+        os.close(fd)
+        raise KeyboardInterrupt  # as a signal handler raises after the call returned
+
+    monkeypatch.setattr(build.os, "open", open_then_interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        build._new_temp(tmp_path / "osv.sqlite3", suffix)
+    assert _temp_files(tmp_path) == []
+
+
 def test_temp_files_of_a_killed_import_are_removed_by_the_next_run(
     tmp_path: Path, trickle: _Trickle, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -86,9 +86,15 @@ def _new_temp(db_path: Path, suffix: str) -> Path:
         candidate = db_path.with_name(f"{prefix}{os.urandom(4).hex()}{suffix}")
         try:
             fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            os.close(fd)
         except FileExistsError:
             continue
-        os.close(fd)
+        except BaseException:
+            # SIGTERM/Ctrl-C raise right after a call returns: when that call was the
+            # open, the file exists but no caller knows it yet (its name is random and
+            # created exclusively: it is ours).
+            candidate.unlink(missing_ok=True)
+            raise
         return candidate
     raise OSError(f"cannot create a temp file next to {db_path}")
 
