@@ -180,7 +180,7 @@ def test_secret_scan_results_are_cached_and_rechecked(
         assert token not in cached.read_text()
 
 
-def test_check_parses_each_requirements_file_once_and_makes_one_pypi_client(
+def test_check_parses_each_input_file_once_and_makes_one_pypi_client(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Issue [10] item 1: doctor, lint, audit, vet and slim share one project context."""
@@ -192,8 +192,25 @@ def test_check_parses_each_requirements_file_once_and_makes_one_pypi_client(
     (root / "requirements.txt").write_text("-r requirements-base.txt\nrequests>=2.31\n")
     (root / "requirements-base.txt").write_text("jinja2>=3.1\n")
     (root / "app.py").write_text("import requests\nimport jinja2\n")
+    pyproject = (
+        '[project]\nname = "proj"\nrequires-python = ">=3.11"\ndependencies = ["rich>=13"]\n'
+    )
+    (root / "pyproject.toml").write_text(pyproject)
     parsed: list[str] = []
     real_parse = requirements_module.parse_requirements
+    import tomllib
+
+    real_loads = tomllib.loads
+
+    def counting_loads(text: str, **kwargs: object) -> dict[str, object]:
+        if text == pyproject:
+            parsed.append("pyproject.toml")
+        return real_loads(text, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(tomllib, "loads", counting_loads)
+    from pipwarden import tomlcache
+
+    monkeypatch.setattr(tomlcache, "_PARSED", {})
 
     def counting_parse(path: Path | str, **kwargs: object) -> object:
         parsed.append(Path(path).name)
@@ -209,7 +226,11 @@ def test_check_parses_each_requirements_file_once_and_makes_one_pypi_client(
         real_init(self, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(client_module.PyPIClient, "__init__", counting_init)
+    # A PyPI cache from earlier runs: lint reads it offline too, through the same client.
+    from pipwarden.settings import Settings
+
+    Settings.from_env().pypi_cache_dir.mkdir(parents=True)
     main(["check", "--offline", "--format", "json", str(root)])
     capsys.readouterr()
-    assert sorted(parsed) == ["requirements-base.txt", "requirements.txt"]
-    assert len(clients) <= 1
+    assert sorted(parsed) == ["pyproject.toml", "requirements-base.txt", "requirements.txt"]
+    assert len(clients) == 1

@@ -301,7 +301,8 @@ def run_check(
         # the audit section reports vulnerable floors with more detail than PW403, so
         # those findings are shown there only. Its typosquat index is vet's (the context's).
         lookups = default_lookups(
-            settings, offline=settings.offline, typosquat_index=ctx.typosquat_index
+            settings, offline=settings.offline, typosquat_index=ctx.typosquat_index,
+            client=ctx.client,
         )
         try:
             linted = run_lint(

@@ -322,8 +322,10 @@ def load_policy(project: Path | None = None, *, path: Path | None = None) -> Pol
         raise InputError("policy file not found", path=where) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read policy: {exc}", path=where) from None
+    from pipwarden import tomlcache  # the pyproject.toml that holds it is parsed once per run
+
     try:
-        data = tomllib.loads(text)
+        data = tomlcache.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise _toml_error(exc, where) from None
     if file.name == "pyproject.toml" and file.name != POLICY_FILENAME:

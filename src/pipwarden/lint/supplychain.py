@@ -134,16 +134,20 @@ def typosquat_lookup(
     return lookup
 
 
-def advisor_lookup(settings: Settings, *, offline: bool) -> tuple[Advisor, Callable[[], None]]:
+def advisor_lookup(
+    settings: Settings, *, offline: bool, client: PyPIClient | None = None
+) -> tuple[Advisor, Callable[[], None]]:
     """The safe floors of :mod:`pipwarden.advice` from the local vulnerability database and
     PyPI's release lists (the on-disk cache only when offline), as the audit computes them;
-    and a close function. Raises when there is no database yet."""
+    and a close function. Raises when there is no database yet. ``client``: the run's one
+    PyPI client, when there is one."""
     from dataclasses import replace
 
     from pipwarden.audit import pypi_release_provider
 
     store = VulnStore.open(settings.db_path)
-    releases = pypi_release_provider(replace(settings, offline=offline or settings.offline))
+    releases = pypi_release_provider(replace(settings, offline=offline or settings.offline),
+                                     client)
     return Advisor(store.advisories_for, releases), store.close
 
 
@@ -152,14 +156,18 @@ def default_lookups(
     *,
     offline: bool,
     typosquat_index: Callable[[], TyposquatIndex] | None = None,
+    client: PyPIClient | None = None,
 ) -> Lookups:
     """PyPI's JSON API when online; the typosquat index and the vulnerability database when
     they are installed and have data. Each missing source is named in ``skipped``.
-    ``typosquat_index`` gives an index built already (``check`` shares one with vet)."""
+    ``typosquat_index`` gives an index built already and ``client`` the run's PyPI client
+    (``check`` shares both with its other parts: one cache, one client per run)."""
     skipped: list[str] = []
     project: ProjectLookup | None = None
     if offline and not settings.pypi_cache_dir.is_dir():
         skipped.append("PW402: skipped: offline")
+    elif client is not None:
+        project = _pypi_project(client)
     elif offline:  # PyPI's answers of earlier runs, as vet reads them offline: the same
         # names flagged online and offline; a name the cache lacks is named as skipped
         project = _pypi_project(PyPIClient(settings, progress=False, offline=True))
@@ -177,7 +185,7 @@ def default_lookups(
     advisor: Advisor | None = None
     close: Callable[[], None] | None = None
     try:
-        advisor, close = advisor_lookup(settings, offline=offline)
+        advisor, close = advisor_lookup(settings, offline=offline, client=client)
     except Exception as exc:  # no database yet: the rule is skipped, never a crash
         log.debug("vulnerability database unavailable: %s", exc)
         skipped.append("PW403: skipped: no vulnerability database (run `pipwarden db update`)")

@@ -66,10 +66,13 @@ def load_toml(path: Path | str) -> tuple[dict[str, Any], str]:
 
 
 def parse_toml(text: str, name: str) -> tuple[dict[str, Any], str]:
-    """:func:`load_toml` for text already read (``name`` for messages)."""
+    """:func:`load_toml` for text already read (``name`` for messages); each text is
+    parsed once per run (:mod:`pipwarden.tomlcache`)."""
+    from pipwarden import tomlcache
+
     text = text.removeprefix("\ufeff")
     try:
-        return tomllib.loads(text), text
+        return tomlcache.loads(text), text
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         lineno = getattr(exc, "lineno", None)
