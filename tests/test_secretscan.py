@@ -158,3 +158,60 @@ def test_a_large_project_scanned_by_forked_workers_gives_the_same_findings(
         capture_output=True, text=True, timeout=120, check=False,
     )
     assert proc.returncode == 0 and proc.stdout.startswith("same"), proc.stderr[-2000:]
+
+
+def _json_run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[str, object]]:
+    import json
+
+    from pipwarden.cli import main
+
+    code = main(argv)
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_a_file_the_scan_cannot_read_is_not_checked_never_a_tick(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file too large to scan or one that cannot be read could hold a secret: doctor and
+    check show it as not checked and fail (before, both said "✓ no credentials lying
+    around"); the policy's allow-unread accepts it."""
+    from pipwarden import secretscan
+
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / "app.py").write_text("print('hello')\n")
+    (project / "export.log").write_text("x" * (secretscan.MAX_FILE_BYTES + 10))
+    (project / "locked.cfg").write_text("[db]\nhost = localhost\n")
+    real_read = secretscan._read
+
+    def read(path: Path) -> bytes | OSError | None:
+        if path.name == "locked.cfg":
+            return PermissionError(13, "Permission denied")
+        return real_read(path)
+
+    monkeypatch.setattr(secretscan, "_read", read)
+    code, report = _json_run(["doctor", str(project), "--format", "json"], capsys)
+    unread = {n["what"]: n for n in report["not_checked"]}  # type: ignore[union-attr]
+    assert set(unread) == {"export.log", "locked.cfg"} and code == 1
+    assert "larger than 10 MB" in unread["export.log"]["reason"]  # type: ignore[index]
+    assert "Permission denied" in unread["locked.cfg"]["reason"]  # type: ignore[index]
+    creds = [c for c in report["checks"] if c["id"] == "credentials"]  # type: ignore[union-attr,index]
+    assert creds[0]["status"] == "warn" and "not scanned" in creds[0]["title"]
+    code, text = main_text(["doctor", str(project)], capsys)
+    assert "✓ all good" not in text and "? 2 files not checked" in text
+    assert "no credentials lying around" not in text
+    code, report = _json_run(
+        ["check", str(project), "--offline", "--format", "json"], capsys
+    )
+    whats = {n["what"] for n in report["not_checked"]}  # type: ignore[union-attr]
+    assert {"export.log", "locked.cfg"} <= whats and code != 0
+    (project / ".pipwarden.toml").write_text('allow-unread = ["export.log", "*.cfg"]\n')
+    code, report = _json_run(["doctor", str(project), "--format", "json"], capsys)
+    assert code == 0 and all(not n["blocking"] for n in report["not_checked"])  # type: ignore[union-attr,index]
+
+
+def main_text(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    from pipwarden.cli import main
+
+    code = main(argv)
+    return code, capsys.readouterr().out

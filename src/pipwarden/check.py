@@ -259,8 +259,10 @@ def run_check(
         from pipwarden.doctor import run_doctor
 
         parts["doctor"] = run_doctor(
-            project, environ=environ, include_machine=False, cache_dir=settings.cache_dir
+            project, environ=environ, include_machine=False, cache_dir=settings.cache_dir,
+            accepts_unread=policy.accepts_unread,
         )
+        not_checked.extend(parts["doctor"].not_checked)  # files the secret scan could not read
     except PipwardenError as exc:
         errors.append(_part_error("environment", exc))
 

@@ -79,8 +79,11 @@ def run(args: argparse.Namespace) -> int:
     if args.fix:
         apply_fix(environ, home, yes=args.yes, interactive=sys.stdin.isatty())
     from pipwarden.paths import cache_dir
+    from pipwarden.policy import load_policy
 
-    report = run_doctor(project, environ=environ, home=home, cache_dir=cache_dir(environ))
+    policy = load_policy(project)
+    report = run_doctor(project, environ=environ, home=home, cache_dir=cache_dir(environ),
+                        accepts_unread=policy.accepts_unread)
     for fmt, output in outputs(args):
         write_report(render(report, fmt, color=use_color(args, output)), output)
     return int(ExitCode.FINDINGS if report.failed else ExitCode.OK)

@@ -10,7 +10,7 @@ every credential detector of :mod:`pipwarden.doctor.credentials` and partitionin
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from pipwarden.doctor.checks import (
@@ -43,8 +43,18 @@ __all__ = [
 ]
 
 
-def _credentials_summary(findings: list[CredentialFinding], include_machine: bool) -> CheckResult:
+def _credentials_summary(
+    findings: list[CredentialFinding], include_machine: bool, unread: int = 0
+) -> CheckResult:
     where = "on this machine and in the project" if include_machine else "in the project"
+    if not findings and unread:  # never a ✓ over files the scan could not read
+        return CheckResult(
+            "credentials",
+            Status.WARN,
+            f"no credentials found in what was read {where}; {unread} file(s) not scanned "
+            "(listed under Not checked)",
+            section="credentials",
+        )
     if not findings:
         return CheckResult(
             "credentials",
@@ -74,11 +84,14 @@ def run_doctor(
     include_machine: bool = True,
     python: PythonInfo | None = None,
     cache_dir: Path | None = None,
+    accepts_unread: Callable[[str], str | None] | None = None,
 ) -> DoctorReport:
     """Run every check for ``project`` (and the machine unless ``include_machine=False``).
 
     ``environ`` defaults to :data:`os.environ`; ``home`` to ``$HOME`` from that environment;
     ``python`` to the running interpreter. Nothing is written and no secret is kept.
+    ``accepts_unread``: the policy's ``allow-unread`` (a project file the secret scan
+    could not read is not checked, and fails the run unless it accepts the file).
     """
     env: Mapping[str, str] = os.environ if environ is None else environ
     home_dir = home if home is not None else Path(env.get("HOME") or Path.home())
@@ -94,10 +107,20 @@ def run_doctor(
             check_base_writable(info),
         ]
     findings = find_credentials(ctx, include_machine=include_machine)
-    from pipwarden.doctor.project_secrets import merge_project_secrets, project_secret_findings
+    from pipwarden.doctor.project_secrets import merge_project_secrets, project_secret_scan
 
-    findings = merge_project_secrets(findings, project_secret_findings(project, cache_dir))
-    checks.append(_credentials_summary(findings, include_machine))
+    secrets, unread = project_secret_scan(project, cache_dir)
+    if accepts_unread is not None:
+        from dataclasses import replace
+
+        unread = [
+            replace(n, accepted=f"allow-unread = {glob!r} in the policy")
+            if (glob := accepts_unread(n.what)) is not None else n
+            for n in unread
+        ]
+    findings = merge_project_secrets(findings, secrets)
+    checks.append(_credentials_summary(findings, include_machine,
+                                       sum(1 for n in unread if n.blocking)))
     if include_machine:
         checks.append(check_partitioning(findings))
     checks += check_dbt_costs(ctx, dbt_profile_files(ctx, include_machine=include_machine))
@@ -106,4 +129,5 @@ def run_doctor(
         checks=tuple(checks),
         credentials=tuple(findings),
         include_machine=include_machine,
+        not_checked=tuple(unread),
     )

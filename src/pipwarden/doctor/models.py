@@ -23,6 +23,10 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pipwarden.models import NotChecked
 
 __all__ = [
     "CheckResult",
@@ -97,6 +101,9 @@ class DoctorReport:
     checks: tuple[CheckResult, ...]
     credentials: tuple[CredentialFinding, ...]
     include_machine: bool = True
+    # files of the project the secret scan could not read: shown as ?, failing the run
+    # unless the policy's allow-unread accepts them
+    not_checked: tuple[NotChecked, ...] = ()
 
     @property
     def status(self) -> Status:
@@ -105,7 +112,7 @@ class DoctorReport:
 
     @property
     def failed(self) -> bool:
-        return self.status is Status.FAIL
+        return self.status is Status.FAIL or any(n.blocking for n in self.not_checked)
 
     def count(self, status: Status) -> int:
         return sum(1 for c in self.checks if c.status is status) + sum(

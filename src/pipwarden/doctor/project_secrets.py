@@ -11,9 +11,10 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from pipwarden.doctor.models import CredentialFinding, Lifetime, Status
+from pipwarden.models import NotChecked
 from pipwarden.secretscan import SecretFinding, scan_project
 
-__all__ = ["merge_project_secrets", "project_secret_findings"]
+__all__ = ["merge_project_secrets", "project_secret_findings", "project_secret_scan"]
 
 _GRANTS = {
     "aws-access-key": "the AWS account as that IAM user",
@@ -58,7 +59,27 @@ def project_secret_findings(
 ) -> list[CredentialFinding]:
     """Every committed secret of ``project`` as doctor findings (per-file results kept
     under ``cache_dir``, the user's cache folder, when given)."""
-    return [_convert(f) for f in scan_project(project, cache_dir=cache_dir).findings]
+    return project_secret_scan(project, cache_dir)[0]
+
+
+def project_secret_scan(
+    project: Path, cache_dir: Path | None = None
+) -> tuple[list[CredentialFinding], list[NotChecked]]:
+    """:func:`project_secret_findings`, and the files the scan could not read (too large,
+    unreadable) as not checked: a secret in them would go unseen, so they are never
+    folded into "no credentials"."""
+    scan = scan_project(project, cache_dir=cache_dir)
+    unread = [
+        NotChecked(
+            what=rel,
+            where=str(project / rel),
+            reason=f"not scanned for secrets: {why}",
+            next=f'move it out of the repository, or accept it: allow-unread = ["{rel}"] '
+            "in the policy",
+        )
+        for rel, why in scan.unread
+    ]
+    return [_convert(f) for f in scan.findings], unread
 
 
 def merge_project_secrets(

@@ -10,6 +10,7 @@ from pipwarden.models import NotChecked
 from pipwarden.neutral import neutral
 from pipwarden.redact import redact_text
 from pipwarden.report.audit_common import SCHEMA, _age_days
+from pipwarden.report.notchecked import not_checked_dict
 
 __all__ = ["not_checked_dict", "to_dict"]
 
@@ -39,19 +40,6 @@ def _finding_dict(f: Finding) -> dict[str, Any]:
 
 def _skipped_dict(item: NotChecked) -> dict[str, Any]:
     return {"what": redact_text(item.what), "source": item.where, "reason": item.reason}
-
-
-def not_checked_dict(item: NotChecked) -> dict[str, Any]:
-    """One entry of ``not_checked`` (documented in docs/json-schema.md)."""
-    return {
-        "what": redact_text(item.what),
-        "where": redact_text(item.where),
-        "line": item.location.line if item.location else None,
-        "reason": item.reason,
-        "next": item.next,
-        "accepted": item.accepted,
-        "blocking": item.blocking,
-    }
 
 
 def to_dict(report: AuditReport) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from pipwarden.doctor.models import CheckResult, CredentialFinding, DoctorReport, Status
+from pipwarden.report.notchecked import not_checked_dict
 from pipwarden.report.output import Style, json_text, md_text
 
 __all__ = ["JSON_SCHEMA_VERSION", "render_json", "render_markdown", "render_text", "to_dict"]
@@ -29,13 +30,34 @@ _SECTIONS = (
 def _headline(report: DoctorReport) -> str:
     fails = report.count(Status.FAIL)
     warns = report.count(Status.WARN)
+    unread = sum(1 for n in report.not_checked if n.blocking)
     if fails:
         verdict = f"✗ {fails} problem{'s' if fails != 1 else ''} need action"
+    elif unread:
+        verdict = f"? {unread} file{'s' if unread != 1 else ''} not checked"
     elif warns:
         verdict = "⚠ no blocking problem"
     else:
         verdict = "✓ all good"
-    return f"{verdict} · {warns} warning{'s' if warns != 1 else ''}"
+    line = f"{verdict} · {warns} warning{'s' if warns != 1 else ''}"
+    if fails and unread:
+        line += f" · {unread} not checked"
+    return line
+
+
+def _unread_lines(report: DoctorReport, s: Style) -> list[str]:
+    """The files the secret scan could not read: ``?``, why, and what to do."""
+    if not report.not_checked:
+        return []
+    lines = ["", s("Not checked", "bold")]
+    for n in report.not_checked:
+        mark = "·" if not n.blocking else "?"
+        lines.append(f"  {mark} {n.what}: {n.reason}")
+        if n.accepted:
+            lines.append(f"      accepted: {n.accepted}")
+        elif n.next:
+            lines.append(f"    → {n.next}")
+    return lines
 
 
 def render_text(report: DoctorReport, style: Style | None = None) -> str:
@@ -52,6 +74,7 @@ def render_text(report: DoctorReport, style: Style | None = None) -> str:
             lines += _check_lines(check, s)
         for finding in creds:
             lines += _finding_lines(finding, s)
+    lines += _unread_lines(report, s)
     fixes = [c.fix for c in report.checks if c.fix and c.status >= Status.WARN]
     fixes += [f.fix for f in report.credentials if f.status >= Status.WARN]
     if fixes:
@@ -109,6 +132,7 @@ def to_dict(report: DoctorReport) -> dict[str, Any]:
         "counts": {st.label: report.count(st) for st in Status},
         "checks": [_check_dict(c) for c in report.checks],
         "credentials": [_finding_dict(f) for f in report.credentials],
+        "not_checked": [not_checked_dict(n) for n in report.not_checked],
     }
 
 
@@ -134,4 +158,10 @@ def render_markdown(report: DoctorReport) -> str:
                 f"| {_ICONS[f.status]} | `{_md(f.location)}` | {_md(f.kind)} | {f.lifetime.value} "
                 f"| {_md(f.grants)} | {_md(f.fix)} |"
             )
+    if report.not_checked:
+        lines += ["", "### Not checked", "", "| | file | reason | next |", "|---|---|---|---|"]
+        for n in report.not_checked:
+            mark = "?" if n.blocking else "·"
+            what = n.accepted or n.next
+            lines.append(f"| {mark} | `{_md(n.what)}` | {_md(n.reason)} | {_md(what)} |")
     return "\n".join(lines) + "\n"

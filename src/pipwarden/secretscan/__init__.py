@@ -72,7 +72,8 @@ class SecretFinding:
         return self.path if self.line is None else f"{self.path}:{self.line}"
 
 
-_Result = tuple[list["SecretFinding"], int, bool]
+# (findings, bytes read, why it was not scanned: "" when it was)
+_Result = tuple[list["SecretFinding"], int, str]
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,8 @@ class SecretScan:
     findings: tuple[SecretFinding, ...]
     files: int
     bytes_read: int
-    skipped: tuple[str, ...] = ()  # files too large to read (paths)
+    # files not scanned: (path relative to the project, why: too large, cannot be read)
+    unread: tuple[tuple[str, str], ...] = ()
 
 
 def _service_account(text: str) -> int | None:
@@ -152,15 +154,17 @@ def _precheck(file: ProjectFile) -> tuple[_Result | None, os.stat_result | None]
     suffix = _suffix(file.path.name)
     if suffix in _KEY_STORES:
         return ([SecretFinding(file.rel, None, "key-store-file", PROBLEM, file.ignored)], 0,
-                False), None
+                ""), None
     if suffix in _BINARY_SUFFIXES:
-        return ([], 0, False), None
+        return ([], 0, ""), None
     try:
         info = os.stat(file.path)  # noqa: PTH116 (the stat is kept for the cache)
-    except OSError:
-        return ([], 0, False), None
+    except FileNotFoundError:
+        return ([], 0, ""), None
+    except OSError as exc:
+        return ([], 0, f"cannot read it: {exc.strerror or exc}"), None
     if info.st_size > MAX_FILE_BYTES:
-        return ([], 0, True), None
+        return ([], 0, f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB: not scanned"), None
     return None, info
 
 
@@ -171,7 +175,7 @@ def _decoded(file: ProjectFile, value: Any) -> _Result | None:
             SecretFinding(file.rel, None if ln is None else int(ln), str(kind), str(sev),
                           file.ignored)
             for ln, kind, sev in value[0]
-        ], int(value[1]), False
+        ], int(value[1]), ""
     except (TypeError, ValueError, IndexError):
         return None
 
@@ -189,8 +193,10 @@ def _read_and_scan(file: ProjectFile, old: tuple[str, Any] | None) -> tuple[_Res
     content's SHA-256 (``None`` when it could not be read). When the content is what the
     stale cache entry ``old`` was computed from, that result is taken instead of a scan."""
     data = _read(file.path)
-    if data is None:
-        return ([], 0, False), None
+    if data is None:  # gone since the walk listed it
+        return ([], 0, ""), None
+    if isinstance(data, OSError):  # never cached: the next run tries again
+        return ([], 0, f"cannot read it: {data.strerror or data}"), None
     digest = hashlib.sha256(data).hexdigest()
     if old is not None and old[0] == digest:
         reused = _decoded(file, old[1])
@@ -198,7 +204,7 @@ def _read_and_scan(file: ProjectFile, old: tuple[str, Any] | None) -> tuple[_Res
             return reused, digest
     name = file.path.name
     findings, read = _scan_data(file, name, _suffix(name), data)
-    return (findings, read, False), digest
+    return (findings, read, ""), digest
 
 
 def _scan_todo(items: list[_Todo]) -> list[tuple[_Result, str | None]]:
@@ -212,12 +218,15 @@ def scan_file(file: ProjectFile, cache: FileCache | None = None) -> _Result:
     return _scan_all([file], cache, 1)[0]
 
 
-def _read(path: Path) -> bytes | None:
+def _read(path: Path) -> bytes | OSError | None:
+    """The file's bytes; ``None`` when it is gone, the error when it cannot be read."""
     try:
         with path.open("rb") as handle:
             data = handle.read(MAX_FILE_BYTES + 1)
-    except OSError:
+    except FileNotFoundError:
         return None
+    except OSError as exc:
+        return exc
     return data
 
 
@@ -329,14 +338,14 @@ def _scan_all(listed: list[ProjectFile], cache: FileCache | None, count: int) ->
 def _summary(listed: list[ProjectFile], results: list[_Result]) -> SecretScan:
     findings: list[SecretFinding] = []
     total = 0
-    skipped: list[str] = []
-    for file, (found, size, too_big) in zip(listed, results, strict=True):
+    unread: list[tuple[str, str]] = []
+    for file, (found, size, why) in zip(listed, results, strict=True):
         total += size
         findings.extend(found)
-        if too_big:
-            skipped.append(file.rel)
+        if why:
+            unread.append((file.rel, why))
     findings.sort(key=lambda f: (f.severity != PROBLEM, f.path, f.line or 0, f.kind))
-    return SecretScan(tuple(findings), len(listed), total, tuple(skipped))
+    return SecretScan(tuple(findings), len(listed), total, tuple(unread))
 
 
 def scan_project(root: Path, *, cache_dir: Path | None = None) -> SecretScan:
