@@ -177,10 +177,11 @@ def test_a_file_the_scan_cannot_read_is_not_checked_never_a_tick(
     around"); the policy's allow-unread accepts it."""
     from pipwarden import secretscan
 
+    monkeypatch.setattr(secretscan, "MAX_SCAN_BYTES", 256 * 1024)  # small sizes, same paths
     project = tmp_path / "proj"
     project.mkdir()
     (project / "app.py").write_text("print('hello')\n")
-    (project / "export.log").write_text("x" * (secretscan.MAX_FILE_BYTES + 10))
+    (project / "export.log").write_text("x" * (secretscan.MAX_SCAN_BYTES + 10))
     (project / "locked.cfg").write_text("[db]\nhost = localhost\n")
     real_read = secretscan._read
 
@@ -193,7 +194,7 @@ def test_a_file_the_scan_cannot_read_is_not_checked_never_a_tick(
     code, report = _json_run(["doctor", str(project), "--format", "json"], capsys)
     unread = {n["what"]: n for n in report["not_checked"]}  # type: ignore[union-attr]
     assert set(unread) == {"export.log", "locked.cfg"} and code == 1
-    assert "larger than 10 MB" in unread["export.log"]["reason"]  # type: ignore[index]
+    assert "larger than 0 MB" in unread["export.log"]["reason"]  # type: ignore[index]
     assert "Permission denied" in unread["locked.cfg"]["reason"]  # type: ignore[index]
     creds = [c for c in report["checks"] if c["id"] == "credentials"]  # type: ignore[union-attr,index]
     assert creds[0]["status"] == "warn" and "not scanned" in creds[0]["title"]
@@ -215,3 +216,25 @@ def main_text(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int,
 
     code = main(argv)
     return code, capsys.readouterr().out
+
+
+def test_a_large_file_is_scanned_in_pieces_with_its_line_numbers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A text file over the size read at once (a data export, a log) is still scanned,
+    piece by piece cut at line ends: a secret past the first piece is found on its line,
+    and a line longer than a piece is cut inside it, never skipped."""
+    from pipwarden import secretscan
+
+    monkeypatch.setattr(secretscan, "MAX_FILE_BYTES", 4096)
+    project = tmp_path / "proj"
+    project.mkdir()
+    rows = [f"{n},some,value,{'z' * 40}" for n in range(2000)]  # ~100 KB: 25 pieces
+    rows[1500] = "1500,key=AKIAIOSFODNN7EXAMPLX,row"
+    rows[1800] = "1800," + "y" * 9000 + " ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
+    (project / "export.csv").write_text("\n".join(rows) + "\n")
+    scan = scan_project(project)
+    found = {(f.path, f.line, f.kind) for f in scan.findings}
+    assert ("export.csv", 1501, "aws-access-key") in found
+    assert any(f.path == "export.csv" and f.kind == "github-token" for f in scan.findings)
+    assert scan.unread == ()

@@ -33,7 +33,12 @@ if TYPE_CHECKING:
 
 __all__ = ["SecretFinding", "SecretScan", "scan_files", "scan_project"]
 
+#: Files up to this size are read whole; larger ones are read and scanned in pieces of
+#: about this size, cut at line ends (every detector reads within a line or a small file).
 MAX_FILE_BYTES = 10 * 1024 * 1024
+#: Larger files are not scanned (not checked: shown as ``?``). GitHub refuses files over
+#: 100 MB, so a file this large is rarely one git tracks.
+MAX_SCAN_BYTES = 256 * 1024 * 1024
 _BINARY_SUFFIXES = frozenset({
     ".png", ".jpg", ".jpeg", ".gif", ".webp", ".ico", ".pdf", ".zip", ".gz", ".bz2", ".xz",
     ".tar", ".whl", ".parquet", ".feather", ".arrow", ".pkl", ".pickle", ".npy", ".npz",
@@ -149,7 +154,7 @@ def _template(name: str) -> bool:
 def _precheck(file: ProjectFile) -> tuple[_Result | None, os.stat_result | None]:
     """What a file's name or size decides without reading it (``(result, None)``), else
     ``(None, its stat)``: a key store is a finding, a binary file holds no text to scan,
-    a file over ``MAX_FILE_BYTES`` is reported as too large, one that is gone reads as
+    a file over ``MAX_SCAN_BYTES`` is reported as too large, one that is gone reads as
     nothing (as the walk raced it)."""
     suffix = _suffix(file.path.name)
     if suffix in _KEY_STORES:
@@ -163,8 +168,8 @@ def _precheck(file: ProjectFile) -> tuple[_Result | None, os.stat_result | None]
         return ([], 0, ""), None
     except OSError as exc:
         return ([], 0, f"cannot read it: {exc.strerror or exc}"), None
-    if info.st_size > MAX_FILE_BYTES:
-        return ([], 0, f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB: not scanned"), None
+    if info.st_size > MAX_SCAN_BYTES:
+        return ([], 0, f"larger than {MAX_SCAN_BYTES // (1024 * 1024)} MB: not scanned"), None
     return None, info
 
 
@@ -197,6 +202,8 @@ def _read_and_scan(file: ProjectFile, old: tuple[str, Any] | None) -> tuple[_Res
         return ([], 0, ""), None
     if isinstance(data, OSError):  # never cached: the next run tries again
         return ([], 0, f"cannot read it: {data.strerror or data}"), None
+    if len(data) > MAX_FILE_BYTES:
+        return _scan_in_pieces(file)
     digest = hashlib.sha256(data).hexdigest()
     if old is not None and old[0] == digest:
         reused = _decoded(file, old[1])
@@ -205,6 +212,49 @@ def _read_and_scan(file: ProjectFile, old: tuple[str, Any] | None) -> tuple[_Res
     name = file.path.name
     findings, read = _scan_data(file, name, _suffix(name), data)
     return (findings, read, ""), digest
+
+
+def _scan_in_pieces(file: ProjectFile) -> tuple[_Result, str | None]:
+    """A large file read and scanned in pieces cut at line ends (at most
+    ``MAX_FILE_BYTES`` and one line in memory at a time), hashed as it is read."""
+    name = file.path.name
+    suffix = _suffix(name)
+    digest = hashlib.sha256()
+    findings: list[SecretFinding] = []
+    read = 0
+    lines_before = 0
+    carry = b""
+    try:
+        with file.path.open("rb") as handle:
+            while True:
+                block = handle.read(MAX_FILE_BYTES)
+                digest.update(block)
+                if read == 0 and b"\0" in block[:8192]:
+                    return ([], len(block), ""), None  # binary: no text to scan
+                read += len(block)
+                if read > MAX_SCAN_BYTES:
+                    return ([], read, f"larger than {MAX_SCAN_BYTES // (1024 * 1024)} MB: "
+                            "not scanned"), None
+                data = carry + block
+                cut = data.rfind(b"\n") + 1 if block else len(data)
+                if cut == 0 and len(data) > MAX_FILE_BYTES:
+                    cut = len(data)  # a line longer than a piece: cut inside it
+                piece, carry = data[:cut], data[cut:]
+                if piece:
+                    found, _ = _scan_data(file, name, suffix, piece)
+                    findings += [
+                        SecretFinding(f.path, None if f.line is None else f.line + lines_before,
+                                      f.kind, f.severity, f.ignored)
+                        for f in found
+                    ]
+                    lines_before += piece.count(b"\n")
+                if not block:
+                    break
+    except FileNotFoundError:
+        return ([], 0, ""), None
+    except OSError as exc:
+        return ([], 0, f"cannot read it: {exc.strerror or exc}"), None
+    return (findings, read, ""), digest.hexdigest()
 
 
 def _scan_todo(items: list[_Todo]) -> list[tuple[_Result, str | None]]:
