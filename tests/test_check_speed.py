@@ -295,3 +295,66 @@ def test_a_racy_entry_confirmed_by_its_hash_is_trusted_by_its_stat_next_time(
     third = FileCache(folder, root, "imports", "t")
     scan_imports(root, cache=third)
     assert third.hits == 1 and cache_file.read_bytes() == settled
+
+
+_COMMANDS_PARALLEL_SCRIPT = """
+import os, sys, time
+from pathlib import Path
+import pipwarden.forkmap as forkmap
+from pipwarden.scancache import FileCache
+from pipwarden.slim.tools import scan_tools
+
+root, cache_dir = Path(sys.argv[1]), Path(sys.argv[2])
+(root / "scripts").mkdir(parents=True)
+(root / ".github" / "workflows").mkdir(parents=True)
+(root / ".vscode").mkdir()
+for n in range(12):
+    (root / "scripts" / f"job{n}.sh").write_text(
+        "#!/bin/sh\\nset -e\\n" + f"dbt run --select m{n}\\n" * 3
+        + "python -m jobs.run\\nruff check .\\n")
+(root / "Makefile").write_text("lint:\\n\\truff check .\\ntest:\\n\\tpytest -q\\n")
+(root / ".github" / "workflows" / "ci.yml").write_text(
+    "jobs:\\n  t:\\n    steps:\\n      - run: pip install -r requirements.txt\\n"
+    "      - run: pytest\\n")
+(root / "scripts" / "latin1.sh").write_bytes(b"# caf\\xe9\\nblack .\\n")
+(root / ".vscode" / "tasks.json").write_text('{"tasks": [')
+for path in root.rglob("*"):
+    if path.is_file():
+        os.utime(path, (time.time() - 3600, time.time() - 3600))
+os.environ["PIPWARDEN_SCAN_WORKERS"] = "1"
+serial = scan_tools(root)
+os.environ["PIPWARDEN_SCAN_WORKERS"] = "2"
+forkmap.MIN_BYTES = 0  # every project counts as large here
+forks = []
+real = forkmap.forked_map
+def counting(task, items, sizes, workers):
+    done = real(task, items, sizes, workers)
+    forks.append((len(items), done is not None))
+    return done
+forkmap.forked_map = counting
+parallel = scan_tools(root)
+assert parallel == serial, (parallel, serial)
+assert forks == [(16, True)], forks
+cold = scan_tools(root, cache=FileCache(cache_dir, root, "commands", "t"))
+assert cold == serial
+forks.clear()
+(root / "scripts" / "job3.sh").write_text("#!/bin/sh\\nsqlfluff lint models\\n")
+warm = scan_tools(root, cache=FileCache(cache_dir, root, "commands", "t"))
+assert forks == [(3, True)], forks  # the changed file and the two that cannot be cached
+fresh = scan_tools(root)
+assert warm == fresh and warm != serial, (warm, fresh)
+print("same", len(serial.by_command), len(serial.problems))
+"""
+
+
+def test_the_command_scan_reads_its_misses_in_forked_workers(tmp_path: Path) -> None:
+    """slim's command scan (shell scripts, Makefiles, workflows, tasks.json) reads the files
+    the cache does not answer in forked workers when they add up to a large scan: the same
+    commands, places and problems (a file that is not UTF-8, a tasks.json that is not
+    JSON) as the serial scan, cold and warm."""
+    proc = subprocess.run(
+        [sys.executable, "-c", _COMMANDS_PARALLEL_SCRIPT, str(tmp_path / "p"),
+         str(tmp_path / "cache")],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert proc.returncode == 0 and proc.stdout.startswith("same"), proc.stderr[-3000:]
