@@ -17,6 +17,7 @@ import re
 import shlex
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -339,13 +340,36 @@ def scan_tools(
 
     problems: list[FileProblem] = []
     files: list[str] = []
-    for rel, (status, found, problem) in _scan_candidates(list(_candidate_files(root)), cache):
-        if problem is not None:
-            problems.append(FileProblem(rel, problem[0], problem[1]))
-        if status == "unread":
-            continue
+    for path, rel, kind in _candidate_files(root):
+        # per file: [name, is_module, [lines]] for each command it calls
+        found: list[tuple[str, bool, list[int]]] | None = None
+        data: bytes | None = None
+        if cache is not None:
+            hit, value, data = cache.lookup(rel, path, partial(_read_bytes, path))
+            if hit:
+                found = _cached_commands(value)
+        if found is None:
+            try:
+                raw = path.read_bytes() if data is None else data
+                text = raw.decode("utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                problems.append(FileProblem(rel, None, f"cannot read: {exc}"))
+                continue
+            if "\r" in text:  # as read_text does: universal newlines
+                text = text.replace("\r\n", "\n").replace("\r", "\n")
+            try:
+                lines_of: dict[tuple[str, bool], list[int]] = {}
+                for name, module, number in _scan_text(kind, text):
+                    lines_of.setdefault((name, module), []).append(number)
+                found = [(n, m, list(dict.fromkeys(lines))) for (n, m), lines in lines_of.items()]
+            except json.JSONDecodeError as exc:
+                problems.append(FileProblem(rel, exc.lineno, f"not valid JSON: {exc.msg}"))
+                files.append(rel)
+                continue
+            if cache is not None:
+                cache.store(rel, path, raw, found)
         files.append(rel)
-        for name, module, lines in found or ():
+        for name, module, lines in found:
             add(name, module, rel, lines)
     if cache is not None:
         cache.save()
@@ -354,88 +378,6 @@ def scan_tools(
             add(name, module, shell.location.path, (shell.location.line or 0,))
     by_command = {key: tuple(where) for key, where in sorted(grouped.items())}
     return ToolScan(by_command, tuple(problems), tuple(files))
-
-
-# One file's commands: [name, is_module, [lines]] for each command it calls.
-_Found = list[tuple[str, bool, list[int]]]
-# (status: "ok", "invalid" (read, not valid JSON) or "unread", the commands, the problem)
-_Scanned = tuple[str, _Found | None, tuple[int | None, str] | None]
-
-
-def _scan_candidates(
-    candidates: list[tuple[Path, str, str]], cache: FileCache | None
-) -> list[tuple[str, _Scanned]]:
-    """Each candidate's commands, in order: an unchanged file's from ``cache`` (a stat),
-    the others read and scanned, by forked workers when they add up to a large scan."""
-    from pipwarden.forkmap import MIN_BYTES, forked_map, worker_count
-
-    results: list[_Scanned | None] = [None] * len(candidates)
-    todo: list[int] = []
-    infos: list[os.stat_result | None] = []
-    for index, (path, rel, _kind) in enumerate(candidates):
-        try:
-            info: os.stat_result | None = os.stat(path)  # noqa: PTH116 (kept for the cache)
-        except OSError:
-            info = None
-        if cache is not None and info is not None:
-            hit, value, _digest = cache.check(rel, info)
-            found = _cached_commands(value) if hit else None
-            if found is not None:
-                results[index] = ("ok", found, None)
-                continue
-        todo.append(index)
-        infos.append(info)
-    items = [candidates[i] for i in todo]
-    sizes = [info.st_size if info is not None else 0 for info in infos]
-    done: list[tuple[_Scanned, str | None]] | None = None
-    workers = worker_count()
-    if workers > 1 and len(items) > 1 and sum(sizes) > MIN_BYTES:
-        done = forked_map(_scan_command_files, items, sizes, workers)
-    if done is None:
-        done = _scan_command_files(items)
-    for index, info, (scanned, digest) in zip(todo, infos, done, strict=True):
-        results[index] = scanned
-        if cache is not None and info is not None and digest is not None and scanned[0] == "ok":
-            cache.remember(candidates[index][1], info, digest, scanned[1])
-    if cache is not None:
-        cache.save()
-    return [(rel, r) for (_path, rel, _kind), r in zip(candidates, results, strict=True)
-            if r is not None]
-
-
-def _scan_command_files(
-    items: list[tuple[Path, str, str]],
-) -> list[tuple[_Scanned, str | None]]:
-    """Read, hash and scan files for commands (in a worker for large scans): each one's
-    result and its content's SHA-256 (``None`` when it could not be read)."""
-    import hashlib
-
-    out: list[tuple[_Scanned, str | None]] = []
-    for path, _rel, kind in items:
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            out.append((("unread", None, (None, f"cannot read: {exc}")), None))
-            continue
-        out.append((_commands_of(kind, raw), hashlib.sha256(raw).hexdigest()))
-    return out
-
-
-def _commands_of(kind: str, raw: bytes) -> _Scanned:
-    """The commands one file calls, or why it could not be scanned."""
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return "unread", None, (None, f"cannot read: {exc}")
-    if "\r" in text:  # as read_text does: universal newlines
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    try:
-        lines_of: dict[tuple[str, bool], list[int]] = {}
-        for name, module, number in _scan_text(kind, text):
-            lines_of.setdefault((name, module), []).append(number)
-    except json.JSONDecodeError as exc:
-        return "invalid", None, (exc.lineno, f"not valid JSON: {exc.msg}")
-    return "ok", [(n, m, list(dict.fromkeys(lines))) for (n, m), lines in lines_of.items()], None
 
 
 def _cached_commands(value: object) -> list[tuple[str, bool, list[int]]] | None:
@@ -449,6 +391,13 @@ def _cached_commands(value: object) -> list[tuple[str, bool, list[int]]] | None:
             return None
         out.append((item[0], item[1], item[2]))
     return out
+
+
+def _read_bytes(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
 
 
 def _scan_text(kind: str, text: str) -> Iterator[_Use]:
