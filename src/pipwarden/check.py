@@ -260,7 +260,7 @@ def run_check(
 
         parts["doctor"] = run_doctor(
             project, environ=environ, include_machine=False, cache_dir=settings.cache_dir,
-            accepts_unread=policy.accepts_unread,
+            policy=policy,
         )
         not_checked.extend(parts["doctor"].not_checked)  # files the secret scan could not read
     except PipwardenError as exc:

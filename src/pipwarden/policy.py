@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from pipwarden.errors import InputError
-from pipwarden.models import Severity
+from pipwarden.models import NotChecked, Severity
 
 __all__ = [
     "POLICY_FILENAME",
@@ -104,6 +104,16 @@ class Policy:
             if fnmatchcase(path, glob.removeprefix("./")):
                 return glob
         return None
+
+    def accept_unread(self, item: NotChecked, relative_path: str) -> NotChecked:
+        """``item`` (about the file at ``relative_path``) marked accepted when an
+        ``allow-unread`` glob accepts that file; else ``item`` as it is."""
+        glob = self.accepts_unread(relative_path)
+        if glob is None:
+            return item
+        from dataclasses import replace
+
+        return replace(item, accepted=f"allow-unread = {glob!r} in the policy")
 
     def fails(self, severity: Severity) -> bool:
         """Does a finding of this severity make the exit code 1?"""

@@ -153,8 +153,6 @@ def _accept_unread(
     items: Iterable[NotChecked], policy: Policy, project: Path
 ) -> list[NotChecked]:
     """Mark the entries whose file the policy's ``allow-unread`` globs accept."""
-    from dataclasses import replace
-
     out: list[NotChecked] = []
     for item in items:
         if item.blocking and policy.allow_unread:
@@ -163,9 +161,7 @@ def _accept_unread(
                 rel = path.resolve().relative_to(project.resolve()).as_posix()
             except (ValueError, OSError):
                 rel = path.as_posix()
-            glob = policy.accepts_unread(rel)
-            if glob is not None:
-                item = replace(item, accepted=f"allow-unread = {glob!r} in the policy")
+            item = policy.accept_unread(item, rel)
         out.append(item)
     return out
 

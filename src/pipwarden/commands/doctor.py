@@ -83,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
 
     policy = load_policy(project)
     report = run_doctor(project, environ=environ, home=home, cache_dir=cache_dir(environ),
-                        accepts_unread=policy.accepts_unread)
+                        policy=policy)
     for fmt, output in outputs(args):
         write_report(render(report, fmt, color=use_color(args, output)), output)
     return int(ExitCode.FINDINGS if report.failed else ExitCode.OK)

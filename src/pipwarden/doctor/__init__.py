@@ -10,7 +10,7 @@ every credential detector of :mod:`pipwarden.doctor.credentials` and partitionin
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 from pipwarden.doctor.checks import (
@@ -28,6 +28,7 @@ from pipwarden.doctor.cost import check_dbt_costs, dbt_profile_files
 from pipwarden.doctor.credentials import Context, find_credentials
 from pipwarden.doctor.models import CheckResult, CredentialFinding, DoctorReport, Lifetime, Status
 from pipwarden.doctor.partition import check_partitioning
+from pipwarden.policy import Policy
 
 __all__ = [
     "CheckResult",
@@ -84,14 +85,14 @@ def run_doctor(
     include_machine: bool = True,
     python: PythonInfo | None = None,
     cache_dir: Path | None = None,
-    accepts_unread: Callable[[str], str | None] | None = None,
+    policy: Policy | None = None,
 ) -> DoctorReport:
     """Run every check for ``project`` (and the machine unless ``include_machine=False``).
 
     ``environ`` defaults to :data:`os.environ`; ``home`` to ``$HOME`` from that environment;
     ``python`` to the running interpreter. Nothing is written and no secret is kept.
-    ``accepts_unread``: the policy's ``allow-unread`` (a project file the secret scan
-    could not read is not checked, and fails the run unless it accepts the file).
+    ``policy``: the project's (a project file the secret scan could not read is not
+    checked, and fails the run unless its ``allow-unread`` accepts the file).
     """
     env: Mapping[str, str] = os.environ if environ is None else environ
     home_dir = home if home is not None else Path(env.get("HOME") or Path.home())
@@ -110,14 +111,8 @@ def run_doctor(
     from pipwarden.doctor.project_secrets import merge_project_secrets, project_secret_scan
 
     secrets, unread = project_secret_scan(project, cache_dir)
-    if accepts_unread is not None:
-        from dataclasses import replace
-
-        unread = [
-            replace(n, accepted=f"allow-unread = {glob!r} in the policy")
-            if (glob := accepts_unread(n.what)) is not None else n
-            for n in unread
-        ]
+    if policy is not None:
+        unread = [policy.accept_unread(n, n.what) for n in unread]
     findings = merge_project_secrets(findings, secrets)
     checks.append(_credentials_summary(findings, include_machine,
                                        sum(1 for n in unread if n.blocking)))

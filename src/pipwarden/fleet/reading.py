@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 from pathlib import Path
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -221,10 +220,7 @@ def _unread_files(
     out: list[NotChecked] = []
     for item in unread:
         entry = not_checked_file(item.path, item.kind, root=root)
-        glob = policy.accepts_unread(item.path.relative_to(root).as_posix())
-        if glob is not None:
-            entry = replace(entry, accepted=f"allow-unread = {glob!r} in the policy")
-        out.append(entry)
+        out.append(policy.accept_unread(entry, item.path.relative_to(root).as_posix()))
     return tuple(out)
 
 
