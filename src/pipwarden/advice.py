@@ -198,36 +198,39 @@ def _osv_versions(
     return {spelled for _, _, spelled in found.values()}
 
 
-def _reach(records: Sequence[FloorRecord]) -> tuple[Version, bool] | bool | None:
+def _reach(records: Sequence[FloorRecord]) -> tuple[Version, bool] | Literal["open", "clean"]:
     """The highest affected version of the records that can be evaluated (and whether it
     is itself affected): each entry's ranges' highest, and the highest version any
-    ``versions`` list names; ``None`` when one is open-ended (nothing from some version on
-    is clean); ``False`` when they affect nothing."""
+    ``versions`` list names; ``"open"`` when one is open-ended (nothing from some version
+    on is clean); ``"clean"`` when they affect nothing."""
+    from pipwarden.vulndb.floors import highest_end
     from pipwarden.vulndb.ranges import parse_version
 
-    top: tuple[Version, bool] | None = None
+    ends: list[tuple[Version | None, bool]] = []
     for rec in records:
         for text, incl in rec.tops:
             if text is None:
-                return None
+                return "open"
             hi = parse_version(text)
-            if hi is None:
-                continue
-            if top is None or hi > top[0] or (hi == top[0] and incl):
-                top = (hi, incl)
+            if hi is not None:
+                ends.append((hi, incl))
+    top = highest_end(ends)
     # Only a listed version that can reach the ranges' ceiling matters; an entry that is
     # not PEP 440 bounds no floor (pip installs PEP 440 versions only). Lists of one
     # package overlap: each version is parsed once.
     listed: set[str] = set()
     for rec in records:
         listed.update(rec.listed)
-    major = top[0].release[0] if top is not None and top[0].epoch == 0 else None
+    major = top[0].release[0] if top is not None and top[0] is not None and top[0].epoch == 0 \
+        else None
     high = max(
         filter(None, (parse_version(t) for t in listed if _may_reach(t, major))), default=None
     )
-    if high is not None and (top is None or high > top[0] or (high == top[0] and not top[1])):
-        top = (high, True)
-    return False if top is None else top
+    if high is not None:
+        top = highest_end([*([top] if top is not None else []), (high, True)])
+    if top is None or top[0] is None:
+        return "clean"
+    return (top[0], top[1])
 
 
 def _may_reach(text: str, major: int | None) -> bool:
@@ -275,7 +278,7 @@ def safe_floor(
     """
     from pipwarden.vulndb.floordata import from_advisory
 
-    records = [from_advisory(adv, package) for adv in dict.fromkeys(advisories)]
+    records = [from_advisory(adv, package) for adv in advisories]
     return floor_of(package, records, releases=releases, ignores=ignores)
 
 
@@ -300,10 +303,10 @@ def floor_of(
     )
     bad = tuple(unevaluable)
     top = _reach([r for r in counted if r.error is None])
-    if top is False:
+    if top == "clean":
         return Advice(package, "clean", None, ids, bad)
     source: Literal["releases", "osv"] = "releases" if releases is not None else "osv"
-    if top is None or top is True:  # open-ended: no version from some point on is clean
+    if isinstance(top, str):  # open-ended: no version from some point on is clean
         return Advice(package, "none", None, ids, bad, source)
     if releases is not None:
         known = {

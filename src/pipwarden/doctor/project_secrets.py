@@ -14,7 +14,7 @@ from pipwarden.doctor.models import CredentialFinding, Lifetime, Status
 from pipwarden.models import NotChecked
 from pipwarden.secretscan import SecretFinding, scan_project
 
-__all__ = ["merge_project_secrets", "project_secret_findings", "project_secret_scan"]
+__all__ = ["merge_project_secrets", "project_secret_scan"]
 
 _GRANTS = {
     "aws-access-key": "the AWS account as that IAM user",
@@ -54,20 +54,13 @@ def _convert(finding: SecretFinding) -> CredentialFinding:
     )
 
 
-def project_secret_findings(
-    project: Path, cache_dir: Path | None = None
-) -> list[CredentialFinding]:
-    """Every committed secret of ``project`` as doctor findings (per-file results kept
-    under ``cache_dir``, the user's cache folder, when given)."""
-    return project_secret_scan(project, cache_dir)[0]
-
-
 def project_secret_scan(
     project: Path, cache_dir: Path | None = None
 ) -> tuple[list[CredentialFinding], list[NotChecked]]:
-    """:func:`project_secret_findings`, and the files the scan could not read (too large,
-    unreadable) as not checked: a secret in them would go unseen, so they are never
-    folded into "no credentials"."""
+    """Every committed secret of ``project`` as doctor findings (per-file results kept
+    under ``cache_dir``, the user's cache folder, when given), and the files the scan
+    could not read (too large, unreadable) as not checked: a secret in them would go
+    unseen, so they are never folded into "no credentials"."""
     scan = scan_project(project, cache_dir=cache_dir)
     unread = [
         NotChecked(

@@ -43,7 +43,7 @@ class FloorRecord:
 
 def from_advisory(adv: Advisory, package: str) -> FloorRecord:
     """The floor record of ``adv`` for ``package`` (a PEP 503 name)."""
-    from pipwarden.vulndb.floors import range_ceilings
+    from pipwarden.vulndb.floors import highest_end, range_ceilings
 
     entries = adv.affected_for(package)
     # The lists as the store keeps them: one key per PEP 440 version (``1.0.0`` → ``1``).
@@ -52,24 +52,13 @@ def from_advisory(adv: Advisory, package: str) -> FloorRecord:
     tops: list[Top] = []
     try:
         for aff in entries:
-            pieces = [iv for iv in range_ceilings(aff, record_id=adv.id) if not iv.empty]
-            top = _highest([(iv.hi, iv.hi_incl) for iv in pieces])
+            top = highest_end((iv.hi, iv.hi_incl)
+                              for iv in range_ceilings(aff, record_id=adv.id) if not iv.empty)
             if top is not None:
                 tops.append((None if top[0] is None else str(top[0]), top[1]))
     except (ValueError, TypeError, OverflowError, RecursionError) as exc:
         return FloorRecord(adv.id, adv.aliases, (), listed, named, f"{type(exc).__name__}")
     return FloorRecord(adv.id, adv.aliases, tuple(tops), listed, named)
-
-
-def _highest(ends: Sequence[tuple[Any, bool]]) -> tuple[Any, bool] | None:
-    """The highest of upper ends (``None``: open, higher than any); ``None`` if none."""
-    top: tuple[Any, bool] | None = None
-    for hi, incl in ends:
-        if hi is None:
-            return (None, incl)
-        if top is None or hi > top[0] or (hi == top[0] and incl):
-            top = (hi, incl)
-    return top
 
 
 def from_matching(record_id: str, aliases: Sequence[str], entries: Sequence[Any]) -> FloorRecord:

@@ -36,6 +36,7 @@ __all__ = [
     "SafeFloor",
     "admitted_affected",
     "affected_intervals",
+    "highest_end",
     "lowest_safe_floor",
     "range_ceilings",
     "spec_intervals",
@@ -204,6 +205,19 @@ def _range_top(events: list[_Parsed]) -> list[Interval]:
         if before:
             return [Interval(None if n == 0 else points[n - 1], False, points[n], False)]
     return []
+
+
+def highest_end(ends: Iterable[tuple[Version | None, bool]]) -> tuple[Version | None, bool] | None:
+    """The highest of upper ends ``(version, whether it is itself included)``: a ``None``
+    version is open-ended, above any; of equal versions an included one is higher;
+    ``None`` when there are none."""
+    top: tuple[Version, bool] | None = None
+    for hi, incl in ends:
+        if hi is None:
+            return (None, incl)
+        if top is None or hi > top[0] or (hi == top[0] and incl):
+            top = (hi, incl)
+    return top
 
 
 def range_ceilings(affected: Affected, *, record_id: str) -> list[Interval]:

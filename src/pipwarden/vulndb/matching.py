@@ -97,7 +97,7 @@ def match_entries(
     440 in form but cannot be used (the store then marks the record not checked).
     """
     from pipwarden.vulndb.compact import encode_version_keys
-    from pipwarden.vulndb.floors import _range_top
+    from pipwarden.vulndb.floors import _range_top, highest_end
     from pipwarden.vulndb.ranges import _stored_version, sort_events
 
     affected = list(affected)
@@ -105,7 +105,7 @@ def match_entries(
     out: list[list[object]] = []
     for aff, known_keys in zip(affected, known, strict=True):
         ranges: list[list[object]] = []
-        top: tuple[Version | None, bool] | None = None
+        ends: list[tuple[Version | None, bool]] = []  # each range's highest piece
         named: list[str] = []
         spelled: dict[int, str] = {}  # the event's own text of each parsed version
         for rng in aff.ranges:
@@ -124,27 +124,15 @@ def match_entries(
                         named.append(text)
                         spelled[id(version)] = text
                 ranges.append([invalid, keyed])
-                top = _higher(top, _range_top(parsed))
+                ends.extend((piece.hi, piece.hi_incl) for piece in _range_top(parsed))
         text = known_keys or aff.keys or encode_version_keys(aff.versions)
         stored_top = None
+        top = highest_end(ends)
         if top is not None:
             hi = top[0]
             stored_top = [None if hi is None else spelled.get(id(hi)) or str(hi), int(top[1])]
         out.append([ranges, text, bool(aff.versions), stored_top, named])
     return out
-
-
-def _higher(
-    top: tuple[Version | None, bool] | None, pieces: Sequence[Any]
-) -> tuple[Version | None, bool] | None:
-    """The higher upper end of ``top`` and of ``pieces`` (intervals; ``None``: open)."""
-    for piece in pieces:
-        hi, incl = piece.hi, piece.hi_incl
-        if top is not None and top[0] is None:
-            return top
-        if hi is None or top is None or hi > top[0] or (hi == top[0] and incl):
-            top = (hi, incl)
-    return top
 
 
 class PinKeys:
