@@ -96,6 +96,12 @@ class _Repeatable(argparse.Action):
         setattr(namespace, self.dest, seen[0])
 
 
+def _thresholds(parser: Any) -> None:
+    """``--fail-on`` and ``--max-db-age`` (``check`` and ``audit``)."""
+    parser.add_argument("--fail-on", metavar="SEVERITY", default=None, help=FAIL_ON_HELP)
+    parser.add_argument("--max-db-age", metavar="AGE", default=None, help=MAX_DB_AGE_HELP)
+
+
 def _format(parser: argparse.ArgumentParser, choices: Sequence[str]) -> None:
     parser.add_argument(
         "--format", "-f", choices=choices, default="text", action=_Repeatable,
@@ -176,14 +182,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         help="project folder (default: .); a venv (holding pyvenv.cfg) is audited as an "
         "installed environment",
     )
-    p.add_argument(
-        "--fail-on", metavar="SEVERITY", default=None,
-        help=FAIL_ON_HELP,
-    )
-    p.add_argument(
-        "--max-db-age", metavar="AGE", default=None,
-        help=MAX_DB_AGE_HELP,
-    )
+    _thresholds(p)
     _format(p, AUDIT_FORMATS)
 
     # -- audit ---------------------------------------------------------------------------
@@ -211,14 +210,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         "--project", metavar="DIR", default=None,
         help="project folder for defaults and policy (default: .)",
     )
-    p.add_argument(
-        "--fail-on", metavar="SEVERITY", default=None,
-        help=FAIL_ON_HELP,
-    )
-    p.add_argument(
-        "--max-db-age", metavar="AGE", default=None,
-        help=MAX_DB_AGE_HELP,
-    )
+    _thresholds(p)
     p.add_argument(
         "--policy", metavar="FILE", default=None,
         help="policy file (default: .pipwarden.toml or [tool.pipwarden] of pyproject.toml)",

@@ -12,7 +12,7 @@ policy.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -52,20 +52,27 @@ class ProjectContext:
     def requirements(self, path: Path) -> RequirementsFile:
         """``path`` parsed as pip reads it (includes followed, every bad line collected),
         once per run."""
-        key = ("requirements", os.path.realpath(path))
-        if key not in self._memo:
-            from pipwarden.sources.requirements import parse_requirements, project_root_for
+        from pipwarden.sources.requirements import parse_requirements, project_root_for
 
+        return self._once(  # type: ignore[no-any-return]
+            ("requirements", os.path.realpath(path)),
+            lambda: parse_requirements(
+                path, collect_errors=True, root=project_root_for(path, self.root)
+            ),
+        )
+
+    def _once(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """``compute()`` once per run for ``key``; a bad-input error is kept and raised
+        again to every part that asks."""
+        if key not in self._memo:
             try:
-                self._memo[key] = parse_requirements(
-                    path, collect_errors=True, root=project_root_for(path, self.root)
-                )
+                self._memo[key] = compute()
             except InputError as exc:
                 self._memo[key] = exc
         value = self._memo[key]
         if isinstance(value, InputError):
             raise value
-        return value  # type: ignore[no-any-return]
+        return value
 
     def read(
         self, path: Path, kind: FileKind
@@ -78,17 +85,11 @@ class ProjectContext:
             if parsed.errors:
                 raise parsed.errors[0]
             return parsed.dependencies, ()
-        key = ("read", kind.name, os.path.realpath(path))
-        if key not in self._memo:
-            assert kind.reader is not None
-            try:
-                self._memo[key] = kind.reader(path, self.root)
-            except InputError as exc:
-                self._memo[key] = exc
-        value = self._memo[key]
-        if isinstance(value, InputError):
-            raise value
-        return value  # type: ignore[no-any-return]
+        reader = kind.reader
+        assert reader is not None
+        return self._once(  # type: ignore[no-any-return]
+            ("read", kind.name, os.path.realpath(path)), lambda: reader(path, self.root)
+        )
 
     @property
     def client(self) -> PyPIClient:

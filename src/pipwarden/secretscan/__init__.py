@@ -169,7 +169,7 @@ def _precheck(file: ProjectFile) -> tuple[_Result | None, os.stat_result | None]
     except OSError as exc:
         return ([], 0, f"cannot read it: {exc.strerror or exc}"), None
     if info.st_size > MAX_SCAN_BYTES:
-        return ([], 0, f"larger than {MAX_SCAN_BYTES // (1024 * 1024)} MB: not scanned"), None
+        return ([], 0, _too_large()), None
     return None, info
 
 
@@ -214,6 +214,10 @@ def _read_and_scan(file: ProjectFile, old: tuple[str, Any] | None) -> tuple[_Res
     return (findings, read, ""), digest
 
 
+def _too_large() -> str:
+    return f"larger than {MAX_SCAN_BYTES // (1024 * 1024)} MB: not scanned"
+
+
 def _scan_in_pieces(file: ProjectFile) -> tuple[_Result, str | None]:
     """A large file read and scanned in pieces cut at line ends (at most
     ``MAX_FILE_BYTES`` and one line in memory at a time), hashed as it is read."""
@@ -233,8 +237,7 @@ def _scan_in_pieces(file: ProjectFile) -> tuple[_Result, str | None]:
                     return ([], len(block), ""), None  # binary: no text to scan
                 read += len(block)
                 if read > MAX_SCAN_BYTES:
-                    return ([], read, f"larger than {MAX_SCAN_BYTES // (1024 * 1024)} MB: "
-                            "not scanned"), None
+                    return ([], read, _too_large()), None
                 data = carry + block
                 cut = data.rfind(b"\n") + 1 if block else len(data)
                 if cut == 0 and len(data) > MAX_FILE_BYTES:
