@@ -203,7 +203,7 @@ def _read_and_scan(file: ProjectFile, old: tuple[str, Any] | None) -> tuple[_Res
     if isinstance(data, OSError):  # never cached: the next run tries again
         return ([], 0, f"cannot read it: {data.strerror or data}"), None
     if len(data) > MAX_FILE_BYTES:
-        return _scan_in_pieces(file)
+        return _scan_in_pieces(file, data)
     digest = hashlib.sha256(data).hexdigest()
     if old is not None and old[0] == digest:
         reused = _decoded(file, old[1])
@@ -218,9 +218,10 @@ def _too_large() -> str:
     return f"larger than {MAX_SCAN_BYTES // (1024 * 1024)} MB: not scanned"
 
 
-def _scan_in_pieces(file: ProjectFile) -> tuple[_Result, str | None]:
+def _scan_in_pieces(file: ProjectFile, first: bytes) -> tuple[_Result, str | None]:
     """A large file read and scanned in pieces cut at line ends (at most
-    ``MAX_FILE_BYTES`` and one line in memory at a time), hashed as it is read."""
+    ``MAX_FILE_BYTES`` and one line in memory at a time), hashed as it is read; ``first``
+    is its beginning, read already."""
     name = file.path.name
     suffix = _suffix(name)
     digest = hashlib.sha256()
@@ -230,8 +231,9 @@ def _scan_in_pieces(file: ProjectFile) -> tuple[_Result, str | None]:
     carry = b""
     try:
         with file.path.open("rb") as handle:
+            handle.seek(len(first))
+            block = first
             while True:
-                block = handle.read(MAX_FILE_BYTES)
                 digest.update(block)
                 if read == 0 and b"\0" in block[:8192]:
                     return ([], len(block), ""), None  # binary: no text to scan
@@ -253,6 +255,7 @@ def _scan_in_pieces(file: ProjectFile) -> tuple[_Result, str | None]:
                     lines_before += piece.count(b"\n")
                 if not block:
                     break
+                block = handle.read(MAX_FILE_BYTES)
     except FileNotFoundError:
         return ([], 0, ""), None
     except OSError as exc:
