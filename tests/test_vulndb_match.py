@@ -214,3 +214,121 @@ def test_a_corrupt_member_is_an_input_error_naming_it(tmp_path: Path, method: in
     assert "corrupt zip member" in str(err.value.message)
     assert err.value.path is not None and err.value.path.endswith("osv/001.json")
     assert not db.exists()
+
+
+# --- The stored bounds: most pins settled without reading a record's ranges ---------------
+
+
+def _entries_by_package() -> dict[tuple[str, str], list[list[object]]]:
+    """``match_entries`` of every (package, record) of the recorded archive."""
+    from pipwarden.vulndb.matching import match_entries
+
+    out: dict[tuple[str, str], list[list[object]]] = {}
+    with zipfile.ZipFile(ARCHIVE) as zf:
+        for member in sorted(zf.namelist()):
+            if not member.endswith(".json"):
+                continue
+            adv = parse_record(json.loads(zf.read(member)), source=member)
+            by_package: dict[str, list[object]] = {}
+            for aff in adv.affected:
+                by_package.setdefault(aff.package, []).append(aff)
+            for package, affs in by_package.items():
+                out[(package, adv.id)] = match_entries(affs)  # type: ignore[arg-type]
+    return out
+
+
+def test_bounds_never_contradict_the_full_evaluation_and_settle_most_pins() -> None:
+    """Every answer :func:`settled` gives from a record's bounds is the full evaluation's,
+    over every version the archive names (and its local, post and rc neighbours)."""
+    from pipwarden.vulndb.matching import PinKeys, bounds_of, keys_affect, settled
+    from pipwarden.vulndb.ranges import _public, parse_version
+
+    pins_of: dict[str, list[PinKeys]] = {}
+    for name, text in _archive_pins():
+        v = parse_version(text)
+        if v is not None:
+            pins_of.setdefault(name, []).append(PinKeys(v, _public(v)))
+    compared = answered = unbounded = 0
+    for (package, rid), entries in _entries_by_package().items():
+        bounds = bounds_of(entries)
+        if bounds is None:
+            unbounded += 1
+            continue
+        stored = (bounds.listed, bounds.lo, bounds.hi, int(bounds.above))
+        for pin in pins_of.get(package, ()):
+            answer = settled(pin, stored)
+            compared += 1
+            if answer is None:
+                # what the store then evaluates: the entries without their version keys
+                assert keys_affect(pin, bounds.entries, rid) == keys_affect(pin, entries, rid)
+                continue
+            answered += 1
+            assert answer == keys_affect(pin, entries, rid), (package, rid, pin.own)
+    assert compared > 100_000
+    assert answered > compared * 0.6  # the point of the bounds: most pins need no ranges
+    assert 0 < unbounded < 100  # records with texts to warn about keep the full path
+
+
+@pytest.mark.parametrize(
+    ("events", "versions", "pins"),
+    [
+        # below every event, between, at a fixed, above with the range closed
+        ([{"introduced": "1.0"}, {"fixed": "2.0"}], None,
+         {"0.9": False, "1.0": True, "1.5": True, "2.0": False, "3.0": False}),
+        # a range still open above its last event
+        ([{"introduced": "1.0"}, {"fixed": "2.0"}, {"introduced": "3.0"}], None,
+         {"0.5": False, "2.5": False, "3.0": True, "9.0": True}),
+        # introduced "0" only: every version; last_affected is inclusive at the top
+        ([{"introduced": "0"}], None, {"0.0.1": True, "100": True}),
+        ([{"introduced": "0"}, {"last_affected": "1.4"}], None,
+         {"1.4": True, "1.4.post1": False, "1.4+cpu": True, "1.5": False}),
+        # a listed version outside every range, and a local build of a listed one
+        ([{"introduced": "2.0"}, {"fixed": "2.1"}], ["0.5", "3.0"],
+         {"0.5": True, "0.6": False, "3.0+cu118": True, "2.0.1": True, "4.0": False}),
+        # versions only
+        (None, ["1.0", "1.2"], {"1.0.0": True, "1.1": False, "1.2": True}),
+        # a local bound compares the pin itself
+        ([{"introduced": "1.0+local.1"}, {"fixed": "1.0+local.3"}], None,
+         {"1.0": False, "1.0+local.2": True, "1.0+local.3": False}),
+    ],
+)
+def test_pins_settled_by_bounds_match_the_reference(
+    tmp_path: Path, events: list[dict[str, str]] | None, versions: list[str] | None,
+    pins: dict[str, bool],
+) -> None:
+    with _import(tmp_path, [_record("PYSEC-1", "pkg", events=events, versions=versions)]) as store:
+        assert store._conn.execute("SELECT bounded FROM affects").fetchone() == (1,)
+        asked = [("pkg", v) for v in pins]
+        got = store.match_pins(asked)
+        assert {v: ("pkg", v) in got for v in pins} == pins
+        assert {k: [a.id for a in v] for k, v in got.items()} == _reference(store, asked)
+
+
+def test_a_limit_event_keeps_the_full_evaluation(tmp_path: Path) -> None:
+    events = [{"introduced": "0"}, {"limit": "2.0"}]
+    with _import(tmp_path, [_record("PYSEC-1", "pkg", events=events)]) as store:
+        assert store._conn.execute("SELECT bounded FROM affects").fetchone() == (0,)
+        asked = [("pkg", "1.0"), ("pkg", "2.0"), ("pkg", "5")]
+        got = store.match_pins(asked)
+        assert set(got) == {("pkg", "1.0")}
+        assert {k: [a.id for a in v] for k, v in got.items()} == _reference(store, asked)
+
+
+def test_broken_ranges_behind_bounds_leave_only_the_unsettled_pins_unchecked(
+    tmp_path: Path,
+) -> None:
+    events = [{"introduced": "1.0"}, {"fixed": "2.0"}]
+    with _import(tmp_path, [_record("PYSEC-1", "pkg", events=events)]) as store:
+        db = store.path
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE affects SET m = '[[' WHERE advisory_id = 'PYSEC-1'")
+    conn.commit()
+    conn.close()
+    with VulnStore.open(db) as store:
+        checked = store.check_pins([("pkg", "0.1"), ("pkg", "1.5"), ("pkg", "9")])
+    assert checked.hits == {}
+    # below and above every event: settled by the bounds; between: its ranges are unreadable
+    assert list(checked.unchecked) == [("pkg", "1.5")]
+    assert checked.unchecked[("pkg", "1.5")][0][0] == "PYSEC-1"

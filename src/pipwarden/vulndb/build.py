@@ -28,7 +28,7 @@ from typing import Protocol
 from pipwarden.errors import InputError
 from pipwarden.redact import redact_text
 from pipwarden.vulndb.compact import advisory_to_compact, encode_version_keys
-from pipwarden.vulndb.matching import match_entries
+from pipwarden.vulndb.matching import bounds_of, match_entries
 from pipwarden.vulndb.osv import Advisory, Affected
 from pipwarden.vulndb.osvparse import parse_record
 from pipwarden.vulndb.reading import ImportLimits
@@ -300,13 +300,13 @@ def _fill(
     tally = _Tally()
     seen: set[str] = set()
     rows: list[tuple[str, str | None, str, str, str]] = []
-    links: list[tuple[str, str, str | None]] = []
+    links: list[_Link] = []
     ceiling = datetime.now(UTC) + timedelta(days=1)
 
     def flush() -> None:
         try:
             conn.executemany("INSERT OR REPLACE INTO advisory VALUES (?, ?, ?, ?, ?)", rows)
-            conn.executemany("INSERT OR REPLACE INTO affects VALUES (?, ?, ?)", links)
+            conn.executemany(_INSERT_AFFECTS, links)
         except UnicodeEncodeError:  # a lone surrogate (a "\ud800" escape) cannot be stored
             bad = sorted(
                 {str(_unicode_safe(r[0])) for r in rows if not all(map(_encodable, r))}
@@ -315,8 +315,7 @@ def _fill(
                         ", ".join(bad))
             conn.executemany("INSERT OR REPLACE INTO advisory VALUES (?, ?, ?, ?, ?)",
                              [tuple(map(_unicode_safe, r)) for r in rows])
-            conn.executemany("INSERT OR REPLACE INTO affects VALUES (?, ?, ?)",
-                             [tuple(map(_unicode_safe, r)) for r in links])
+            conn.executemany(_INSERT_AFFECTS, [_safe_row(r) for r in links])
         rows.clear()
         links.clear()
 
@@ -348,7 +347,7 @@ def _fill(
                         _unicode_safe(adv.id))
             # Links of the earlier copy stay (as they always did) but match nothing.
             flush()
-            conn.execute("UPDATE affects SET m = '[]' WHERE advisory_id = ?",
+            conn.execute("UPDATE affects SET m = '[]', bounded = 0 WHERE advisory_id = ?",
                          (_unicode_safe(adv.id),))  # stored that way: a lone surrogate
         else:
             seen.add(adv.id)
@@ -364,9 +363,20 @@ def _fill(
     return tally
 
 
+# An ``affects`` row: package, record id, bounded, above, lo, hi, listed, m (see
+# :mod:`pipwarden.vulndb.store`).
+_Link = tuple[str, str, int, int, str | None, str | None, str | None, str | None]
+_INSERT_AFFECTS = "INSERT OR REPLACE INTO affects VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+
+
+def _safe_row(row: tuple[object, ...]) -> tuple[object, ...]:
+    """``row`` with the lone surrogates of its texts replaced."""
+    return tuple(_unicode_safe(v) if isinstance(v, str) else v for v in row)
+
+
 def _rows(
     adv: Advisory,
-) -> tuple[tuple[str, str | None, str, str, str], list[tuple[str, str, str | None]]]:
+) -> tuple[tuple[str, str | None, str, str, str], list[_Link]]:
     """The ``advisory`` row and ``affects`` rows of one record.
 
     A package whose ranges cannot be evaluated (a version number too long to convert) gets
@@ -383,15 +393,23 @@ def _rows(
     by_package: dict[str, list[tuple[Affected, str]]] = {}
     for aff, key in zip(affected, keys, strict=True):
         by_package.setdefault(aff.package, []).append((aff, key))
-    links: list[tuple[str, str, str | None]] = []
+    links: list[_Link] = []
     for pkg, pairs in by_package.items():
-        m = None
-        if adv.withdrawn is None:
-            try:
-                m = _ENCODE(match_entries([a for a, _ in pairs], [k for _, k in pairs]))
-            except (ValueError, TypeError, RecursionError) as exc:
-                m = _ENCODE({"error": f"{type(exc).__name__}: {str(exc)[:100]}"})
-        links.append((pkg, adv.id, m))
+        if adv.withdrawn is not None:
+            links.append((pkg, adv.id, 0, 0, None, None, None, None))
+            continue
+        try:
+            entries = match_entries([a for a, _ in pairs], [k for _, k in pairs])
+        except (ValueError, TypeError, RecursionError) as exc:
+            error = _ENCODE({"error": f"{type(exc).__name__}: {str(exc)[:100]}"})
+            links.append((pkg, adv.id, 0, 0, None, None, None, error))
+            continue
+        bounds = bounds_of(entries)
+        if bounds is None:
+            links.append((pkg, adv.id, 0, 0, None, None, None, _ENCODE(entries)))
+        else:
+            links.append((pkg, adv.id, 1, int(bounds.above), bounds.lo, bounds.hi,
+                          bounds.listed, _ENCODE(bounds.entries)))
     return row, links
 
 

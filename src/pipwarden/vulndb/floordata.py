@@ -61,12 +61,16 @@ def from_advisory(adv: Advisory, package: str) -> FloorRecord:
     return FloorRecord(adv.id, adv.aliases, tuple(tops), listed, named)
 
 
-def from_matching(record_id: str, aliases: Sequence[str], entries: Sequence[Any]) -> FloorRecord:
+def from_matching(
+    record_id: str, aliases: Sequence[str], entries: Sequence[Any], keys_listed: str | None = None
+) -> FloorRecord:
     """The floor record of one stored record from its decoded matching data (``m``:
-    :func:`~pipwarden.vulndb.matching.match_entries` output). ``ValueError`` when the data
-    is not of that form (the caller then reads the record itself)."""
+    :func:`~pipwarden.vulndb.matching.match_entries` output). ``keys_listed``: the listed
+    version keys stored apart (:class:`~pipwarden.vulndb.matching.Bounds`), when the
+    entries were stored without theirs. ``ValueError`` when the data is not of that form
+    (the caller then reads the record itself)."""
     tops: list[Top] = []
-    listed: list[str] = []
+    listed: list[str] = keys_listed.split() if keys_listed is not None else []
     named: list[str] = []
     for _ranges, keys, has_list, top, texts in entries:
         if top is not None:
@@ -74,7 +78,7 @@ def from_matching(record_id: str, aliases: Sequence[str], entries: Sequence[Any]
             if text is not None and type(text) is not str:
                 raise ValueError("malformed floor data")
             tops.append((text, bool(incl)))
-        if has_list:
+        if has_list and keys_listed is None:
             listed.extend(keys.partition("|")[0].split())
         if type(texts) is not list or not all(type(t) is str for t in texts):
             raise ValueError("malformed floor data")

@@ -13,15 +13,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from packaging.version import Version
 
 from pipwarden.vulndb.osv import Affected
 
 __all__ = [
-    "MatchEntry", "MatchRange", "PinKeys", "entries_affect", "keys_affect", "match_entries",
-    "sort_key",
+    "Bounds", "MatchEntry", "MatchRange", "PinKeys", "bounds_of", "entries_affect",
+    "keys_affect", "match_entries", "settled", "sort_key",
 ]
 
 _MATCHED_TYPES = frozenset({"ECOSYSTEM", "SEMVER"})
@@ -133,6 +133,84 @@ def match_entries(
             stored_top = [None if hi is None else spelled.get(id(hi)) or str(hi), int(top[1])]
         out.append([ranges, text, bool(aff.versions), stored_top, named])
     return out
+
+
+class Bounds(NamedTuple):
+    """What settles most pins against one record's entries without reading its ranges (the
+    store keeps it next to them). ``listed``: every listed version key, ``" k1 k2 … "``
+    (``None``: no entry lists versions); ``lo``/``hi``: the lowest and highest event sort
+    key (``lo`` is ``None`` when a range starts at ``introduced: "0"``, both when no event
+    has a version); ``above``: whether a pin above every event is affected (some range
+    ends with ``introduced``); ``entries``: the entries with their version keys left out
+    (``listed`` holds them)."""
+
+    listed: str | None
+    lo: str | None
+    hi: str | None
+    above: bool
+    entries: list[Any]
+
+
+_KINDS = frozenset({"introduced", "fixed", "last_affected"})
+
+
+def bounds_of(entries: Sequence[Any]) -> Bounds | None:
+    """The :class:`Bounds` of :func:`match_entries` output; ``None`` when only a full
+    evaluation is exact: an event text or a ``versions`` entry that is not PEP 440 (the
+    audit names both in a warning), a ``limit`` event or one of no known kind."""
+    listed: list[str] = []
+    keys: list[str] = []
+    unbounded = above = False
+    stripped: list[Any] = []
+    for ranges, text, has_list, top, named in cast(Sequence[MatchEntry], entries):
+        for invalid, events in ranges:
+            if invalid is not None:
+                return None
+            for kind, key, _local in events:
+                if kind not in _KINDS:
+                    return None
+                if key is None:
+                    if kind != "introduced":
+                        return None
+                    unbounded = True
+                else:
+                    keys.append(key)
+            if events and events[-1][0] == "introduced":
+                above = True
+        if has_list:
+            valid, bar, bad = text.partition("|")
+            if not bar or bad.strip():
+                return None
+            listed.extend(valid.split())
+        stripped.append([ranges, "", has_list, top, named])
+    return Bounds(
+        listed=f" {' '.join(listed)} " if listed else None,
+        lo=None if unbounded or not keys else min(keys),
+        hi=max(keys) if keys else None,
+        above=above,
+        entries=stripped,
+    )
+
+
+def settled(pin: PinKeys, bounds: tuple[str | None, str | None, str | None, int]) -> bool | None:
+    """Whether the pin is affected, from a record's stored :class:`Bounds` ``(listed, lo, hi,
+    above)`` alone; ``None`` when its ranges must be evaluated (the pin lies between its
+    lowest and highest event). A pin below every event reaches none of them; one above
+    every event reaches all, and the last event of each range decides (a local pin sorts
+    after its public version, so comparing the right one of the two suffices)."""
+    listed, lo, hi, above = bounds
+    if listed is not None and (
+        f" {pin.listed} " in listed
+        or (pin.listed_public is not None and f" {pin.listed_public} " in listed)
+    ):
+        return True
+    if hi is None:  # no event with a version: only "introduced: 0" ranges, or none
+        return bool(above)
+    if lo is not None and pin.own < lo:
+        return False
+    if pin.pub > hi:
+        return bool(above)
+    return None
 
 
 class PinKeys:

@@ -9,9 +9,15 @@ Layout (``PRAGMA user_version`` = :data:`SCHEMA_VERSION`):
   what matching an exact version needs of that package's ``affected`` entries (JSON of
   :func:`pipwarden.vulndb.matching.match_entries`: events parsed and sorted at import
   and stored as sort keys, version keys precomputed); ``NULL`` for withdrawn records.
-  :meth:`VulnStore.match_pins` reads only these and builds full advisories for the
-  records that match. ``m`` is ``{"error": reason}`` where the entries could not be
-  prepared (the record is then "not checked" for that package, never silently clean).
+  ``m`` is ``{"error": reason}`` where the entries could not be prepared (the record is
+  then "not checked" for that package, never silently clean). ``bounded`` rows also
+  carry the :class:`~pipwarden.vulndb.matching.Bounds` of their entries: ``listed`` (the
+  listed version keys, left out of ``m``), ``lo``, ``hi`` and ``above``; with them
+  :meth:`VulnStore.check_pins` settles most pins (listed, below every event, above every
+  event) without decoding ``m`` (:func:`~pipwarden.vulndb.matching.settled`), and builds
+  full advisories only for the records that match. Other rows (a text that is not PEP
+  440, named in a warning at audit time; a ``limit`` event; an error) are always
+  evaluated in full.
 * ``meta(key, value)``: source (without credentials or query), import time, data date
   (``data_date``: the newest ``modified`` of the records, else the archive's
   Last-Modified; empty when unknown), ETag, Last-Modified, counts (``unreadable``: records
@@ -46,8 +52,9 @@ __all__ = ["SCHEMA", "SCHEMA_VERSION", "UPDATE_HINT", "DbMeta", "PinMatches", "V
 # newest ``modified`` of the records) and ``unreadable``, and ``m`` may be {"error": …};
 # 6: events in ``m`` carry sort keys instead of version texts (no parsing when matching);
 # 7: each entry of ``m`` carries what a safe floor needs (its ranges' highest affected
-# version and the versions their events name: no advisory decoded for a floor).
-SCHEMA_VERSION = 7
+# version and the versions their events name: no advisory decoded for a floor); 8: the
+# bounds of each row (``bounded``, ``above``, ``lo``, ``hi``, ``listed``).
+SCHEMA_VERSION = 8
 UPDATE_HINT = "Run `pipwarden db update` when online, or `pipwarden db import FILE.zip`."
 
 SCHEMA = """
@@ -62,6 +69,11 @@ CREATE TABLE advisory (
 CREATE TABLE affects (
     package TEXT NOT NULL,
     advisory_id TEXT NOT NULL,
+    bounded INTEGER NOT NULL DEFAULT 0,
+    above INTEGER NOT NULL DEFAULT 0,
+    lo TEXT,
+    hi TEXT,
+    listed TEXT,
     m TEXT,
     PRIMARY KEY (package, advisory_id)
 ) WITHOUT ROWID;
@@ -74,14 +86,15 @@ WHERE f.package IN (SELECT value FROM json_each(?)) AND a.withdrawn IS NULL
 ORDER BY f.package, a.id
 """
 
+# ``m`` as bytes: decoded (by ``json.loads``) only for the rows the bounds do not settle.
 _MATCH_QUERY = """
-SELECT package, advisory_id, m FROM affects
+SELECT package, advisory_id, bounded, listed, lo, hi, above, CAST(m AS BLOB) FROM affects
 WHERE package IN (SELECT value FROM json_each(?)) AND m IS NOT NULL
 ORDER BY package, advisory_id
 """
 
 _FLOOR_QUERY = """
-SELECT f.package, f.advisory_id, f.m, json_extract(a.data, '$[1]')
+SELECT f.package, f.advisory_id, f.m, json_extract(a.data, '$[1]'), f.bounded, f.listed
 FROM affects AS f JOIN advisory AS a ON a.id = f.advisory_id
 WHERE f.package IN (SELECT value FROM json_each(?)) AND a.withdrawn IS NULL
 ORDER BY f.package, a.id
@@ -262,7 +275,7 @@ class VulnStore:
         """:meth:`match_pins`, and the records that could not be evaluated for each pin
         (a version number too long to convert, broken matching data): those are skipped
         for that pin only; the package's other records are still matched."""
-        from pipwarden.vulndb.matching import PinKeys, keys_affect
+        from pipwarden.vulndb.matching import PinKeys, keys_affect, settled
         from pipwarden.vulndb.ranges import _public, advisory_affects, parse_version
 
         by_name: dict[str, set[str]] = {}
@@ -292,17 +305,30 @@ class VulnStore:
                     mine.append((version, PinKeys(v, _public(v))))
                 except _EVALUATION_ERRORS as exc:  # then no record can be evaluated for it
                     mine.append((version, exc))
-        for package, rid, m in rows:
+        for package, rid, bounded, listed, lo, hi, above, m in rows:
+            candidates = keyed[package]
+            if bounded:
+                bounds = (listed, lo, hi, above)
+                undecided: list[tuple[str, PinKeys | Exception]] = []
+                for version, pin in candidates:
+                    if isinstance(pin, Exception) or (answer := settled(pin, bounds)) is None:
+                        undecided.append((version, pin))
+                    elif answer:
+                        hits.setdefault((package, version), []).append(rid)
+                if not undecided:
+                    continue
+                candidates = undecided
             try:
                 entries = loads(m)
                 if type(entries) is not list:
                     raise ValueError(str(entries.get("error", "no matching data"))
                                      if type(entries) is dict else "no matching data")
             except (ValueError, RecursionError) as exc:
-                for version in by_name[package]:
+                # (the pins its bounds settled keep their answer)
+                for version in [v for v, _ in candidates] if bounded else by_name[package]:
                     unchecked.setdefault((package, version), []).append((rid, _why(exc)))
                 continue
-            for version, pin in keyed[package]:
+            for version, pin in candidates:
                 try:
                     if isinstance(pin, Exception):
                         raise pin
@@ -347,7 +373,7 @@ class VulnStore:
         except sqlite3.Error as exc:
             raise self._fail(exc) from exc
         result: dict[str, list[FloorRecord]] = {}
-        for package, rid, m, aliases in rows:
+        for package, rid, m, aliases, bounded, listed in rows:
             try:
                 found = json.loads(aliases) if aliases else []
                 if type(found) is not list or not all(type(a) is str for a in found):
@@ -355,7 +381,7 @@ class VulnStore:
                 entries = json.loads(m)
                 if type(entries) is not list:
                     raise ValueError("no matching data")
-                record = from_matching(rid, found, entries)
+                record = from_matching(rid, found, entries, listed if bounded else None)
             except (ValueError, TypeError, RecursionError):
                 advisory = self._cache.get(rid) or self.get(rid)
                 record = (from_advisory(advisory, package) if advisory is not None
