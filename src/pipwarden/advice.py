@@ -23,13 +23,13 @@ never a bogus floor).
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, TypeVar
 
 from packaging.version import Version
 
+from pipwarden.log import get_logger
 from pipwarden.vulndb.osv import Identified
 
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ __all__ = [
     "safe_floor",
 ]
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 #: How every report words the "none" state.
 NO_SAFE_VERSION = "no safe version known"

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipwarden.errors import ExitCode, PipwardenError
+from pipwarden.log import get_logger
 from pipwarden.models import NotChecked
 from pipwarden.policy import Policy
 from pipwarden.settings import Settings
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = ["CheckReport", "PartError", "check_environment", "run_check"]
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 @dataclass(frozen=True)

@@ -12,53 +12,9 @@ from collections.abc import Sequence
 
 from pipwarden.arguments import HANDLERS, build_parser, command_in
 from pipwarden.errors import ExitCode, PipwardenError
+from pipwarden.log import configure as configure_logging
 
 __all__ = ["build_parser", "main"]
-
-def _configure_logging(verbose: int, quiet: bool) -> None:
-    """Warnings and errors of the library on stderr (imported here: `--version` skips it)."""
-    import logging
-
-    class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
-        """Writes to whatever ``sys.stderr`` is at the time of the record (tests swap it)."""
-
-        def __init__(self) -> None:
-            super().__init__()
-
-        @property
-        def stream(self) -> object:
-            return sys.stderr
-
-        @stream.setter
-        def stream(self, value: object) -> None:
-            return
-
-    class SafeFilter(logging.Filter):
-        """Log messages lose terminal escapes from data and URL credentials, like reports."""
-
-        def filter(self, record: logging.LogRecord) -> bool:
-            from pipwarden.report.output import safe_text
-
-            try:
-                message = record.getMessage()
-            except (TypeError, ValueError):  # a bad format string: logging reports it later
-                return True
-            record.msg = safe_text(message)
-            record.args = None
-            return True
-
-    handler = StderrHandler()
-    handler.addFilter(SafeFilter())
-    handler.setFormatter(logging.Formatter("pipwarden: %(levelname)s: %(message)s"))
-    logger = logging.getLogger("pipwarden")
-    logger.handlers[:] = [handler]
-    if quiet:
-        logger.setLevel(logging.ERROR)
-    elif verbose >= 1:
-        logger.setLevel(logging.DEBUG)
-    else:
-        logger.setLevel(logging.WARNING)
-
 
 class Terminated(KeyboardInterrupt):
     """SIGTERM (what CI sends on cancel) as an exception: ``finally`` blocks and temp-file
@@ -72,11 +28,11 @@ def _raise_terminated(signum: int, frame: object) -> None:
 def _on_sigterm() -> object:
     """Install the SIGTERM handler (main thread only); return the one it replaces."""
     import signal
-    import threading
 
-    if threading.current_thread() is not threading.main_thread():
+    try:
+        return signal.signal(signal.SIGTERM, _raise_terminated)
+    except ValueError:  # not the main thread: an application calling main() from a worker
         return None
-    return signal.signal(signal.SIGTERM, _raise_terminated)
 
 
 def _restore_sigterm(previous: object) -> None:
@@ -95,7 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse: --help/--version (0) or a usage error (2)
         return int(exc.code or 0) if isinstance(exc.code, int) else ExitCode.USAGE
     verbose = int(getattr(args, "verbose", 0) or 0)
-    _configure_logging(verbose, bool(getattr(args, "quiet", False)))
+    configure_logging(verbose, bool(getattr(args, "quiet", False)))
     module_name, _, func_name = HANDLERS[args.command].partition(":")
     previous = _on_sigterm()
     try:

@@ -12,7 +12,6 @@ removed whatever goes wrong.
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import re
 import stat
@@ -21,6 +20,7 @@ import time
 from pathlib import Path
 
 from pipwarden.errors import InputError
+from pipwarden.log import get_logger
 
 # os.path.abspath on purpose: it is lexical (``a/link/..`` stays ``a``), Path.resolve is not
 _abspath = os.path.abspath
@@ -34,7 +34,7 @@ __all__ = [
     "safe_write",
 ]
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 STALE_TEMP_SECONDS = 3600  # a temp file this old is left by a killed run, not a running one
 

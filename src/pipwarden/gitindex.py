@@ -17,14 +17,15 @@ sparse index (directory entries), an unknown version or a damaged file give ``No
 from __future__ import annotations
 
 import hashlib
-import logging
 import re
 import stat
 from pathlib import Path
 
+from pipwarden.log import get_logger
+
 __all__ = ["MAX_INDEX_BYTES", "GitIndexError", "find_git_dir", "read_index_paths", "tracked_files"]
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 MAX_INDEX_BYTES = 256 * 1024 * 1024  # a 1-million-file monorepo's index is ~100 MB
 _ENTRY_FIXED = 40  # ctime, mtime, dev, ino, mode, uid, gid, size: ten 32-bit fields

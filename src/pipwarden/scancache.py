@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import logging
 import os
 import tempfile
 import time
@@ -24,9 +23,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from pipwarden.log import get_logger
+
 __all__ = ["RACY_NS", "FileCache", "all_ints"]
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 _FORMAT = 1
 #: A file modified this close to (or after) the cache's write time is checked by hash.

@@ -20,7 +20,6 @@ fails the lint for any other module of ``src/`` that imports it.
 
 from __future__ import annotations
 
-import logging
 import os
 import shlex
 import subprocess
@@ -28,6 +27,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
+from pipwarden.log import get_logger
 from pipwarden.redact import redact_text
 
 __all__ = [
@@ -42,7 +42,7 @@ __all__ = [
     "run",
 ]
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 PIPE = subprocess.PIPE
 STDOUT = subprocess.STDOUT

@@ -7,7 +7,6 @@ prefers that copy and falls back to the shipped snapshot when it is missing or u
 from __future__ import annotations
 
 import json
-import logging
 import os
 import tempfile
 from collections.abc import Iterable, Mapping
@@ -18,6 +17,8 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
+from pipwarden.log import get_logger
+
 __all__ = [
     "CACHE_FILE",
     "TopList",
@@ -27,7 +28,7 @@ __all__ = [
     "save_toplist",
 ]
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 CACHE_FILE = "top-pypi-packages.json"
 _PACKAGED = "top-pypi-packages.json"

@@ -18,7 +18,6 @@ a finding of unknown severity ranks next (it fails the run unless the policy say
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,6 +35,7 @@ from pipwarden.audit.inputs import (
 from pipwarden.audit.matching import audit_floors, audit_versions
 from pipwarden.audit.models import AuditReport, AuditRequest, Component, Finding, Skipped
 from pipwarden.errors import InputError
+from pipwarden.log import get_logger
 from pipwarden.models import Location, NotChecked
 from pipwarden.policy import IgnoreEntry, Policy, apply_ignores
 from pipwarden.settings import Settings
@@ -65,7 +65,7 @@ __all__ = [
     "resolve_request",
 ]
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 ReleaseProvider = Callable[[Sequence[str]], Mapping[str, Sequence[str] | None]]
 

@@ -4,10 +4,10 @@ when stale (the age of the data, not of the import), or refused with exit 3."""
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from typing import TYPE_CHECKING
 
 from pipwarden.errors import DataUnavailableError
+from pipwarden.log import get_logger
 from pipwarden.policy import Policy
 from pipwarden.settings import Settings
 
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 __all__ = ["open_database"]
 
-log = logging.getLogger("pipwarden.audit")
+log = get_logger("pipwarden.audit")
 
 
 def _age_text(meta: DbMeta, now: dt.datetime) -> str:

@@ -3,7 +3,6 @@ into pins, ranges and what cannot be checked, and installed environments."""
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from pipwarden.audit.models import AuditRequest, Component
 from pipwarden.errors import UsageError
+from pipwarden.log import get_logger
 from pipwarden.models import Dependency, Environment, Location, NotChecked
 from pipwarden.policy import Policy
 
@@ -22,7 +22,7 @@ __all__ = ["FileRead", "collect_dependencies", "collect_inputs", "resolve_reques
 #: Reads one dependency file with the reader of its kind (see ProjectContext.read).
 FileRead = Callable[[Path, "FileKind"], tuple[Sequence[Dependency], Sequence[NotChecked]]]
 
-log = logging.getLogger("pipwarden.audit")
+log = get_logger("pipwarden.audit")
 
 
 def _marker_applies(dep: Dependency) -> bool:

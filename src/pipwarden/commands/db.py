@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from pipwarden.commands import settings_from_args
 from pipwarden.errors import ExitCode
+from pipwarden.log import get_logger
 from pipwarden.redact import redact_text
 from pipwarden.report.output import Progress, write_report
 from pipwarden.settings import Settings
@@ -24,7 +24,7 @@ __all__ = [
     "run",
 ]
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 DEFAULT_MAX_AGE_DAYS = 7.0
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 from collections.abc import Callable, Mapping
@@ -13,12 +12,13 @@ from pipwarden.commands import outputs, use_color
 from pipwarden.doctor import enable_pip_guard, pip_guard_source, run_doctor, user_pip_config
 from pipwarden.doctor.models import DoctorReport
 from pipwarden.errors import ExitCode, UsageError
+from pipwarden.log import get_logger
 from pipwarden.report.doctor import render_json, render_markdown, render_text
 from pipwarden.report.output import Style, write_report
 
 __all__ = ["apply_fix", "render", "run"]
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 def render(report: DoctorReport, fmt: str, *, color: bool = False) -> str:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import logging
 from pathlib import Path
 
 from pipwarden.commands import outputs, settings_from_args, use_color
 from pipwarden.errors import ExitCode
 from pipwarden.fleet import AuditCounter, run_fleet
+from pipwarden.log import get_logger
 from pipwarden.report.fleet import render
 from pipwarden.report.output import Progress, Style, write_report
 from pipwarden.settings import Settings
@@ -16,7 +16,7 @@ from pipwarden.settings import Settings
 __all__ = ["audit_counter", "run"]
 
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 def audit_counter(settings: Settings, *, offline: bool) -> AuditCounter | None:

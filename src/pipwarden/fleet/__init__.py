@@ -11,7 +11,6 @@ in different projects.
 from __future__ import annotations
 
 import functools
-import logging
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -30,6 +29,7 @@ from pipwarden.fleet.models import (
 from pipwarden.fleet.reading import SKIP_DIRS, bounds, find_projects, read_project
 from pipwarden.lint import LintConfig, run_lint
 from pipwarden.lint.supplychain import Lookups, default_lookups
+from pipwarden.log import get_logger
 from pipwarden.settings import Settings
 from pipwarden.sources.project import kind_of
 
@@ -50,7 +50,7 @@ __all__ = [
     "run_fleet",
 ]
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 # ---------------------------------------------------------------------------------------
 # the whole run

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -11,6 +10,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from pipwarden.errors import InputError
 from pipwarden.fleet.models import Declaration, FleetProject, _vkey
+from pipwarden.log import get_logger
 from pipwarden.models import Dependency, NotChecked
 from pipwarden.sources.project import DependencyFile, discover, kind_of, not_checked_file
 from pipwarden.sources.pyproject import read_pyproject
@@ -18,7 +18,7 @@ from pipwarden.sources.requirements import parse_requirements, project_root_for
 
 __all__ = ["SKIP_DIRS", "bounds", "find_projects", "read_project"]
 
-log = logging.getLogger("pipwarden.fleet")
+log = get_logger("pipwarden.fleet")
 
 #: Folders never searched for projects (environments, VCS data, caches, build output).
 SKIP_DIRS = frozenset(

@@ -5,7 +5,6 @@ folders skipped) and the versions installed in the project venv."""
 from __future__ import annotations
 
 import fnmatch
-import logging
 import os
 import re
 from collections.abc import Sequence
@@ -14,11 +13,12 @@ from pathlib import Path
 
 from pipwarden.errors import InputError
 from pipwarden.lint import scripts
+from pipwarden.log import get_logger
 from pipwarden.sources.environment import read_environment
 
 __all__ = ["discover", "installed_versions"]
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 _SKIP_DIRS = {
     ".git",

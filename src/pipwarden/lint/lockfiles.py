@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import fnmatch
-import logging
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
 from pipwarden import gitindex
 from pipwarden.lint.engine import Finding, LintContext, rule
+from pipwarden.log import get_logger
 
 __all__ = ["LOCKFILE_PATTERNS", "check_lockfiles", "is_lockfile", "tracked_files"]
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 rule(
     "PW501",

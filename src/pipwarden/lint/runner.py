@@ -8,7 +8,6 @@ the preview shows exactly what ``--fix`` would write and refuses what it would r
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -48,13 +47,14 @@ from pipwarden.lint.engine import (
     read_text,
 )
 from pipwarden.lint.inputs import ReqEntry, Scanned, scan_pyproject, scan_requirements
+from pipwarden.log import get_logger
 from pipwarden.policy import IgnoreEntry, load_policy
 from pipwarden.settings import Settings
 from pipwarden.sources.environment import find_environment
 
 __all__ = ["discover", "installed_versions", "run_lint"]
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 _MAX_FIX_PASSES = 4
 

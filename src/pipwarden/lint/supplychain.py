@@ -7,7 +7,6 @@ each missing source turns its rule into a "skipped: reason" line, never a crash.
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -19,6 +18,7 @@ from pipwarden.advice import NO_SAFE_VERSION, Advice, Advisor, admitted
 from pipwarden.checks.typosquat import TyposquatIndex
 from pipwarden.lint.engine import Edit, Finding, LintContext, rule
 from pipwarden.lint.inputs import ReqEntry
+from pipwarden.log import get_logger
 from pipwarden.pypi.client import PyPIClient
 from pipwarden.settings import Settings
 from pipwarden.toplist import load_toplist
@@ -35,7 +35,7 @@ __all__ = [
     "typosquat_lookup",
 ]
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 rule("PW401", "typosquat", "the name looks like a typosquat of a popular package", level="error")
 rule(

@@ -9,7 +9,6 @@ before they are cached, so a warm cache is small and fast to read.
 from __future__ import annotations
 
 import json
-import logging
 import random
 import threading
 import time
@@ -22,6 +21,7 @@ from typing import Any
 from packaging.utils import canonicalize_name
 
 from pipwarden.boundedjson import JsonLimits
+from pipwarden.log import get_logger
 from pipwarden.pypi.answers import (
     CACHE_FORMAT,
     FetchResult,
@@ -60,7 +60,7 @@ __all__ = [
     "urllib_transport",
 ]
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
 

@@ -17,7 +17,6 @@ Nothing is overwritten without ``force``; running twice changes nothing.
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 import string
@@ -34,6 +33,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from pipwarden.errors import InputError, NetworkError, UsageError
+from pipwarden.log import get_logger
 from pipwarden.pypi.client import PyPIClient
 from pipwarden.scaffold.pins import PipwardenSource, action_ref, resolve_source
 from pipwarden.settings import Settings
@@ -51,7 +51,7 @@ __all__ = [
     "write_project",
 ]
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 TEMPLATES = ("python", "dbt-bigquery")
 CI_CHOICES = ("github", "gitlab", "both")

@@ -10,13 +10,13 @@ and standard-library alternatives (:mod:`pipwarden.stdlib_alternatives`).
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipwarden.errors import InputError
+from pipwarden.log import get_logger
 from pipwarden.models import Dependency, Environment, Location
 from pipwarden.pypi.client import PyPIClient
 from pipwarden.settings import Settings
@@ -45,7 +45,7 @@ __all__ = [
     "run_slim",
 ]
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 # Declared only to run notebooks: used when the project has notebooks.
 NOTEBOOK_TOOLS = frozenset(

@@ -12,13 +12,13 @@ line is skipped), and ``RECORD`` is read only on request (:func:`installed_files
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from pipwarden.errors import InputError
+from pipwarden.log import get_logger
 from pipwarden.models import Environment, InstalledPackage
 from pipwarden.models import canonical_name as canonicalize_name
 
@@ -32,7 +32,7 @@ __all__ = [
     "venv_python",
 ]
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 _VENV_NAMES = (".venv", "venv", "env")
 _PYDIR_RE = re.compile(r"^(?:python|pypy)(\d+)\.(\d+)t?$")

@@ -8,7 +8,6 @@ guarded by ``extra == "x"`` is an edge only when someone asked for ``pkg[x]`` (a
 
 from __future__ import annotations
 
-import logging
 import re
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
@@ -24,6 +23,7 @@ from packaging.markers import (
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
+from pipwarden.log import get_logger
 from pipwarden.models import Environment, InstalledPackage
 
 __all__ = [
@@ -33,7 +33,7 @@ __all__ = [
     "marker_environment",
 ]
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 # name, extras, then nothing or a version specifier (an operator or a parenthesis first)

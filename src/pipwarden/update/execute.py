@@ -5,7 +5,6 @@ failure, the hooks."""
 from __future__ import annotations
 
 import json
-import logging
 import shutil
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -14,6 +13,7 @@ from pathlib import Path
 from packaging.utils import canonicalize_name
 
 from pipwarden.errors import UsageError
+from pipwarden.log import get_logger
 from pipwarden.policy import Policy
 from pipwarden.settings import Settings
 from pipwarden.snapshots import (
@@ -64,7 +64,7 @@ __all__ = [
     "run_update",
 ]
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 def run_update(

@@ -5,7 +5,6 @@ become :class:`~pipwarden.update.models.PipFailedError` with pip's reason."""
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import re
 import shlex
@@ -19,6 +18,7 @@ from packaging.version import InvalidVersion, Version
 
 from pipwarden import subproc as subprocess  # the one door to child processes
 from pipwarden.errors import ExitCode
+from pipwarden.log import get_logger
 from pipwarden.redact import redact_text
 from pipwarden.update.models import (
     PipFailedError,
@@ -33,7 +33,7 @@ __all__ = [
     "venv_python",
 ]
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 #: the first pip with ``--uploaded-prior-to`` (pip 26.0, January 2026)

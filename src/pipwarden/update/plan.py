@@ -4,7 +4,6 @@ held back and by whom, the cooldown check)."""
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from pipwarden.errors import InputError, UsageError
+from pipwarden.log import get_logger
 from pipwarden.policy import Policy
 from pipwarden.snapshots import (
     Snapshot,
@@ -43,7 +43,7 @@ __all__ = [
     "verify_cooldown",
 ]
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 def is_major_bump(old: str, new: str) -> bool:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import logging
 import urllib.error
 import urllib.request
 from collections.abc import Iterable, Mapping, Sequence
@@ -24,6 +23,7 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
+from pipwarden.log import get_logger
 from pipwarden.redact import redact_text
 from pipwarden.settings import Settings
 
@@ -34,7 +34,7 @@ __all__ = [
     "release_times",
 ]
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 # ---------------------------------------------------------------------------------------

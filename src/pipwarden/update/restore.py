@@ -4,7 +4,6 @@ previous venv moved aside and back."""
 
 from __future__ import annotations
 
-import logging
 import re
 import shlex
 import shutil
@@ -14,6 +13,7 @@ from pathlib import Path
 from packaging.version import InvalidVersion, Version
 
 from pipwarden.errors import PipwardenError, UsageError
+from pipwarden.log import get_logger
 from pipwarden.redact import redact_text
 from pipwarden.snapshots import (
     Snapshot,
@@ -34,7 +34,7 @@ from pipwarden.update.plan import _Sources
 
 __all__: list[str] = []
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 #: installers the restore leaves alone: update upgrades pip on purpose, and an offline

@@ -6,7 +6,6 @@ packages and the audit of the upgraded venv, gathered into the
 from __future__ import annotations
 
 import importlib
-import logging
 import os
 import shlex
 from collections.abc import Sequence
@@ -20,6 +19,7 @@ from packaging.version import Version
 
 from pipwarden import subproc as subprocess  # the one door to child processes
 from pipwarden.errors import PipwardenError
+from pipwarden.log import get_logger
 from pipwarden.policy import Policy
 from pipwarden.settings import Settings
 from pipwarden.snapshots import (
@@ -59,7 +59,7 @@ from pipwarden.update.pypidata import (
 
 __all__: list[str] = []
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 def _finish(

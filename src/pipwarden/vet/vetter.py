@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -22,6 +21,7 @@ from pipwarden.errors import (
     DataUnavailableError,
     PipwardenError,
 )
+from pipwarden.log import get_logger
 from pipwarden.models import Level, Signal
 from pipwarden.policy import IgnoreEntry, apply_ignores
 from pipwarden.pypi.client import FetchResult, PyPIClient
@@ -36,7 +36,7 @@ from pipwarden.vulndb.store import VulnStore
 
 __all__ = ["Vetter"]
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 def _advisory_ids(advisory: Any) -> tuple[str, ...]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
-import logging
 import os
 import re
 import signal
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import Protocol
 
 from pipwarden.errors import InputError
+from pipwarden.log import get_logger
 from pipwarden.redact import redact_text
 from pipwarden.vulndb.compact import advisory_to_compact, encode_version_keys
 from pipwarden.vulndb.matching import bounds_of, match_entries
@@ -35,7 +35,7 @@ from pipwarden.vulndb.reading import ImportLimits
 from pipwarden.vulndb.records import UnreadableRecord, load_record
 from pipwarden.vulndb.store import SCHEMA, SCHEMA_VERSION
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 _BATCH = 2000
 _ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_circular=False).encode

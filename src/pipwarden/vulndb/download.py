@@ -7,7 +7,6 @@ the request's sockets at the deadline, which covers connect, headers, body and r
 from __future__ import annotations
 
 import io
-import logging
 import time
 import urllib.parse
 import urllib.request
@@ -17,12 +16,13 @@ from pathlib import Path
 
 from pipwarden import __version__
 from pipwarden.errors import NetworkError
+from pipwarden.log import get_logger
 from pipwarden.redact import redact_text, split_userinfo
 from pipwarden.vulndb.build import _new_temp
 from pipwarden.vulndb.reading import ImportLimits
 from pipwarden.vulndb.store import UPDATE_HINT
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 _CHUNK = 1 << 16
 

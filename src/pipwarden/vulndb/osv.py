@@ -10,7 +10,6 @@ the form of :mod:`pipwarden.vulndb.compact`.
 from __future__ import annotations
 
 import json
-import logging
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
 from packaging.version import Version
 
+from pipwarden.log import get_logger
 from pipwarden.models import Severity, canonical_name
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ __all__ = [
     "parse_record",
 ]
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 EventKind = Literal["introduced", "fixed", "last_affected", "limit"]
 EVENT_KINDS: tuple[EventKind, ...] = ("introduced", "fixed", "last_affected", "limit")

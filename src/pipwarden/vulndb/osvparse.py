@@ -4,10 +4,10 @@ the field. Severity comes from the CVSS vectors, else the ``database_specific`` 
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING, Any
 
 from pipwarden.errors import InputError
+from pipwarden.log import get_logger
 from pipwarden.models import Severity
 from pipwarden.vulndb.compact import _EVENTS, _event, _trusted
 from pipwarden.vulndb.osv import (
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = ["parse_record"]
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 class _Checker:

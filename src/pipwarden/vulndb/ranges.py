@@ -25,7 +25,6 @@ lowest safe floor?) is :mod:`pipwarden.vulndb.floors`; its names stay importable
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Iterable
 from functools import lru_cache
@@ -33,6 +32,7 @@ from typing import TYPE_CHECKING
 
 from packaging.version import VERSION_PATTERN, InvalidVersion, Version
 
+from pipwarden.log import get_logger
 from pipwarden.vulndb.matching import entries_affect, match_entries, sort_key
 from pipwarden.vulndb.osv import (
     _CANONICAL_VERSION,
@@ -72,7 +72,7 @@ __all__ = [
     "spec_intervals",
 ]
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 _MATCHED_TYPES = frozenset({"ECOSYSTEM", "SEMVER"})
 _VERSION_FORM = re.compile(r"\s*" + VERSION_PATTERN + r"\s*", re.VERBOSE | re.IGNORECASE)

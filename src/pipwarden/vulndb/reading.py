@@ -8,7 +8,6 @@ Only regular files are read. The zip reader is :mod:`pipwarden.vulndb.ziparchive
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import stat
 from collections.abc import Iterator
@@ -17,13 +16,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipwarden.errors import InputError
+from pipwarden.log import get_logger
 from pipwarden.redact import redact_text
 from pipwarden.vulndb.records import RecordLimits
 
 if TYPE_CHECKING:
     from pipwarden.settings import Settings
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,6 @@ FIFO is refused. A record that cannot be read is skipped and counted, never the 
 
 from __future__ import annotations
 
-import logging
 import time
 import urllib.parse
 import urllib.request
@@ -32,6 +31,7 @@ from pathlib import Path
 from typing import Literal
 
 from pipwarden.errors import DatabaseError, DataUnavailableError, InputError, NetworkError
+from pipwarden.log import get_logger
 from pipwarden.vulndb.build import (
     ProgressSink,
     _build,
@@ -59,7 +59,7 @@ __all__ = [
     "update_from_url",
 ]
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ members are inflated by a forked child that streams them back (a thread elsewher
 from __future__ import annotations
 
 import contextlib
-import logging
 import mmap
 import os
 import queue
@@ -23,10 +22,11 @@ from pathlib import Path
 from typing import NamedTuple
 
 from pipwarden.errors import InputError
+from pipwarden.log import get_logger
 from pipwarden.redact import redact_text
 from pipwarden.vulndb.reading import ImportLimits, _too_many_entries
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 _LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")

@@ -18,8 +18,6 @@ A new detector goes into its family's module and into :data:`DETECTORS`.
 
 from __future__ import annotations
 
-import logging
-
 from pipwarden.doctor.credentials.ambient import (
     _find_agents,
     _find_env,
@@ -61,6 +59,7 @@ from pipwarden.doctor.credentials.devtools import (
     ssh_key_unprotected,
 )
 from pipwarden.doctor.models import CredentialFinding
+from pipwarden.log import get_logger
 
 __all__ = [
     "DETECTORS",
@@ -72,7 +71,7 @@ __all__ = [
     "ssh_key_unprotected",
 ]
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 DETECTORS: tuple[Detector, ...] = (

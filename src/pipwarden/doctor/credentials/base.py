@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import configparser
 import json
-import logging
 import re
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
@@ -15,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pipwarden.doctor.models import CredentialFinding, Lifetime, Status
+from pipwarden.log import get_logger
 
 __all__ = [
     "SECRET_NAME",
@@ -25,7 +25,7 @@ __all__ = [
     "secret_named",
 ]
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 _MAX_READ = 2 * 1024 * 1024

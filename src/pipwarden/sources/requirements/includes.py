@@ -4,7 +4,6 @@ joins them), which are followed (no remote ones, none nested deeper than
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 from collections.abc import Mapping
@@ -12,6 +11,7 @@ from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
 from pipwarden.errors import InputError
+from pipwarden.log import get_logger
 from pipwarden.sources.requirements.model import (
     RequirementsFile,
     Resolver,
@@ -24,7 +24,7 @@ __all__ = [
     "MAX_INCLUDE_DEPTH",
 ]
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 MAX_INCLUDE_DEPTH = 32

@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-import logging
 import re
 import shlex
 from typing import NamedTuple
 
+from pipwarden.log import get_logger
 from pipwarden.sources.requirements.model import (
     HASH_ALGORITHMS,
     _LineError,
@@ -16,7 +16,7 @@ from pipwarden.sources.requirements.model import (
 
 __all__: list[str] = []
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 class _OptSpec(NamedTuple):

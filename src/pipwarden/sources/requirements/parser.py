@@ -3,8 +3,7 @@ requirement, as pip reads it."""
 
 from __future__ import annotations
 
-import logging
-
+from pipwarden.log import get_logger
 from pipwarden.models import Dependency, Location
 from pipwarden.sources.requirements.includes import (
     _Context,
@@ -39,7 +38,7 @@ from pipwarden.sources.requirements.requirement import (
 
 __all__: list[str] = []
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 def _parse(
