@@ -39,10 +39,49 @@ HANDLERS: dict[str, str] = {
 }
 
 
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """argparse's formatter, with the terminal width read without :mod:`shutil`: argparse
+    makes a formatter for every option it is given (to check it), and each asks
+    ``shutil.get_terminal_size``; importing :mod:`shutil` brings its compressors along."""
+
+    def __init__(
+        self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
+        width: int | None = None,
+    ) -> None:
+        super().__init__(prog, indent_increment, max_help_position,
+                         _columns() - 2 if width is None else width)
+
+
+def _columns() -> int:
+    """``shutil.get_terminal_size().columns``: ``COLUMNS``, else the width of the terminal
+    of standard output, else 80."""
+    import os
+    import sys
+
+    try:
+        columns = int(os.environ.get("COLUMNS", ""))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns if columns > 0 else 80
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser with :class:`_Formatter` (its subcommands' parsers too)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
+
+
 def _with_exit_codes(parser: argparse.ArgumentParser) -> None:
     """End the help of ``parser`` and of every subcommand under it with the exit codes."""
     parser.epilog = EXIT_CODES_EPILOG
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.formatter_class = _Formatter
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             for child in dict.fromkeys(action.choices.values()):
@@ -53,7 +92,7 @@ def _with_exit_codes(parser: argparse.ArgumentParser) -> None:
 def _common(*, db: bool = False, offline: bool = False) -> argparse.ArgumentParser:
     """Options every subcommand accepts, so they work after the subcommand name too (one
     parent per combination: argparse copies a parent's options into each child)."""
-    parent = argparse.ArgumentParser(add_help=False)
+    parent = _Parser(add_help=False)
     parent.add_argument(
         "-v", "--verbose", action="count", default=argparse.SUPPRESS,
         help="more detail on stderr; -vv shows tracebacks",
@@ -159,7 +198,7 @@ def command_in(argv: Sequence[str]) -> str | None:
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The argument parser (the full one, also used to generate the README's usage; with
     ``only``, just that subcommand's, for a run that uses no other)."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="pipwarden",
         description="Guard a data project's Python supply chain: audit, vet, lint, slim, "
         "update, doctor.",

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipwarden.errors import InputError
 from pipwarden.models import NotChecked, Severity
+
+if TYPE_CHECKING:
+    import tomllib
 
 __all__ = [
     "POLICY_FILENAME",
@@ -332,6 +334,8 @@ def load_policy(project: Path | None = None, *, path: Path | None = None) -> Pol
         raise InputError("policy file not found", path=where) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read policy: {exc}", path=where) from None
+    import tomllib  # here: a project without a policy file never needs it
+
     from pipwarden import tomlcache  # the pyproject.toml that holds it is parsed once per run
 
     try:

@@ -40,7 +40,6 @@ The package, one module per step (this module reads files and re-exports the res
 from __future__ import annotations
 
 import codecs
-import locale
 import os
 import re
 import stat
@@ -195,6 +194,8 @@ def decode_requirements(data: bytes, path: str) -> tuple[str, str]:
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
+        import locale  # only for a file that is not UTF-8
+
         fallback = locale.getpreferredencoding(False) or sys.getdefaultencoding()
         return _decode_as(data, fallback, path), fallback
 
