@@ -3,6 +3,8 @@ requirement, as pip reads it."""
 
 from __future__ import annotations
 
+import re
+
 from pipwarden.log import get_logger
 from pipwarden.models import Dependency, Location
 from pipwarden.sources.requirements.includes import (
@@ -33,10 +35,19 @@ from pipwarden.sources.requirements.options import (
 from pipwarden.sources.requirements.requirement import (
     _ARCHIVE_SUFFIXES,
     _VCS_PREFIXES,
+    _parse_simple,
     parse_requirement_string,
 )
 
 __all__: list[str] = []
+
+# The commonest line, ``name==1.2.3``: one physical line of name, operator and version
+# alone (no space, comment, option, marker, extra, ${VAR}, URL or path; short enough to
+# hold no number too long to convert), which the steps of :func:`_parse` would pass
+# unchanged to :func:`~pipwarden.sources.requirements.requirement._parse_simple`.
+_PLAIN_LINE_RE = re.compile(
+    r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}(?:===|==|>=|<=|~=|!=|<|>)[A-Za-z0-9][A-Za-z0-9.!+_*-]{0,199}"
+)
 
 log = get_logger(__name__)
 
@@ -64,6 +75,19 @@ def _parse(
     outside = ctx.outside(path)
 
     for joined in _join_lines(physical):
+        if len(joined.physical) == 1 and _PLAIN_LINE_RE.fullmatch(line := joined.physical[0]):
+            plain = _parse_simple(line)
+            if plain is not None:
+                # What the steps below make of it, without them: no comment, option,
+                # ${VAR}, URL or path; the requirement is the whole line, at column 1.
+                lineno = joined.lineno
+                dependencies.append(Dependency(
+                    name=plain.name, raw_name=plain.raw_name, specifier=plain.specifier,
+                    location=Location(path, lineno, 1), text=line, constraint=constraint,
+                ))
+                lines.append(LogicalLine(path, lineno, lineno, line, line, None, 1,
+                                         "requirement", line_offsets[lineno - 1]))
+                continue
         raw = "\n".join(joined.physical)
         joined_text = joined.text
         content, comment = _split_comment(joined_text)
