@@ -168,3 +168,22 @@ def test_redact_and_neutral_never_fail(text: str) -> None:
     rest = re.sub(r"\x1b\[[0-9;]*m", "", cleaned)
     assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", rest)
     assert not re.search(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e]", neutral(text))
+
+
+@pytest.mark.parametrize("tail", ["def", "déf", "dé\u4e2df"])  # ASCII, Latin-1, wider text
+def test_the_quick_no_control_check_misses_no_character(tail: str) -> None:
+    """neutral_output and escape_json_controls return early when a text holds nothing to
+    remove or escape; with one character of any kind inside, they must still give what
+    their patterns give (checked for every character up to U+3000 and every bidi one)."""
+    from pipwarden import neutral as module
+
+    def reference_output(text: str) -> str:
+        return module._OUTPUT_RE.sub(lambda m: m.group(1) or "", text)
+
+    def reference_json(text: str) -> str:
+        return module._JSON_RAW_RE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+    for code in [*range(0x3000), *map(ord, module._BIDI)]:
+        text = f"abc{chr(code)}{tail}\n"
+        assert neutral_output(text) == reference_output(text), hex(code)
+        assert escape_json_controls(text) == reference_json(text), hex(code)

@@ -37,9 +37,24 @@ _CONTROLS = rf"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI}]"
 _ALL_RE = re.compile(rf"{_ESC_SEQ}|[\t\n]|{_CONTROLS}")
 # the exact forms Style writes: ESC [ codes m, codes from its palette
 _OWN_SGR = r"\x1b\[(?:0|1|2|3[1-4])(?:;(?:0|1|2|3[1-4]))*m"
-_ANY_CONTROL_RE = re.compile(_CONTROLS)
 _OUTPUT_RE = re.compile(rf"({_OWN_SGR})|{_ESC_SEQ}|{_CONTROLS}")
 _JSON_RAW_RE = re.compile(rf"[\x7f-\x9f{_BIDI}]")
+
+
+# The same characters, one by one: whether a long text holds any of them is cheaper to
+# ask with one ``in`` per character (a memchr-like scan in C) than with the class above,
+# which the regular expression engine tests on every character of, say, a 500 KB report.
+_CONTROL_CHARS = tuple(
+    chr(c) for c in (*range(0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0))
+) + tuple(_BIDI)
+_JSON_RAW_CHARS = tuple(chr(c) for c in range(0x7F, 0xA0)) + tuple(_BIDI)
+
+
+def _holds_any(text: str, chars: tuple[str, ...]) -> bool:
+    """Whether ``text`` holds one of ``chars`` (an ASCII text: of their ASCII ones only)."""
+    if text.isascii():
+        return any(c in text for c in chars if c < "\x80")
+    return any(c in text for c in chars)
 
 
 def neutral(text: str) -> str:
@@ -51,11 +66,13 @@ def neutral(text: str) -> str:
 def neutral_output(text: str) -> str:
     """A whole rendered report or message, neutralised; pipwarden's own colours and line
     structure (``\\n``, ``\\t``) kept."""
-    if _ANY_CONTROL_RE.search(text) is None:  # the common case: nothing to do
+    if not _holds_any(text, _CONTROL_CHARS):  # the common case: nothing to do
         return text
     return _OUTPUT_RE.sub(lambda m: m.group(1) or "", text)
 
 
 def escape_json_controls(text: str) -> str:
     """JSON text with raw DEL, C1 and bidi characters written as ``\\uXXXX`` escapes."""
+    if not _holds_any(text, _JSON_RAW_CHARS):
+        return text
     return _JSON_RAW_RE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
