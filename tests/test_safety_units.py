@@ -170,7 +170,10 @@ def test_redact_and_neutral_never_fail(text: str) -> None:
     assert not re.search(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e]", neutral(text))
 
 
-@pytest.mark.parametrize("tail", ["def", "déf", "dé\u4e2df"])  # ASCII, Latin-1, wider text
+@pytest.mark.parametrize(
+    "tail", ["def", "d\u00e9f", "d\u00e9\u4e2df", "d\ud800f"],
+    ids=["ascii", "latin1", "wide", "lone-surrogate"],  # (no surrogate in a test id)
+)
 def test_the_quick_no_control_check_misses_no_character(tail: str) -> None:
     """neutral_output and escape_json_controls return early when a text holds nothing to
     remove or escape; with one character of any kind inside, they must still give what
@@ -187,3 +190,15 @@ def test_the_quick_no_control_check_misses_no_character(tail: str) -> None:
         text = f"abc{chr(code)}{tail}\n"
         assert neutral_output(text) == reference_output(text), hex(code)
         assert escape_json_controls(text) == reference_json(text), hex(code)
+
+
+def test_json_reports_are_ascii_and_decode_to_the_same_data() -> None:
+    import json
+
+    from pipwarden.report.output import json_text
+
+    data = {"summary": "caf\u00e9 \u2019quoted\u2019 \u202eevil\x85\x7f\x1b[2J", "n": [1, None]}
+    text = json_text(data)
+    assert text.isascii() and text.endswith("}\n")
+    assert "\x7f" not in text and "\x1b" not in text
+    assert json.loads(text) == data

@@ -68,12 +68,14 @@ def plural(count: int, word: str, many: str | None = None) -> str:
 
 
 def json_text(data: object, *, default: Callable[[object], object] | None = None) -> str:
-    """Every command's JSON: compact (the C encoder: fast on large reports), UTF-8 kept,
-    one trailing newline. Pipe it through ``python -m json.tool`` to read it.
+    """Every command's JSON: compact (the C encoder: fast on large reports), ASCII, one
+    trailing newline. Pipe it through ``python -m json.tool`` to read it.
 
-    Raw C1 and bidi characters are written as ``\\uXXXX`` (the JSON encoder already escapes
-    C0 controls such as ESC), so the file is safe to ``cat`` and decodes to the same data."""
-    text = json.dumps(data, separators=(",", ":"), ensure_ascii=False, default=default)
+    Every character beyond ASCII is written as a ``\\uXXXX`` escape (C1 and bidi controls
+    among them; the encoder escapes C0 controls such as ESC, DEL is escaped here): the file
+    is safe to ``cat``, prints on any console encoding, and decodes to the same data. (An
+    ASCII text is also what the last pass over every report checks fastest.)"""
+    text = json.dumps(data, separators=(",", ":"), ensure_ascii=True, default=default)
     return escape_json_controls(text) + "\n"
 
 
