@@ -48,3 +48,27 @@ def test_a_utf8_requirements_file_and_no_policy_need_neither_locale_nor_tomllib(
     assert _modules_after(code, tmp_path).split() == ["False", "False"]
     (tmp_path / ".pipwarden.toml").write_text('fail-on = "high"\n', encoding="utf-8")
     assert _modules_after(code, tmp_path).split() == ["False", "True"]
+
+
+def test_a_lazy_pattern_compiles_at_first_use_and_behaves_as_the_pattern() -> None:
+    import re
+
+    from pipwarden.lazyre import LazyPattern
+
+    lazy = LazyPattern(r"(?P<k>[a-z]+)=(\d+)", re.IGNORECASE)
+    assert lazy._compiled is None  # nothing compiled yet
+    real = re.compile(r"(?P<k>[a-z]+)=(\d+)", re.IGNORECASE)
+    text = "A=1, bb=22; c=x"
+    assert lazy.search(text).group() == real.search(text).group()  # type: ignore[union-attr]
+    assert lazy.compiled is real or lazy.compiled.pattern == real.pattern
+    assert lazy.match(text) is not None and lazy.fullmatch("a=1") is not None
+    assert lazy.match(text, 3) is None
+    assert lazy.search(text, 3, 10).group() == "bb=22"  # type: ignore[union-attr]
+    assert lazy.findall(text) == real.findall(text)
+    assert [m.span() for m in lazy.finditer(text)] == [m.span() for m in real.finditer(text)]
+    assert lazy.sub("-", text) == real.sub("-", text)
+    upper = lambda m: m["k"].upper()  # noqa: E731
+    assert lazy.sub(upper, text, 1) == real.sub(upper, text, 1)
+    assert lazy.split(text) == real.split(text)
+    assert lazy.pattern == real.pattern
+    assert LazyPattern(rb"\xc2").search(b"a\xc2") is not None  # bytes patterns too

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import re
 
+from pipwarden.lazyre import LazyPattern
+
 __all__ = ["escape_json_controls", "neutral", "neutral_output"]
 
 _BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
@@ -37,8 +39,8 @@ _CONTROLS = rf"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI}]"
 _ALL_RE = re.compile(rf"{_ESC_SEQ}|[\t\n]|{_CONTROLS}")
 # the exact forms Style writes: ESC [ codes m, codes from its palette
 _OWN_SGR = r"\x1b\[(?:0|1|2|3[1-4])(?:;(?:0|1|2|3[1-4]))*m"
-_OUTPUT_RE = re.compile(rf"({_OWN_SGR})|{_ESC_SEQ}|{_CONTROLS}")
-_JSON_RAW_RE = re.compile(rf"[\x7f-\x9f{_BIDI}]")
+_OUTPUT_RE = LazyPattern(rf"({_OWN_SGR})|{_ESC_SEQ}|{_CONTROLS}")
+_JSON_RAW_RE = LazyPattern(rf"[\x7f-\x9f{_BIDI}]")
 
 
 # The same characters, one by one: whether a long text holds any of them is cheaper to

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipwarden.errors import InputError
+from pipwarden.lazyre import LazyPattern
 from pipwarden.models import NotChecked, Severity
 
 if TYPE_CHECKING:
@@ -163,7 +164,7 @@ def _unknown_severity(raw: dict[str, Any], path: str, text: str) -> str:
     return value.strip().lower()
 
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([dhw]?)\s*$", re.I)
+_DURATION = LazyPattern(r"^\s*(\d+(?:\.\d+)?)\s*([dhw]?)\s*$", re.I)
 
 
 def parse_duration_days(value: object, where: str, key: str) -> float:

@@ -20,22 +20,24 @@ from __future__ import annotations
 
 import re
 
+from pipwarden.lazyre import LazyPattern
+
 __all__ = ["MASK", "redact_text", "redact_url", "split_userinfo"]
 
 MASK = "****"
 
-_SCHEME_BEFORE_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]{0,31}\Z")
+_SCHEME_BEFORE_RE = LazyPattern(r"[A-Za-z][A-Za-z0-9+.\-]{0,31}\Z")
 # where a URL stops in free text, JSON, HTML, markdown: blanks, quotes, angle brackets
-_URL_BODY_RE = re.compile(r"[^\s\"'<>`\\]*")
-_SECRET_PARAM_RE = re.compile(
+_URL_BODY_RE = LazyPattern(r"[^\s\"'<>`\\]*")
+_SECRET_PARAM_RE = LazyPattern(
     r"(?P<lead>[?&;#])(?P<key>(?:[A-Za-z0-9]+[_\-])*"
     r"(?:token|secret|password|passwd|pwd|api[_\-]?key|apikey|key|sig|signature|credential|"
     r"auth|jwt|session))=(?P<value>[^&#;\s\"'<>`\\]+)",
     re.IGNORECASE,
 )
-_AUTHORITY_END_RE = re.compile(r"[/?#]")
+_AUTHORITY_END_RE = LazyPattern(r"[/?#]")
 # urllib's error for ``https://user:pa/ss@host`` quotes the password's first part
-_PORT_ERROR_RE = re.compile(r"(nonnumeric port: )'[^']*'")
+_PORT_ERROR_RE = LazyPattern(r"(nonnumeric port: )'[^']*'")
 
 
 def _mask_userinfo(userinfo: str, keep_user: bool) -> str:

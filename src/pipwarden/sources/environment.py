@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from pipwarden.errors import InputError
+from pipwarden.lazyre import LazyPattern
 from pipwarden.log import get_logger
 from pipwarden.models import Environment, InstalledPackage
 from pipwarden.models import canonical_name as canonicalize_name
@@ -35,10 +36,10 @@ __all__ = [
 log = get_logger(__name__)
 
 _VENV_NAMES = (".venv", "venv", "env")
-_PYDIR_RE = re.compile(r"^(?:python|pypy)(\d+)\.(\d+)t?$")
+_PYDIR_RE = LazyPattern(r"^(?:python|pypy)(\d+)\.(\d+)t?$")
 _HEADER_CHUNK = 65536
-_IDENTIFIER_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_MODULE_SUFFIX_RE = re.compile(r"\.(py|pyc|so|pyd)$")
+_IDENTIFIER_RE = LazyPattern(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_MODULE_SUFFIX_RE = LazyPattern(r"\.(py|pyc|so|pyd)$")
 
 
 def find_environment(

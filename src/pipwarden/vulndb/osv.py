@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
 from packaging.version import Version
 
+from pipwarden.lazyre import LazyPattern
 from pipwarden.log import get_logger
 from pipwarden.models import Severity, canonical_name
 
@@ -52,7 +53,7 @@ EVENT_KINDS: tuple[EventKind, ...] = ("introduced", "fixed", "last_affected", "l
 _KIND_SET = frozenset(EVENT_KINDS)
 _DICT = frozenset({dict})
 _SEVERITIES = {int(s): s for s in Severity}
-_WHITESPACE = re.compile(r"\s")
+_WHITESPACE = LazyPattern(r"\s")
 _OSV_URL = "https://osv.dev/vulnerability/"
 _ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_circular=False).encode
 
@@ -99,7 +100,7 @@ def version_key(version: Version) -> str:
 
 # A version already spelled the canonical way (no epoch, no leading zeros, lower case):
 # its key is a string operation, no parsing (most entries of real records).
-_CANONICAL_VERSION = re.compile(
+_CANONICAL_VERSION = LazyPattern(
     r"((?:0|[1-9][0-9]*)(?:\.(?:0|[1-9][0-9]*))*)"
     r"((?:(?:a|b|rc)(?:0|[1-9][0-9]*))?(?:\.post(?:0|[1-9][0-9]*))?"
     r"(?:\.dev(?:0|[1-9][0-9]*))?(?:\+[a-z0-9]+(?:\.[a-z0-9]+)*)?)"
@@ -121,19 +122,19 @@ def _key_of_text(text: str) -> str | None:
 
 _NUMBER = r"(?:0|[1-9][0-9]*)"
 # A whole list in canonical spelling without local labels, one entry per line.
-_CANONICAL_LIST = re.compile(
+_CANONICAL_LIST = LazyPattern(
     rf"{_NUMBER}(?:\.{_NUMBER})*(?:(?:a|b|rc){_NUMBER})?(?:\.post{_NUMBER})?(?:\.dev{_NUMBER})?"
     rf"(?:\n{_NUMBER}(?:\.{_NUMBER})*(?:(?:a|b|rc){_NUMBER})?(?:\.post{_NUMBER})?"
     rf"(?:\.dev{_NUMBER})?)*"
 )
 # Trailing ".0" release segments, before a suffix or the end of an entry.
-_TRAILING_ZEROS = re.compile(r"(?<=[0-9])(?:\.0)+(?=a|b|rc|\.post|\.dev|\n|$)")
+_TRAILING_ZEROS = LazyPattern(r"(?<=[0-9])(?:\.0)+(?=a|b|rc|\.post|\.dev|\n|$)")
 
 
-_DIGITS_AND_DOTS = re.compile(r"[0-9.\n]+")
+_DIGITS_AND_DOTS = LazyPattern(r"[0-9.\n]+")
 # Leading zeros, empty segments, or a lone "0" entry cut short: not plain canonical numbers.
-_LEADING_ZERO = re.compile(r"[.\n]0[0-9]")
-_TRAILING_ZERO_RELEASE = re.compile(r"(?:\.0)+(?=\n|$)")
+_LEADING_ZERO = LazyPattern(r"[.\n]0[0-9]")
+_TRAILING_ZERO_RELEASE = LazyPattern(r"(?:\.0)+(?=\n|$)")
 
 
 def _plain_numbers(joined: str) -> bool:

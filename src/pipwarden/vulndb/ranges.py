@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 
 from packaging.version import VERSION_PATTERN, InvalidVersion, Version
 
+from pipwarden.lazyre import LazyPattern
 from pipwarden.log import get_logger
 from pipwarden.vulndb.matching import entries_affect, match_entries, sort_key
 from pipwarden.vulndb.osv import (
@@ -75,7 +76,7 @@ __all__ = [
 log = get_logger(__name__)
 
 _MATCHED_TYPES = frozenset({"ECOSYSTEM", "SEMVER"})
-_VERSION_FORM = re.compile(r"\s*" + VERSION_PATTERN + r"\s*", re.VERBOSE | re.IGNORECASE)
+_VERSION_FORM = LazyPattern(r"\s*" + VERSION_PATTERN + r"\s*", re.VERBOSE | re.IGNORECASE)
 _warned: set[str] = set()
 
 # A parsed event: kind and version; ``None`` stands for ``introduced: "0"`` (minus infinity).

@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import codecs
 import os
-import re
 import stat
 import sys
 from collections.abc import Mapping
@@ -49,6 +48,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from pipwarden.errors import InputError
+from pipwarden.lazyre import LazyPattern
 from pipwarden.sources.requirements.includes import (
     MAX_INCLUDE_DEPTH,
     _Context,
@@ -168,7 +168,7 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
-_CODING_RE = re.compile(rb"coding[:=]\s*([-\w.]+)")
+_CODING_RE = LazyPattern(rb"coding[:=]\s*([-\w.]+)")
 #: Codecs refused in a coding line: their decoders take quadratic time on hostile input.
 _SLOW_CODECS = frozenset({"punycode", "idna"})
 

@@ -11,6 +11,7 @@ from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
 from pipwarden.errors import InputError
+from pipwarden.lazyre import LazyPattern
 from pipwarden.log import get_logger
 from pipwarden.sources.requirements.model import (
     RequirementsFile,
@@ -82,7 +83,7 @@ class ParseFile(Protocol):
                  ) -> RequirementsFile: ...
 
 
-_REMOTE_RE = re.compile(r"^(https?|file):", re.IGNORECASE)
+_REMOTE_RE = LazyPattern(r"^(https?|file):", re.IGNORECASE)
 
 
 def _include(

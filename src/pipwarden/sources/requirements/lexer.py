@@ -4,10 +4,10 @@ split as :meth:`str.splitlines` splits them, ``\\`` continuations joined, commen
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_right
 from collections.abc import Mapping
 
+from pipwarden.lazyre import LazyPattern
 from pipwarden.sources.requirements.model import _LineError
 
 __all__ = [
@@ -15,8 +15,8 @@ __all__ = [
 ]
 
 
-_COMMENT_RE = re.compile(r"(^|\s+)#.*$")
-_ENV_VAR_RE = re.compile(r"\$\{([A-Z0-9_]+)\}")
+_COMMENT_RE = LazyPattern(r"(^|\s+)#.*$")
+_ENV_VAR_RE = LazyPattern(r"\$\{([A-Z0-9_]+)\}")
 
 
 # ---------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import re
 import shlex
 from typing import NamedTuple
 
+from pipwarden.lazyre import LazyPattern
 from pipwarden.log import get_logger
 from pipwarden.sources.requirements.model import (
     HASH_ALGORITHMS,
@@ -70,7 +71,7 @@ def _lookup_option(token: str) -> _OptSpec | None:
 
 
 #: A quote, a backslash, or whitespace other than shlex's (space, tab, CR, LF).
-_NOT_PLAIN_RE = re.compile(r"['\"\\]|[^\S \t\r\n]")
+_NOT_PLAIN_RE = LazyPattern(r"['\"\\]|[^\S \t\r\n]")
 
 
 def _split_options(options: str) -> list[str]:

@@ -11,6 +11,7 @@ from urllib.parse import unquote, urlsplit
 
 from packaging.version import InvalidVersion, Version
 
+from pipwarden.lazyre import LazyPattern
 from pipwarden.models import Dependency
 from pipwarden.models import canonical_name as canonicalize_name
 from pipwarden.sources.requirements.model import (
@@ -26,13 +27,13 @@ __all__ = [
 ]
 
 
-_SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
+_SCHEME_RE = LazyPattern(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 _VCS_PREFIXES = ("git+", "hg+", "svn+", "bzr+")
-_NAME_AT_RE = re.compile(r"^\s*[A-Za-z0-9][A-Za-z0-9._\-]*\s*(\[[^\]]*\])?\s*@")
+_NAME_AT_RE = LazyPattern(r"^\s*[A-Za-z0-9][A-Za-z0-9._\-]*\s*(\[[^\]]*\])?\s*@")
 #: Characters no local path requirement holds (pip rejects such a line as a requirement).
-_NOT_A_PATH_RE = re.compile(r"[\s=<>!\"']")
-_PIP_EGG_RE = re.compile(r"[#&]egg=([^&]*)")
-_EGG_RE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._\-]*)(\[[^\]]*\])?$")
+_NOT_A_PATH_RE = LazyPattern(r"[\s=<>!\"']")
+_PIP_EGG_RE = LazyPattern(r"[#&]egg=([^&]*)")
+_EGG_RE = LazyPattern(r"^([A-Za-z0-9][A-Za-z0-9._\-]*)(\[[^\]]*\])?$")
 _ARCHIVE_SUFFIXES = (".whl", ".zip", ".tar.gz", ".tgz", ".tar", ".tar.bz2", ".tbz", ".tar.xz",
                      ".txz", ".tlz", ".tar.lz", ".tar.lzma")
 
@@ -176,7 +177,7 @@ def _simple_specifier_ok(op: str, version: str) -> bool:
 #: Versions are compared as integers; Python refuses to convert very long digit strings
 #: (and pip would crash on them), so a requirement with one is refused up front.
 _MAX_DIGITS = 1000
-_HUGE_NUMBER_RE = re.compile(rf"\d{{{_MAX_DIGITS + 1}}}")
+_HUGE_NUMBER_RE = LazyPattern(rf"\d{{{_MAX_DIGITS + 1}}}")
 
 
 def _split_extras_suffix(target: str) -> tuple[str, str] | None:
@@ -290,7 +291,7 @@ def name_is_written(dependency: Dependency) -> bool:
     return bool(dependency.name) and canonicalize_name(dependency.raw_name) == dependency.name
 
 
-_HEAD_RE = re.compile(r"\s*([A-Za-z0-9](?:[A-Za-z0-9._\-]*[A-Za-z0-9])?)\s*(\[[^\]]*\])?")
+_HEAD_RE = LazyPattern(r"\s*([A-Za-z0-9](?:[A-Za-z0-9._\-]*[A-Za-z0-9])?)\s*(\[[^\]]*\])?")
 
 
 @dataclass(frozen=True)
