@@ -203,7 +203,7 @@ def _reach(records: Sequence[FloorRecord]) -> tuple[Version, bool] | Literal["op
     is itself affected): each entry's ranges' highest, and the highest version any
     ``versions`` list names; ``"open"`` when one is open-ended (nothing from some version
     on is clean); ``"clean"`` when they affect nothing."""
-    from pipwarden.vulndb.floors import highest_end
+    from pipwarden.vulndb.floordata import highest_end
     from pipwarden.vulndb.ranges import parse_version
 
     ends: list[tuple[Version | None, bool]] = []

@@ -7,13 +7,16 @@ Both forms give the same answer: :func:`pipwarden.advice.safe_floor` reads only 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipwarden.vulndb.osv import Advisory
 
-__all__ = ["FloorRecord", "from_advisory", "from_matching"]
+if TYPE_CHECKING:
+    from packaging.version import Version
+
+__all__ = ["FloorRecord", "from_advisory", "from_matching", "highest_end"]
 
 # An entry's highest affected version over its ranges: (version text, whether that version
 # is itself affected); ``None`` as the text: open-ended (every version from some point on).
@@ -43,7 +46,7 @@ class FloorRecord:
 
 def from_advisory(adv: Advisory, package: str) -> FloorRecord:
     """The floor record of ``adv`` for ``package`` (a PEP 503 name)."""
-    from pipwarden.vulndb.floors import highest_end, range_ceilings
+    from pipwarden.vulndb.floors import range_ceilings
 
     entries = adv.affected_for(package)
     # The lists as the store keeps them: one key per PEP 440 version (``1.0.0`` → ``1``).
@@ -84,3 +87,16 @@ def from_matching(
             raise ValueError("malformed floor data")
         named.extend(texts)
     return FloorRecord(record_id, tuple(aliases), tuple(tops), tuple(listed), tuple(named))
+
+
+def highest_end(ends: Iterable[tuple[Version | None, bool]]) -> tuple[Version | None, bool] | None:
+    """The highest of upper ends ``(version, whether it is itself included)``: a ``None``
+    version is open-ended, above any; of equal versions an included one is higher;
+    ``None`` when there are none."""
+    top: tuple[Version, bool] | None = None
+    for hi, incl in ends:
+        if hi is None:
+            return (None, incl)
+        if top is None or hi > top[0] or (hi == top[0] and incl):
+            top = (hi, incl)
+    return top

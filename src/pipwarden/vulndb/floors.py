@@ -21,6 +21,7 @@ from pipwarden.vulndb.osv import (
 
 if TYPE_CHECKING:  # packaging.specifiers imports packaging.tags, subprocess…: keep it lazy
     from packaging.specifiers import Specifier, SpecifierSet
+from pipwarden.vulndb.floordata import highest_end  # (kept importable from here)
 from pipwarden.vulndb.ranges import (
     _MATCHED_TYPES,
     UnevaluableVersion,
@@ -205,19 +206,6 @@ def _range_top(events: list[_Parsed]) -> list[Interval]:
         if before:
             return [Interval(None if n == 0 else points[n - 1], False, points[n], False)]
     return []
-
-
-def highest_end(ends: Iterable[tuple[Version | None, bool]]) -> tuple[Version | None, bool] | None:
-    """The highest of upper ends ``(version, whether it is itself included)``: a ``None``
-    version is open-ended, above any; of equal versions an included one is higher;
-    ``None`` when there are none."""
-    top: tuple[Version, bool] | None = None
-    for hi, incl in ends:
-        if hi is None:
-            return (None, incl)
-        if top is None or hi > top[0] or (hi == top[0] and incl):
-            top = (hi, incl)
-    return top
 
 
 def range_ceilings(affected: Affected, *, record_id: str) -> list[Interval]:

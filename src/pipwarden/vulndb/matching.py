@@ -97,7 +97,8 @@ def match_entries(
     440 in form but cannot be used (the store then marks the record not checked).
     """
     from pipwarden.vulndb.compact import encode_version_keys
-    from pipwarden.vulndb.floors import _range_top, highest_end
+    from pipwarden.vulndb.floordata import highest_end
+    from pipwarden.vulndb.floors import _range_top
     from pipwarden.vulndb.ranges import _stored_version, sort_events
 
     affected = list(affected)
