@@ -72,3 +72,25 @@ def test_a_lazy_pattern_compiles_at_first_use_and_behaves_as_the_pattern() -> No
     assert lazy.split(text) == real.split(text)
     assert lazy.pattern == real.pattern
     assert LazyPattern(rb"\xc2").search(b"a\xc2") is not None  # bytes patterns too
+
+
+def test_a_run_collects_cycles_less_often_and_restores_the_thresholds(tmp_path: Path) -> None:
+    import gc
+
+    from pipwarden import cli
+
+    seen: list[tuple[int, int, int]] = []
+    before = gc.get_threshold()
+
+    def handler(args: object) -> int:
+        seen.append(gc.get_threshold())
+        return 0
+
+    import pytest
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setitem(cli.HANDLERS, "init", f"{__name__}:_handler_for_test")
+        mp.setattr(sys.modules[__name__], "_handler_for_test", handler, raising=False)
+        assert cli.main(["init", str(tmp_path)]) == 0
+    assert seen and seen[0][0] >= cli._GC_THRESHOLD  # during the run
+    assert gc.get_threshold() == before  # and as it was afterwards (tests, library users)
