@@ -138,8 +138,8 @@ def match_entries(
 
 class Bounds(NamedTuple):
     """What settles most pins against one record's entries without reading its ranges (the
-    store keeps it next to them). ``listed``: every listed version key, ``" k1 k2 … "``
-    (``None``: no entry lists versions); ``lo``/``hi``: the lowest and highest event sort
+    store keeps it next to them). ``listed``: every listed version key, space-separated
+    with a space at either end (``" k1 k2 … "``; ``None``: no entry lists versions); ``lo``/``hi``: the lowest and highest event sort
     key (``lo`` is ``None`` when a range starts at ``introduced: "0"``, both when no event
     has a version); ``above``: whether a pin above every event is affected (some range
     ends with ``introduced``); ``entries``: the entries with their version keys left out
@@ -182,7 +182,8 @@ def bounds_of(entries: Sequence[Any]) -> Bounds | None:
             valid, bar, bad = text.partition("|")
             if not bar or bad.strip():
                 return None
-            listed.extend(valid.split())
+            if valid.strip():
+                listed.append(valid)
         stripped.append([ranges, "", has_list, top, named])
     return Bounds(
         listed=f" {' '.join(listed)} " if listed else None,

@@ -42,8 +42,9 @@ _BRACKET = re.compile(rb"[\[\]{}]")
 def json_depth(raw: bytes, limit: int) -> int:
     """The nesting depth of the JSON text ``raw``, counted up to ``limit + 1`` (then it
     stops: a deeper text is refused anyway, and counting it all would cost time)."""
-    if raw.count(b"[") + raw.count(b"{") <= limit:  # cannot be deeper: the usual record
-        return min(limit, raw.count(b"[") + raw.count(b"{"))
+    opened = raw.count(b"[") + raw.count(b"{")
+    if opened <= limit:  # cannot be deeper: the usual record
+        return opened
     depth = deepest = 0
     for match in _BRACKET.finditer(_STRING.sub(b'""', raw)):
         if match.group() in (b"[", b"{"):
