@@ -70,6 +70,13 @@ def sort_key(v: Version) -> str:
 
 
 @lru_cache(maxsize=16384)
+def _event_key(v: Version) -> tuple[str, int]:
+    """An event version's sort key and whether it is local (records of one package name
+    the same versions again and again: each is keyed once per import)."""
+    return sort_key(v), int(v.local is not None)
+
+
+@lru_cache(maxsize=16384)
 def _pin_keys(v: Version) -> tuple[str, str]:
     """The sort keys of a pinned version and of its public version."""
     key = sort_key(v)
@@ -120,7 +127,7 @@ def match_entries(
                         parsed.append((kind, None))
                     else:
                         version = _stored_version(text)
-                        keyed.append([kind, sort_key(version), int(version.local is not None)])
+                        keyed.append([kind, *_event_key(version)])
                         parsed.append((kind, version))
                         named.append(text)
                         spelled[id(version)] = text
@@ -139,11 +146,11 @@ def match_entries(
 class Bounds(NamedTuple):
     """What settles most pins against one record's entries without reading its ranges (the
     store keeps it next to them). ``listed``: every listed version key, space-separated
-    with a space at either end (``" k1 k2 … "``; ``None``: no entry lists versions); ``lo``/``hi``: the lowest and highest event sort
-    key (``lo`` is ``None`` when a range starts at ``introduced: "0"``, both when no event
-    has a version); ``above``: whether a pin above every event is affected (some range
-    ends with ``introduced``); ``entries``: the entries with their version keys left out
-    (``listed`` holds them)."""
+    with a space at either end (``" k1 k2 … "``; ``None``: no entry lists versions);
+    ``lo``/``hi``: the lowest and highest event sort key (``lo`` is ``None`` when a
+    range starts at ``introduced: "0"``, both when no event has a version); ``above``:
+    whether a pin above every event is affected (some range ends with ``introduced``);
+    ``entries``: the entries with their version keys left out (``listed`` holds them)."""
 
     listed: str | None
     lo: str | None
