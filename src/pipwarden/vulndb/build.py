@@ -314,7 +314,7 @@ def _fill(
             log.warning("%s: text that is not valid Unicode replaced with U+FFFD",
                         ", ".join(bad))
             conn.executemany("INSERT OR REPLACE INTO advisory VALUES (?, ?, ?, ?, ?)",
-                             [tuple(map(_unicode_safe, r)) for r in rows])
+                             [_safe_row(r) for r in rows])
             conn.executemany(_INSERT_AFFECTS, [_safe_row(r) for r in links])
         rows.clear()
         links.clear()

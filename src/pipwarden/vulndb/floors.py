@@ -21,7 +21,6 @@ from pipwarden.vulndb.osv import (
 
 if TYPE_CHECKING:  # packaging.specifiers imports packaging.tags, subprocess…: keep it lazy
     from packaging.specifiers import Specifier, SpecifierSet
-from pipwarden.vulndb.floordata import highest_end  # (kept importable from here)
 from pipwarden.vulndb.ranges import (
     _MATCHED_TYPES,
     UnevaluableVersion,
@@ -37,7 +36,6 @@ __all__ = [
     "SafeFloor",
     "admitted_affected",
     "affected_intervals",
-    "highest_end",
     "lowest_safe_floor",
     "range_ceilings",
     "spec_intervals",
