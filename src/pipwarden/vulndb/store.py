@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pipwarden.errors import DatabaseError
 from pipwarden.vulndb.compact import advisory_from_compact
@@ -234,6 +234,13 @@ class VulnStore:
             f"the vulnerability database {self.path} is unreadable ({exc})", hint=UPDATE_HINT
         )
 
+    def _select(self, query: str, values: Iterable[str]) -> list[Any]:
+        """The rows of ``query`` for ``values`` (its one parameter: a JSON list)."""
+        try:
+            return self._conn.execute(query, (json.dumps(list(values)),)).fetchall()
+        except sqlite3.Error as exc:
+            raise self._fail(exc) from exc
+
     def advisories_for(self, names: Iterable[str]) -> dict[str, list[Advisory]]:
         """Non-withdrawn advisories affecting each of ``names``, in one query.
 
@@ -244,10 +251,7 @@ class VulnStore:
         wanted = sorted({normalize_name(name) for name in names})
         if not wanted:
             return {}
-        try:
-            rows = self._conn.execute(_QUERY, (json.dumps(wanted),)).fetchall()
-        except sqlite3.Error as exc:
-            raise self._fail(exc) from exc
+        rows = self._select(_QUERY, wanted)
         result: dict[str, list[Advisory]] = {}
         cache = self._cache
         for package, rid, data, details, refs in rows:
@@ -286,10 +290,7 @@ class VulnStore:
         legacy = sorted(
             {n for n, vs in by_name.items() if any(parse_version(v) is None for v in vs)}
         )
-        try:
-            rows = self._conn.execute(_MATCH_QUERY, (json.dumps(sorted(by_name)),)).fetchall()
-        except sqlite3.Error as exc:
-            raise self._fail(exc) from exc
+        rows = self._select(_MATCH_QUERY, sorted(by_name))
         hits: dict[tuple[str, str], list[str]] = {}
         unchecked: dict[tuple[str, str], list[tuple[str, str]]] = {}
         loads = json.loads
@@ -340,11 +341,7 @@ class VulnStore:
                     hits.setdefault((package, version), []).append(rid)
         wanted = sorted({rid for ids in hits.values() for rid in ids} - self._cache.keys())
         if wanted:
-            try:
-                found = self._conn.execute(_BY_ID_QUERY, (json.dumps(wanted),)).fetchall()
-            except sqlite3.Error as exc:
-                raise self._fail(exc) from exc
-            for rid, data, details, refs in found:
+            for rid, data, details, refs in self._select(_BY_ID_QUERY, wanted):
                 self._cache[rid] = _advisory(data, details, refs)
         result = {key: [self._cache[rid] for rid in ids] for key, ids in hits.items()}
         if legacy:  # versions that are not PEP 440 match only literal ``versions`` entries
@@ -368,10 +365,7 @@ class VulnStore:
         wanted = sorted({normalize_name(n) for n in names})
         if not wanted:
             return {}
-        try:
-            rows = self._conn.execute(_FLOOR_QUERY, (json.dumps(wanted),)).fetchall()
-        except sqlite3.Error as exc:
-            raise self._fail(exc) from exc
+        rows = self._select(_FLOOR_QUERY, wanted)
         result: dict[str, list[FloorRecord]] = {}
         for package, rid, m, aliases, bounded, listed in rows:
             try:
