@@ -332,3 +332,31 @@ def test_broken_ranges_behind_bounds_leave_only_the_unsettled_pins_unchecked(
     # below and above every event: settled by the bounds; between: its ranges are unreadable
     assert list(checked.unchecked) == [("pkg", "1.5")]
     assert checked.unchecked[("pkg", "1.5")][0][0] == "PYSEC-1"
+
+
+@pytest.mark.parametrize(
+    "tamper", ["listed = x'00ff'", "lo = x'00', hi = x'ff'"],
+    ids=["listed-blob", "bounds-blob"],
+)
+def test_bounds_of_another_form_give_way_to_the_full_evaluation(
+    tmp_path: Path, tamper: str
+) -> None:
+    """The bounds only spare work: bounds a changed file holds in another form (bytes where
+    text was stored) never decide, nor crash the audit or the floor; the ranges do."""
+    import sqlite3
+
+    events = [{"introduced": "1.0"}, {"fixed": "2.0"}]
+    with _import(tmp_path, [_record("PYSEC-1", "pkg", events=events, versions=["1.5"])]) as store:
+        db = store.path
+    conn = sqlite3.connect(db)
+    conn.execute(f"UPDATE affects SET {tamper} WHERE advisory_id = 'PYSEC-1'")
+    conn.commit()
+    conn.close()
+    asked = [("pkg", "0.5"), ("pkg", "1.5"), ("pkg", "1.7"), ("pkg", "3.0")]
+    with VulnStore.open(db) as store:
+        got = store.check_pins(asked)
+        assert {k: [a.id for a in v] for k, v in got.hits.items()} == _reference(store, asked)
+        assert set(got.hits) == {("pkg", "1.5"), ("pkg", "1.7")}
+        floors = store.floor_records(["pkg"])
+        assert [r.id for r in floors["pkg"]] == ["PYSEC-1"]
+        assert floors["pkg"][0].error is None

@@ -73,6 +73,8 @@ def from_matching(
     entries were stored without theirs. ``ValueError`` when the data is not of that form
     (the caller then reads the record itself)."""
     tops: list[Top] = []
+    if keys_listed is not None and type(keys_listed) is not str:
+        raise ValueError("malformed floor data")
     listed: list[str] = keys_listed.split() if keys_listed is not None else []
     named: list[str] = []
     for _ranges, keys, has_list, top, texts in entries:

@@ -312,7 +312,11 @@ class VulnStore:
                 bounds = (listed, lo, hi, above)
                 undecided: list[tuple[str, PinKeys | Exception]] = []
                 for version, pin in candidates:
-                    if isinstance(pin, Exception) or (answer := settled(pin, bounds)) is None:
+                    try:
+                        answer = None if isinstance(pin, Exception) else settled(pin, bounds)
+                    except TypeError:  # bounds of another form (a changed file): ranges decide
+                        answer = None
+                    if answer is None:
                         undecided.append((version, pin))
                     elif answer:
                         hits.setdefault((package, version), []).append(rid)
