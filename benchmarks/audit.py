@@ -259,7 +259,7 @@ def main() -> int:
     print(f"load average before: {Path('/proc/loadavg').read_text().strip()}"
           if Path("/proc/loadavg").exists() else "load average: unknown")
     # What the installed `pipwarden` console script runs (no runpy, unlike `python -m`).
-    exe = [sys.executable, "-c", "import sys; from pipwarden.cli import main; sys.exit(main())"]
+    exe = [sys.executable, "-c", "from pipwarden.cli import run; run()"]
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         env = dict(os.environ, PIPWARDEN_CACHE_DIR=str(work / "cache"), NO_COLOR="1")

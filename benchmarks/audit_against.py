@@ -31,7 +31,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from audit import LOCAL, SHARED, pins_from_archive, write_requirements
 
-PROGRAM = "import sys; from pipwarden.cli import main; sys.exit(main())"
+# What the `pipwarden` console script runs; installs from before `cli.run` (2026-12-08)
+# had `main` as the script's target.
+PROGRAM = ("import sys, pipwarden.cli as c; "
+           "c.run() if hasattr(c, 'run') else sys.exit(c.main())")
 
 
 def _run(argv: list[str], env: dict[str, str]) -> tuple[float, float, int]:

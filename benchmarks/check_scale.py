@@ -75,6 +75,12 @@ def _date_today(db: Path) -> None:
         conn.close()
 
 
+# What the `pipwarden` console script runs; installs from before `cli.run` (2026-12-08)
+# had `main` as the script's target.
+PROGRAM = ("import sys, pipwarden.cli as c; "
+           "c.run() if hasattr(c, 'run') else sys.exit(c.main())")
+
+
 def _example(runs: int, pythons: list[str]) -> None:
     """The README's "Try it" check, alternating ``pythons`` run by run."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -92,7 +98,7 @@ def _example(runs: int, pythons: list[str]) -> None:
               if Path("/proc/loadavg").exists() else "")
         for _ in range(runs):
             for py in pythons:
-                cmd = [py, "-c", "import sys; from pipwarden.cli import main; sys.exit(main())",
+                cmd = [py, "-c", PROGRAM,
                        "check", str(example), "--offline", "--db", str(demo),
                        "--max-db-age", "any"]
                 secs, rss, code, _text, cpu = _run(cmd, env)

@@ -1,7 +1,5 @@
 """`python -m pipwarden`."""
 
-import sys
+from pipwarden.cli import run
 
-from pipwarden.cli import main
-
-sys.exit(main())
+run()
