@@ -577,3 +577,36 @@ def test_floor_audit_with_release_lists_from_a_pypi_server(
     admitted = {v for f in report.findings for v in f.admitted}
     assert {"2.10", "2.10.1", "2.11.2"} <= admitted and "2.9.6" not in admitted
     assert {f.safe_floor for f in report.findings} == {"2.11.3"}
+
+
+def test_pins_of_one_package_keep_their_own_fields(
+    tmp_path: Path, real_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Findings of one package's records at several pins (made from one another) carry
+    each pin's version, file, line and fixes above it: what each file audited alone gives."""
+    a = tmp_path / "a"
+    b = tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    (a / "requirements.txt").write_text("urllib3==1.24.1\n")
+    (b / "requirements.txt").write_text("# newer\n\nurllib3==2.0.0\n")
+    alone = []
+    for req in (a / "requirements.txt", b / "requirements.txt"):
+        _, doc = _audit_json(req, real_db, capsys)
+        alone.extend(doc["findings"])  # type: ignore[arg-type]
+    code, both, _ = _run(["audit", "-r", str(a / "requirements.txt"), "-r",
+                          str(b / "requirements.txt"), "--db", str(real_db), "--offline",
+                          "--format", "json", "--project", str(tmp_path)], capsys)
+    together = json.loads(both)["findings"]
+
+    def key(f: dict[str, object]) -> tuple[str, str]:
+        return (str(f["source"]), str(f["id"]))
+
+    assert code == 1
+    assert sorted(together, key=key) == sorted(alone, key=key)
+    by_pin = {(f["version"], f["line"]) for f in together}
+    assert by_pin == {("1.24.1", 1), ("2.0.0", 3)}
+    fixes = {(f["id"], f["version"]): f["fixed_in"] for f in together}
+    # the case under test: one record, two pins, each with the fixes above it
+    assert fixes[("PYSEC-2023-192", "1.24.1")] == ["1.26.17", "2.0.6"]
+    assert fixes[("PYSEC-2023-192", "2.0.0")] == ["2.0.6"]

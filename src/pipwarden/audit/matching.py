@@ -51,17 +51,12 @@ def _merged_fields(group: Sequence[Advisory]) -> dict[str, object]:
 
 
 def _merge(
-    group: Sequence[Advisory],
-    package: str,
-    fixed: Iterable[str],
-    *,
-    merged: Mapping[str, object] | None = None,
-    **fields: object,
+    group: Sequence[Advisory], package: str, fixed: Iterable[str], **fields: object
 ) -> Finding:
     return Finding(
         package=package,
         fixed_in=tuple(fixed),
-        **(merged if merged is not None else _merged_fields(group)),  # type: ignore[arg-type]
+        **_merged_fields(group),  # type: ignore[arg-type]
         **fields,  # type: ignore[arg-type]
     )
 
@@ -164,7 +159,9 @@ def audit_versions(
     advice = floors({name for (name, _), hits in matched.items() if hits}) if floors else {}
     # Pins of one package mostly hit the same groups of records: merge each group once.
     groups: dict[tuple[str, ...], list[tuple[Advisory, ...]]] = {}
-    per_group: dict[tuple[str, tuple[str, ...]], tuple[dict[str, object], tuple[str, ...]]] = {}
+    # One finding per (package, group) is made by __init__; the package's other pins'
+    # findings of that group are copies of it with their own pin's fields.
+    per_group: dict[tuple[str, tuple[str, ...]], tuple[Finding, tuple[str, ...]]] = {}
     for name, version, source, location, kind in items:
         hits = matched.get((name, version), [])
         hit_ids = tuple(a.id for a in hits)
@@ -173,23 +170,19 @@ def audit_versions(
         for group in groups[hit_ids]:
             key = (name, tuple(a.id for a in group))
             if key not in per_group:
-                per_group[key] = (_merged_fields(group), _group_fixes(group, name))
-            merged, fixes = per_group[key]
-            floor, no_safe = advice.get(name, (None, False))
-            findings.append(
-                _merge(
-                    group,
-                    name,
-                    _relevant_fixes(group, name, version, fixes),
-                    merged=merged,
-                    version=version,
-                    source=source,
-                    kind=kind,
-                    location=location,
-                    safe_floor=floor,
-                    no_safe_version=no_safe,
-                )
-            )
+                fixes = _group_fixes(group, name)
+                floor, no_safe = advice.get(name, (None, False))
+                first = _merge(group, name, fixes, version=version, source=source, kind=kind,
+                               location=location, safe_floor=floor, no_safe_version=no_safe)
+                per_group[key] = (first, fixes)
+            first, fixes = per_group[key]
+            findings.append(first.with_fields(
+                version=version,
+                source=source,
+                kind=kind,
+                location=location,
+                fixed_in=_relevant_fixes(group, name, version, fixes),
+            ))
     return findings
 
 

@@ -46,19 +46,28 @@ class Finding:
         return (self.id, *self.aliases)
 
     def with_advice(self, safe_floor: str | None, no_safe_version: bool) -> Finding:
-        """This finding with its package's safe floor. The same field values as
-        ``dataclasses.replace`` gives, without re-running ``__init__``: an audit sets it on
-        thousands of findings."""
+        """This finding with its package's safe floor."""
+        return self.with_fields(safe_floor=safe_floor, no_safe_version=no_safe_version)
+
+    def with_fields(self, **changes: object) -> Finding:
+        """This finding with ``changes``: the same field values as ``dataclasses.replace``
+        gives, without re-running ``__init__`` (an audit makes thousands of findings, most
+        of them from another finding of the same records). Only field names are accepted;
+        the values are the caller's to get right, as ``__init__`` does not check them
+        either."""
+        unknown = changes.keys() - _FINDING_FIELDS
+        if unknown:
+            raise TypeError(f"Finding has no field {', '.join(sorted(unknown))}")
         new = object.__new__(Finding)
-        new.__dict__.update(self.__dict__)
-        new.__dict__["safe_floor"] = safe_floor
-        new.__dict__["no_safe_version"] = no_safe_version
+        new.__dict__.update(self.__dict__, **changes)
         return new
 
     @property
     def malicious(self) -> bool:
         return self.severity is Severity.MALICIOUS
 
+
+_FINDING_FIELDS = frozenset(Finding.__dataclass_fields__)
 
 #: Former name of :class:`~pipwarden.models.NotChecked` (one concept: what was not checked).
 Skipped = NotChecked
