@@ -84,6 +84,7 @@ def main() -> None:
             python = str(venv / "bin" / "python")
             env = dict(os.environ, PIPWARDEN_CACHE_DIR=str(work / f"cache{n}"), NO_COLOR="1")
             env.pop("PYTHONPATH", None)
+            env.pop("PYTHONDONTWRITEBYTECODE", None)  # as a user's install writes bytecode
             db = work / f"osv{n}.sqlite3"
             subprocess.run([python, "-c", PROGRAM, "db", "import", str(archive), "--db", str(db)],
                            env=env, check=True, stdout=subprocess.DEVNULL)

@@ -142,6 +142,7 @@ def main() -> None:
         cache = Path(tmp) / "cache"
         env = {**os.environ, "PIPWARDEN_CACHE_DIR": str(cache), "NO_COLOR": "1"}
         env.pop("VIRTUAL_ENV", None)
+        env.pop("PYTHONDONTWRITEBYTECODE", None)  # byte-compiled, as pip installs it
         subprocess.run([sys.executable, "-m", "pipwarden", "db", "import", str(SAMPLE)],
                        env=env, check=True, capture_output=True)
         _date_today(cache / "osv.sqlite3")

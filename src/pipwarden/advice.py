@@ -24,11 +24,11 @@ never a bogus floor).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, TypeVar
 
 from packaging.version import Version
 
+from pipwarden.frozen import frozen
 from pipwarden.log import get_logger
 from pipwarden.vulndb.osv import Identified
 
@@ -68,7 +68,7 @@ FloorSource = Callable[[Iterable[str]], Mapping[str, Sequence["FloorRecord"]]]
 AdvisorySource = Callable[[Iterable[str]], Mapping[str, list["Advisory"]]]
 
 
-@dataclass(frozen=True)
+@frozen
 class Advice:
     """The safe floor of one package.
 
@@ -410,7 +410,7 @@ class Advisor:
         return safe_floor(key, self.advisories(key), releases=releases, ignores=ignores)
 
 
-@dataclass(frozen=True)
+@frozen
 class Admitted:
     """What a requirement admits that is known vulnerable: the advisory ids (one per alias
     group) and the versions, as releases when the release list is known, else as ranges

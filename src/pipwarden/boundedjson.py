@@ -15,8 +15,9 @@ containers only, and :func:`ensure_depth` lets a caller walk just the part it ke
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
+
+from pipwarden.frozen import frozen
 
 __all__ = ["JsonLimitError", "JsonLimits", "ensure_depth", "loads_bounded"]
 
@@ -25,7 +26,7 @@ class JsonLimitError(ValueError):
     """A JSON document exceeds a limit; the message says which one, in one line."""
 
 
-@dataclass(frozen=True)
+@frozen
 class JsonLimits:
     """The limits; the defaults admit every real PyPI, GitHub and OSV answer."""
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipwarden.errors import ExitCode, PipwardenError
+from pipwarden.frozen import frozen
 from pipwarden.log import get_logger
 from pipwarden.models import NotChecked
 from pipwarden.policy import Policy
@@ -34,7 +35,7 @@ __all__ = ["CheckReport", "PartError", "check_environment", "run_check"]
 log = get_logger(__name__)
 
 
-@dataclass(frozen=True)
+@frozen
 class PartError:
     """A part of the check that could not run: its message and the exit code it implies."""
 
@@ -44,7 +45,7 @@ class PartError:
     exit_code: int
 
 
-@dataclass(frozen=True)
+@frozen
 class CheckReport:
     """The whole check of one project: each part's report (``None`` when it did not run),
     the parts that could not run, and what was not checked."""

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipwarden.errors import InputError
+from pipwarden.frozen import frozen
 from pipwarden.policy import Policy
 from pipwarden.settings import Settings
 
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 __all__ = ["ProjectContext"]
 
 
-@dataclass(frozen=True)
+@frozen
 class ProjectContext:
     """One project, one run. ``found`` is what discovery found (paths only); parsed files
     and the PyPI client are made on first use and kept (``_memo``)."""

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import enum
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
+
+from pipwarden.frozen import frozen
 
 __all__ = [
     "Dependency",
@@ -32,7 +34,7 @@ def canonical_name(name: str) -> str:
     return _SEPARATORS.sub("-", name).lower()
 
 
-@dataclass(frozen=True, order=True)
+@frozen(order=True)
 class Location:
     """Where something was declared: a file and, when it has one, a 1-based line and column."""
 
@@ -97,7 +99,7 @@ class Level(enum.IntEnum):
         return self.name.lower()
 
 
-@dataclass(frozen=True)
+@frozen
 class Dependency:
     """One declared requirement, as written in a requirements file, pyproject or pylock.
 
@@ -132,7 +134,7 @@ class Dependency:
         return None
 
 
-@dataclass(frozen=True)
+@frozen
 class InstalledPackage:
     """One distribution installed in an environment, read from its metadata on disk."""
 
@@ -147,7 +149,7 @@ class InstalledPackage:
     project_urls: tuple[tuple[str, str], ...] = ()
 
 
-@dataclass(frozen=True)
+@frozen
 class Environment:
     """An installed environment: a venv (``prefix``) and the site-packages folder read."""
 
@@ -158,7 +160,7 @@ class Environment:
     is_venv: bool = True
 
 
-@dataclass(frozen=True)
+@frozen
 class Signal:
     """One risk signal about a package, as ``vet`` reports it.
 
@@ -181,7 +183,7 @@ def _neutral(text: str) -> str:
     return "".join(c if c.isprintable() else "\ufffd" for c in redact_text(text))
 
 
-@dataclass(frozen=True)
+@frozen
 class NotChecked:
     """Something pipwarden was asked to check, or found, but could not read or judge.
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipwarden.errors import InputError
+from pipwarden.frozen import frozen
 from pipwarden.lazyre import LazyPattern
 from pipwarden.models import NotChecked, Severity
 
@@ -52,7 +53,7 @@ _KNOWN_KEYS = {
 }
 
 
-@dataclass(frozen=True)
+@frozen
 class IgnoreEntry:
     """One ignore: an advisory id (any alias matches), why, and until when."""
 
@@ -69,7 +70,7 @@ class IgnoreEntry:
 UNKNOWN_SEVERITY_CHOICES = ("fail", "warn")
 
 
-@dataclass(frozen=True)
+@frozen
 class Policy:
     """Parsed policy; every field has a default so a project without a policy works.
 
@@ -125,7 +126,7 @@ class Policy:
         return severity >= self.fail_on
 
 
-@dataclass(frozen=True)
+@frozen
 class IgnoreOutcome:
     """What the ignores did to a list of findings."""
 

@@ -7,10 +7,11 @@ test suite's loopback servers all point pipwarden elsewhere through these.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 
 from pipwarden.errors import UsageError
+from pipwarden.frozen import frozen
 from pipwarden.paths import cache_dir
 
 __all__ = [
@@ -40,7 +41,7 @@ def _number(env: dict[str, str], name: str, default: float) -> float:
     return value
 
 
-@dataclass(frozen=True)
+@frozen
 class Settings:
     """Everything that says *where*: data sources, cache and database paths, offline mode."""
 
@@ -117,7 +118,7 @@ def _archive_caps(env: dict[str, str]) -> dict[str, int]:
     ``PIPWARDEN_ARCHIVE_MAX_BYTES``, ``…_MAX_ENTRIES`` and ``…_MAX_ENTRY_BYTES``."""
     defaults = Settings.__dataclass_fields__
     return {
-        name: int(_number(env, f"PIPWARDEN_{name.upper()}", defaults[name].default))  # type: ignore[arg-type]
+        name: int(_number(env, f"PIPWARDEN_{name.upper()}", defaults[name].default))
         for name in (
             "osv_max_download_bytes",
             "archive_max_bytes",

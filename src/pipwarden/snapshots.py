@@ -14,12 +14,13 @@ import json
 import os
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from pipwarden.errors import InputError
+from pipwarden.frozen import frozen
 from pipwarden.sources.environment import read_environment
 
 __all__ = [
@@ -40,7 +41,7 @@ SCHEMA_VERSION = 1
 STATE_DIR = ".pipwarden"
 
 
-@dataclass(frozen=True)
+@frozen
 class PackageState:
     """One installed package as a snapshot remembers it."""
 
@@ -78,7 +79,7 @@ class PackageState:
         )
 
 
-@dataclass(frozen=True)
+@frozen
 class Snapshot:
     """The packages of a venv at one moment."""
 

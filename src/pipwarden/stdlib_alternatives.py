@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
 from importlib import resources
 
+from pipwarden.frozen import frozen
 from pipwarden.models import canonical_name
 
 __all__ = [
@@ -36,7 +36,7 @@ _COLUMNS = ("package", "replacement", "min_python", "kind", "note", "source")
 _VERSION_RE = re.compile(r"^([0-9])\.([0-9]{1,2})$")
 
 
-@dataclass(frozen=True)
+@frozen
 class StdlibAlternative:
     """One row: ``package`` (PEP 503 normalised) can be replaced by ``replacement``."""
 

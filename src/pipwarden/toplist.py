@@ -10,13 +10,14 @@ import json
 import os
 import tempfile
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from packaging.utils import canonicalize_name
 
+from pipwarden.frozen import frozen
 from pipwarden.log import get_logger
 
 __all__ = [
@@ -34,7 +35,7 @@ CACHE_FILE = "top-pypi-packages.json"
 _PACKAGED = "top-pypi-packages.json"
 
 
-@dataclass(frozen=True)
+@frozen
 class TopList:
     """Names in download order; ``rank`` is 1-based (1 = most downloaded)."""
 

@@ -11,14 +11,13 @@ block scalars (``|``, ``>``) are skipped.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from pipwarden.errors import InputError
+from pipwarden.frozen import frozen
 
 __all__ = ["YamlEntry", "flow_sequence", "scan_yaml", "strip_comment", "unquote"]
 
 
-@dataclass(frozen=True)
+@frozen
 class YamlEntry:
     """One ``key: value`` line: its 1-based line, indentation, parent keys, key and value.
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pipwarden.frozen import frozen
 from pipwarden.models import Location, NotChecked, Severity
 from pipwarden.policy import IgnoreEntry, Policy
 
@@ -15,7 +16,7 @@ if TYPE_CHECKING:
 __all__ = ["AuditReport", "AuditRequest", "Component", "Finding", "Skipped"]
 
 
-@dataclass(frozen=True)
+@frozen
 class Finding:
     """One vulnerability (a group of aliased records) of one package where it was found."""
 
@@ -73,7 +74,7 @@ _FINDING_FIELDS = frozenset(Finding.__dataclass_fields__)
 Skipped = NotChecked
 
 
-@dataclass(frozen=True)
+@frozen
 class Component:
     """One package the audit looked at: installed, pinned (``version`` set) or a range.
 
@@ -89,7 +90,7 @@ class Component:
     requires: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@frozen
 class AuditRequest:
     """What to audit. Empty request → the project's dependency files or its venv (see
     :func:`resolve_request`). ``pylocks``: lock files and the other dependency files of
@@ -103,7 +104,7 @@ class AuditRequest:
     environments: tuple[Path, ...] = ()
 
 
-@dataclass(frozen=True)
+@frozen
 class AuditReport:
     """Everything an audit found, ignored and could not check; the report layer renders it.
 

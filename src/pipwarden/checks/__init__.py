@@ -9,12 +9,13 @@ missing key means *unknown*, not *absent*.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
 from pipwarden.errors import InputError
+from pipwarden.frozen import frozen
 from pipwarden.models import Level
 
 __all__ = [
@@ -36,7 +37,7 @@ _INT_KEYS = {
 }
 
 
-@dataclass(frozen=True)
+@frozen
 class VetThresholds:
     """The numbers behind each verdict; the policy file fills these (defaults here)."""
 
@@ -74,7 +75,7 @@ class VetThresholds:
         return cls(**values)
 
 
-@dataclass(frozen=True)
+@frozen
 class PackageContext:
     """What the checks may look at for one package (all fetched beforehand)."""
 

@@ -5,13 +5,13 @@ says "niche, not new" with it."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from pipwarden.checks import PackageContext, project_urls
 from pipwarden.checks.releases import release_times
 from pipwarden.checks.source_repo import find_repository
+from pipwarden.frozen import frozen
 
 __all__ = ["ESTABLISHED_DAYS", "ESTABLISHED_RELEASES", "History", "history_of", "repository_of"]
 
@@ -19,7 +19,7 @@ ESTABLISHED_DAYS = 730  # "years of releases": the first one at least two years 
 ESTABLISHED_RELEASES = 3  # … and at least this many releases since
 
 
-@dataclass(frozen=True)
+@frozen
 class History:
     """What PyPI's JSON answer says about a project's past (``None``: not said)."""
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from pipwarden.checks import (
     PackageContext,
@@ -19,12 +18,13 @@ from pipwarden.checks import (
     vulnerabilities,
     weight,
 )
+from pipwarden.frozen import frozen
 from pipwarden.models import Signal
 
 __all__ = ["SIGNALS", "SignalCheck", "network_signal_ids", "run_checks"]
 
 
-@dataclass(frozen=True)
+@frozen
 class SignalCheck:
     """One registered signal: an id, its check, and whether it needs PyPI data."""
 

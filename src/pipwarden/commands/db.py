@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from pipwarden.commands import settings_from_args
 from pipwarden.errors import ExitCode
+from pipwarden.frozen import frozen
 from pipwarden.log import get_logger
 from pipwarden.redact import redact_text
 from pipwarden.report.output import Progress, write_report
@@ -29,7 +29,7 @@ log = get_logger(__name__)
 DEFAULT_MAX_AGE_DAYS = 7.0
 
 
-@dataclass(frozen=True)
+@frozen
 class DbStatus:
     """What ``db status`` reports: the metadata, the age of the data and whether it is too
     old (``age_days`` is ``None`` when the data carries no date: that counts as stale)."""

@@ -12,10 +12,10 @@ import sys
 import sysconfig
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 from pipwarden.doctor.models import CheckResult, Status
+from pipwarden.frozen import frozen
 
 __all__ = [
     "PipConfigFile",
@@ -41,7 +41,7 @@ FIX_PIP_GUARD = (
 )
 
 
-@dataclass(frozen=True)
+@frozen
 class PythonInfo:
     """The facts about an interpreter that the checks use."""
 
@@ -70,7 +70,7 @@ class PythonInfo:
         )
 
 
-@dataclass(frozen=True)
+@frozen
 class PipConfigFile:
     """A pip configuration file pip would read, with its variant (global/user/site/env)."""
 

@@ -22,8 +22,9 @@ what it grants and how to fix it.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from pipwarden.frozen import frozen
 
 if TYPE_CHECKING:
     from pipwarden.models import NotChecked
@@ -59,7 +60,7 @@ class Lifetime(enum.Enum):
     UNKNOWN = "unknown lifetime"
 
 
-@dataclass(frozen=True)
+@frozen
 class CheckResult:
     """One doctor check: its verdict, what it found, and the one line that fixes it."""
 
@@ -71,7 +72,7 @@ class CheckResult:
     section: str = "environment"
 
 
-@dataclass(frozen=True)
+@frozen
 class CredentialFinding:
     """A credential lying around, described without its value.
 
@@ -93,7 +94,7 @@ class CredentialFinding:
     scope: str = "machine"
 
 
-@dataclass(frozen=True)
+@frozen
 class DoctorReport:
     """Everything doctor found for one project (and, unless asked not to, its machine)."""
 

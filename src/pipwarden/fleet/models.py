@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
+from pipwarden.frozen import frozen
 from pipwarden.models import Level, NotChecked
 
 __all__ = [
@@ -38,7 +39,7 @@ def _vkey(version: str) -> tuple[int, Version | str]:
 AuditCounter = Callable[[Path], "int | None"]
 
 
-@dataclass(frozen=True)
+@frozen
 class Declaration:
     """One package as one project declares it (several lines merge into one declaration).
 
@@ -66,7 +67,7 @@ class Declaration:
         return None
 
 
-@dataclass(frozen=True)
+@frozen
 class FleetProject:
     """A project folder, what it declares, and its finding counts (``None``: not run)."""
 
@@ -92,7 +93,7 @@ class FleetProject:
         return None
 
 
-@dataclass(frozen=True)
+@frozen
 class Divergence:
     """One package declared with different floors or pins across projects."""
 
@@ -107,14 +108,14 @@ class Divergence:
         return None if self.suggested_floor is None else f"{self.package}>={self.suggested_floor}"
 
 
-@dataclass(frozen=True)
+@frozen
 class SingleUse:
     package: str
     project: str
     spec: str
 
 
-@dataclass(frozen=True)
+@frozen
 class FleetOverlap:
     """Different libraries doing one job across the fleet; ``uses`` = (library, projects)."""
 
@@ -128,7 +129,7 @@ class FleetOverlap:
         return sorted(self.uses, key=lambda u: (-len(u[1]), u[0]))[0][0]
 
 
-@dataclass(frozen=True)
+@frozen
 class FleetReport:
     roots: tuple[str, ...]
     projects: tuple[FleetProject, ...]

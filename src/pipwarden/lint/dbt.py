@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from pipwarden.errors import InputError
+from pipwarden.frozen import frozen
 from pipwarden.lint.engine import Finding, LintContext, rule
 from pipwarden.yamlscan import flow_sequence, scan_yaml
 
@@ -31,7 +32,7 @@ rule("PW603", "dbt-local-outside", "a dbt local package outside the project fold
 _FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
 
 
-@dataclass(frozen=True)
+@frozen
 class DbtPackage:
     """One entry of ``packages:``: its keys (scalars or lists) and where it starts."""
 

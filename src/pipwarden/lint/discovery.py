@@ -8,10 +8,10 @@ import fnmatch
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from pipwarden.errors import InputError
+from pipwarden.frozen import frozen
 from pipwarden.lint import scripts
 from pipwarden.log import get_logger
 from pipwarden.sources.environment import read_environment
@@ -51,7 +51,7 @@ _REQ_PATTERNS = (
 )
 
 
-@dataclass(frozen=True)
+@frozen
 class _Target:
     """A file lint reads, and how."""
 

@@ -9,11 +9,12 @@ Rule families live in their own modules (``pins``, ``indexes``, ``urls``, ``name
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipwarden.errors import InputError, UsageError
+from pipwarden.frozen import frozen
 
 if TYPE_CHECKING:
     from pipwarden.advice import Advice, Advisor
@@ -36,7 +37,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
+@frozen
 class Rule:
     """One lint rule: a stable code, a short name, what it checks, how loud it is."""
 
@@ -61,7 +62,7 @@ def rule(
     return registered
 
 
-@dataclass(frozen=True)
+@frozen
 class Edit:
     """Replace ``old`` at ``[start, end)`` (character offsets into the file text) by ``new``."""
 
@@ -71,7 +72,7 @@ class Edit:
     new: str
 
 
-@dataclass(frozen=True)
+@frozen
 class Finding:
     """One problem at a place; ``edits`` is the safe fix, empty when there is none."""
 
@@ -98,7 +99,7 @@ class Finding:
         return f"{self.path}:{self.line}:{self.column or 1}"
 
 
-@dataclass(frozen=True)
+@frozen
 class LintConfig:
     """Rule settings (the policy file fills these; the defaults are the routine's rules)."""
 
@@ -111,7 +112,7 @@ class LintConfig:
     venv: Path | None = None  # PW102: where installed versions come from (default .venv)
 
 
-@dataclass(frozen=True)
+@frozen
 class FileChange:
     """What ``--fix`` would write to one file: ``path`` relative to the project folder it
     belongs to (for diff headers), ``shown`` as the report names it, the text before/after."""
@@ -122,7 +123,7 @@ class FileChange:
     after: str
 
 
-@dataclass(frozen=True)
+@frozen
 class LintReport:
     """What a lint run found: findings left, bad-input errors, fixes applied, rules skipped.
 
@@ -239,7 +240,7 @@ def _overlaps(a: Edit, b: Edit) -> bool:
     return a.start < b.end and b.start < a.end
 
 
-@dataclass(frozen=True)
+@frozen
 class LintContext:
     """What rules may consult: the config, the selection, installed versions, lookups."""
 

@@ -10,10 +10,10 @@ checked but never rewritten.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from pipwarden.errors import InputError
+from pipwarden.frozen import frozen
 from pipwarden.models import Dependency
 from pipwarden.sources.requirements import (
     OptionLine,
@@ -26,7 +26,7 @@ from pipwarden.sources.requirements import (
 __all__ = ["Include", "ReqEntry", "Scanned", "scan_pyproject", "scan_requirements"]
 
 
-@dataclass(frozen=True)
+@frozen
 class ReqEntry:
     """One parsed requirement and where its text, name and specifier sit in the file.
 
@@ -79,7 +79,7 @@ class ReqEntry:
         return self.text[start - self.start : end - self.start]
 
 
-@dataclass(frozen=True)
+@frozen
 class Include:
     """A ``-r`` / ``-c`` line: the path as written, whether it is a constraint, its line."""
 
@@ -88,7 +88,7 @@ class Include:
     line: int
 
 
-@dataclass(frozen=True)
+@frozen
 class Scanned:
     """A scanned file: its entries, its options, its includes and the lines pip rejects."""
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from pipwarden.advice import NO_SAFE_VERSION, Advice, Advisor, admitted
 from pipwarden.checks.typosquat import TyposquatIndex
+from pipwarden.frozen import frozen
 from pipwarden.lint.engine import Edit, Finding, LintContext, rule
 from pipwarden.lint.inputs import ReqEntry
 from pipwarden.log import get_logger
@@ -57,7 +57,7 @@ class LookupUnavailableError(Exception):
     """A data source could not answer (network down, no database): the rule is skipped."""
 
 
-@dataclass(frozen=True)
+@frozen
 class ProjectInfo:
     """What lint needs from PyPI about one project."""
 
@@ -71,7 +71,7 @@ ProjectLookup = Callable[[str], ProjectInfo | None]
 TyposquatLookup = Callable[[str], str | None]
 
 
-@dataclass(frozen=True)
+@frozen
 class Lookups:
     """The data sources of the PW4xx rules (and of PW102/PW304 fixes); ``None`` = skipped."""
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import time
 import zlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from pipwarden.boundedjson import JsonLimitError, JsonLimits, ensure_depth, loads_bounded
+from pipwarden.frozen import frozen
 from pipwarden.pypi.wire import LimitExceeded
 
 _INFO_KEYS = (
@@ -37,7 +37,7 @@ _SDIST_EXTS = (".tar.gz", ".zip", ".tar.bz2", ".tar.xz", ".tgz", ".tar")
 CACHE_FORMAT = 2
 
 
-@dataclass(frozen=True)
+@frozen
 class FetchResult:
     """The outcome of one fetch: data or a one-line error, and whether it came from the cache."""
 

@@ -23,10 +23,12 @@ import configparser
 import netrc
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit, urlunsplit
+
+from pipwarden.frozen import frozen
 
 if TYPE_CHECKING:
     import ssl
@@ -36,7 +38,7 @@ __all__ = ["IndexAuth", "authorization_for", "ca_bundle", "index_auth", "strip_u
 _CA_VARIABLES = ("PIP_CERT", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE")
 
 
-@dataclass(frozen=True)
+@frozen
 class IndexAuth:
     """What a request to one index needs: the URL without user info, an Authorization value
     (``None`` when anonymous) and where the credentials came from (never the value)."""

@@ -13,15 +13,16 @@ import os
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
+
+from pipwarden.frozen import frozen
 
 __all__ = ["DEFAULT_FRESHNESS", "CacheEntry", "HttpCache"]
 
 DEFAULT_FRESHNESS = 3600.0  # seconds an entry is served without asking the server
 
 
-@dataclass(frozen=True)
+@frozen
 class CacheEntry:
     """One cached answer: the body and what is needed to revalidate it."""
 

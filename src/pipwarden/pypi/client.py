@@ -21,6 +21,7 @@ from typing import Any
 from packaging.utils import canonicalize_name
 
 from pipwarden.boundedjson import JsonLimits
+from pipwarden.frozen import frozen
 from pipwarden.log import get_logger
 from pipwarden.pypi.answers import (
     CACHE_FORMAT,
@@ -82,7 +83,7 @@ def urllib_transport(
     )
 
 
-@dataclass(frozen=True)
+@frozen
 class _Job:
     """One request to make (or answer from the cache)."""
 
@@ -102,7 +103,7 @@ class _Job:
         return f"v{CACHE_FORMAT} {self.accept} {redact_url(self.url, keep_user=False)}"
 
 
-@dataclass(frozen=True)
+@frozen
 class _Raw:
     """An answer as transferred, before it is parsed."""
 

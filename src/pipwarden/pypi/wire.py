@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import urllib.parse
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Protocol
 
 from pipwarden import __version__
+from pipwarden.frozen import frozen
 
 __all__ = [
     "USER_AGENT",
@@ -25,7 +25,7 @@ __all__ = [
 USER_AGENT = f"pipwarden/{__version__} (+https://github.com/pipwarden/pipwarden)"
 
 
-@dataclass(frozen=True)
+@frozen
 class Response:
     """What a transport returns: a status, lower-cased headers, the raw body, the final URL.
 

@@ -23,7 +23,6 @@ import string
 import tempfile
 import tomllib
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -33,6 +32,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from pipwarden.errors import InputError, NetworkError, UsageError
+from pipwarden.frozen import frozen
 from pipwarden.log import get_logger
 from pipwarden.pypi.client import PyPIClient
 from pipwarden.scaffold.pins import PipwardenSource, action_ref, resolve_source
@@ -67,7 +67,7 @@ class _Template(string.Template):
     delimiter = "@@"
 
 
-@dataclass(frozen=True)
+@frozen
 class PlannedFile:
     """One file ``init`` would write: a POSIX path relative to the project, its content."""
 
@@ -76,7 +76,7 @@ class PlannedFile:
     executable: bool = False
 
 
-@dataclass(frozen=True)
+@frozen
 class InitResult:
     """What ``init`` did (or, with ``dry_run``, would do) to each file."""
 

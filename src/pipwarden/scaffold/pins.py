@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from importlib import metadata
 from typing import Literal
 from urllib.parse import urlsplit
@@ -29,6 +28,7 @@ from packaging.version import InvalidVersion, Version
 
 import pipwarden
 from pipwarden.errors import UsageError
+from pipwarden.frozen import frozen
 
 __all__ = [
     "ACTION_PINS",
@@ -69,7 +69,7 @@ _HASH_LEN = {"sha256": 64, "sha384": 96, "sha512": 128}
 _EXAMPLE = "git+https://HOST/OWNER/pipwarden@<40-hex commit>"
 
 
-@dataclass(frozen=True)
+@frozen
 class PipwardenSource:
     """Where a generated project installs pipwarden from.
 

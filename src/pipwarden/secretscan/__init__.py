@@ -13,11 +13,11 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipwarden.forkmap import MIN_BYTES, forked_map, worker_count
+from pipwarden.frozen import frozen
 from pipwarden.secretscan.detectors import (
     PROBLEM,
     WARNING,
@@ -59,7 +59,7 @@ _CONFIG_LIKE = frozenset({
 _SOURCE_CODE = frozenset({".py", ".ipynb", ".js", ".ts", ".r", ".sql"})
 
 
-@dataclass(frozen=True, order=True)
+@frozen(order=True)
 class SecretFinding:
     """One secret: where (path relative to the project, line), what kind, how bad.
 
@@ -81,7 +81,7 @@ class SecretFinding:
 _Result = tuple[list["SecretFinding"], int, str]
 
 
-@dataclass(frozen=True)
+@frozen
 class SecretScan:
     """What a scan found and how much it read."""
 

@@ -15,7 +15,8 @@ import math
 import re
 import string
 from collections.abc import Iterator
-from dataclasses import dataclass
+
+from pipwarden.frozen import frozen
 
 __all__ = ["TOKENS", "Hit", "is_placeholder", "scan_text", "secret_assignments"]
 
@@ -23,7 +24,7 @@ PROBLEM = "problem"
 WARNING = "warning"
 
 
-@dataclass(frozen=True)
+@frozen
 class Hit:
     """One match in a text: 1-based line, the kind, the severity (never the value)."""
 
@@ -32,7 +33,7 @@ class Hit:
     severity: str
 
 
-@dataclass(frozen=True)
+@frozen
 class TokenKind:
     """A token recognisable by its shape. Each of ``prefixes`` is searched with ``str.find``;
     ``pattern`` is then matched exactly at that prefix (it starts with it), so no regex ever

@@ -13,8 +13,9 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
+
+from pipwarden.frozen import frozen
 
 __all__ = ["GitIgnore", "ProjectFile", "is_key_file", "walk_project"]
 
@@ -35,7 +36,7 @@ def is_key_file(name: str) -> bool:
     return bool(_KEY_NAMES.match(name)) and not name.lower().endswith(".pub")
 
 
-@dataclass(frozen=True)
+@frozen
 class _Rule:
     """One line of a ``.gitignore``, compiled."""
 
@@ -134,7 +135,7 @@ class GitIgnore:
         return result
 
 
-@dataclass(frozen=True)
+@frozen
 class ProjectFile:
     """A file to scan: its path, its path relative to the root, whether git ignores it."""
 

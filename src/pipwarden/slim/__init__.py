@@ -11,11 +11,12 @@ and standard-library alternatives (:mod:`pipwarden.stdlib_alternatives`).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipwarden.errors import InputError
+from pipwarden.frozen import frozen
 from pipwarden.log import get_logger
 from pipwarden.models import Dependency, Environment, Location
 from pipwarden.pypi.client import PyPIClient
@@ -85,7 +86,7 @@ RUNTIME_PLUGINS: dict[str, tuple[str, str]] = {
 _VENV_BOOTSTRAP = frozenset({"pip", "ensurepip", "venv"})
 
 
-@dataclass(frozen=True)
+@frozen
 class StdlibFinding:
     """A dependency the standard library can replace."""
 
@@ -93,7 +94,7 @@ class StdlibFinding:
     alternative: StdlibAlternative
 
 
-@dataclass(frozen=True)
+@frozen
 class UnusedDependency:
     """Declared, never imported, never called; ``note`` when it may still be used."""
 
@@ -101,7 +102,7 @@ class UnusedDependency:
     note: str | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class ToolDependency:
     """Declared, never imported, but its commands are called (``commands`` at ``locations``)."""
 
@@ -111,7 +112,7 @@ class ToolDependency:
     reason: str = "command"
 
 
-@dataclass(frozen=True)
+@frozen
 class UndeclaredImport:
     """Imported but not declared. ``via``: the declared dependencies that pull it in."""
 
@@ -122,7 +123,7 @@ class UndeclaredImport:
     installed: bool | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class SlimReport:
     """Everything ``slim`` found in one project."""
 

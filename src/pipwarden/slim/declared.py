@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from pipwarden.errors import InputError
+from pipwarden.frozen import frozen
 from pipwarden.models import Dependency, Location
 from pipwarden.slim.imports import FileProblem
 from pipwarden.sources.project import discover
@@ -29,7 +30,7 @@ from pipwarden.sources.requirements import (
 __all__ = ["Declared", "lowest_python", "read_declared", "tree_python"]
 
 
-@dataclass(frozen=True)
+@frozen
 class Declared:
     """What the project declares, where, and what went wrong reading it."""
 

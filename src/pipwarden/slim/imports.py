@@ -16,12 +16,13 @@ import os
 import re
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from itertools import repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipwarden.forkmap import MIN_BYTES, forked_map, worker_count
+from pipwarden.frozen import frozen
 from pipwarden.models import Location
 from pipwarden.scancache import all_ints
 from pipwarden.slim.fastimports import fast_imports
@@ -58,7 +59,7 @@ _ASSIGN_SHELL_RE = re.compile(r"^(\s*)[\w.,\s\[\]()]+=\s*[!%]")
 _IMPORT_FUNCS = frozenset({"import_module", "__import__"})
 
 
-@dataclass(frozen=True, order=True)
+@frozen(order=True)
 class ImportUse:
     """One absolute import of ``module`` (dotted, as written) at ``location``."""
 
@@ -70,7 +71,7 @@ class ImportUse:
         return self.module.partition(".")[0]
 
 
-@dataclass(frozen=True, order=True)
+@frozen(order=True)
 class ShellLine:
     """A shell command line found in a notebook (``!cmd`` or a ``%%bash`` cell)."""
 
@@ -78,7 +79,7 @@ class ShellLine:
     location: Location
 
 
-@dataclass(frozen=True, order=True)
+@frozen(order=True)
 class FileProblem:
     """A file that could not be read or parsed (``path:line: message``)."""
 
@@ -91,7 +92,7 @@ class FileProblem:
         return f"{where}: {self.message}"
 
 
-@dataclass(frozen=True)
+@frozen
 class ImportScan:
     """Everything one scan found.
 

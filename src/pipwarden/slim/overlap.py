@@ -8,9 +8,10 @@ dependencies fall in one category and neither is built on the other (``typer`` n
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 
 from packaging.utils import canonicalize_name
+
+from pipwarden.frozen import frozen
 
 __all__ = ["CATEGORIES", "Overlap", "find_overlaps"]
 
@@ -46,7 +47,7 @@ CATEGORIES: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
-@dataclass(frozen=True)
+@frozen
 class Overlap:
     """Declared libraries that do the same job."""
 

@@ -16,13 +16,14 @@ import os
 import re
 import shlex
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from packaging.utils import canonicalize_name
 
+from pipwarden.frozen import frozen
 from pipwarden.models import Location
 from pipwarden.scancache import all_ints
 from pipwarden.slim.imports import SKIP_DIRS, FileProblem, ShellLine
@@ -98,7 +99,7 @@ _CI_FILES = (".gitlab-ci.yml", "azure-pipelines.yml", "bitbucket-pipelines.yml",
              ".circleci/config.yml", "cloudbuild.yaml", "cloudbuild.yml")
 
 
-@dataclass(frozen=True, order=True)
+@frozen(order=True)
 class CommandUse:
     """A command (console script) or ``python -m`` module called at ``location``."""
 
@@ -107,7 +108,7 @@ class CommandUse:
     module: bool = False
 
 
-@dataclass(frozen=True)
+@frozen
 class ToolScan:
     """Commands called: ``by_command`` maps ``(name, is_module)`` to where — ``(path,
     lines)``, each line once, in scan order — the compact form a large project needs;

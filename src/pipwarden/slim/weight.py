@@ -14,10 +14,10 @@ dependency ``d`` among the project's roots:
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from packaging.utils import canonicalize_name
 
+from pipwarden.frozen import frozen
 from pipwarden.models import Dependency, Environment
 from pipwarden.pypi.client import PyPIClient
 from pipwarden.sources.graph import DependencyGraph
@@ -31,7 +31,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
+@frozen
 class SubtreeWeight:
     """The weight of one direct dependency (names sorted, PEP 503 normalised)."""
 

@@ -23,6 +23,7 @@ from packaging.markers import (
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
+from pipwarden.frozen import frozen
 from pipwarden.log import get_logger
 from pipwarden.models import Environment, InstalledPackage
 
@@ -43,7 +44,7 @@ _HEAD_RE = re.compile(
 _EXTRA_ONLY_RE = re.compile(r"""^\s*extra\s*==\s*["']([^"']+)["']\s*$""")
 
 
-@dataclass(frozen=True)
+@frozen
 class _Req:
     """A Requires-Dist entry reduced to what the graph needs."""
 

@@ -34,12 +34,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from packaging.version import InvalidVersion, Version
 
+from pipwarden.frozen import frozen
 from pipwarden.models import Dependency, Location
 from pipwarden.sources.requirements import OptionLine
 
@@ -54,7 +54,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
+@frozen
 class NotChecked:
     """An entry a reader could not judge: what it is, where, and why (one sentence)."""
 
@@ -63,7 +63,7 @@ class NotChecked:
     reason: str
 
 
-@dataclass(frozen=True)
+@frozen
 class SourceResult:
     """What one dependency file holds. ``format`` is the reader's name (``uv.lock`` …)."""
 

@@ -8,15 +8,15 @@ Every reader has the signature of :class:`pipwarden.sources.interface.Reader`::
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
+from pipwarden.frozen import frozen
 from pipwarden.sources import conda, pdmlock, pipfilelock, poetrylock, pylock, uvlock
 from pipwarden.sources.interface import Reader
 
 __all__ = ["LOCK_FORMATS", "LockFormat", "reader_for"]
 
 
-@dataclass(frozen=True)
+@frozen
 class LockFormat:
     """A file-name pattern (matched against the base name), the format's name, its reader."""
 

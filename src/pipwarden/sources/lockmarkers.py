@@ -22,11 +22,11 @@ import platform
 import re
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from packaging.specifiers import InvalidSpecifier, Specifier
 from packaging.version import InvalidVersion, Version
 
+from pipwarden.frozen import frozen
 from pipwarden.models import canonical_name
 
 __all__ = [
@@ -94,19 +94,19 @@ class Truth:
         return False
 
 
-@dataclass(frozen=True)
+@frozen
 class _Var:
     name: str
 
 
-@dataclass(frozen=True)
+@frozen
 class _Compare:
     left: _Var | str
     op: str
     right: _Var | str
 
 
-@dataclass(frozen=True)
+@frozen
 class _Bool:
     op: str  # "and" | "or"
     items: tuple[_Node, ...]
@@ -119,7 +119,7 @@ _Node = _Compare | _Bool
 Environment = Mapping[str, "str | frozenset[str]"]
 
 
-@dataclass(frozen=True)
+@frozen
 class ParsedMarker:
     """A parsed marker; :meth:`evaluate` answers True, False or None (unknown)."""
 

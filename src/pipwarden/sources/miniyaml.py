@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 
 from pipwarden.errors import InputError
+from pipwarden.frozen import frozen
 from pipwarden.yamlscan import strip_comment
 
 __all__ = ["YamlMap", "YamlScalar", "YamlSeq", "parse_yaml"]
@@ -29,7 +30,7 @@ _HEX = {"x": 2, "u": 4, "U": 8}
 _FORBIDDEN_START = "&*!|>{%@`"
 
 
-@dataclass(frozen=True)
+@frozen
 class YamlScalar:
     """A scalar (``None`` for null), where it starts (the opening quote of a quoted one)
     and whether it was quoted."""
@@ -40,7 +41,7 @@ class YamlScalar:
     quoted: bool = False
 
 
-@dataclass(frozen=True)
+@frozen
 class YamlSeq:
     """A sequence and the line it starts on."""
 
@@ -48,7 +49,7 @@ class YamlSeq:
     line: int
 
 
-@dataclass(frozen=True)
+@frozen
 class YamlMap:
     """A mapping: (key, key line, value) in file order, and the line it starts on."""
 

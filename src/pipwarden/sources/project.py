@@ -13,10 +13,11 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from pipwarden.errors import InputError
+from pipwarden.frozen import frozen
 from pipwarden.models import Dependency, NotChecked
 from pipwarden.sources.environment import find_environment
 
@@ -88,7 +89,7 @@ def _lock_reader(file_name: str) -> Reader:
     return read
 
 
-@dataclass(frozen=True)
+@frozen
 class FileKind:
     """One kind of dependency file: how to recognise it, how to read it, what to do today.
 
@@ -188,7 +189,7 @@ def kind_of(path: Path) -> FileKind | None:
     return None
 
 
-@dataclass(frozen=True)
+@frozen
 class DependencyFile:
     """A file found in the project and the kind it was recognised as."""
 
@@ -219,7 +220,7 @@ def _relative(path: Path, root: Path | None) -> str:
     return str(path)
 
 
-@dataclass(frozen=True)
+@frozen
 class Project:
     """The inputs found in a project folder (paths, nothing parsed yet).
 

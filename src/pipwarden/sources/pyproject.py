@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +19,14 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from pipwarden.errors import InputError
+from pipwarden.frozen import frozen
 from pipwarden.models import Dependency, Location
 from pipwarden.redact import redact_text
 
 __all__ = ["PyProject", "TomlLocator", "load_toml", "parse_toml", "read_pyproject"]
 
 
-@dataclass(frozen=True)
+@frozen
 class PyProject:
     """What pipwarden needs from a pyproject.toml.
 

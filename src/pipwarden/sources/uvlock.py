@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from pipwarden.errors import InputError
+from pipwarden.frozen import frozen
 from pipwarden.models import Dependency, Location, canonical_name
 from pipwarden.sources.interface import NotChecked, SourceResult, join_groups
 from pipwarden.sources.lockcommon import (
@@ -53,7 +54,7 @@ _LOCAL_KINDS = ("editable", "virtual", "directory", "path")
 _KINDS = ("registry", "git", "url", *_LOCAL_KINDS)
 
 
-@dataclass(frozen=True)
+@frozen
 class _Edge:
     name: str
     version: str | None

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipwarden.errors import ExitCode, PipwardenError
+from pipwarden.frozen import frozen
 from pipwarden.redact import redact_text
 
 if TYPE_CHECKING:
@@ -64,7 +65,7 @@ def display_text(text: str, limit: int = 300) -> str:
 # report data
 
 
-@dataclass(frozen=True)
+@frozen
 class Concern:
     """One reason behind a new package's vet verdict: the signal, its level (``risk``,
     ``warn``, ``unknown``, or ``not checked`` for a signal vet had no data for) and vet's
@@ -75,7 +76,7 @@ class Concern:
     message: str
 
 
-@dataclass(frozen=True)
+@frozen
 class Change:
     """A package whose presence or version changed.
 
@@ -95,7 +96,7 @@ class Change:
     concerns: tuple[Concern, ...] = ()
 
 
-@dataclass(frozen=True)
+@frozen
 class HeldBack:
     """A newer release exists but something keeps it out."""
 
@@ -108,21 +109,21 @@ class HeldBack:
     reason: str  # "cap", "cooldown" or "unknown"
 
 
-@dataclass(frozen=True)
+@frozen
 class YankedInstall:
     name: str
     version: str
     reason: str | None
 
 
-@dataclass(frozen=True)
+@frozen
 class OwnershipChange:
     name: str
     added: tuple[str, ...]
     removed: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@frozen
 class CooldownResult:
     """What the cooldown did: how it was enforced and what the check afterwards found."""
 
@@ -134,7 +135,7 @@ class CooldownResult:
     unknown: tuple[str, ...] = ()  # installed, no upload time known
 
 
-@dataclass(frozen=True)
+@frozen
 class AuditSummary:
     """The audit after the upgrade: its text, counts and exit code, or why it did not run."""
 
@@ -147,7 +148,7 @@ class AuditSummary:
     data: AuditReport | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class HookResult:
     """An ``after`` hook: its exit code, or ``None`` when it was not run (it came from the
     project's config and the user did not pass ``--run-hooks``)."""
@@ -160,7 +161,7 @@ class HookResult:
         return self.returncode is not None
 
 
-@dataclass(frozen=True)
+@frozen
 class UpdateReport:
     """Everything ``pipwarden update`` found; rendered by :mod:`pipwarden.report.update`."""
 
@@ -202,7 +203,7 @@ class UpdateReport:
         return int(ExitCode.OK)
 
 
-@dataclass(frozen=True)
+@frozen
 class UpdateOptions:
     """What to update and how; ``now`` is injectable for tests."""
 

@@ -9,7 +9,7 @@ import importlib
 import os
 import shlex
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from packaging.version import Version
 
 from pipwarden import subproc as subprocess  # the one door to child processes
 from pipwarden.errors import PipwardenError
+from pipwarden.frozen import frozen
 from pipwarden.log import get_logger
 from pipwarden.policy import Policy
 from pipwarden.settings import Settings
@@ -232,7 +233,7 @@ def _with_verdict(change: Change, vetted: _Vetted | None) -> Change:
 _CONCERN_LEVELS = ("risk", "warn", "unknown")
 
 
-@dataclass(frozen=True)
+@frozen
 class _Vetted:
     label: str  # "vetted: some concerns", "not vetted (…)"
     verdict: str | None = None

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from pipwarden.checks import PackageContext, project_urls, split_url
 from pipwarden.checks.source_repo import find_repository
+from pipwarden.frozen import frozen
 from pipwarden.pypi.client import FetchResult, PyPIClient
 from pipwarden.settings import Settings
 
 
-@dataclass(frozen=True)
+@frozen
 class _GitHub:
     """What the GitHub API said: validated facts, or why they are unknown or missing."""
 

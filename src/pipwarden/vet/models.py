@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from packaging.utils import canonicalize_name
 
@@ -10,6 +10,7 @@ from pipwarden.checks import VetThresholds
 from pipwarden.errors import (
     ExitCode,
 )
+from pipwarden.frozen import frozen
 from pipwarden.models import Level, NotChecked, Signal
 
 VERDICT_LABELS = {
@@ -21,7 +22,7 @@ VERDICT_LABELS = {
 }
 
 
-@dataclass(frozen=True)
+@frozen
 class VetRequest:
     """One package to assess, as the user named it."""
 
@@ -37,7 +38,7 @@ class VetRequest:
         return canonicalize_name(self.name)
 
 
-@dataclass(frozen=True)
+@frozen
 class PackageReport:
     """The assessment of one package: its signals and the verdict they add up to."""
 
@@ -65,7 +66,7 @@ class PackageReport:
         return next((s for s in self.signals if s.id == signal_id), None)
 
 
-@dataclass(frozen=True)
+@frozen
 class VetReport:
     """Every package assessed, plus what data the assessment stood on."""
 

@@ -11,8 +11,8 @@ Temporal and environmental metrics present in a vector are accepted and ignored.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
+from pipwarden.frozen import frozen
 from pipwarden.models import Severity
 
 __all__ = [
@@ -29,7 +29,7 @@ _SCOPE = {"U", "C"}
 _BASE = ("AV", "AC", "PR", "UI", "S", "C", "I", "A")
 
 
-@dataclass(frozen=True)
+@frozen
 class CvssScore:
     """A scored vector: the version (``"3.0"``/``"3.1"``/``"4.0"``), the score, its rating."""
 

@@ -11,11 +11,11 @@ import time
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from pipwarden import __version__
 from pipwarden.errors import NetworkError
+from pipwarden.frozen import frozen
 from pipwarden.log import get_logger
 from pipwarden.redact import redact_text, split_userinfo
 from pipwarden.vulndb.build import _new_temp
@@ -26,7 +26,7 @@ log = get_logger(__name__)
 
 _CHUNK = 1 << 16
 
-@dataclass(frozen=True)
+@frozen
 class _Download:
     path: Path | None  # None: 304 not modified
     etag: str | None

@@ -8,9 +8,9 @@ Both forms give the same answer: :func:`pipwarden.advice.safe_floor` reads only 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from pipwarden.frozen import frozen
 from pipwarden.vulndb.osv import Advisory
 
 if TYPE_CHECKING:
@@ -23,7 +23,7 @@ __all__ = ["FloorRecord", "from_advisory", "from_matching", "highest_end"]
 Top = tuple[str | None, bool]
 
 
-@dataclass(frozen=True)
+@frozen
 class FloorRecord:
     """One record as the safe floor of one package sees it.
 

@@ -9,11 +9,11 @@ that only pre-releases would realise). Matching itself is :mod:`pipwarden.vulndb
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from packaging.version import InvalidVersion, Version
 
+from pipwarden.frozen import frozen
 from pipwarden.vulndb.osv import (
     Advisory,
     Affected,
@@ -45,7 +45,7 @@ __all__ = [
 # -- intervals ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@frozen
 class Interval:
     """A set of versions between two bounds; ``None`` bounds are infinite."""
 
@@ -319,7 +319,7 @@ def admitted_affected(
     return bool(_intersect_all(admitted, affected_intervals(affected, record_id=record_id)))
 
 
-@dataclass(frozen=True)
+@frozen
 class SafeFloor:
     """The answer of :func:`lowest_safe_floor`.
 

@@ -12,12 +12,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
 from packaging.version import Version
 
+from pipwarden.frozen import frozen
 from pipwarden.lazyre import LazyPattern
 from pipwarden.log import get_logger
 from pipwarden.models import Severity, canonical_name
@@ -63,7 +64,7 @@ def normalize_name(name: str) -> str:
     return canonical_name(name)
 
 
-@dataclass(frozen=True)
+@frozen
 class Event:
     """One range event: ``introduced``, ``fixed``, ``last_affected`` or ``limit``."""
 
@@ -71,7 +72,7 @@ class Event:
     version: str
 
 
-@dataclass(frozen=True)
+@frozen
 class Range:
     """An OSV range: ``ECOSYSTEM``, ``SEMVER`` or ``GIT`` and its events in record order."""
 
@@ -165,7 +166,7 @@ def _keys_of(versions: Sequence[str]) -> tuple[frozenset[str], tuple[str, ...]]:
     return frozenset(keys), tuple(invalid)
 
 
-@dataclass(frozen=True)
+@frozen
 class Affected:
     """The affected versions of one PyPI package in one record."""
 
@@ -195,7 +196,7 @@ _SENTENCE_END = re.compile(r"(?<=\.)(?<!e\.g\.)(?<!i\.e\.)(?<!etc\.)(?<!vs\.) ")
 _INTRODUCTION = re.compile(r"^[`\"']?[\w.\- ]{1,40}[`\"']? (?:is|are|provides) (?:an?|the) ")
 
 
-@dataclass(frozen=True)
+@frozen
 class Advisory:
     """One OSV record, trimmed to what pipwarden uses."""
 

@@ -11,11 +11,12 @@ import contextlib
 import os
 import stat
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipwarden.errors import InputError
+from pipwarden.frozen import frozen
 from pipwarden.log import get_logger
 from pipwarden.redact import redact_text
 from pipwarden.vulndb.records import RecordLimits
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 log = get_logger(__name__)
 
 
-@dataclass(frozen=True)
+@frozen
 class ImportLimits:
     """Resource caps on what an import reads (TRUST §2 "Bounded"); see :class:`Settings`.
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+
+from pipwarden.frozen import frozen
 
 __all__ = ["RecordLimits", "UnreadableRecord", "json_depth", "load_record"]
 
@@ -26,7 +27,7 @@ class UnreadableRecord(ValueError):
         self.reason = reason
 
 
-@dataclass(frozen=True)
+@frozen
 class RecordLimits:
     """Caps on one record: nesting of arrays/objects, characters of one number."""
 

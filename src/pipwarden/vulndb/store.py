@@ -33,13 +33,13 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from pipwarden.errors import DatabaseError
+from pipwarden.frozen import frozen
 from pipwarden.vulndb.compact import advisory_from_compact
 from pipwarden.vulndb.osv import Advisory, normalize_name
 
@@ -105,7 +105,7 @@ SELECT id, data, details, refs FROM advisory WHERE id IN (SELECT value FROM json
 """
 
 
-@dataclass(frozen=True)
+@frozen
 class DbMeta:
     """What the database holds and where it came from.
 
@@ -140,7 +140,7 @@ class DbMeta:
         return age is None or age > max_age_days
 
 
-@dataclass(frozen=True)
+@frozen
 class PinMatches:
     """What :meth:`VulnStore.check_pins` found: ``hits`` per ``(name, version)`` pin, and
     ``unchecked``: per pin, the ``(record id, reason)`` of records that could not be

@@ -25,12 +25,12 @@ import urllib.parse
 import urllib.request
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
 from pipwarden.errors import DatabaseError, DataUnavailableError, InputError, NetworkError
+from pipwarden.frozen import frozen
 from pipwarden.log import get_logger
 from pipwarden.vulndb.build import (
     ProgressSink,
@@ -62,7 +62,7 @@ __all__ = [
 log = get_logger(__name__)
 
 
-@dataclass(frozen=True)
+@frozen
 class ImportResult:
     """What an import stored: ``records`` (withdrawn included), and what it left out.
 
@@ -85,7 +85,7 @@ class ImportResult:
     data_date: datetime | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class UpdateResult:
     """The outcome of :func:`update_from_url`."""
 

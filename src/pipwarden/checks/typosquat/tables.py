@@ -8,7 +8,6 @@ import json
 import os
 import tempfile
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 from pipwarden.checks.typosquat.shapes import (
@@ -20,10 +19,11 @@ from pipwarden.checks.typosquat.shapes import (
     _forms,
     _raw_forms,
 )
+from pipwarden.frozen import frozen
 from pipwarden.toplist import canonical_names
 
 
-@dataclass(frozen=True)
+@frozen
 class TyposquatMatch:
     """``name`` looks like ``target``; ``kind`` says how, in a few plain words.
 

@@ -9,11 +9,11 @@ import json
 import re
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pipwarden.doctor.models import CredentialFinding, Lifetime, Status
+from pipwarden.frozen import frozen
 from pipwarden.log import get_logger
 
 __all__ = [
@@ -48,7 +48,7 @@ _URL_USERINFO = re.compile(
 )
 
 
-@dataclass(frozen=True)
+@frozen
 class Context:
     """Where detectors look: a HOME, an environment, and the project folder."""
 
@@ -80,7 +80,7 @@ class Context:
 Finder = Callable[[Context], Iterable[CredentialFinding]]
 
 
-@dataclass(frozen=True)
+@frozen
 class Detector:
     """One location kind of the credential table, and the function that finds it."""
 

@@ -5,10 +5,10 @@ what may be shown, shortened and redacted."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import NamedTuple
 
 from pipwarden.errors import InputError
+from pipwarden.frozen import frozen
 from pipwarden.models import Dependency, Location
 from pipwarden.redact import redact_text
 
@@ -28,7 +28,7 @@ HASH_ALGORITHMS = frozenset({"sha256", "sha384", "sha512"})
 Resolver = Callable[[str], "str | None"]
 
 
-@dataclass(frozen=True)
+@frozen
 class LogicalLine:
     """One logical line: physical lines joined by ``\\`` continuations.
 
@@ -60,7 +60,7 @@ class LogicalLine:
         )
 
 
-@dataclass(frozen=True)
+@frozen
 class OptionLine:
     """An option found in a requirements file, e.g. ``--index-url`` and its value.
 
@@ -86,7 +86,7 @@ class OptionLine:
         )
 
 
-@dataclass(frozen=True)
+@frozen
 class RequirementsFile:
     """A parsed requirements file with everything it includes.
 

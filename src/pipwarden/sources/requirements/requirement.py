@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
 
 from packaging.version import InvalidVersion, Version
 
+from pipwarden.frozen import frozen
 from pipwarden.lazyre import LazyPattern
 from pipwarden.models import Dependency
 from pipwarden.models import canonical_name as canonicalize_name
@@ -294,7 +294,7 @@ def name_is_written(dependency: Dependency) -> bool:
 _HEAD_RE = LazyPattern(r"\s*([A-Za-z0-9](?:[A-Za-z0-9._\-]*[A-Za-z0-9])?)\s*(\[[^\]]*\])?")
 
 
-@dataclass(frozen=True)
+@frozen
 class RequirementParts:
     """Where the parts of a requirement string sit, as ``[start, end)`` offsets into it.
 
