@@ -25,7 +25,7 @@ from typing import Any
 
 from pipwarden.log import get_logger
 
-__all__ = ["RACY_NS", "FileCache", "all_ints"]
+__all__ = ["RACY_NS", "FileCache"]
 
 log = get_logger(__name__)
 
@@ -38,12 +38,6 @@ _MAX_CACHE_BYTES = 512 * 1024 * 1024
 def _key(root: Path, scan: str) -> str:
     raw = f"{scan}\0{os.path.realpath(root)}".encode("utf-8", "surrogatepass")
     return hashlib.sha256(raw).hexdigest()[:32]
-
-
-def all_ints(values: Any) -> bool:
-    """Is ``values`` (from a cache file) a list of ``int`` only (no ``bool``, no float)?
-    One pass in C: warm runs check hundreds of thousands of cached line numbers."""
-    return isinstance(values, list) and set(map(type, values)) <= {int}
 
 
 class FileCache:

@@ -286,9 +286,9 @@ def run_slim(
     from pipwarden.scancache import FileCache
 
     folder = (settings or Settings.from_env()).cache_dir / "scan"
-    scan = scan_imports(root, cache=FileCache(folder, root, "imports", f"{__version__}:2"))
+    scan = scan_imports(root, cache=FileCache(folder, root, "imports", f"{__version__}:3"))
     tools = scan_tools(
-        root, scan.shell_lines, cache=FileCache(folder, root, "commands", f"{__version__}:2")
+        root, scan.shell_lines, cache=FileCache(folder, root, "commands", f"{__version__}:3")
     )
     problems = [*declared.problems, *env_problems, *scan.problems, *tools.problems]
     for problem in problems:

@@ -15,17 +15,16 @@ import json
 import os
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import field
-from itertools import repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipwarden.forkmap import MIN_BYTES, forked_map, worker_count
 from pipwarden.frozen import frozen
 from pipwarden.models import Location
-from pipwarden.scancache import all_ints
 from pipwarden.slim.fastimports import fast_imports
+from pipwarden.slim.places import Packed, Places, pack_places
 from pipwarden.slim.walk import (
     SKIP_DIRS,
     iter_project_files,
@@ -97,11 +96,11 @@ class ImportScan:
     """Everything one scan found.
 
     ``by_module``: each module imported, with where — ``(path, line, column)``, in scan
-    order —
-    the compact form a large project needs; ``imports`` lists them as :class:`ImportUse`.
+    order, made when first looked at (:class:`~pipwarden.slim.places.Places`) — the
+    compact form a large project needs; ``imports`` lists them as :class:`ImportUse`.
     """
 
-    by_module: Mapping[str, tuple[tuple[str, int, int], ...]] = field(default_factory=dict)
+    by_module: Mapping[str, Sequence[tuple[str, int, int]]] = field(default_factory=dict)
     shell_lines: tuple[ShellLine, ...] = ()
     problems: tuple[FileProblem, ...] = ()
     partial: tuple[FileProblem, ...] = ()  # read by a line scan: the file did not parse
@@ -321,7 +320,7 @@ def scan_imports(root: Path, *, cache: FileCache | None = None) -> ImportScan:
     With ``cache`` (:class:`~pipwarden.scancache.FileCache`), an unchanged file's result
     is taken from it instead of scanning the file again.
     """
-    by_module: dict[str, list[tuple[str, int, int]]] = {}
+    by_module: dict[str, list[tuple[str, Packed]]] = {}
     shell: list[ShellLine] = []
     problems: list[FileProblem] = []
     partial: list[FileProblem] = []
@@ -332,12 +331,12 @@ def scan_imports(root: Path, *, cache: FileCache | None = None) -> ImportScan:
             uses = by_module.get(module)
             if uses is None:
                 by_module[module] = uses = []
-            uses.extend(zip(repeat(rel), places[::2], places[1::2]))
+            uses.append((rel, places))
         shell.extend(ShellLine(c, Location(rel, ln)) for c, ln in found_shell)
         problems.extend(FileProblem(rel, ln, msg) for ln, msg in found_problems)
         partial.extend(FileProblem(rel, ln, msg) for ln, msg in found_partial)
     return ImportScan(
-        by_module={m: tuple(uses) for m, uses in by_module.items()},
+        by_module={m: Places(uses) for m, uses in by_module.items()},
         shell_lines=tuple(shell),
         problems=tuple(problems),
         partial=tuple(partial),
@@ -346,28 +345,27 @@ def scan_imports(root: Path, *, cache: FileCache | None = None) -> ImportScan:
     )
 
 
-# One file's result in plain values (what the scan cache stores): imports (module and its
-# places: line, column, line, column…, modules in order of first use), shell lines
-# (command, line), problems and partly read notes (line, message).
+# One file's result (the scan cache stores it as plain values, see _plain): imports
+# (module and its places: line, column, line, column…, packed; modules in order of first
+# use), shell lines (command, line), problems and partly read notes (line, message).
 _FileResult = tuple[
-    list[tuple[str, list[int]]], list[tuple[str, int]], list[tuple[int | None, str]],
+    list[tuple[str, Packed]], list[tuple[str, int]], list[tuple[int | None, str]],
     list[tuple[int | None, str]],
 ]
 
 
-def _packed(found: list[tuple[str, int, int]]) -> list[tuple[str, list[int]]]:
-    places: dict[str, list[int]] = {}
-    for module, line, column in found:
-        places.setdefault(module, []).extend((line, column))
-    return list(places.items())
+def _plain(result: _FileResult) -> list[Any]:
+    """What the cache keeps of a result: places as their packed text."""
+    return [[[m, p.text] for m, p in result[0]], result[1], result[2], result[3]]
 
 
 def _decoded(value: Any) -> _FileResult | None:
     """A cached result; ``None`` when it is not what we wrote (the file is scanned)."""
     try:
-        imports: list[tuple[str, list[int]]] = []
-        for module, places in value[0]:  # [module, [line, column, line, column…]]
-            if not isinstance(module, str) or not all_ints(places) or len(places) % 2:
+        imports: list[tuple[str, Packed]] = []
+        for module, text in value[0]:  # [module, "line,column,line,column…"]
+            places = Packed.from_text(text)
+            if not isinstance(module, str) or places is None or len(places) % 2:
                 raise TypeError(module)
             imports.append((module, places))
         return (
@@ -439,7 +437,7 @@ def _scan_all(pairs: list[tuple[str, str]], cache: FileCache | None) -> list[_Fi
     for index, info, (result, digest) in zip(todo, infos, done, strict=True):
         results[index] = result
         if cache is not None and info is not None and digest is not None:
-            cache.remember(pairs[index][1], info, digest, list(result))
+            cache.remember(pairs[index][1], info, digest, _plain(result))
     if cache is not None:
         cache.save()
     return [r for r in results if r is not None]
@@ -461,12 +459,12 @@ def _scan_file(file: Path, rel: str, data: bytes | None = None) -> _FileResult:
     else:
         fast = fast_imports(text, rel)
         if fast is not None:
-            return _packed([(m, loc.line or 0, loc.column or 0) for m, loc in fast]), [], [], []
+            return pack_places([(m, loc.line or 0, loc.column or 0) for m, loc in fast]), [], [], []
         found, found_shell, note = _scan_python_file(text, rel)
         partial = [note] if note is not None else []
         found_problems = []
     return (
-        _packed([(u.module, u.location.line or 0, u.location.column or 0) for u in found]),
+        pack_places([(u.module, u.location.line or 0, u.location.column or 0) for u in found]),
         [(s.command, s.location.line or 0) for s in found_shell],
         [(p.line, p.message) for p in found_problems],
         [(p.line, p.message) for p in partial],

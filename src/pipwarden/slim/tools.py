@@ -25,8 +25,8 @@ from packaging.utils import canonicalize_name
 
 from pipwarden.frozen import frozen
 from pipwarden.models import Location
-from pipwarden.scancache import all_ints
 from pipwarden.slim.imports import SKIP_DIRS, FileProblem, ShellLine
+from pipwarden.slim.places import Packed
 
 if TYPE_CHECKING:
     from pipwarden.scancache import FileCache
@@ -342,8 +342,8 @@ def scan_tools(
     problems: list[FileProblem] = []
     files: list[str] = []
     for path, rel, kind in _candidate_files(root):
-        # per file: [name, is_module, [lines]] for each command it calls
-        found: list[tuple[str, bool, list[int]]] | None = None
+        # per file: [name, is_module, lines] for each command it calls
+        found: list[tuple[str, bool, Packed]] | None = None
         data: bytes | None = None
         if cache is not None:
             hit, value, data = cache.lookup(rel, path, partial(_read_bytes, path))
@@ -362,13 +362,13 @@ def scan_tools(
                 lines_of: dict[tuple[str, bool], list[int]] = {}
                 for name, module, number in _scan_text(kind, text):
                     lines_of.setdefault((name, module), []).append(number)
-                found = [(n, m, list(dict.fromkeys(lines))) for (n, m), lines in lines_of.items()]
+                found = [(n, m, Packed(dict.fromkeys(lines))) for (n, m), lines in lines_of.items()]
             except json.JSONDecodeError as exc:
                 problems.append(FileProblem(rel, exc.lineno, f"not valid JSON: {exc.msg}"))
                 files.append(rel)
                 continue
-            if cache is not None:
-                cache.store(rel, path, raw, found)
+            if cache is not None:  # lines as their packed text
+                cache.store(rel, path, raw, [[n, m, lines.text] for n, m, lines in found])
         files.append(rel)
         for name, module, lines in found:
             add(name, module, rel, lines)
@@ -381,16 +381,19 @@ def scan_tools(
     return ToolScan(by_command, tuple(problems), tuple(files))
 
 
-def _cached_commands(value: object) -> list[tuple[str, bool, list[int]]] | None:
+def _cached_commands(value: object) -> list[tuple[str, bool, Packed]] | None:
     """A cached per-file result, checked (``None``: not what we wrote, scan again)."""
     if not isinstance(value, list):
         return None
-    out: list[tuple[str, bool, list[int]]] = []
+    out: list[tuple[str, bool, Packed]] = []
     for item in value:
         if not (isinstance(item, list) and len(item) == 3 and isinstance(item[0], str)
-                and isinstance(item[1], bool) and all_ints(item[2])):
+                and isinstance(item[1], bool)):
             return None
-        out.append((item[0], item[1], item[2]))
+        lines = Packed.from_text(item[2])
+        if lines is None:
+            return None
+        out.append((item[0], item[1], lines))
     return out
 
 
