@@ -97,37 +97,39 @@ def test_a_warm_scan_gives_what_a_fresh_scan_gives(tmp_path: Path) -> None:
     assert stored["pkg/a.py"][4][0] == [["os", "1,1"], ["pandas", "2,1"], ["os.path", "4,1"]]
 
 
-@pytest.mark.parametrize("damage", ["1,,0", [1, 0], "x", None])
-def test_a_damaged_entry_makes_its_file_be_scanned_again(tmp_path: Path, damage: object) -> None:
+def _damage_and_rescan(tmp_path: Path, scan: str, file: str, damage: object) -> object:
+    """Scan with a cache, replace the first places of ``file`` in the cache by ``damage``,
+    scan again: assert that gives the fresh scan; return the places written back."""
     root = tmp_path / "p"
     _project(root)
     _age(root)
     folder = tmp_path / "cache"
-    fresh = scan_imports(root)
-    scan_imports(root, cache=FileCache(folder, root, "imports", "t"))
-    path = next(folder.glob("imports-*.json"))
+
+    def run(cache: FileCache | None) -> object:
+        if scan == "imports":
+            return scan_imports(root, cache=cache)
+        return scan_tools(root, cache=cache)
+
+    fresh = run(None)
+    run(FileCache(folder, root, scan, "t"))
+    path = next(folder.glob(f"{scan}-*.json"))
     data = json.loads(path.read_text())
-    data["files"]["pkg/a.py"][4][0][0][1] = damage
+    first = data["files"][file][4][0]  # imports: [[module, places]…]: commands' own lists
+    (first[0] if scan == "imports" else first)[-1] = damage
     path.write_text(json.dumps(data))
-    assert scan_imports(root, cache=FileCache(folder, root, "imports", "t")) == fresh
+    assert run(FileCache(folder, root, scan, "t")) == fresh
+    first = json.loads(path.read_text())["files"][file][4][0]
+    return (first[0] if scan == "imports" else first)[-1]
+
+
+@pytest.mark.parametrize("damage", ["1,,0", [1, 0], "x", None])
+def test_a_damaged_entry_makes_its_file_be_scanned_again(tmp_path: Path, damage: object) -> None:
     # the file was read again and its entry written back whole
-    again = json.loads(path.read_text())["files"]["pkg/a.py"][4][0]
-    assert again == [["os", "1,1"], ["pandas", "2,1"], ["os.path", "4,1"]]
+    assert _damage_and_rescan(tmp_path, "imports", "pkg/a.py", damage) == "1,1"
 
 
 @pytest.mark.parametrize("damage", ["2,,4", [2, 4], 7])
 def test_a_damaged_command_entry_makes_its_file_be_scanned_again(
     tmp_path: Path, damage: object
 ) -> None:
-    root = tmp_path / "p"
-    _project(root)
-    _age(root)
-    folder = tmp_path / "cache"
-    fresh = scan_tools(root)
-    scan_tools(root, cache=FileCache(folder, root, "commands", "t"))
-    path = next(folder.glob("commands-*.json"))
-    data = json.loads(path.read_text())
-    data["files"]["run.sh"][4][0][2] = damage
-    path.write_text(json.dumps(data))
-    assert scan_tools(root, cache=FileCache(folder, root, "commands", "t")) == fresh
-    assert json.loads(path.read_text())["files"]["run.sh"][4][0][2] == "2,4"
+    assert _damage_and_rescan(tmp_path, "commands", "run.sh", damage) == "2,4"
