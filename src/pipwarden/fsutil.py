@@ -15,7 +15,6 @@ import contextlib
 import os
 import re
 import stat
-import tempfile
 import time
 from pathlib import Path
 
@@ -167,6 +166,8 @@ def safe_write(
         if not is_inside(target.parent, root):
             raise OutsideRootError("not written: outside the project folder", path=shown)
     _remove_stale_temps(target)
+    import tempfile  # (only when writing: it imports shutil and random)
+
     try:
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     except OSError as exc:

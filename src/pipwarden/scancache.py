@@ -17,7 +17,6 @@ import contextlib
 import hashlib
 import json
 import os
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -173,6 +172,8 @@ class FileCache:
             {"version": self.version, "written_ns": time.time_ns(), "files": self._new},
             separators=(",", ":"),
         )
+        import tempfile  # (only when writing: it imports shutil and random)
+
         folder = self.path.parent
         tmp = None
         try:

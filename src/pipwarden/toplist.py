@@ -15,10 +15,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from packaging.utils import canonicalize_name
-
 from pipwarden.frozen import frozen
 from pipwarden.log import get_logger
+from pipwarden.models import canonical_name
 
 __all__ = [
     "CACHE_FILE",
@@ -54,17 +53,17 @@ class TopList:
 
     @classmethod
     def from_names(cls, names: Iterable[str], **kwargs: Any) -> TopList:
-        return cls(tuple(canonicalize_name(n) for n in names), **kwargs)
+        return cls(tuple(canonical_name(n) for n in names), **kwargs)
 
     def __len__(self) -> int:
         return len(self.names)
 
     def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and canonicalize_name(name) in self._ranks
+        return isinstance(name, str) and canonical_name(name) in self._ranks
 
     def rank(self, name: str) -> int | None:
         """1-based rank of ``name`` (any spelling), ``None`` when outside the list."""
-        return self._ranks.get(canonicalize_name(name))
+        return self._ranks.get(canonical_name(name))
 
     def downloads_of(self, name: str) -> int | None:
         rank = self.rank(name)
@@ -77,9 +76,9 @@ def canonical_names(names: list[str]) -> list[str]:
     """``names`` canonicalised (PEP 503). A ranking is almost always canonical already,
     which one pass over the joined text tells: no per-name work then."""
     joined = "\n".join(names)
-    if canonicalize_name(joined) == joined:  # no capital, "_", "." or "--" in any name
+    if canonical_name(joined) == joined:  # no capital, "_", "." or "--" in any name
         return names
-    return [canonicalize_name(name) for name in names]
+    return [canonical_name(name) for name in names]
 
 
 def parse_toplist(data: object, *, source: str) -> TopList:
@@ -113,7 +112,7 @@ def parse_toplist(data: object, *, source: str) -> TopList:
     if not pairs:
         raise ValueError("empty ranking")
     return TopList(
-        tuple(canonicalize_name(p) for _, p in pairs),
+        tuple(canonical_name(p) for _, p in pairs),
         tuple(c if c >= 0 else None for c, _ in pairs),
         last_update,
         source,

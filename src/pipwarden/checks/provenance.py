@@ -5,12 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from packaging.utils import (
-    InvalidSdistFilename,
-    InvalidWheelFilename,
-    parse_sdist_filename,
-    parse_wheel_filename,
-)
 from packaging.version import InvalidVersion, Version
 
 from pipwarden.checks import PackageContext
@@ -35,6 +29,13 @@ def _version_text(filename: str) -> str | None:
 
 def file_version(filename: str) -> Version | None:
     """The version a distribution filename carries, or ``None``."""
+    from packaging.utils import (  # (it imports packaging.tags: platform, subprocess)
+        InvalidSdistFilename,
+        InvalidWheelFilename,
+        parse_sdist_filename,
+        parse_wheel_filename,
+    )
+
     try:
         if filename.endswith(".whl"):
             return parse_wheel_filename(filename)[1]

@@ -10,10 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from packaging.utils import canonicalize_name
-
 from pipwarden.checks import PackageContext
-from pipwarden.models import Level, Severity, Signal
+from pipwarden.models import Level, Severity, Signal, canonical_name
 
 __all__ = ["NO_DATABASE", "check", "is_malicious", "severity_of"]
 
@@ -50,7 +48,7 @@ def _affects(advisory: Any, name: str, version: str, match: Callable[..., bool])
     entries = [
         e
         for e in getattr(advisory, "affected", ()) or ()
-        if canonicalize_name(str(getattr(e, "package", "") or "")) == name
+        if canonical_name(str(getattr(e, "package", "") or "")) == name
     ]
     record_id = str(getattr(advisory, "id", ""))
     try:

@@ -9,7 +9,6 @@ import re
 import sys
 from pathlib import Path
 
-from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from pipwarden import subproc
@@ -17,7 +16,7 @@ from pipwarden.commands import settings_from_args
 from pipwarden.commands.vet import vet_policy
 from pipwarden.errors import DataUnavailableError, ExitCode, InputError, UsageError
 from pipwarden.fsutil import safe_write
-from pipwarden.models import Level
+from pipwarden.models import Level, canonical_name
 from pipwarden.report.output import safe_text, write_report
 
 __all__ = [
@@ -41,7 +40,7 @@ def checked_line(wanted: str, name: str, version: str, extras: tuple[str, ...] =
     version a public PEP 440 version, written in its normal form. Nothing else can reach the
     file, so a newline cannot inject an option line such as ``--extra-index-url``.
     """
-    if not _NAME_RE.fullmatch(name) or canonicalize_name(name) != canonicalize_name(wanted):
+    if not _NAME_RE.fullmatch(name) or canonical_name(name) != canonical_name(wanted):
         raise DataUnavailableError(
             f"not added: the index answered for {wanted!r} with the project name {name!r}",
             hint="the index may be misconfigured or hostile; nothing was written",
@@ -139,7 +138,7 @@ def run(args: argparse.Namespace) -> int:
         with contextlib.suppress(OSError, UnicodeDecodeError):
             refuse_hash_checked(path, path.read_text(encoding="utf-8"))
         for existing in requests_from_file(path):
-            if canonicalize_name(existing.name) == request.key:
+            if canonical_name(existing.name) == request.key:
                 where = existing.location or str(path)
                 raise UsageError(f"{existing.name} is already required ({where})")
 

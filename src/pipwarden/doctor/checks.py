@@ -10,7 +10,6 @@ import configparser
 import os
 import sys
 import sysconfig
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -300,6 +299,8 @@ def enable_pip_guard(path: Path) -> bool:
     if new == old:
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
+    import tempfile  # (only when writing: it imports shutil and random)
+
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:

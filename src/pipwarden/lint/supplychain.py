@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
@@ -199,12 +198,16 @@ def fetch_projects(
     unique = sorted(set(names))
     answers: dict[str, ProjectInfo | None] = {}
     problem: str | None = None
+    if not unique:
+        return answers, problem
 
     def one(name: str) -> tuple[str, ProjectInfo | None, str | None]:
         try:
             return name, lookup(name), None
         except LookupUnavailableError as exc:
             return name, None, str(exc)
+
+    from concurrent.futures import ThreadPoolExecutor  # (threads: only with names to ask)
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         for name, info, error in pool.map(one, unique):

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -100,6 +99,8 @@ class HttpCache:
             self._made.add(path.parent)
         meta = {"key": key, "etag": etag, "last_modified": last_modified, "status": status}
         head = json.dumps({**meta, "fetched_at": entry.fetched_at}).encode("utf-8")
+        import tempfile  # (only when writing: it imports shutil and random)
+
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as fh:

@@ -9,20 +9,17 @@ before they are cached, so a warm cache is small and fast to read.
 from __future__ import annotations
 
 import json
-import random
 import threading
 import time
 import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from typing import Any
-
-from packaging.utils import canonicalize_name
+from typing import TYPE_CHECKING, Any
 
 from pipwarden.boundedjson import JsonLimits
 from pipwarden.frozen import frozen
 from pipwarden.log import get_logger
+from pipwarden.models import canonical_name
 from pipwarden.pypi.answers import (
     CACHE_FORMAT,
     FetchResult,
@@ -44,6 +41,9 @@ from pipwarden.pypi.wire import (
 from pipwarden.redact import redact_url
 from pipwarden.report.output import SLOW_STEP, Progress
 from pipwarden.settings import Settings
+
+if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
 
 __all__ = [
     "SIMPLE_JSON",
@@ -178,21 +178,21 @@ class PyPIClient:
     # -- public API ----------------------------------------------------------------------
     def project(self, name: str) -> FetchResult:
         """``/pypi/<name>/json``: the project's metadata and every release."""
-        norm = canonicalize_name(name)
+        norm = canonical_name(name)
         return self.get_json(
             norm, f"{self.base_url}/pypi/{norm}/json", trim=trim_project, what="PyPI"
         )
 
     def release(self, name: str, version: str) -> FetchResult:
         """``/pypi/<name>/<version>/json``: one release (its own ``requires_dist``)."""
-        norm = canonicalize_name(name)
+        norm = canonical_name(name)
         return self.get_json(
             norm, f"{self.base_url}/pypi/{norm}/{version}/json", trim=trim_project, what="PyPI"
         )
 
     def simple(self, name: str) -> FetchResult:
         """``/simple/<name>/`` in its JSON form (PEP 691): files, provenance, status."""
-        norm = canonicalize_name(name)
+        norm = canonical_name(name)
         return self.get_json(
             norm,
             f"{self.base_url}/simple/{norm}/",
@@ -239,7 +239,7 @@ class PyPIClient:
         the calling thread parses and trims the answers, one at a time, so CPU-bound
         parsing never fights over the GIL with a dozen other parsers.
         """
-        unique = list(dict.fromkeys((kind, canonicalize_name(n)) for kind, n in jobs))
+        unique = list(dict.fromkeys((kind, canonical_name(n)) for kind, n in jobs))
         results: dict[tuple[str, str], FetchResult] = {}
         if not unique:
             return results
@@ -254,6 +254,8 @@ class PyPIClient:
             else None
         )
         workers = min(self.max_workers, len(unique))
+        from concurrent.futures import ThreadPoolExecutor, as_completed  # (threads: online)
+
         try:
             with (
                 ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pypi") as pool,
@@ -383,6 +385,8 @@ class PyPIClient:
         return FetchResult(name, data, from_cache=from_cache)
 
     def _delay(self, attempt: int) -> float:
+        import random  # (only on a retry)
+
         base = min(self.max_backoff, self.backoff * (2.0**attempt))
         return base * (0.5 + random.random() / 2)  # noqa: S311 - jitter, not crypto
 

@@ -28,12 +28,12 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from pipwarden.errors import InputError, NetworkError, UsageError
 from pipwarden.frozen import frozen
 from pipwarden.log import get_logger
+from pipwarden.models import canonical_name
 from pipwarden.pypi.client import PyPIClient
 from pipwarden.scaffold.pins import PipwardenSource, action_ref, resolve_source
 from pipwarden.settings import Settings
@@ -127,7 +127,7 @@ def latest_versions(names: Sequence[str], settings: Settings) -> dict[str, tuple
     results = PyPIClient(settings, progress=False).fetch_many(names)
     found: dict[str, tuple[str, str]] = {}
     for name in names:
-        key = str(canonicalize_name(name))
+        key = str(canonical_name(name))
         result = results[key]
         if result.not_found:
             raise UsageError(
@@ -196,7 +196,7 @@ def validate_names(names: Sequence[str]) -> list[str]:
             raise UsageError(
                 f"{raw!r} is not a package name", hint="give bare names: --package pandas"
             )
-        seen.setdefault(str(canonicalize_name(name)), name)
+        seen.setdefault(str(canonical_name(name)), name)
     return list(seen.values())
 
 
@@ -220,9 +220,9 @@ def render_requirements(
         )
     for name in packages:
         if versions is None:
-            lines.append(str(canonicalize_name(name)))
+            lines.append(str(canonical_name(name)))
         else:
-            canonical, version = versions[str(canonicalize_name(name))]
+            canonical, version = versions[str(canonical_name(name))]
             lines.append(f"{canonical}>={version}")
     return "\n".join(lines) + "\n"
 

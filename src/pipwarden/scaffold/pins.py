@@ -23,12 +23,12 @@ from importlib import metadata
 from typing import Literal
 from urllib.parse import urlsplit
 
-from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 import pipwarden
 from pipwarden.errors import UsageError
 from pipwarden.frozen import frozen
+from pipwarden.models import canonical_name
 
 __all__ = [
     "ACTION_PINS",
@@ -147,7 +147,7 @@ def _parse_pin(text: str, hashes: Sequence[str]) -> PipwardenSource:
             "not pinned: only an exact pipwarden==VERSION with a hash, or a Git commit, "
             "names one content (a bare name, >=, ~= or * do not)"
         )
-    if canonicalize_name(match.group("name")) != "pipwarden":
+    if canonical_name(match.group("name")) != "pipwarden":
         raise _refuse(f"names {match.group('name')!r}, not pipwarden")
     try:
         version = Version(match.group("version"))

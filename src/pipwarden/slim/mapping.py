@@ -12,9 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from packaging.utils import canonicalize_name
-
-from pipwarden.models import Environment
+from pipwarden.models import Environment, canonical_name
 from pipwarden.sources.environment import installed_files, module_names
 
 __all__ = ["CURATED_IMPORTS", "ImportResolver", "installed_modules"]
@@ -143,7 +141,7 @@ class ImportResolver:
         self._installed: dict[str, set[str]] = {}
         for dist, modules in (installed_modules or {}).items():
             for module in modules:
-                self._installed.setdefault(module, set()).add(canonicalize_name(dist))
+                self._installed.setdefault(module, set()).add(canonical_name(dist))
         self._curated = dict(CURATED_IMPORTS if curated is None else curated)
 
     @property
@@ -166,7 +164,7 @@ class ImportResolver:
             if curated:
                 return frozenset({curated})
         top = module.partition(".")[0]
-        return frozenset({canonicalize_name(top)})
+        return frozenset({canonical_name(top)})
 
     def is_installed(self, module: str) -> bool:
         """Does the environment know any distribution providing ``module``?"""

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from packaging.utils import canonicalize_name
-
 from pipwarden.frozen import frozen
+from pipwarden.models import canonical_name
 
 __all__ = ["CATEGORIES", "Overlap", "find_overlaps"]
 
@@ -64,7 +63,7 @@ def find_overlaps(
 
     ``depends_on(a, b)`` says whether ``a`` pulls ``b`` in; such pairs do not count.
     """
-    names = {str(canonicalize_name(n)) for n in direct}
+    names = {str(canonical_name(n)) for n in direct}
     out: list[Overlap] = []
     for category, (job, members) in CATEGORIES.items():
         present = sorted(m for m in members if m in names)

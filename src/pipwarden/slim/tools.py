@@ -21,10 +21,8 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from packaging.utils import canonicalize_name
-
 from pipwarden.frozen import frozen
-from pipwarden.models import Location
+from pipwarden.models import Location, canonical_name
 from pipwarden.slim.imports import SKIP_DIRS, FileProblem, ShellLine
 from pipwarden.slim.places import Packed
 
@@ -428,7 +426,7 @@ def providers(
     table fills in when the environment does not know the command.
     """
     found = {
-        canonicalize_name(dist)
+        canonical_name(dist)
         for dist, scripts in (console_scripts or {}).items()
         if command in set(scripts)
     }

@@ -15,10 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from packaging.utils import canonicalize_name
-
 from pipwarden.frozen import frozen
-from pipwarden.models import Dependency, Environment
+from pipwarden.models import Dependency, Environment, canonical_name
 from pipwarden.pypi.client import PyPIClient
 from pipwarden.sources.graph import DependencyGraph
 from pipwarden.vet.models import VetRequest
@@ -44,7 +42,7 @@ class SubtreeWeight:
 def subtree_weights(graph: DependencyGraph, roots: Iterable[str]) -> tuple[SubtreeWeight, ...]:
     """The weight of each root, in the order given (extras are the graph's business:
     pass them as ``extras_of`` when building it)."""
-    names = list(dict.fromkeys(canonicalize_name(r) for r in roots))
+    names = list(dict.fromkeys(canonical_name(r) for r in roots))
     weights: list[SubtreeWeight] = []
     for name in names:
         if name not in graph.packages:

@@ -21,11 +21,10 @@ from packaging.markers import (
     default_environment,
 )
 from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
 
 from pipwarden.frozen import frozen
 from pipwarden.log import get_logger
-from pipwarden.models import Environment, InstalledPackage
+from pipwarden.models import Environment, InstalledPackage, canonical_name
 
 __all__ = [
     "DependencyGraph",
@@ -63,17 +62,17 @@ def _reduce(text: str) -> _Req | None:
             req = Requirement(text)
         except InvalidRequirement:
             return None
-        return _Req(canonicalize_name(req.name),
-                    frozenset(canonicalize_name(e) for e in req.extras), req.marker, None)
+        return _Req(canonical_name(req.name),
+                    frozenset(canonical_name(e) for e in req.extras), req.marker, None)
     extras = frozenset(
-        canonicalize_name(e.strip()) for e in (match.group(2) or "").split(",") if e.strip()
+        canonical_name(e.strip()) for e in (match.group(2) or "").split(",") if e.strip()
     )
-    name = canonicalize_name(match.group(1))
+    name = canonical_name(match.group(1))
     if not sep or not marker_text.strip():
         return _Req(name, extras, None, None)
     only = _EXTRA_ONLY_RE.match(marker_text)
     if only:
-        return _Req(name, extras, None, canonicalize_name(only.group(1)))
+        return _Req(name, extras, None, canonical_name(only.group(1)))
     try:
         marker = Marker(marker_text.strip())
     except InvalidMarker:
@@ -150,9 +149,9 @@ class DependencyGraph:
         requires = {name: _parse_requires(pkg) for name, pkg in by_name.items()}
         requested: dict[str, set[str]] = {name: set() for name in by_name}
         for name, extras in (extras_of or {}).items():
-            key = canonicalize_name(name)
+            key = canonical_name(name)
             if key in requested:
-                requested[key].update(canonicalize_name(e) for e in extras)
+                requested[key].update(canonical_name(e) for e in extras)
 
         edges: dict[str, set[str]] = {name: set() for name in by_name}
         missing: dict[str, set[str]] = {}
@@ -184,7 +183,7 @@ class DependencyGraph:
         else:
             root_list = []
             for root in roots:
-                key = canonicalize_name(root)
+                key = canonical_name(root)
                 if key in by_name and key not in root_list:
                     root_list.append(key)
         graph = cls(packages=by_name, edges=edges, roots=tuple(root_list), missing=missing)
@@ -211,14 +210,14 @@ class DependencyGraph:
         loader (with :func:`applicable`): every name an edge reaches is a node, one without
         edges when nothing is known of what it requires."""
         out: dict[str, set[str]] = {
-            canonicalize_name(k): {canonicalize_name(t) for t in v} for k, v in edges.items()
+            canonical_name(k): {canonical_name(t) for t in v} for k, v in edges.items()
         }
         for targets in list(out.values()):
             for target in targets:
                 out.setdefault(target, set())
         known = versions or {}
         packages = {n: InstalledPackage(n, n, known.get(n, ""), "") for n in out}
-        root_list = list(dict.fromkeys(k for r in roots if (k := canonicalize_name(r)) in out))
+        root_list = list(dict.fromkeys(k for r in roots if (k := canonical_name(r)) in out))
         return cls(packages=packages, edges=out, roots=tuple(root_list))
 
     # ---------------------------------------------------------------------------------
@@ -245,12 +244,12 @@ class DependencyGraph:
 
     def requirers(self, name: str) -> set[str]:
         """Installed packages that require ``name`` directly."""
-        return set(self._reverse_edges().get(canonicalize_name(name), ()))
+        return set(self._reverse_edges().get(canonical_name(name), ()))
 
     def closure(self, name: str, *, include_self: bool = False) -> set[str]:
         """Every package ``name`` brings in, transitively; ``name`` itself only with
         ``include_self`` (even when a cycle leads back to it)."""
-        key = canonicalize_name(name)
+        key = canonical_name(name)
         if key not in self.edges:
             return set()
         reached = self._reach([key])
@@ -263,8 +262,8 @@ class DependencyGraph:
     ) -> set[str]:
         """What would go away with root ``name``: its closure minus everything the other
         ``roots`` (default: the graph's roots) still bring in, and minus those roots."""
-        key = canonicalize_name(name)
-        others = [canonicalize_name(r) for r in (self.roots if roots is None else roots)]
+        key = canonical_name(name)
+        others = [canonical_name(r) for r in (self.roots if roots is None else roots)]
         kept = self._reach([r for r in others if r != key])
         result = self.closure(key, include_self=include_self) - kept
         if not include_self:
@@ -275,7 +274,7 @@ class DependencyGraph:
         """Up to ``limit`` shortest paths from a root down to ``name``, one per root, the
         shortest first (ties by name): ``("dbt-bigquery", "google-cloud-bigquery",
         "requests")``. A root itself gives ``[(name,)]``; an unknown package ``[]``."""
-        key: str = canonicalize_name(name)
+        key: str = canonical_name(name)
         if key not in self.edges or limit <= 0:
             return []
         reverse = self._reverse_edges()
@@ -314,7 +313,7 @@ def applicable(
     of ``extras`` (names compared normalised, PEP 685); unparsable entries are left out.
     The one rule for every graph pipwarden builds: the installed one, the one from index
     metadata, ``vet``'s. ``cache`` (marker results) must belong to this ``env``."""
-    wanted: set[str] = {canonicalize_name(e) for e in extras}
+    wanted: set[str] = {canonical_name(e) for e in extras}
     memo: dict[tuple[str, str], bool] = {} if cache is None else cache
     for text in requires_dist:
         req = _reduce(text)

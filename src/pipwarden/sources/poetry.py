@@ -17,11 +17,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from pipwarden.errors import InputError
-from pipwarden.models import Dependency, Location
+from pipwarden.models import Dependency, Location, canonical_name
 from pipwarden.redact import redact_text
 
 __all__ = ["pdm_dependencies", "poetry_dependencies", "poetry_specifier"]
@@ -176,7 +175,7 @@ def _poetry_entry(
         raise InputError(f"{where}: cannot read {redact_text(text)!r}: {detail}",
                          path=path, line=line) from None
     return Dependency(
-        name=canonicalize_name(name),
+        name=canonical_name(name),
         raw_name=name,
         specifier=specifier,
         location=Location(path, line, column),
@@ -225,16 +224,16 @@ def poetry_dependencies(
     if isinstance(extras, Mapping):
         for extra, names in extras.items():
             for dep_name in names if isinstance(names, list) else []:
-                extras_of.setdefault(canonicalize_name(str(dep_name)), []).append(str(extra))
+                extras_of.setdefault(canonical_name(str(dep_name)), []).append(str(extra))
     out: list[Dependency] = []
     for table, group, deps in _tables(poetry):
         for name, spec in deps.items():
-            if canonicalize_name(name) == "python":
+            if canonical_name(name) == "python":
                 continue
             optional = isinstance(spec, Mapping) and spec.get("optional") is True
             dep_group = group
             if optional and group is None:
-                dep_group = "optional:" + ",".join(extras_of.get(canonicalize_name(name), []))
+                dep_group = "optional:" + ",".join(extras_of.get(canonical_name(name), []))
             for alternative in _alternatives(spec):
                 try:
                     out.append(_poetry_entry(name, alternative, path=path, table=table,
@@ -283,7 +282,7 @@ def pdm_dependencies(
                 errors.append(error)
                 continue
             out.append(Dependency(
-                name=canonicalize_name(req.name), raw_name=req.name,
+                name=canonical_name(req.name), raw_name=req.name,
                 specifier=str(req.specifier), location=Location(path, line), text=text,
                 extras=tuple(sorted(req.extras)),
                 marker=str(req.marker) if req.marker else None, url=req.url,

@@ -16,11 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
 
 from pipwarden.errors import InputError
 from pipwarden.frozen import frozen
-from pipwarden.models import Dependency, Location
+from pipwarden.models import Dependency, Location, canonical_name
 from pipwarden.redact import redact_text
 
 __all__ = ["PyProject", "TomlLocator", "load_toml", "parse_toml", "read_pyproject"]
@@ -198,7 +197,7 @@ def _dependency(
         errors.append(error)
         return None
     return Dependency(
-        name=canonicalize_name(req.name),
+        name=canonical_name(req.name),
         raw_name=req.name,
         specifier=str(req.specifier),
         location=Location(path, line, column),
@@ -307,7 +306,7 @@ def _dependency_groups(
     span = locator.table_span("dependency-groups")
     by_norm: dict[str, str] = {}
     for group_name in groups:
-        norm: str = canonicalize_name(str(group_name))
+        norm: str = canonical_name(str(group_name))
         if norm in by_norm:
             raise InputError(f"dependency group {group_name!r} is defined twice "
                              f"(as {by_norm[norm]!r})", path=path)
@@ -325,12 +324,12 @@ def _dependency_groups(
                 if not isinstance(include, str) or set(item) != {"include-group"}:
                     raise InputError(f"{where}: a table entry must be {{include-group = \"…\"}}",
                                      path=path)
-                entries.append(canonicalize_name(include))
+                entries.append(canonical_name(include))
             else:
                 dep = _dependency(item, path, cursor, None, where, errors)
                 if dep is not None:
                     entries.append(dep)
-        own[canonicalize_name(str(group_name))] = entries
+        own[canonical_name(str(group_name))] = entries
 
     def walk(norm: str, chain: tuple[str, ...]) -> list[Dependency]:
         out: list[Dependency] = []

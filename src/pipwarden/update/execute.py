@@ -10,10 +10,9 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from packaging.utils import canonicalize_name
-
 from pipwarden.errors import UsageError
 from pipwarden.log import get_logger
+from pipwarden.models import canonical_name
 from pipwarden.policy import Policy
 from pipwarden.settings import Settings
 from pipwarden.snapshots import (
@@ -216,7 +215,7 @@ def _dry_run_changes(report_file: Path, before: Snapshot) -> list[tuple[str, str
         meta = item.get("metadata", {}) if isinstance(item, dict) else {}
         raw = str(meta.get("name", ""))
         version = str(meta.get("version", ""))
-        name = canonicalize_name(raw)
+        name = canonical_name(raw)
         old = current.get(name)
         if old is None or old.version != version:
             out.append((name, raw, old.version if old else None, version))

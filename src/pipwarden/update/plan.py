@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from packaging.requirements import Requirement
-from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from pipwarden.errors import InputError, UsageError
 from pipwarden.log import get_logger
+from pipwarden.models import canonical_name
 from pipwarden.policy import Policy
 from pipwarden.snapshots import (
     Snapshot,
@@ -112,7 +112,7 @@ def find_held_back(
     (location, specifier) of the project's own requirement.
     """
     packages = after.by_name()
-    excluded = {(canonicalize_name(n), v) for n, v in cooldown_excluded}
+    excluded = {(canonical_name(n), v) for n, v in cooldown_excluded}
     out: list[HeldBack] = []
     for name, package in sorted(packages.items()):
         newest = latest.get(name)
@@ -130,7 +130,7 @@ def find_held_back(
         for other in sorted(packages.values(), key=lambda p: p.name):
             for text in other.requires:
                 req = _requirement(text)
-                if req is None or canonicalize_name(req.name) != name or not _applies(req):
+                if req is None or canonical_name(req.name) != name or not _applies(req):
                     continue
                 if req.specifier and not req.specifier.contains(newest, prereleases=True):
                     capper, specifier, reason = other.display_name, str(req.specifier), "cap"

@@ -14,13 +14,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from pipwarden import subproc as subprocess  # the one door to child processes
 from pipwarden.errors import PipwardenError
 from pipwarden.frozen import frozen
 from pipwarden.log import get_logger
+from pipwarden.models import canonical_name
 from pipwarden.policy import Policy
 from pipwarden.settings import Settings
 from pipwarden.snapshots import (
@@ -274,7 +274,7 @@ def _vet_new(
         label = package.verdict_label
         if package.error:
             label = f"{label} ({package.error})"
-        out[canonicalize_name(package.name)] = _Vetted(
+        out[canonical_name(package.name)] = _Vetted(
             f"vetted: {label}", package.verdict.label, _concerns(package))
     return out
 

@@ -4,15 +4,13 @@ and what is missing from it offline."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from packaging.specifiers import SpecifierSet
-from packaging.utils import canonicalize_name
 
 from pipwarden.checks.registry import network_signal_ids
-from pipwarden.models import Level, Signal
+from pipwarden.models import Level, Signal, canonical_name
 from pipwarden.pypi.client import FetchResult, PyPIClient
 from pipwarden.sources.graph import DependencyGraph
 from pipwarden.vet.models import VetRequest
@@ -146,7 +144,7 @@ class GraphLoader:
         frontier: dict[str, tuple[str | None, str]] = {}
         for r in roots:
             frontier.setdefault(r.key, (r.version, r.specifier))
-            extras.setdefault(r.key, set()).update(canonicalize_name(e) for e in r.extras)
+            extras.setdefault(r.key, set()).update(canonical_name(e) for e in r.extras)
         first = True
         while frontier:
             jobs = [("project", n) for n in frontier]
@@ -166,6 +164,8 @@ class GraphLoader:
             later = [n for n in loaded if n.raw is None and n.error is None and n.version]
             if later:
                 workers = min(self.client.max_workers, len(later))
+                from concurrent.futures import ThreadPoolExecutor
+
                 with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vet") as pool:
                     list(pool.map(self._with_release, later))
             for node in loaded:
@@ -180,7 +180,7 @@ class GraphLoader:
                     node.raw, extras.get(node.name, ()), self.python, specs
                 )
                 for dep, dep_extras in node.requires.items():
-                    wanted: set[str] = {canonicalize_name(e) for e in dep_extras}
+                    wanted: set[str] = {canonical_name(e) for e in dep_extras}
                     have = extras.get(dep)
                     if have is None:
                         extras[dep] = wanted

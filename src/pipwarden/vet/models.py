@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from dataclasses import field
 
-from packaging.utils import canonicalize_name
-
 from pipwarden.checks import VetThresholds
 from pipwarden.errors import (
     ExitCode,
 )
 from pipwarden.frozen import frozen
-from pipwarden.models import Level, NotChecked, Signal
+from pipwarden.models import Level, NotChecked, Signal, canonical_name
 
 VERDICT_LABELS = {
     Level.RISK: "high risk",
@@ -35,7 +33,7 @@ class VetRequest:
 
     @property
     def key(self) -> str:
-        return canonicalize_name(self.name)
+        return canonical_name(self.name)
 
 
 @frozen

@@ -7,8 +7,6 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from packaging.utils import canonicalize_name
-
 from pipwarden.checks import PackageContext, VetThresholds
 from pipwarden.checks.history import history_of
 from pipwarden.checks.registry import run_checks
@@ -22,7 +20,7 @@ from pipwarden.errors import (
     PipwardenError,
 )
 from pipwarden.log import get_logger
-from pipwarden.models import Level, Signal
+from pipwarden.models import Level, Signal, canonical_name
 from pipwarden.policy import IgnoreEntry, apply_ignores
 from pipwarden.pypi.client import FetchResult, PyPIClient
 from pipwarden.report.output import SLOW_STEP, Progress
@@ -106,7 +104,7 @@ class Vetter:
         finally:
             if store is not None:
                 store.close()
-        return {canonicalize_name(k): list(v) for k, v in dict(found).items()}, "local OSV database"
+        return {canonical_name(k): list(v) for k, v in dict(found).items()}, "local OSV database"
 
     def _github(self, project: Mapping[str, Any] | None) -> _GitHub:
         return github_facts(self.settings, self.client, project, self.now())

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from packaging.utils import canonicalize_name
-
 from pipwarden.checks.typosquat.edits import (
     _describe_edit,
     _edits,
@@ -24,6 +22,7 @@ from pipwarden.checks.typosquat.shapes import (
 )
 from pipwarden.checks.typosquat.stage2 import SecondStage
 from pipwarden.checks.typosquat.tables import TyposquatMatch
+from pipwarden.models import canonical_name
 
 
 class TyposquatIndex(SecondStage):
@@ -35,7 +34,7 @@ class TyposquatIndex(SecondStage):
 
         No popularity rule is applied here; :meth:`check` applies it.
         """
-        norm = canonicalize_name(name)
+        norm = canonical_name(name)
         name_rank = self.rank.get(norm)
         upto = len(self.names) if limit is None else min(limit, len(self.names))
         self._extend(upto, deletes=self._bulk)
@@ -111,7 +110,7 @@ class TyposquatIndex(SecondStage):
 
     def check(self, name: str) -> TyposquatMatch | None:
         """The most popular eligible target ``name`` imitates, or ``None``."""
-        needed = self._needed(self.rank.get(canonicalize_name(name)))
+        needed = self._needed(self.rank.get(canonical_name(name)))
         if needed <= 0:
             return None
         first = None

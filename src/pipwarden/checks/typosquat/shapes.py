@@ -3,7 +3,7 @@ combosquat bases, version numbers, plurals, vowels; and the tuning constants."""
 
 from __future__ import annotations
 
-from packaging.utils import canonicalize_name
+from pipwarden.models import canonical_name
 
 _AFFIX_WORDS = frozenset({"py", "python", "python3", "py3", "pypi", "lib"})
 _PREFIXES = ("python3", "python", "py3", "py", "lib")
@@ -45,7 +45,7 @@ def _skeleton(text: str) -> str:
 
 
 def _words(name: str) -> list[str]:
-    return [w for w in canonicalize_name(name).split("-") if w]
+    return [w for w in canonical_name(name).split("-") if w]
 
 
 def _strip_affixes(collapsed: str) -> set[str]:
@@ -94,12 +94,12 @@ def _raw_forms(norm: str) -> tuple[str, ...]:
 
 def core_forms(name: str) -> tuple[str, frozenset[str]]:
     """The main skeleton of ``name`` and all its core forms."""
-    main, cores, _order = _forms(canonicalize_name(name))
+    main, cores, _order = _forms(canonical_name(name))
     return main, cores
 
 
 def _order_key(name: str) -> str | None:
-    return _forms(canonicalize_name(name))[2]
+    return _forms(canonical_name(name))[2]
 
 
 def _bindings_name(name: str, target: str) -> bool:

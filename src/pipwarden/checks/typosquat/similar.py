@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import difflib
 
-from packaging.utils import canonicalize_name
-
 from pipwarden.checks.typosquat.index import TyposquatIndex
 from pipwarden.checks.typosquat.shapes import GENERIC_WORDS
 from pipwarden.checks.typosquat.tables import TyposquatMatch
+from pipwarden.models import canonical_name
 
 __all__ = ["FIRST_TIER", "SIMILAR_RATIO", "similar_name"]
 
@@ -32,7 +31,7 @@ def similar_name(index: TyposquatIndex, name: str) -> TyposquatMatch | None:
     :data:`SIMILAR_RATIO`. The :data:`FIRST_TIER` most popular names are tried first
     (they are what typosquats imitate); the rest of the ranking only when none of them is
     similar enough. Ties go to the most popular."""
-    norm = canonicalize_name(name)
+    norm = canonical_name(name)
     mine = norm.replace("-", "")
     if len(mine) < 3:
         return None

@@ -3,8 +3,6 @@ left out, two-edit typos, and names built on a ranked name."""
 
 from __future__ import annotations
 
-from packaging.utils import canonicalize_name
-
 from pipwarden.checks.typosquat.edits import (
     _edits,
     _plausible_typo,
@@ -28,6 +26,7 @@ from pipwarden.checks.typosquat.shapes import (
     _words,
 )
 from pipwarden.checks.typosquat.tables import RankTables, TyposquatMatch
+from pipwarden.models import canonical_name
 
 
 class SecondStage(RankTables):
@@ -42,7 +41,7 @@ class SecondStage(RankTables):
         found nothing, and (``far=False``: combosquats only) to let a combosquat of a more
         popular name win over a one-edit neighbour.
         """
-        norm = canonicalize_name(name)
+        norm = canonical_name(name)
         name_rank = self.rank.get(norm)
         upto = min(limit, len(self.names))
         self._extend(upto, deletes=self._bulk)
@@ -218,7 +217,7 @@ class SecondStage(RankTables):
         the name alone is no evidence; ``vet`` reports it only with the package's age and
         owners (:func:`check_addon`).
         """
-        norm = canonicalize_name(name)
+        norm = canonical_name(name)
         needed = self._needed(self.rank.get(norm))
         if needed <= 0:
             return None
