@@ -146,39 +146,61 @@ class ProjectFile:
 
 def walk_project(root: Path) -> Iterator[ProjectFile]:
     """Files under ``root`` that git would track, plus ignored key files; never a symlink,
-    never inside a virtual environment or a tool cache."""
+    never inside a virtual environment or a tool cache. Folders top-down, each one's
+    entries by name (the order ``os.walk`` gives), one ``scandir`` per folder: whether an
+    entry is a symlink comes with it, not from a ``stat`` of each file."""
     ignore = GitIgnore()
     exclude = root / ".git" / "info" / "exclude"
     if exclude.is_file():
         ignore.add_file(exclude, "")
-    for dirpath, dirnames, filenames in os.walk(root):
-        here = Path(dirpath)
-        rel_dir = "" if here == root else here.relative_to(root).as_posix()
-        if ".gitignore" in filenames:
+    todo: list[tuple[Path, str]] = [(root, "")]
+    while todo:
+        here, rel_dir = todo.pop()
+        folders, files = _entries(here)
+        if ".gitignore" in files:
             ignore.add_file(here / ".gitignore", rel_dir)
-        kept = []
-        for name in sorted(dirnames):
-            child = here / name
+        kept: list[tuple[Path, str]] = []
+        for name in sorted(folders):
+            entry = folders[name]
             rel = f"{rel_dir}/{name}" if rel_dir else name
-            if name in SKIP_DIRS or child.is_symlink() or (child / "pyvenv.cfg").exists():
+            if (name in SKIP_DIRS or entry.is_symlink()
+                    or os.path.exists(os.path.join(entry.path, "pyvenv.cfg"))):  # noqa: PTH110,PTH118
                 continue
+            child = here / name
             if ignore.ignored(rel, is_dir=True):
                 # an ignored folder is not walked, but key files straight inside it count
                 for inner in sorted(_files_in(child)):
                     if is_key_file(inner):
                         yield ProjectFile(child / inner, f"{rel}/{inner}", True)
                 continue
-            kept.append(name)
-        dirnames[:] = kept
-        for name in sorted(filenames):
-            path = here / name
-            if path.is_symlink() or name == ".gitignore":
+            kept.append((child, rel))
+        for name in sorted(files):
+            if name == ".gitignore" or files[name].is_symlink():
                 continue
             rel = f"{rel_dir}/{name}" if rel_dir else name
             ignored = ignore.ignored(rel, is_dir=False)
             if ignored and not is_key_file(name):
                 continue
-            yield ProjectFile(path, rel, ignored)
+            yield ProjectFile(here / name, rel, ignored)
+        todo.extend(reversed(kept))  # the first folder next: depth first, as os.walk goes
+
+
+def _entries(folder: Path) -> tuple[dict[str, os.DirEntry[str]], dict[str, os.DirEntry[str]]]:
+    """A folder's entries by name: folders (a symlink to one included, as ``os.walk``
+    counts it) and the rest; nothing when it cannot be listed (``os.walk`` skips it)."""
+    folders: dict[str, os.DirEntry[str]] = {}
+    files: dict[str, os.DirEntry[str]] = {}
+    try:
+        with os.scandir(folder) as found:
+            for entry in found:
+                try:
+                    is_dir = entry.is_dir()
+                except OSError:
+                    is_dir = False
+                (folders if is_dir else files)[entry.name] = entry
+    except OSError:
+        pass
+    return folders, files
 
 
 def _files_in(folder: Path) -> list[str]:
