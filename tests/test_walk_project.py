@@ -18,6 +18,8 @@ from pipwarden.secretscan.files import (
     is_key_file,
     walk_project,
 )
+from pipwarden.slim.walk import SKIP_DIRS as SLIM_SKIP_DIRS
+from pipwarden.slim.walk import project_files
 
 
 def _reference(root: Path) -> Iterator[ProjectFile]:
@@ -112,3 +114,32 @@ def test_random_trees_walk_as_os_walk_did(
             except (FileExistsError, NotADirectoryError, IsADirectoryError):
                 continue  # a name already taken by the other kind
         assert list(walk_project(root)) == list(_reference(root))
+
+
+def _reference_slim(root: Path, suffixes: tuple[str, ...]) -> Iterator[tuple[str, str]]:
+    """The os.walk version of slim.walk.project_files (until 2026-12-07)."""
+    top = os.fspath(root)
+    for dirpath, dirnames, filenames in os.walk(top):
+        dirnames[:] = sorted(
+            d for d in dirnames
+            if d not in SLIM_SKIP_DIRS and not d.endswith(".egg-info")
+            and not os.path.exists(os.path.join(dirpath, d, "pyvenv.cfg"))
+        )
+        prefix = dirpath[len(top):].lstrip(os.sep).replace(os.sep, "/")
+        for name in sorted(filenames):
+            path = os.path.join(dirpath, name)
+            if name.endswith(suffixes) and not os.path.islink(path):
+                yield path, f"{prefix}/{name}" if prefix else name
+
+
+def test_slims_walk_lists_what_os_walk_did(tmp_path: Path) -> None:
+    _tricky(tmp_path)
+    (tmp_path / "pkg.egg-info").mkdir()
+    (tmp_path / "pkg.egg-info" / "x.py").write_text("")
+    (tmp_path / "z" / "n.ipynb").write_text("{}")
+    (tmp_path / "link.ipynb").symlink_to(tmp_path / "z" / "n.ipynb")
+    for suffixes in ((".py", ".ipynb"), (".py",), (".sh", ".md")):
+        got = list(project_files(tmp_path, suffixes))
+        assert got == list(_reference_slim(tmp_path, suffixes))
+    rels = [rel for _, rel in project_files(tmp_path, (".py", ".ipynb"))]
+    assert "link.ipynb" not in rels and not any("egg-info" in r for r in rels)

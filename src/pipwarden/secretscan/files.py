@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+from pipwarden.folders import list_folder
 from pipwarden.frozen import frozen
 
 __all__ = ["GitIgnore", "ProjectFile", "is_key_file", "walk_project"]
@@ -156,7 +157,7 @@ def walk_project(root: Path) -> Iterator[ProjectFile]:
     todo: list[tuple[Path, str]] = [(root, "")]
     while todo:
         here, rel_dir = todo.pop()
-        folders, files = _entries(here)
+        folders, files = list_folder(here)
         if ".gitignore" in files:
             ignore.add_file(here / ".gitignore", rel_dir)
         kept: list[tuple[Path, str]] = []
@@ -183,24 +184,6 @@ def walk_project(root: Path) -> Iterator[ProjectFile]:
                 continue
             yield ProjectFile(here / name, rel, ignored)
         todo.extend(reversed(kept))  # the first folder next: depth first, as os.walk goes
-
-
-def _entries(folder: Path) -> tuple[dict[str, os.DirEntry[str]], dict[str, os.DirEntry[str]]]:
-    """A folder's entries by name: folders (a symlink to one included, as ``os.walk``
-    counts it) and the rest; nothing when it cannot be listed (``os.walk`` skips it)."""
-    folders: dict[str, os.DirEntry[str]] = {}
-    files: dict[str, os.DirEntry[str]] = {}
-    try:
-        with os.scandir(folder) as found:
-            for entry in found:
-                try:
-                    is_dir = entry.is_dir()
-                except OSError:
-                    is_dir = False
-                (folders if is_dir else files)[entry.name] = entry
-    except OSError:
-        pass
-    return folders, files
 
 
 def _files_in(folder: Path) -> list[str]:

@@ -8,6 +8,8 @@ import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from pipwarden.folders import list_folder
+
 __all__ = [
     "SKIP_DIRS",
     "iter_project_files",
@@ -64,23 +66,25 @@ def local_module_names(root: Path, files: Iterable[Path]) -> frozenset[str]:
 
 def project_files(root: Path, suffixes: tuple[str, ...]) -> Iterator[tuple[str, str]]:
     """:func:`iter_project_files` as ``(path, path relative to root)`` strings, without a
-    ``Path`` object per file (a large project has thousands)."""
-    top = os.fspath(root)
-    for dirpath, dirnames, filenames in os.walk(top):
-        dirnames[:] = sorted(
-            d
-            for d in dirnames
-            if d not in SKIP_DIRS
-            and not d.endswith(".egg-info")
-            and not os.path.exists(os.path.join(dirpath, d, "pyvenv.cfg"))  # noqa: PTH110,PTH118
-        )
-        prefix = dirpath[len(top):].lstrip(os.sep).replace(os.sep, "/")
-        for name in sorted(filenames):
-            if not name.endswith(suffixes):
-                continue
-            path = os.path.join(dirpath, name)  # noqa: PTH118 (strings: no object per file)
-            if not os.path.islink(path):  # noqa: PTH114
-                yield path, f"{prefix}/{name}" if prefix else name
+    ``Path`` object per file (a large project has thousands), in the same order (folders
+    top-down, each one's entries by name), one ``scandir`` per folder."""
+    todo: list[tuple[str, str]] = [(os.fspath(root), "")]
+    while todo:
+        folder, prefix = todo.pop()
+        folders, files = list_folder(folder)
+        for name in sorted(files):
+            entry = files[name]
+            if name.endswith(suffixes) and not entry.is_symlink():
+                yield entry.path, f"{prefix}/{name}" if prefix else name
+        kept = [
+            (entry.path, f"{prefix}/{name}" if prefix else name)
+            for name, entry in sorted(folders.items())
+            if name not in SKIP_DIRS
+            and not name.endswith(".egg-info")
+            and not entry.is_symlink()  # (os.walk does not follow linked folders)
+            and not os.path.exists(os.path.join(entry.path, "pyvenv.cfg"))  # noqa: PTH110,PTH118
+        ]
+        todo.extend(reversed(kept))  # the first folder next: depth first, as os.walk goes
 
 
 def local_modules(rels: Iterable[str]) -> frozenset[str]:
