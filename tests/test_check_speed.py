@@ -203,9 +203,35 @@ def test_a_read_error_in_the_import_scan_is_a_problem_with_or_without_the_cache(
         assert "requests" in scan.by_module
 
 
+# Every scan counts as large, two workers, and each forked_map call recorded in ``forks``
+# as (items, whether it forked).
+_COUNT_FORKS = """\
+forkmap.MIN_BYTES = 0
+forks = []
+real_fork = forkmap.forked_map
+def counting(task, items, sizes, workers):
+    done = real_fork(task, items, sizes, workers)
+    forks.append((len(items), done is not None))
+    return done
+forkmap.forked_map = counting
+os.environ["PIPWARDEN_SCAN_WORKERS"] = "2"
+"""
+
+def _run_forked_scan(script: str, tmp_path: Path) -> None:
+    """Run a scan script (project in tmp_path/p, cache in tmp_path/cache) in a fresh
+    interpreter, forks counted; it prints "same" when its assertions hold."""
+    proc = subprocess.run(
+        [sys.executable, "-c", script.replace("{count_forks}", _COUNT_FORKS),
+         str(tmp_path / "p"), str(tmp_path / "cache")],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert proc.returncode == 0 and proc.stdout.startswith("same"), proc.stderr[-3000:]
+
+
 _IMPORTS_PARALLEL_SCRIPT = """
 import json, os, sys, time
 from pathlib import Path
+import pipwarden.forkmap as forkmap
 import pipwarden.slim.imports as imports
 from pipwarden.scancache import FileCache
 
@@ -227,16 +253,7 @@ def read_bytes(self):
     return real_read(self)
 Path.read_bytes = read_bytes  # the forked workers inherit it
 serial = imports.scan_imports(root)
-imports.MIN_BYTES = 0  # every project counts as large here
-forks = []
-real_fork = imports.forked_map
-def counting(task, items, sizes, workers):
-    done = real_fork(task, items, sizes, workers)
-    forks.append((len(items), done is not None))
-    return done
-imports.forked_map = counting
-os.environ["PIPWARDEN_SCAN_WORKERS"] = "2"
-first = imports.scan_imports(root, cache=FileCache(cache_dir, root, "imports", "t"))
+{count_forks}first = imports.scan_imports(root, cache=FileCache(cache_dir, root, "imports", "t"))
 assert first == serial, (first, serial)
 assert forks == [(82, True)], forks
 assert [(p.path, p.message) for p in first.problems] == [
@@ -255,12 +272,7 @@ def test_the_import_scan_reads_cache_misses_in_forked_workers(tmp_path: Path) ->
     """slim's import scan: unchanged files from the cache by a stat, the others read by
     forked workers with the serial scan's results; an unreadable file is reported as not
     read every time (never cached)."""
-    proc = subprocess.run(
-        [sys.executable, "-c", _IMPORTS_PARALLEL_SCRIPT, str(tmp_path / "p"),
-         str(tmp_path / "cache")],
-        capture_output=True, text=True, timeout=120, check=False,
-    )
-    assert proc.returncode == 0 and proc.stdout.startswith("same"), proc.stderr[-3000:]
+    _run_forked_scan(_IMPORTS_PARALLEL_SCRIPT, tmp_path)
 
 
 def test_a_racy_entry_confirmed_by_its_hash_is_trusted_by_its_stat_next_time(
@@ -295,3 +307,45 @@ def test_a_racy_entry_confirmed_by_its_hash_is_trusted_by_its_stat_next_time(
     third = FileCache(folder, root, "imports", "t")
     scan_imports(root, cache=third)
     assert third.hits == 1 and cache_file.read_bytes() == settled
+
+
+_TOOLS_PARALLEL_SCRIPT = """
+import json, os, sys, time
+from pathlib import Path
+import pipwarden.forkmap as forkmap
+import pipwarden.slim.tools as tools
+from pipwarden.scancache import FileCache
+
+root, cache_dir = Path(sys.argv[1]), Path(sys.argv[2])
+(root / ".vscode").mkdir(parents=True)
+for n in range(30):
+    (root / f"run{n}.sh").write_text(
+        f"#!/bin/sh\\necho {n}\\nruff check .\\necho x\\npython -m job{n}\\n")
+(root / "Makefile").write_text("lint:\\n\\tblack .\\n")
+(root / ".vscode" / "tasks.json").write_text("{not json")
+(root / "bad.sh").write_bytes(b"#!/bin/sh\\necho caf\\xe9\\n")
+for f in root.rglob("*"):
+    os.utime(f, (time.time() - 3600, time.time() - 3600))
+serial = tools.scan_tools(root)
+{count_forks}first = tools.scan_tools(root, cache=FileCache(cache_dir, root, "commands", "t"))
+assert first == serial, (first, serial)
+assert forks == [(33, True)], forks
+assert sorted((p.path, p.line) for p in first.problems) == [
+    (".vscode/tasks.json", 1), ("bad.sh", None)], first.problems
+(root / "run3.sh").write_text("#!/bin/sh\\nchanged-tool --x\\n")
+os.utime(root / "run5.sh")  # touched, not changed: read, and its cached result kept
+forks.clear()
+second = tools.scan_tools(root, cache=FileCache(cache_dir, root, "commands", "t"))
+assert forks == [(4, True)], forks  # changed, touched, and the two never cached
+assert ("changed-tool", False) in second.by_command
+assert ("job5", True) in second.by_command
+assert second.by_command[("echo", False)] != first.by_command[("echo", False)]
+assert second.problems == first.problems
+print("same")
+"""
+
+
+def test_the_command_scan_reads_cache_misses_in_forked_workers(tmp_path: Path) -> None:
+    """slim's command scan: as the import scan, the files the cache does not answer read
+    by forked workers with the serial scan's results; problems reported every time."""
+    _run_forked_scan(_TOOLS_PARALLEL_SCRIPT, tmp_path)

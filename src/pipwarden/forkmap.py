@@ -15,7 +15,7 @@ import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
-__all__ = ["MIN_BYTES", "forked_map", "worker_count"]
+__all__ = ["MIN_BYTES", "forked_map", "map_files", "worker_count"]
 
 #: Below this many bytes a scan stays in one process: a worker costs more than it saves.
 MIN_BYTES = 16 * 1024 * 1024
@@ -67,3 +67,16 @@ def forked_map(
     for chunk, part in zip(chunks, parts, strict=True):
         results.update(zip(chunk, part, strict=True))
     return [results[i] for i in range(len(items))]
+
+
+def map_files(
+    task: Callable[[list[Any]], list[Any]], items: list[Any], sizes: Sequence[int]
+) -> list[Any]:
+    """``task`` over the files ``items`` (of ``sizes`` bytes): by forked workers when
+    there are several CPUs and the files add up to more than :data:`MIN_BYTES`, else (or
+    where forking is not possible) in this process. One result per item, in order."""
+    workers = worker_count()
+    done = None
+    if workers > 1 and len(items) > 1 and sum(sizes) > MIN_BYTES:
+        done = forked_map(task, items, sizes, workers)
+    return done if done is not None else task(items)

@@ -20,7 +20,7 @@ from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipwarden.forkmap import MIN_BYTES, forked_map, worker_count
+from pipwarden.forkmap import map_files
 from pipwarden.frozen import frozen
 from pipwarden.models import Location
 from pipwarden.slim.fastimports import fast_imports
@@ -427,13 +427,8 @@ def _scan_all(pairs: list[tuple[str, str]], cache: FileCache | None) -> list[_Fi
         todo.append(index)
         items.append((path, rel, old))
         infos.append(info)
-    done: list[tuple[_FileResult, str | None]] | None = None
     sizes = [info.st_size if info is not None else 0 for info in infos]
-    workers = worker_count()
-    if workers > 1 and len(items) > 1 and sum(sizes) > MIN_BYTES:
-        done = forked_map(_read_and_scan, items, sizes, workers)
-    if done is None:
-        done = _read_and_scan(items)
+    done: list[tuple[_FileResult, str | None]] = map_files(_read_and_scan, items, sizes)
     for index, info, (result, digest) in zip(todo, infos, done, strict=True):
         results[index] = result
         if cache is not None and info is not None and digest is not None:

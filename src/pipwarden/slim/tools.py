@@ -17,10 +17,10 @@ import re
 import shlex
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import field
-from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from pipwarden.forkmap import map_files
 from pipwarden.frozen import frozen
 from pipwarden.models import Location, canonical_name
 from pipwarden.slim.imports import SKIP_DIRS, FileProblem, ShellLine
@@ -326,7 +326,9 @@ def scan_tools(
 ) -> ToolScan:
     """Commands called anywhere in the project, plus those from notebook shell lines.
 
-    With ``cache``, an unchanged file's commands are taken from it."""
+    With ``cache``, an unchanged file's commands are taken from it; the files it does not
+    answer are read and scanned by forked workers when they add up to a large scan (see
+    :mod:`pipwarden.forkmap`), in this process otherwise."""
     # (name, is_module) -> places, each once (a file's lines are deduplicated as read)
     grouped: dict[tuple[str, bool], list[tuple[str, Sequence[int]]]] = {}
 
@@ -339,36 +341,50 @@ def scan_tools(
 
     problems: list[FileProblem] = []
     files: list[str] = []
-    for path, rel, kind in _candidate_files(root):
-        # per file: [name, is_module, lines] for each command it calls
-        found: list[tuple[str, bool, Packed]] | None = None
-        data: bytes | None = None
+    candidates = list(_candidate_files(root))
+    # per file: (name, is_module, lines) for each command it calls, or a problem
+    outcomes: list[_Outcome | None] = [None] * len(candidates)
+    todo: list[int] = []
+    infos: list[os.stat_result | None] = []
+    stale: list[tuple[str, object] | None] = []
+    for index, (path, rel, _kind) in enumerate(candidates):
+        info: os.stat_result | None = None
+        old: tuple[str, object] | None = None
         if cache is not None:
-            hit, value, data = cache.lookup(rel, path, partial(_read_bytes, path))
-            if hit:
-                found = _cached_commands(value)
-        if found is None:
             try:
-                raw = path.read_bytes() if data is None else data
-                text = raw.decode("utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
-                problems.append(FileProblem(rel, None, f"cannot read: {exc}"))
-                continue
-            if "\r" in text:  # as read_text does: universal newlines
-                text = text.replace("\r\n", "\n").replace("\r", "\n")
-            try:
-                lines_of: dict[tuple[str, bool], list[int]] = {}
-                for name, module, number in _scan_text(kind, text):
-                    lines_of.setdefault((name, module), []).append(number)
-                found = [(n, m, Packed(dict.fromkeys(lines))) for (n, m), lines in lines_of.items()]
-            except json.JSONDecodeError as exc:
-                problems.append(FileProblem(rel, exc.lineno, f"not valid JSON: {exc.msg}"))
-                files.append(rel)
-                continue
-            if cache is not None:  # lines as their packed text
-                cache.store(rel, path, raw, [[n, m, lines.text] for n, m, lines in found])
+                info = path.stat()
+            except OSError:
+                info = None  # read below, where the error is reported
+            if info is not None:
+                hit, value, digest = cache.check(rel, info)
+                found = _cached_commands(value) if hit else None
+                if found is not None:
+                    outcomes[index] = ("ok", found)
+                    continue
+                if digest is not None:
+                    old = (digest, value)
+        todo.append(index)
+        infos.append(info)
+        stale.append(old)
+    items = [(str(candidates[i][0]), candidates[i][2], old) for i, old in zip(todo, stale,
+                                                                           strict=True)]
+    sizes = [info.st_size if info is not None else 0 for info in infos]
+    done: list[tuple[_Outcome, str | None]] = map_files(_read_and_scan, items, sizes)
+    for index, info, (outcome, digest) in zip(todo, infos, done, strict=True):
+        outcomes[index] = outcome
+        if cache is not None and info is not None and digest is not None and outcome[0] == "ok":
+            cache.remember(candidates[index][1], info, digest,
+                           [[n, m, lines.text] for n, m, lines in outcome[1]])
+    for (_path, rel, _kind), result in zip(candidates, outcomes, strict=True):
+        assert result is not None
+        if result[0] == "unreadable":
+            problems.append(FileProblem(rel, None, result[1]))
+            continue
         files.append(rel)
-        for name, module, lines in found:
+        if result[0] == "json":
+            problems.append(FileProblem(rel, result[2], result[1]))
+            continue
+        for name, module, lines in result[1]:
             add(name, module, rel, lines)
     if cache is not None:
         cache.save()
@@ -377,6 +393,47 @@ def scan_tools(
             add(name, module, shell.location.path, (shell.location.line or 0,))
     by_command = {key: tuple(where) for key, where in sorted(grouped.items())}
     return ToolScan(by_command, tuple(problems), tuple(files))
+
+
+# One file's commands ("ok", [(name, is_module, lines)…]), or why there are none:
+# ("unreadable", message) or ("json", message, line) (a tasks file that is not JSON).
+_Outcome = tuple[Any, ...]
+
+
+def _read_and_scan(
+    items: list[tuple[str, str, tuple[str, object] | None]],
+) -> list[tuple[_Outcome, str | None]]:
+    """Read, hash and scan files (in a worker for a large scan): each one's outcome and
+    its content's SHA-256 (``None`` when not to be cached). Content that a stale cache
+    entry was computed from takes that entry's result."""
+    import hashlib
+
+    out: list[tuple[_Outcome, str | None]] = []
+    for path, kind, old in items:
+        try:
+            raw = Path(path).read_bytes()
+            text = raw.decode("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            out.append((("unreadable", f"cannot read: {exc}"), None))
+            continue
+        digest = hashlib.sha256(raw).hexdigest()
+        if old is not None and old[0] == digest:
+            reused = _cached_commands(old[1])
+            if reused is not None:
+                out.append((("ok", reused), digest))
+                continue
+        if "\r" in text:  # as read_text does: universal newlines
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+        try:
+            lines_of: dict[tuple[str, bool], list[int]] = {}
+            for name, module, number in _scan_text(kind, text):
+                lines_of.setdefault((name, module), []).append(number)
+        except json.JSONDecodeError as exc:
+            out.append((("json", f"not valid JSON: {exc.msg}", exc.lineno), None))
+            continue
+        found = [(n, m, Packed(dict.fromkeys(lines))) for (n, m), lines in lines_of.items()]
+        out.append((("ok", found), digest))
+    return out
 
 
 def _cached_commands(value: object) -> list[tuple[str, bool, Packed]] | None:
@@ -393,13 +450,6 @@ def _cached_commands(value: object) -> list[tuple[str, bool, Packed]] | None:
             return None
         out.append((item[0], item[1], lines))
     return out
-
-
-def _read_bytes(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except OSError:
-        return None
 
 
 def _scan_text(kind: str, text: str) -> Iterator[_Use]:
