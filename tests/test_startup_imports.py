@@ -94,3 +94,25 @@ def test_a_run_collects_cycles_less_often_and_restores_the_thresholds(tmp_path: 
         assert cli.main(["init", str(tmp_path)]) == 0
     assert seen and seen[0][0] >= cli._GC_THRESHOLD  # during the run
     assert gc.get_threshold() == before  # and as it was afterwards (tests, library users)
+
+
+def test_an_offline_check_without_markers_loads_no_requirement_parser_nor_threads(
+    tmp_path: Path,
+) -> None:
+    """packaging's requirement and marker parsers (and the platform probing behind them)
+    and thread pools are imported by the code paths that need them only."""
+    project = tmp_path / "p"
+    project.mkdir()
+    (project / "requirements.txt").write_text("requests>=2.31\nrich==13.7.0\n")
+    (project / "app.py").write_text("import requests\nimport rich\n")
+    (project / "run.sh").write_text("#!/bin/sh\npython app.py\n")
+    code = (
+        "import io, os, sys, contextlib\n"
+        f"os.environ['PIPWARDEN_CACHE_DIR'] = {str(tmp_path / 'cache')!r}\n"
+        "from pipwarden.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    main(['check', '--offline', '--format', 'json', {str(project)!r}])\n"
+        "print(sorted(m for m in ('packaging.requirements', 'packaging.markers', "
+        "'concurrent.futures') if m in sys.modules))\n"
+    )
+    assert _modules_after(code, tmp_path).strip() == "[]"

@@ -12,19 +12,14 @@ import re
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-
-from packaging.markers import (
-    InvalidMarker,
-    Marker,
-    UndefinedComparison,
-    UndefinedEnvironmentName,
-    default_environment,
-)
-from packaging.requirements import InvalidRequirement, Requirement
+from typing import TYPE_CHECKING
 
 from pipwarden.frozen import frozen
 from pipwarden.log import get_logger
 from pipwarden.models import Environment, InstalledPackage, canonical_name
+
+if TYPE_CHECKING:
+    from packaging.markers import Marker
 
 __all__ = [
     "DependencyGraph",
@@ -58,6 +53,8 @@ def _reduce(text: str) -> _Req | None:
     head, sep, marker_text = text.partition(";")
     match = _HEAD_RE.match(head)
     if match is None:
+        from packaging.requirements import InvalidRequirement, Requirement
+
         try:
             req = Requirement(text)
         except InvalidRequirement:
@@ -73,6 +70,8 @@ def _reduce(text: str) -> _Req | None:
     only = _EXTRA_ONLY_RE.match(marker_text)
     if only:
         return _Req(name, extras, None, canonical_name(only.group(1)))
+    from packaging.markers import InvalidMarker, Marker  # (packaging's parser: when needed)
+
     try:
         marker = Marker(marker_text.strip())
     except InvalidMarker:
@@ -83,6 +82,8 @@ def _reduce(text: str) -> _Req | None:
 def marker_environment(python_version: str | None) -> dict[str, str]:
     """The marker variables of this machine, with ``python_version`` (``"3.11"`` or
     ``"3.11.4"``) as the Python when given."""
+    from packaging.markers import default_environment
+
     env: dict[str, str] = {k: str(v) for k, v in default_environment().items()}
     if python_version:
         parts = python_version.split(".")
@@ -347,6 +348,12 @@ def _applies(
     marker: Marker, extras: set[str], env: Mapping[str, str],
     cache: dict[tuple[str, str], bool],
 ) -> bool:
+    from packaging.markers import (
+        InvalidMarker,
+        UndefinedComparison,
+        UndefinedEnvironmentName,
+    )
+
     text = str(marker)
     for extra in ("", *sorted(extras)):
         key = (text, extra)

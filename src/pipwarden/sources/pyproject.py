@@ -15,8 +15,6 @@ from dataclasses import field, replace
 from pathlib import Path
 from typing import Any
 
-from packaging.requirements import InvalidRequirement, Requirement
-
 from pipwarden.errors import InputError
 from pipwarden.frozen import frozen
 from pipwarden.models import Dependency, Location, canonical_name
@@ -186,6 +184,8 @@ def _dependency(
     if not isinstance(text, str):
         raise InputError(f"{where} must hold strings, found {type(text).__name__}", path=path)
     line, column = cursor.locate(text)
+    from packaging.requirements import InvalidRequirement, Requirement  # (a pyproject read)
+
     try:
         req = Requirement(text)
     except InvalidRequirement as exc:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
@@ -113,6 +112,8 @@ def requirements_of(
         out.setdefault(name, set()).update(asked)
         if specifiers is None:
             continue
+        from packaging.requirements import InvalidRequirement, Requirement
+
         try:
             spec = Requirement(text).specifier
         except InvalidRequirement:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -194,6 +193,8 @@ class RankTables:
             separators=(",", ":"),
         ).encode()
         folder.mkdir(parents=True, exist_ok=True)
+        import tempfile  # (only when writing: it imports shutil and random)
+
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".typosquat-", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as fh:
