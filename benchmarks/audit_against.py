@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from audit import LOCAL, SHARED, pins_from_archive, write_requirements
 
-# What the `pipwarden` console script runs; installs from before `cli.run` (2026-12-08)
+# What the `pipwarden` console script runs; installs from before `cli.run` (2026-12-07)
 # had `main` as the script's target.
 PROGRAM = ("import sys, pipwarden.cli as c; "
            "c.run() if hasattr(c, 'run') else sys.exit(c.main())")

@@ -77,7 +77,7 @@ def _date_today(db: Path) -> None:
         conn.close()
 
 
-# What the `pipwarden` console script runs; installs from before `cli.run` (2026-12-08)
+# What the `pipwarden` console script runs; installs from before `cli.run` (2026-12-07)
 # had `main` as the script's target.
 PROGRAM = ("import sys, pipwarden.cli as c; "
            "c.run() if hasattr(c, 'run') else sys.exit(c.main())")
