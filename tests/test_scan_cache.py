@@ -234,3 +234,40 @@ def test_check_parses_each_input_file_once_and_makes_one_pypi_client(
     capsys.readouterr()
     assert sorted(parsed) == ["pyproject.toml", "requirements-base.txt", "requirements.txt"]
     assert len(clients) == 1
+
+
+def _parsed(text: str) -> list[tuple[str, int | None, int | None]]:
+    uses, problem = imports_in_source(text, "x.py")  # after the full parse, the cheap way
+    assert problem is None
+    return [(u.module, u.location.line, u.location.column) for u in uses]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import a.b\nfrom c.d import e, f as g\n",
+        "import a; import b\n",
+        "from __future__ import annotations\nfrom . import rel\nimport os\n",
+        "import importlib\n",  # one statement, "import" twice: the whole walk decides
+        "import a\nm = __import__('b')\n",
+        "import a\nimportlib.import_module('b')\n",
+        "import a\n# import b\n",
+        "import a\nx = 'import b'\n",
+        "import a\ndef f():\n    import b\n",
+        "import a  # important\n",
+        "try: import ujson as json\nexcept ImportError: import json\n",
+        "x = 1; from b import (c,\n  d)\n",
+    ],
+)
+def test_an_already_parsed_source_gives_what_the_whole_walk_gives(source: str) -> None:
+    """A notebook cell is parsed in full (to report a cell that does not parse); its
+    top-level import statements are read from that tree when they are all there is."""
+    assert _parsed(source) == _full(source)
+
+
+@pytest.mark.parametrize(
+    "path", sorted(SRC.rglob("*.py"))[::7], ids=lambda p: p.relative_to(SRC).as_posix()
+)
+def test_an_already_parsed_module_gives_what_the_whole_walk_gives(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert _parsed(text) == _full(text)

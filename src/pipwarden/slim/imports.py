@@ -201,14 +201,22 @@ def imports_in_source(
         return [], FileProblem(path, None, f"cannot parse Python: {tree}")
     if "import" not in source:  # every node the visitor records spells "import"
         return [], None
-    found = fast_imports(source, path) if fast else None
-    if found is not None:
-        return [
-            ImportUse(module, Location(path, (loc.line or 0) + line_offset, loc.column))
-            for module, loc in found
-        ], None
     visitor = _Visitor()
-    visitor.visit(tree)
+    tops = [n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)]
+    if fast and source.count("import") == len(tops):
+        # Each top-level import statement spells "import" at least once: as many as there
+        # are statements means nothing else does (no nested or dynamic import, none in a
+        # string or comment), so these are what the whole walk would find.
+        for node in tops:
+            visitor.visit(node)
+    else:
+        found = fast_imports(source, path) if fast else None
+        if found is not None:
+            return [
+                ImportUse(module, Location(path, (loc.line or 0) + line_offset, loc.column))
+                for module, loc in found
+            ], None
+        visitor.visit(tree)
     uses = [
         ImportUse(module, Location(path, line + line_offset, col))
         for module, line, col in visitor.found
