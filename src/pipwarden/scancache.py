@@ -18,13 +18,19 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from pipwarden.forkmap import map_files
 from pipwarden.log import get_logger
 
-__all__ = ["RACY_NS", "FileCache"]
+__all__ = ["RACY_NS", "FileCache", "map_cached"]
+
+R = TypeVar("R")
+#: A file to scan for :func:`map_cached`'s task: its path, what else the task needs, and
+#: the digest and stored result of a stale cache entry (or None).
+Todo = tuple[str, Any, tuple[str, Any] | None]
 
 log = get_logger(__name__)
 
@@ -86,42 +92,6 @@ class FileCache:
         self._old = files
         self._written_ns = data["written_ns"]
 
-    def lookup(
-        self,
-        rel: str,
-        path: Path | str,
-        read: Callable[[], bytes | None],
-        info: os.stat_result | None = None,
-    ) -> tuple[bool, Any, bytes | None]:
-        """``(True, result, data)`` when the cache holds this file's result, else ``(False,
-        None, data)``. ``data`` is the content when it had to be read (``None`` otherwise),
-        read through ``read`` so that the caller's size caps and error handling apply.
-        ``info``: the file's ``stat`` when the caller has just taken it."""
-        entry = self._old.get(rel)
-        if info is None:
-            try:
-                info = os.stat(path)  # noqa: PTH116 (a str or a Path)
-            except OSError:
-                return False, None, None
-        stamp = [info.st_size, info.st_mtime_ns, info.st_ino]
-        if entry is not None and entry[:3] == stamp and (
-            info.st_mtime_ns < self._written_ns - RACY_NS
-        ):
-            self._new[rel] = entry
-            self.hits += 1
-            return True, entry[4], None
-        data = read()
-        if data is None:
-            return False, None, None
-        digest = hashlib.sha256(data).hexdigest()
-        if entry is not None and entry[3] == digest:
-            self._new[rel] = [*stamp, digest, entry[4]]
-            self._confirmed = True
-            self.hits += 1
-            return True, entry[4], data
-        self.misses += 1
-        return False, None, data
-
     def check(self, rel: str, info: os.stat_result) -> tuple[bool, Any, str | None]:
         """The stat-only half of :meth:`lookup`: ``(True, result, None)`` when the entry of
         ``rel`` matches ``info`` (size, ``mtime_ns``, inode) and is not racy; else ``(False,
@@ -151,17 +121,6 @@ class FileCache:
             self.misses += 1
         self._new[rel] = [info.st_size, info.st_mtime_ns, info.st_ino, digest, result]
 
-    def store(self, rel: str, path: Path | str, data: bytes, result: Any) -> None:
-        """Remember ``result`` for ``rel`` whose content is ``data``."""
-        if self.path is None:
-            return
-        try:
-            info = os.stat(path)  # noqa: PTH116
-        except OSError:
-            return
-        digest = hashlib.sha256(data).hexdigest()
-        self._new[rel] = [info.st_size, info.st_mtime_ns, info.st_ino, digest, result]
-
     def save(self) -> None:
         """Write what this run used or computed (atomically); failures are only logged."""
         if self.path is None or not self._new or (
@@ -189,3 +148,49 @@ class FileCache:
             if tmp is not None:
                 with contextlib.suppress(OSError):
                     Path(tmp).unlink()
+
+
+def map_cached(
+    cache: FileCache | None,
+    files: Sequence[tuple[str, str, Any]],
+    decode: Callable[[Any], R | None],
+    task: Callable[[list[Todo]], list[tuple[R, str | None]]],
+    plain: Callable[[R], Any],
+) -> list[R]:
+    """Each file's result, in order, for files ``(path, path relative to the root, what
+    else the task needs)``: from ``cache`` when a stat says the file is unchanged and
+    ``decode`` accepts the entry; else from ``task`` (read, hash, scan: by forked workers
+    when the files add up to a large scan, see :func:`pipwarden.forkmap.map_files`),
+    which gives each result and its content's digest (``None``: not to be cached). Those
+    are remembered in ``plain`` form and the cache saved."""
+    results: list[R | None] = [None] * len(files)
+    todo: list[int] = []
+    items: list[Todo] = []
+    infos: list[os.stat_result | None] = []
+    for index, (path, rel, extra) in enumerate(files):
+        info: os.stat_result | None = None
+        old: tuple[str, Any] | None = None
+        if cache is not None:
+            try:
+                info = os.stat(path)  # noqa: PTH116 (a str: no Path per file)
+            except OSError:
+                info = None  # the task reads it and reports the error
+            if info is not None:
+                hit, value, digest = cache.check(rel, info)
+                results[index] = decode(value) if hit else None
+                if results[index] is not None:
+                    continue
+                if digest is not None:
+                    old = (digest, value)
+        todo.append(index)
+        items.append((path, extra, old))
+        infos.append(info)
+    sizes = [info.st_size if info is not None else 0 for info in infos]
+    done: list[tuple[R, str | None]] = map_files(task, items, sizes)
+    for index, info, (result, digest) in zip(todo, infos, done, strict=True):
+        results[index] = result
+        if cache is not None and info is not None and digest is not None:
+            cache.remember(files[index][1], info, digest, plain(result))
+    if cache is not None:
+        cache.save()
+    return [r for r in results if r is not None]

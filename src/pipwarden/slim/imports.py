@@ -12,7 +12,6 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
-import os
 import re
 import sys
 from collections.abc import Mapping, Sequence
@@ -20,9 +19,9 @@ from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipwarden.forkmap import map_files
 from pipwarden.frozen import frozen
 from pipwarden.models import Location
+from pipwarden.scancache import Todo, map_cached
 from pipwarden.slim.fastimports import fast_imports
 from pipwarden.slim.places import Packed, Places, pack_places
 from pipwarden.slim.walk import (
@@ -386,12 +385,7 @@ def _decoded(value: Any) -> _FileResult | None:
         return None
 
 
-# A file to read: its path, its path relative to the root, and the digest and result of
-# a stale cache entry (or None).
-_Todo = tuple[str, str, tuple[str, Any] | None]
-
-
-def _read_and_scan(items: list[_Todo]) -> list[tuple[_FileResult, str | None]]:
+def _read_and_scan(items: list[Todo]) -> list[tuple[_FileResult, str | None]]:
     """Read, hash and scan files (in a worker for a large scan): each one's result and its
     content's SHA-256 (``None`` when it could not be read: never cached, scanned again
     next time). Content that a stale cache entry was computed from takes that result."""
@@ -410,40 +404,10 @@ def _read_and_scan(items: list[_Todo]) -> list[tuple[_FileResult, str | None]]:
 
 
 def _scan_all(pairs: list[tuple[str, str]], cache: FileCache | None) -> list[_FileResult]:
-    """The result of each file of ``pairs``: from ``cache`` when a stat says the file is
-    unchanged, else read and scanned (by forked workers when they add up to a large scan,
-    see :mod:`pipwarden.forkmap`) and stored in the cache."""
-    results: list[_FileResult | None] = [None] * len(pairs)
-    todo: list[int] = []
-    items: list[_Todo] = []
-    infos: list[os.stat_result | None] = []
-    for index, (path, rel) in enumerate(pairs):
-        info: os.stat_result | None = None
-        old: tuple[str, Any] | None = None
-        if cache is not None:
-            try:
-                info = os.stat(path)  # noqa: PTH116 (a str: no Path per file)
-            except OSError:
-                info = None  # read below, where the error is reported
-            if info is not None:
-                hit, value, digest = cache.check(rel, info)
-                results[index] = _decoded(value) if hit else None
-                if results[index] is not None:
-                    continue
-                if digest is not None:
-                    old = (digest, value)
-        todo.append(index)
-        items.append((path, rel, old))
-        infos.append(info)
-    sizes = [info.st_size if info is not None else 0 for info in infos]
-    done: list[tuple[_FileResult, str | None]] = map_files(_read_and_scan, items, sizes)
-    for index, info, (result, digest) in zip(todo, infos, done, strict=True):
-        results[index] = result
-        if cache is not None and info is not None and digest is not None:
-            cache.remember(pairs[index][1], info, digest, _plain(result))
-    if cache is not None:
-        cache.save()
-    return [r for r in results if r is not None]
+    """The result of each file of ``pairs``, from ``cache`` or read and scanned
+    (:func:`pipwarden.scancache.map_cached`)."""
+    return map_cached(cache, [(path, rel, rel) for path, rel in pairs], _decoded,
+                      _read_and_scan, _plain)
 
 
 def _scan_file(file: Path, rel: str, data: bytes | None = None) -> _FileResult:

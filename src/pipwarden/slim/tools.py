@@ -20,9 +20,9 @@ from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipwarden.forkmap import map_files
 from pipwarden.frozen import frozen
 from pipwarden.models import Location, canonical_name
+from pipwarden.scancache import Todo, map_cached
 from pipwarden.slim.imports import SKIP_DIRS, FileProblem, ShellLine
 from pipwarden.slim.places import Packed
 
@@ -342,41 +342,9 @@ def scan_tools(
     problems: list[FileProblem] = []
     files: list[str] = []
     candidates = list(_candidate_files(root))
-    # per file: (name, is_module, lines) for each command it calls, or a problem
-    outcomes: list[_Outcome | None] = [None] * len(candidates)
-    todo: list[int] = []
-    infos: list[os.stat_result | None] = []
-    stale: list[tuple[str, object] | None] = []
-    for index, (path, rel, _kind) in enumerate(candidates):
-        info: os.stat_result | None = None
-        old: tuple[str, object] | None = None
-        if cache is not None:
-            try:
-                info = path.stat()
-            except OSError:
-                info = None  # read below, where the error is reported
-            if info is not None:
-                hit, value, digest = cache.check(rel, info)
-                found = _cached_commands(value) if hit else None
-                if found is not None:
-                    outcomes[index] = ("ok", found)
-                    continue
-                if digest is not None:
-                    old = (digest, value)
-        todo.append(index)
-        infos.append(info)
-        stale.append(old)
-    items = [(str(candidates[i][0]), candidates[i][2], old) for i, old in zip(todo, stale,
-                                                                           strict=True)]
-    sizes = [info.st_size if info is not None else 0 for info in infos]
-    done: list[tuple[_Outcome, str | None]] = map_files(_read_and_scan, items, sizes)
-    for index, info, (outcome, digest) in zip(todo, infos, done, strict=True):
-        outcomes[index] = outcome
-        if cache is not None and info is not None and digest is not None and outcome[0] == "ok":
-            cache.remember(candidates[index][1], info, digest,
-                           [[n, m, lines.text] for n, m, lines in outcome[1]])
+    outcomes = map_cached(cache, [(str(path), rel, kind) for path, rel, kind in candidates],
+                          _cached_outcome, _read_and_scan, _plain)
     for (_path, rel, _kind), result in zip(candidates, outcomes, strict=True):
-        assert result is not None
         if result[0] == "unreadable":
             problems.append(FileProblem(rel, None, result[1]))
             continue
@@ -386,8 +354,6 @@ def scan_tools(
             continue
         for name, module, lines in result[1]:
             add(name, module, rel, lines)
-    if cache is not None:
-        cache.save()
     for shell in notebook_lines:
         for name, module in commands_in_line(shell.command):
             add(name, module, shell.location.path, (shell.location.line or 0,))
@@ -400,9 +366,17 @@ def scan_tools(
 _Outcome = tuple[Any, ...]
 
 
-def _read_and_scan(
-    items: list[tuple[str, str, tuple[str, object] | None]],
-) -> list[tuple[_Outcome, str | None]]:
+def _cached_outcome(value: object) -> _Outcome | None:
+    found = _cached_commands(value)
+    return None if found is None else ("ok", found)
+
+
+def _plain(outcome: _Outcome) -> list[list[object]]:
+    """What the cache keeps of a file's commands: lines as their packed text."""
+    return [[name, module, lines.text] for name, module, lines in outcome[1]]
+
+
+def _read_and_scan(items: list[Todo]) -> list[tuple[_Outcome, str | None]]:
     """Read, hash and scan files (in a worker for a large scan): each one's outcome and
     its content's SHA-256 (``None`` when not to be cached). Content that a stale cache
     entry was computed from takes that entry's result."""
