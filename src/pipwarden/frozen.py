@@ -35,8 +35,7 @@ __all__ = ["frozen"]
 
 T = TypeVar("T")
 
-#: Per module (``__name__``): its cache file, the compiled methods read from it, and
-#: whether this process compiled any that were not there.
+#: Per module (``__name__``): its cache file and the compiled methods read from it.
 _caches: dict[str, _MethodCache] = {}
 
 
@@ -46,25 +45,28 @@ class _MethodCache:
     def __init__(self, path: Path | None) -> None:
         self.path = path
         self.codes: dict[str, CodeType] = {}
-        self.compiled = 0
+        self.compiled = 0  # methods compiled by this process
+        self._written = 0  # of which in the file
         if path is not None:
             self.codes = _read(path)
 
     def exec(self, source: str, globals_: dict[str, Any] | None = None,
              locals_: dict[str, Any] | None = None, /) -> None:
         """What ``dataclasses`` calls in place of ``exec``: the compiled code of ``source``
-        from the file when it holds it, else compiled now (and the file rewritten)."""
+        from the file when it holds it, else compiled now (see :meth:`write`)."""
         code = self.codes.get(source)
         if code is None:
             code = compile(source, "<string>", "exec")
             self.codes[source] = code
             self.compiled += 1
-            self._write()
         exec(code, globals_, locals_)  # noqa: S102 (what dataclasses itself does)
 
-    def _write(self) -> None:
-        if self.path is None or sys.dont_write_bytecode:
+    def write(self) -> None:
+        """Rewrite the file when methods were compiled since it was read or written (once
+        per class made, not once per method)."""
+        if self.compiled == self._written or self.path is None or sys.dont_write_bytecode:
             return
+        self._written = self.compiled
         import tempfile  # (only when writing: it imports random)
 
         try:
@@ -150,11 +152,13 @@ def frozen(cls: type[T] | None = None, /, *, order: bool = False) -> Any:
         had = namespace.get("exec")
         namespace["exec"] = cache.exec  # dataclasses looks ``exec`` up in its globals
         try:
-            return dataclasses.dataclass(frozen=True, order=order)(klass)
+            made = dataclasses.dataclass(frozen=True, order=order)(klass)
         finally:
             if had is None:
                 namespace.pop("exec", None)
             else:
                 namespace["exec"] = had
+        cache.write()
+        return made
 
     return make if cls is None else make(cls)
