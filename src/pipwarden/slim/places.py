@@ -41,10 +41,7 @@ class Packed(Sequence[int]):
         if text and (_DIGITS_AND_COMMAS.fullmatch(text) is None or ",," in text
                      or text[0] == "," or text[-1] == ","):
             return None
-        packed = cls.__new__(cls)
-        packed.text = text
-        packed._numbers = None
-        return packed
+        return _unpack(text)
 
     def _list(self) -> list[int]:
         numbers = self._numbers
@@ -55,8 +52,9 @@ class Packed(Sequence[int]):
         return numbers
 
     def __len__(self) -> int:
-        return len(self._list()) if self._numbers is not None or not self.text \
-            else self.text.count(",") + 1
+        if self._numbers is not None:
+            return len(self._numbers)
+        return self.text.count(",") + 1 if self.text else 0
 
     @overload
     def __getitem__(self, index: int) -> int: ...
@@ -88,8 +86,8 @@ class Packed(Sequence[int]):
 
 
 def _unpack(text: str) -> Packed:
-    """A :class:`Packed` back from a forked worker of this run (pickled by
-    :meth:`Packed.__reduce__`: our own text, not checked again)."""
+    """A :class:`Packed` of ``text``, not checked: checked by :meth:`Packed.from_text`, or
+    back from a forked worker of this run (pickled by :meth:`Packed.__reduce__`)."""
     packed = Packed.__new__(Packed)
     packed.text = text
     packed._numbers = None
