@@ -19,7 +19,7 @@ from pipwarden.secretscan.files import (
     walk_project,
 )
 from pipwarden.slim.walk import SKIP_DIRS as SLIM_SKIP_DIRS
-from pipwarden.slim.walk import project_files
+from pipwarden.slim.walk import iter_project_files, project_files
 
 
 def _reference(root: Path) -> Iterator[ProjectFile]:
@@ -141,5 +141,6 @@ def test_slims_walk_lists_what_os_walk_did(tmp_path: Path) -> None:
     for suffixes in ((".py", ".ipynb"), (".py",), (".sh", ".md")):
         got = list(project_files(tmp_path, suffixes))
         assert got == list(_reference_slim(tmp_path, suffixes))
+        assert list(iter_project_files(tmp_path, suffixes)) == [Path(p) for p, _ in got]
     rels = [rel for _, rel in project_files(tmp_path, (".py", ".ipynb"))]
     assert "link.ipynb" not in rels and not any("egg-info" in r for r in rels)

@@ -35,19 +35,7 @@ def iter_project_files(root: Path, suffixes: Iterable[str] = (".py", ".ipynb")) 
     Symbolic links to files are skipped (os.walk does not follow linked folders either): a
     dangling link reads as nothing, and a link may lead outside the project.
     """
-    wanted = tuple(suffixes)
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(
-            d
-            for d in dirnames
-            if d not in SKIP_DIRS
-            and not d.endswith(".egg-info")
-            and not (Path(dirpath) / d / "pyvenv.cfg").exists()
-        )
-        for name in sorted(filenames):
-            path = Path(dirpath) / name
-            if name.endswith(wanted) and not path.is_symlink():
-                yield path
+    return (Path(path) for path, _rel in project_files(root, tuple(suffixes)))
 
 
 def local_module_names(root: Path, files: Iterable[Path]) -> frozenset[str]:
