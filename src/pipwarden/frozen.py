@@ -31,7 +31,7 @@ from pathlib import Path
 from types import CodeType
 from typing import Any, TypeVar, dataclass_transform, overload
 
-__all__ = ["frozen"]
+__all__ = ["frozen", "trusted"]
 
 T = TypeVar("T")
 
@@ -162,3 +162,14 @@ def frozen(cls: type[T] | None = None, /, *, order: bool = False) -> Any:
         return made
 
     return make if cls is None else make(cls)
+
+
+def trusted(cls: type[T], /, **fields: object) -> T:
+    """An instance of the frozen dataclass ``cls`` with these values, every field given,
+    without ``__init__``: for values pipwarden made itself, in bulk (records loaded from
+    the database, findings copied per pin). ``__init__`` of a frozen dataclass sets each
+    field through ``object.__setattr__``, which dominates such loads; this fills the
+    instance dict in one step."""
+    obj = object.__new__(cls)
+    obj.__dict__.update(fields)
+    return obj

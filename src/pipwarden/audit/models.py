@@ -6,7 +6,7 @@ from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipwarden.frozen import frozen
+from pipwarden.frozen import frozen, trusted
 from pipwarden.models import Location, NotChecked, Severity
 from pipwarden.policy import IgnoreEntry, Policy
 
@@ -59,9 +59,7 @@ class Finding:
         unknown = changes.keys() - _FINDING_FIELDS
         if unknown:
             raise TypeError(f"Finding has no field {', '.join(sorted(unknown))}")
-        new = object.__new__(Finding)
-        new.__dict__.update(self.__dict__, **changes)
-        return new
+        return trusted(Finding, **(self.__dict__ | changes))
 
     @property
     def malicious(self) -> bool:

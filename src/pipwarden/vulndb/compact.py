@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
-from typing import TypeVar, cast
+from typing import cast
 
+from pipwarden.frozen import trusted
 from pipwarden.vulndb.osv import (
     _ENCODE,
     _SEVERITIES,
@@ -119,18 +120,6 @@ def advisory_to_compact(adv: Advisory, keys: Sequence[str] | None = None) -> str
 
 
 _EVENTS: dict[tuple[str, str], Event] = {}
-_T = TypeVar("_T")
-
-
-def _trusted(cls: type[_T], **fields: object) -> _T:
-    """Build a frozen dataclass from values we wrote ourselves, skipping ``__init__``.
-
-    Frozen dataclasses set each field through ``object.__setattr__``, which dominates the
-    cost of loading thousands of records; this fills the instance dict in one step.
-    """
-    obj = object.__new__(cls)
-    obj.__dict__.update(fields)
-    return obj
 
 
 def _event(kind: str, version: str) -> Event:
@@ -150,7 +139,7 @@ def advisory_from_compact(
     """Rebuild an :class:`Advisory` from :func:`advisory_to_compact` output (trusted input)."""
     (rid, aliases, summary, published, modified, withdrawn, sev, score, vector,
      affected) = json.loads(text)
-    return _trusted(
+    return trusted(
         Advisory,
         id=rid,
         aliases=tuple(aliases),
@@ -164,11 +153,11 @@ def advisory_from_compact(
         severity_vector=vector,
         references=references,
         affected=tuple([
-            _trusted(
+            trusted(
                 Affected,
                 package=pkg,
                 ranges=tuple([
-                    _trusted(Range, type=rtype, events=tuple([_event(k, v) for k, v in events]))
+                    trusted(Range, type=rtype, events=tuple([_event(k, v) for k, v in events]))
                     for rtype, events in ranges
                 ]),
                 versions=tuple(map(sys.intern, versions.split(" "))) if versions else (),

@@ -7,9 +7,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from pipwarden.errors import InputError
+from pipwarden.frozen import trusted
 from pipwarden.log import get_logger
 from pipwarden.models import Severity
-from pipwarden.vulndb.compact import _EVENTS, _event, _trusted
+from pipwarden.vulndb.compact import _EVENTS, _event
 from pipwarden.vulndb.osv import (
     _DICT,
     _KIND_SET,
@@ -124,11 +125,11 @@ def _parse_affected(chk: _Checker, item: dict[str, Any], n: int) -> Affected | N
                 r_where = f"{where}ranges[{r_n}]."
                 raise chk.fail(f"{r_where}events[{e_n}].{kind} must be a string")
             events.append(_EVENTS.get((kind, version)) or _event(kind, version))
-        ranges.append(_trusted(Range, type=rtype.upper(), events=tuple(events)))
+        ranges.append(trusted(Range, type=rtype.upper(), events=tuple(events)))
     versions = chk.list_of(item, "versions", str, where)
     if ecosystem != "PyPI" or not name:
         return None
-    return _trusted(
+    return trusted(
         Affected, package=normalize_name(name), ranges=tuple(ranges), versions=tuple(versions),
         keys=None,
     )
@@ -234,7 +235,7 @@ def parse_record(data: dict[str, Any], *, source: str) -> Advisory:
         if url:
             urls.append(url)
     references = tuple(urls)
-    return _trusted(
+    return trusted(
         Advisory,
         id=record_id,
         aliases=tuple(a for a in chk.list_of(data, "aliases", str) if a != record_id),
