@@ -106,14 +106,14 @@ def requirements_of(
     With ``specifiers``, each dependency's version specifier is also added (``&``) to
     ``specifiers[name]``, so the release vetted is one the requirement admits.
     """
+    from packaging.requirements import InvalidRequirement, Requirement
+
     env = marker_environment(f"{python[0]}.{python[1]}")
     out: dict[str, set[str]] = {}
     for name, asked, text in applicable(requires_dist, extras, env):
         out.setdefault(name, set()).update(asked)
         if specifiers is None:
             continue
-        from packaging.requirements import InvalidRequirement, Requirement
-
         try:
             spec = Requirement(text).specifier
         except InvalidRequirement:
